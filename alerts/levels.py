@@ -44,7 +44,8 @@ class Level(IntEnum):
         text = str(value).strip()
         found = _BY_NAME.get(text.lower()) or _BY_NAME.get(text)
         if found is None:
-            raise ValueError(f"unknown alert level {value!r}; expected one of {', '.join(LEVEL_IDS)}")
+            expected = ", ".join(LEVEL_IDS)
+            raise ValueError(f"unknown alert level {value!r}; expected one of {expected}")
         return found
 
 

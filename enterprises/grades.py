@@ -1,0 +1,80 @@
+"""Performance grades (绩效等级) and their strictness order.
+
+Grades of rules.md §4.1 (A, B, B-, C, D, 引领性, 非引领性) plus A+ of the 2026 guidance (§11).
+A larger rank means a stricter response is required:
+
+    A+ < A = 引领性 < B = 非引领性 < B- < C < D
+
+>>> normalise_grade("b－"), grade_rank("C") > grade_rank("B-")
+('B-', True)
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+GRADES: tuple[str, ...] = ("A+", "A", "B", "B-", "C", "D", "引领性", "非引领性")
+
+LEADING = "引领性"
+NON_LEADING = "非引领性"
+
+GRADE_RANK: dict[str, int] = {
+    "A+": 0,  # selected from A grade by MEE (rules.md §11); ranked below A (assumption)
+    "A": 1,
+    LEADING: 1,  # A and 引领性 both self-determine reductions (rules.md §4.1, §6)
+    "B": 2,
+    NON_LEADING: 2,  # assumption: no national measure found (rules.md §9.2); treated as B
+    "B-": 3,  # assumption: B- sits between B and C (rules.md §4.1 names it only)
+    "C": 4,
+    "D": 5,
+}
+
+# Grades that self-determine their reductions during alerts (rules.md §4.1, §6, §11).
+SELF_DETERMINED: frozenset[str] = frozenset({"A+", "A", LEADING})
+
+_ALIASES: dict[str, str] = {
+    "LEADING": LEADING,
+    "引领": LEADING,
+    "引领性企业": LEADING,
+    "NON-LEADING": NON_LEADING,
+    "NONLEADING": NON_LEADING,
+    "NON_LEADING": NON_LEADING,
+    "NOT-LEADING": NON_LEADING,
+    "非引领": NON_LEADING,
+    "非引领性企业": NON_LEADING,
+}
+
+_DASHES = str.maketrans({"−": "-", "–": "-", "—": "-", "‐": "-", "﹣": "-"})
+
+
+def normalise_grade(text: str) -> str:
+    """Return the canonical grade for ``text``; ``ValueError`` if it is not a grade.
+
+    Case, surrounding spaces, full-width letters and minus signs, and a trailing 级
+    ("B级") are tolerated; "leading"/"non-leading" map to 引领性/非引领性.
+    """
+    key = unicodedata.normalize("NFKC", str(text)).translate(_DASHES).strip().upper()
+    key = key.replace(" ", "-").removesuffix("级")
+    if key in GRADE_RANK:
+        return key
+    if key in _ALIASES:
+        return _ALIASES[key]
+    raise ValueError(f"unknown grade {text!r}; expected one of {', '.join(GRADES)}")
+
+
+def grade_rank(grade: str) -> int:
+    """Strictness rank of a grade: 0 for A+ up to 5 for D (see module docstring)."""
+    return GRADE_RANK[normalise_grade(grade)]
+
+
+def worst_grade(grades: Iterable[str]) -> str:
+    """Roll several grades up into one: the strictest wins (rules.md §11 shortest-plank rule).
+
+    Used for an enterprise graded per indicator or per industry. Between grades of equal rank
+    the one listed later in ``GRADES`` wins, so 非引领性 beats B and 引领性 beats A.
+    """
+    found = [normalise_grade(g) for g in grades]
+    if not found:
+        raise ValueError("worst_grade() needs at least one grade")
+    return max(found, key=lambda g: (GRADE_RANK[g], GRADES.index(g)))

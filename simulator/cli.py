@@ -1,0 +1,131 @@
+"""The ``smogsim`` command line."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from alerts.io import AlertInputError
+from enterprises.io import InventoryError
+from simulator.io import load_scenario, write_run
+from simulator.runner import Run, run_scenario
+from simulator.scenario import ScenarioError
+
+USER_ERRORS = (ScenarioError, AlertInputError, InventoryError, FileExistsError)
+DEMO_SCENARIO = Path(__file__).resolve().parents[1] / "runs" / "demo.toml"
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
+                  help="smogsim — simulate heavy-pollution-weather (重污染天气) alert responses.")
+console = Console()
+
+
+def fail(message: str) -> None:
+    """A user mistake: one line on stderr, exit code 2, no traceback."""
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _fmt_time(stamp: pd.Timestamp) -> str:
+    return f"{stamp:%m-%d %H:%M}"
+
+
+def alerts_table(run: Run) -> Table:
+    spec = run.spec
+    table = Table(title=f"Alert timeline — {spec.city}, {spec.start:%Y}, rules {spec.rules}",
+                  caption_justify="left")
+    for name in ("#", "level", "response", "issued", "start", "end", "hours"):
+        table.add_column(name, justify="right" if name in ("#", "hours") else "left")
+    reasons = []
+    for n, row in enumerate(run.result.alerts.itertuples(), start=1):
+        table.add_row(str(n), f"{row.level_zh} {row.level}", row.response,
+                      _fmt_time(row.issued_at), _fmt_time(row.start), _fmt_time(row.end),
+                      f"{row.hours:.0f}")
+        reasons.append(f"{n}. {row.reason}")
+    table.caption = "\n".join(reasons) or "no alert in this period"
+    return table
+
+
+def episode_tables(run: Run) -> list[Table]:
+    tables = []
+    episodes = run.result.episodes
+    for (episode, start), rows in episodes.groupby(["episode", "start"], sort=True):
+        first = rows.iloc[0]
+        table = Table(title=f"Episode {episode} — {first.level} {_fmt_time(start)} → "
+                            f"{_fmt_time(first.end)} ({first.hours:.0f} h)")
+        for name in ("pollutant", "baseline t", "actual t", "cut t", "cut %", "target %", "met"):
+            table.add_column(name, justify="left" if name in ("pollutant", "met") else "right")
+        for row in rows.itertuples():
+            table.add_row(row.pollutant, f"{row.baseline_t:,.2f}", f"{row.actual_t:,.2f}",
+                          f"{row.cut_t:,.2f}", f"{row.cut_pct:.1f}", f"{row.target_pct:.0f}",
+                          "[green]yes[/]" if row.met else "[red]no[/]")
+        tables.append(table)
+    if not tables:
+        tables.append(Table(title="No alert in this period: nothing to tally"))
+    return tables
+
+
+def _run_dir(out: Path | None, spec_stem: str) -> Path:
+    if out is not None:
+        return out
+    base = Path("runs") / "out" / f"{spec_stem}-{datetime.now():%Y%m%d-%H%M%S}"
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+def _execute(scenario: Path, out: Path | None, quiet: bool) -> None:
+    try:
+        spec = load_scenario(scenario)
+        run = run_scenario(spec)
+        run_dir = _run_dir(out, Path(scenario).stem)
+        write_run(run.result, run_dir, run.manifest(run_dir.name))
+    except USER_ERRORS as bad:
+        fail(str(bad))
+    if not quiet:
+        console.print(alerts_table(run))
+        console.print("City-wide base = emergency-reduction list + area sources", style="dim")
+        for table in episode_tables(run):
+            console.print(table)
+    console.print(f"run directory: {run_dir}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def run(
+    scenario: Path = typer.Argument(..., help="Scenario TOML file."),
+    out: Path | None = typer.Option(None, "--out", help="Run directory (default runs/out/<id>)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the run directory."),
+) -> None:
+    """Run a scenario and write its run directory.
+
+    Example: smogsim run runs/demo.toml --out runs/out/dec-rehearsal
+    """
+    _execute(scenario, out, quiet)
+
+
+@app.command()
+def demo(
+    out: Path | None = typer.Option(None, "--out", help="Run directory (default runs/out/<id>)."),
+) -> None:
+    """Run the built-in Luohe (漯河) winter-episode scenario end to end.
+
+    Example: smogsim demo
+    """
+    if not DEMO_SCENARIO.is_file():
+        fail(f"{DEMO_SCENARIO}: demo scenario not found — run smogsim from a source checkout")
+    _execute(DEMO_SCENARIO, out, quiet=False)
+
+
+def main() -> None:
+    app(prog_name="smogsim")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""Loading and writing inventories: round trip, Chinese headers, one-line errors per bad cell."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from enterprises.inventory import Inventory
+from enterprises.io import InventoryError, load_inventory, validate_inventory, write_inventory
+from enterprises.schema import COLUMNS
+from enterprises.synthetic import synthesize
+
+from .csvdata import HEADER, ROWS, write_csv
+
+GRADE_MSG = "expected one of A+, A, B, B-, C, D, 引领性, 非引领性"
+
+
+def good_rows(n: int) -> list[str]:
+    """n valid rows with distinct ids."""
+    return [ROWS[i % len(ROWS)].replace(f"LH000{i % len(ROWS) + 1}", f"X{i:03d}", 1)
+            for i in range(n)]
+
+
+def with_cell(row: str, column: str, value: str) -> str:
+    cells = row.split(",")
+    cells[HEADER.split(",").index(column)] = value
+    return ",".join(cells)
+
+
+def test_good_csv_loads_with_defaults(good_csv):
+    inv = load_inventory(good_csv)
+    assert inv.ids.tolist() == ["LH0001", "LH0002", "LH0003", "LH0004", "LH0005"]
+    assert inv.industries.tolist() == ["cement", "brick_tile", "other", "packaging_printing",
+                                       "foundry"]
+    assert inv.grades.tolist() == ["B", "C", "非引领性", "A", "D"]
+    assert inv.emissions[0].tolist() == [40.5, 400.0, 60.0, 1.0]
+    assert inv.operating_hours.tolist() == [7200, 7200, 2880, 2400, 4800]  # row 3 empty → default
+    assert inv.livelihood.tolist() == [False, False, True, False, False]
+    assert inv.lines.tolist() == [2, 1, 1, 1, 3]
+
+
+def test_round_trip_write_then_load(tmp_path):
+    inv = synthesize("漯河", 120, seed=3)
+    path = write_inventory(inv, tmp_path / "out" / "inv.csv")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # utf-8-sig for Excel
+    assert load_inventory(path).equals(inv)
+
+
+def test_chinese_headers(tmp_path):
+    zh = ",".join(c.zh for c in COLUMNS).replace("(", "（").replace(")", "）")
+    for encoding in ("utf-8-sig", "utf-8", "gb18030"):
+        path = write_csv(tmp_path / f"zh-{encoding}.csv", header=zh, encoding=encoding)
+        assert load_inventory(path).equals(load_inventory(write_csv(tmp_path / "en.csv")))
+
+
+def test_column_order_free_and_unknown_columns_ignored(tmp_path):
+    cols = HEADER.split(",")
+    order = list(reversed(range(len(cols))))
+    header = ",".join(["备注", *(cols[i] for i in order)])
+    rows = [",".join(["x", *(r.split(",")[i] for i in order)]) for r in ROWS]
+    got = load_inventory(write_csv(tmp_path / "shuffled.csv", header, rows))
+    assert got.equals(load_inventory(write_csv(tmp_path / "plain.csv")))
+
+
+def test_blank_rows_are_skipped_but_counted(tmp_path):
+    rows = [ROWS[0], "", ",,,", with_cell(ROWS[1], "grade", "E")]
+    with pytest.raises(InventoryError) as err:
+        load_inventory(write_csv(tmp_path / "inventory.csv", rows=rows))
+    assert err.value.row == 5
+
+
+def test_unknown_grade_message_exact(tmp_path):
+    rows = good_rows(6)
+    rows[5] = with_cell(rows[5], "grade", "E")
+    path = write_csv(tmp_path / "inventory.csv", rows=rows)
+    with pytest.raises(InventoryError) as err:
+        load_inventory(path)
+    e = err.value
+    assert str(e) == f"inventory.csv: row 7, column grade: value 'E' — {GRADE_MSG}"
+    assert (e.path, e.row, e.column, e.value) == (path, 7, "grade", "E")
+    assert isinstance(e, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("nox_t", "-1", "a number ≥ 0 (t/a)"),
+        ("pm_t", "abc", "a number ≥ 0 (t/a)"),
+        ("so2_t", "", "a number ≥ 0 (t/a)"),
+        ("vocs_t", "inf", "a number ≥ 0 (t/a)"),
+        ("industry", "机械加工", "an industry id or Chinese name of enterprises.industries"),
+        ("name", "", "a non-empty value"),
+        ("county", "", "a non-empty value"),
+        ("livelihood", "maybe", "one of true, false, 1, 0, 是, 否, yes, no"),
+        ("lines", "0", "a whole number ≥ 1"),
+        ("lines", "1.5", "a whole number ≥ 1"),
+        ("lines", "two", "a whole number ≥ 1"),
+        ("operating_hours", "9000", "a number in (0, 8784] (h/a)"),
+        ("operating_hours", "0", "a number in (0, 8784] (h/a)"),
+    ],
+)
+def test_bad_cell(tmp_path, column, value, expected):
+    rows = good_rows(4)
+    rows[1] = with_cell(rows[1], column, value)  # second data row = row 3
+    with pytest.raises(InventoryError) as err:
+        load_inventory(write_csv(tmp_path / "inventory.csv", rows=rows))
+    msg = str(err.value)
+    assert msg.startswith(f"inventory.csv: row 3, column {column}: value {value!r} — expected ")
+    assert expected in msg
+    assert (err.value.row, err.value.column, err.value.value) == (3, column, value)
+
+
+def test_missing_column_is_row_one(tmp_path):
+    header = HEADER.replace(",grade", "")
+    rows = [",".join(c for i, c in enumerate(r.split(",")) if i != 5) for r in ROWS]
+    with pytest.raises(InventoryError) as err:
+        load_inventory(write_csv(tmp_path / "inventory.csv", header, rows))
+    assert str(err.value) == (
+        "inventory.csv: row 1, column grade: value '' — expected a column headed grade or 绩效等级"
+    )
+    assert err.value.row == 1 and err.value.value == ""
+
+
+def test_duplicate_id_names_first_row(tmp_path):
+    rows = good_rows(4)
+    rows[2] = with_cell(rows[2], "id", "X000")
+    with pytest.raises(InventoryError) as err:
+        load_inventory(write_csv(tmp_path / "inventory.csv", rows=rows))
+    assert str(err.value) == (
+        "inventory.csv: row 4, column id: value 'X000' — "
+        "expected a unique id (row 2 has it already)"
+    )
+
+
+def test_first_problem_wins_by_row_then_column(tmp_path):
+    rows = good_rows(5)
+    rows[3] = with_cell(rows[3], "name", "")  # row 5
+    rows[2] = with_cell(with_cell(rows[2], "lines", "0"), "grade", "Z")  # row 4, two problems
+    with pytest.raises(InventoryError) as err:
+        load_inventory(write_csv(tmp_path / "inventory.csv", rows=rows))
+    assert (err.value.row, err.value.column) == (4, "grade")
+
+
+def test_chinese_header_named_in_message(tmp_path):
+    zh = ",".join(c.zh for c in COLUMNS)
+    rows = [with_cell(ROWS[0], "grade", "E")]
+    with pytest.raises(InventoryError) as err:
+        load_inventory(write_csv(tmp_path / "清单.csv", zh, rows))
+    assert str(err.value) == f"清单.csv: row 2, column 绩效等级: value 'E' — {GRADE_MSG}"
+    assert err.value.column == "grade"
+
+
+def test_same_column_twice(tmp_path):
+    header = HEADER + ",绩效等级"
+    rows = [r + ",B" for r in ROWS]
+    with pytest.raises(InventoryError, match="row 1, column 绩效等级"):
+        load_inventory(write_csv(tmp_path / "inventory.csv", header, rows))
+
+
+def test_value_beyond_last_header(tmp_path):
+    rows = [ROWS[0], ROWS[1] + ",surprise"]
+    with pytest.raises(InventoryError, match="row 3.*'surprise'"):
+        load_inventory(write_csv(tmp_path / "inventory.csv", rows=rows))
+
+
+def test_unsupported_format(tmp_path):
+    path = tmp_path / "inventory.xlsx"
+    path.write_bytes(b"PK")
+    with pytest.raises(InventoryError, match="inventory.xlsx: value '.xlsx'"):
+        load_inventory(path)
+
+
+def test_error_pickles(tmp_path):
+    e = InventoryError(Path("a/inventory.csv"), 7, "grade", "E", "one of A, B")
+    again = pickle.loads(pickle.dumps(e))
+    assert str(again) == str(e)
+    assert str(e) == "inventory.csv: row 7, column grade: value 'E' — expected one of A, B"
+    assert (again.row, again.column, again.value) == (7, "grade", "E")
+
+
+def test_bundled_demo_inventory_matches_generator():
+    """runs/data/luohe_inventory.csv is synthesize("漯河", 300, 2023); regenerate with
+    ``python -m enterprises`` if the generator changes on purpose."""
+    path = Path(__file__).parents[2] / "runs" / "data" / "luohe_inventory.csv"
+    demo = load_inventory(path)
+    assert len(demo) == 300
+    assert demo.equals(synthesize("漯河", 300, 2023))
+    assert np.isin(demo.counties, ["临颍县", "舞阳县", "郾城区", "源汇区", "召陵区"]).all()
+
+
+def test_validate_typed_frame():
+    """A frame already in Python types (e.g. from to_frame) validates to the same inventory."""
+    inv = synthesize("许昌", 40, seed=2)
+    assert Inventory.from_frame(validate_inventory(inv.to_frame())).equals(inv)
+    frame = inv.to_frame()
+    frame.loc[3, "grade"] = None
+    with pytest.raises(InventoryError, match=r"<frame>: row 5, column grade: value ''"):
+        validate_inventory(frame)

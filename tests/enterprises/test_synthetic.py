@@ -1,0 +1,79 @@
+"""Synthetic inventories: determinism, real counties, plausible shape."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from enterprises.grades import GRADES
+from enterprises.industries import INDUSTRY_IDS
+from enterprises.synthetic import CITY_PROFILES, KINDS, synthesize
+
+LUOHE = {"临颍县", "舞阳县", "郾城区", "源汇区", "召陵区"}
+XUCHANG = {"魏都区", "建安区", "东城区", "禹州市", "长葛市", "鄢陵县", "襄城县"}
+
+
+def test_same_seed_identical():
+    a, b = synthesize("漯河", 300, seed=5), synthesize("漯河", 300, seed=5)
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+
+
+def test_different_seed_differs():
+    a, b = synthesize("漯河", 300, seed=5), synthesize("漯河", 300, seed=6)
+    assert not a.to_frame().equals(b.to_frame())
+    assert not np.array_equal(a.emissions, b.emissions)
+
+
+def test_no_global_state():
+    np.random.seed(1)
+    a = synthesize(seed=9)
+    np.random.seed(2)
+    b = synthesize(seed=9)
+    assert a.equals(b)
+
+
+def test_luohe_shape():
+    inv = synthesize()
+    df = inv.to_frame()
+    assert len(inv) == 300
+    assert set(df.county) == LUOHE
+    assert set(df.city) == {"漯河"}
+    assert df.id.tolist()[:2] == ["LH0001", "LH0002"] and df.id.is_unique
+    assert df.name.is_unique and df.name.str.startswith("漯河市").all()
+    assert set(df.industry) <= set(INDUSTRY_IDS) and set(df.grade) <= set(GRADES)
+    assert 2 <= (df.industry == "cement").sum() <= 4
+    assert (df.industry == "other").mean() > 0.25  # food-processing-heavy city
+    assert 0.05 <= df.livelihood.mean() <= 0.11
+    assert df.lines.between(1, 4).all()
+    assert (inv.emissions >= 0).all()
+    assert (inv.operating_hours > 0).all() and (inv.operating_hours <= 8784).all()
+
+
+def test_luohe_emission_structure():
+    base = synthesize("漯河", 300, seed=2023).base_by("industry")
+    kilns = base.loc[["cement", "brick_tile", "glass"]].sum()
+    assert (kilns[["SO2", "NOx", "PM"]] > 0.5 * base[["SO2", "NOx", "PM"]].sum()).all()
+    voc = base.loc[["industrial_coating", "packaging_printing", "furniture"], "VOCs"].sum()
+    assert voc > 0.5 * base["VOCs"].sum()
+
+
+def test_xuchang_profile():
+    inv = synthesize("许昌", 200, seed=1)
+    assert set(inv.counties) == XUCHANG
+    assert inv.ids[0] == "XC0001"
+    assert synthesize("xuchang", 50, seed=1).equals(synthesize("许昌市", 50, seed=1))
+
+
+def test_profiles_refer_to_known_kinds():
+    for profile in CITY_PROFILES.values():
+        assert set(profile.kinds) <= set(KINDS)
+    assert all(k.industry in INDUSTRY_IDS for k in KINDS.values())
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="郑州"):
+        synthesize("郑州")
+    with pytest.raises(ValueError):
+        synthesize(enterprises=-1)
+    assert len(synthesize(enterprises=0)) == 0

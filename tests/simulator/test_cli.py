@@ -1,0 +1,104 @@
+"""The command line end to end: demo scenario, run directory, bad input."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from simulator.cli import DEMO_SCENARIO, app
+
+RUNNER = CliRunner()
+
+
+@pytest.fixture
+def scenario_copy(tmp_path):
+    """The demo scenario and its data, copied so tests can spoil them."""
+    runs = tmp_path / "runs"
+    shutil.copytree(DEMO_SCENARIO.parent / "data", runs / "data")
+    shutil.copy(DEMO_SCENARIO, runs / "demo.toml")
+    return runs / "demo.toml"
+
+
+def test_run_writes_the_run_directory(scenario_copy, tmp_path):
+    out = tmp_path / "out" / "r1"
+    result = RUNNER.invoke(app, ["run", str(scenario_copy), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Alert timeline" in result.output and "Episode 1 — orange" in result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "alerts.csv", "audit.csv", "enterprises.csv", "episodes.csv", "manifest.json"]
+    alerts = pd.read_csv(out / "alerts.csv", encoding="utf-8-sig")
+    assert "orange" in set(alerts.level)
+    assert (out / "alerts.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    episodes = pd.read_csv(out / "episodes.csv", encoding="utf-8-sig")
+    assert set(episodes.pollutant) == {"SO2", "NOx", "PM", "VOCs"}
+    assert (episodes.baseline_t - episodes.actual_t - episodes.cut_t).abs().max() < 1e-5
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["seed"] == 20231218
+    assert set(manifest["inputs"]) == {"scenario", "inventory", "forecast"}
+    assert all(v.startswith("sha256:") for v in manifest["inputs"].values())
+
+
+def test_same_seed_same_bytes(scenario_copy, tmp_path):
+    for name in ("a", "b"):
+        assert RUNNER.invoke(app, ["run", str(scenario_copy), "--out",
+                                   str(tmp_path / name), "-q"]).exit_code == 0
+    for file in ("alerts.csv", "episodes.csv", "audit.csv", "enterprises.csv"):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("grade", "E", "column grade: value 'E'"),
+        ("so2_t", "-1.5", "column so2_t: value '-1.5'"),
+    ],
+)
+def test_bad_inventory_row_exits_2_without_run_directory(scenario_copy, tmp_path, column,
+                                                         value, message):
+    inventory = scenario_copy.parent / "data" / "luohe_inventory.csv"
+    frame = pd.read_csv(inventory, encoding="utf-8-sig", dtype=str)
+    frame.loc[4, column] = value  # data row 5 is spreadsheet row 6 (the header is row 1)
+    frame.to_csv(inventory, index=False, encoding="utf-8-sig")
+    out = tmp_path / "out" / "bad"
+    result = RUNNER.invoke(app, ["run", str(scenario_copy), "--out", str(out)])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert "luohe_inventory.csv" in lines[0] and "row 6" in lines[0] and message in lines[0]
+    assert not (tmp_path / "out").exists()  # nothing written, not even the parent
+
+
+def test_missing_column_exits_2(scenario_copy, tmp_path):
+    inventory = scenario_copy.parent / "data" / "luohe_inventory.csv"
+    frame = pd.read_csv(inventory, encoding="utf-8-sig", dtype=str).drop(columns=["grade"])
+    frame.to_csv(inventory, index=False, encoding="utf-8-sig")
+    result = RUNNER.invoke(app, ["run", str(scenario_copy), "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert "column grade" in result.output and "luohe_inventory.csv" in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_existing_run_directory_is_never_overwritten(scenario_copy, tmp_path):
+    out = tmp_path / "keep"
+    out.mkdir()
+    (out / "precious.txt").write_text("earlier work")
+    result = RUNNER.invoke(app, ["run", str(scenario_copy), "--out", str(out)])
+    assert result.exit_code == 2
+    assert (out / "precious.txt").read_text() == "earlier work"
+    assert sorted(p.name for p in out.iterdir()) == ["precious.txt"]
+
+
+def test_bad_scenario_value_is_one_line(scenario_copy, tmp_path):
+    text = scenario_copy.read_text(encoding="utf-8").replace(
+        'start = "2023-12-12T00:00"', 'start = "twelfth of December"')
+    scenario_copy.write_text(text, encoding="utf-8")
+    result = RUNNER.invoke(app, ["run", str(scenario_copy), "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert "scenario.start" in result.output and "twelfth of December" in result.output
+
+
+def test_demo_scenario_file_is_in_the_repository():
+    assert Path(DEMO_SCENARIO).is_file()
