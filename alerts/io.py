@@ -1,4 +1,8 @@
-"""File access for ``alerts``: built-in and user rule sets, forecast tables."""
+"""File access for ``alerts``: rule sets, observations, forecast tables and region files.
+
+Every reader returns tables and model objects; every bad input raises ``AlertInputError`` with
+one line naming the file, row, column and value and what was expected.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,14 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from alerts.aqi import POLLUTANTS
+from alerts.observations import LONG_COLUMNS, QUANTITIES, Observations, city_frames
+from alerts.region import Region
 from alerts.rules import RuleSet
+from alerts.timeline import AlertInputs
 
 BUILTIN_DIR = resources.files("alerts") / "rulesets"
 
@@ -83,3 +92,311 @@ def load_forecast(path: str | Path, city: str | None = None) -> pd.DataFrame:
     if values.index.has_duplicates:
         raise AlertInputError(f"{path}: column time: duplicate timestamps")
     return values.sort_index()
+
+
+# -- observations ------------------------------------------------------------------------------
+
+#: Cell texts read as "no value" (never as zero).
+MISSING_TEXT = frozenset({"", "NA", "N/A", "NaN", "nan", "-", "—", "null", "NULL"})
+UCI_TIME_COLUMNS = ("year", "month", "day", "hour")
+#: Types of the national hourly city layout (date, hour, type, <city columns>).
+NATIONAL_TYPES: tuple[str, ...] = (
+    "AQI", "PM2.5", "PM2.5_24h", "PM10", "PM10_24h", "SO2", "SO2_24h", "NO2", "NO2_24h",
+    "O3", "O3_24h", "O3_8h", "O3_8h_24h", "CO", "CO_24h")
+# The UCI Beijing multi-site data set gives CO in µg/m³; HJ 633 tables use mg/m³.
+UCI_CO_PER_MG = 1000.0
+
+
+def _bad(path: Path, row: int, column: str, value, expected: str) -> AlertInputError:
+    return AlertInputError(f"{path}: row {row}, column {column}: value {value!r} — "
+                           f"expected {expected}")
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise AlertInputError(f"{path}: file not found")
+    try:
+        frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as bad:
+        raise AlertInputError(f"{path}: cannot read ({str(bad).splitlines()[0]})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        raise AlertInputError(f"{path}: no data rows")
+    return frame.apply(lambda column: column.str.strip())
+
+
+def _numbers(frame: pd.DataFrame, column: str, path: Path, minimum: float | None = 0.0
+             ) -> pd.Series:
+    """Numeric values of ``column``; missing texts become NaN, anything else is an error."""
+    text = frame[column]
+    missing = text.isin(MISSING_TEXT)
+    values = pd.to_numeric(text.where(~missing), errors="coerce")
+    wrong = values.isna() & ~missing
+    if minimum is not None:
+        wrong |= values < minimum
+    if wrong.any():
+        i = int(np.flatnonzero(wrong.to_numpy())[0])
+        expected = "a number" if minimum is None else f"a number ≥ {minimum:g} or empty"
+        raise _bad(path, i + 2, column, text.iloc[i], expected)
+    return values.astype(float)
+
+
+def _times(text: pd.Series, path: Path, column: str, fmt: str | None = None) -> pd.Series:
+    times = pd.to_datetime(text, errors="coerce", format=fmt if fmt else "mixed")
+    bad = times.isna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise _bad(path, i + 2, column, text.iloc[i], "a timestamp like 2023-12-18 13:00")
+    if getattr(times.dt, "tz", None) is not None:
+        raise _bad(path, 2, column, text.iloc[0], "local time without a time zone")
+    return times.astype("datetime64[ns]")
+
+
+def _city_of(frame: pd.DataFrame, path: Path, city: str | None) -> pd.Series:
+    if "city" in frame.columns:
+        empty = frame["city"] == ""
+        if empty.any():
+            i = int(np.flatnonzero(empty.to_numpy())[0])
+            raise _bad(path, i + 2, "city", "", "a city name")
+        return frame["city"]
+    if city is None:
+        raise AlertInputError(f"{path}: row 1, column city: missing — give the city these "
+                              "stations belong to (--city NAME) or add a city column")
+    return pd.Series(city, index=frame.index)
+
+
+def _long(path: Path, frame: pd.DataFrame, city: str | None) -> pd.DataFrame:
+    """Layout (a): time, city or station, pollutant, value."""
+    for column in ("time", "pollutant", "value"):
+        if column not in frame.columns:
+            raise AlertInputError(f"{path}: row 1, column {column}: missing — expected the "
+                                  "columns time, city or station, pollutant, value")
+    unknown = ~frame["pollutant"].isin(QUANTITIES)
+    if unknown.any():
+        i = int(np.flatnonzero(unknown.to_numpy())[0])
+        raise _bad(path, i + 2, "pollutant", frame["pollutant"].iloc[i],
+                   f"one of {', '.join(QUANTITIES)}")
+    return pd.DataFrame({
+        "time": _times(frame["time"], path, "time"),
+        "city": _city_of(frame, path, city),
+        "station": frame["station"] if "station" in frame.columns else "",
+        "pollutant": frame["pollutant"],
+        "value": _numbers(frame, "value", path),
+    })
+
+
+def _melt(path: Path, times: pd.Series, cities: pd.Series, stations, frame: pd.DataFrame,
+          columns: list[str], scale: dict[str, float] | None = None) -> pd.DataFrame:
+    parts = []
+    for column in columns:
+        values = _numbers(frame, column, path) / (scale or {}).get(column, 1.0)
+        parts.append(pd.DataFrame({"time": times, "city": cities, "station": stations,
+                                   "pollutant": column, "value": values}))
+    if not parts:
+        raise AlertInputError(f"{path}: row 1: no pollutant column — expected some of "
+                              f"{', '.join(QUANTITIES)}")
+    return pd.concat(parts, ignore_index=True)
+
+
+def _uci(path: Path, frame: pd.DataFrame, city: str | None) -> pd.DataFrame:
+    """Layout (b): one UCI-style station file (year, month, day, hour, pollutants…, station)."""
+    parts = {}
+    for column in UCI_TIME_COLUMNS:
+        parts[column] = _numbers(frame, column, path, minimum=None)
+        bad = parts[column].isna() | (parts[column] % 1 != 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise _bad(path, i + 2, column, frame[column].iloc[i], "a whole number")
+    stamp = pd.to_datetime(pd.DataFrame(parts).astype(int), errors="coerce")
+    if stamp.isna().any():
+        i = int(np.flatnonzero(stamp.isna().to_numpy())[0])
+        when = "-".join(frame[c].iloc[i] for c in UCI_TIME_COLUMNS)
+        raise _bad(path, i + 2, "year/month/day/hour", when, "a valid date and hour 0–23")
+    stations = frame["station"] if "station" in frame.columns else path.stem
+    columns = [p for p in POLLUTANTS if p in frame.columns]
+    return _melt(path, stamp.astype("datetime64[ns]"), _city_of(frame, path, city), stations,
+                 frame, columns, scale={"CO": UCI_CO_PER_MG})
+
+
+def _national(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """Layout (c): date, hour, type, <city columns> (one row per hour and type)."""
+    unknown = ~frame["type"].isin(NATIONAL_TYPES)
+    if unknown.any():
+        i = int(np.flatnonzero(unknown.to_numpy())[0])
+        raise _bad(path, i + 2, "type", frame["type"].iloc[i],
+                   f"one of {', '.join(NATIONAL_TYPES)}")
+    hours = _numbers(frame, "hour", path, minimum=None)
+    bad = ~hours.isin(range(24))
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise _bad(path, i + 2, "hour", frame["hour"].iloc[i], "an hour 0–23")
+    times = _times(frame["date"], path, "date", fmt="%Y%m%d") + pd.to_timedelta(hours, unit="h")
+    keep = frame["type"].isin(POLLUTANTS + ("AQI",)).to_numpy()  # hourly values only
+    cities = [c for c in frame.columns if c not in ("date", "hour", "type")]
+    if not cities:
+        raise AlertInputError(f"{path}: row 1: no city column after date, hour, type")
+    parts = []
+    for city in cities:
+        values = _numbers(frame, city, path)
+        parts.append(pd.DataFrame({"time": times[keep], "city": city, "station": "",
+                                   "pollutant": frame["type"][keep], "value": values[keep]}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _wide(path: Path, frame: pd.DataFrame, city: str | None) -> pd.DataFrame:
+    """The hourly forecast layout: time, [city], pollutant or daily_aqi columns."""
+    columns = [q for q in QUANTITIES if q in frame.columns]
+    return _melt(path, _times(frame["time"], path, "time"), _city_of(frame, path, city), "",
+                 frame, columns)
+
+
+def read_observation_file(path: str | Path, city: str | None = None) -> pd.DataFrame:
+    """One observation file, any supported layout, as the long table of ``alerts.observations``.
+
+    Layouts are recognised by their header: ``pollutant``/``value`` (long table),
+    ``year, month, day, hour`` (UCI station file), ``date, hour, type`` (national hourly city
+    file) or ``time`` plus pollutant columns (the forecast layout). ``city`` names the city of
+    station files without a city column.
+    """
+    path = Path(path)
+    frame = _read_table(path)
+    columns = set(frame.columns)
+    if {"pollutant", "value"} <= columns:
+        long = _long(path, frame, city)
+    elif set(UCI_TIME_COLUMNS) <= columns:
+        long = _uci(path, frame, city)
+    elif {"date", "hour", "type"} <= columns:
+        long = _national(path, frame)
+    elif "time" in columns:
+        long = _wide(path, frame, city)
+    else:
+        raise AlertInputError(
+            f"{path}: row 1: unknown layout — expected columns (time, city or station, "
+            "pollutant, value), (year, month, day, hour, PM2.5, …, station), "
+            "(date, hour, type, <cities>) or (time, PM2.5, …)")
+    long["file"], long["row"] = str(path), long.index  # for duplicate messages
+    return long
+
+
+def load_observations(paths: list[str | Path], city: str | None = None,
+                      only_city: str | None = None) -> Observations:
+    """Read one or more observation files into per-city tables (see ``alerts.observations``).
+
+    ``only_city`` keeps one city (e.g. a scenario's). Raises ``AlertInputError`` naming file,
+    row, column and value for a bad timestamp, an unknown pollutant or a non-numeric value.
+    """
+    if not paths:
+        raise AlertInputError("no observation file given — expected one or more files")
+    long = pd.concat([read_observation_file(p, city) for p in paths], ignore_index=True)
+    if only_city is not None:
+        long = long[long["city"] == only_city]
+        if long.empty:
+            raise AlertInputError(f"{paths[0]}: column city: no rows for city {only_city!r}")
+    dup = long.duplicated(["time", "city", "station", "pollutant"], keep="first")
+    if dup.any():
+        first = long[dup].iloc[0]
+        raise AlertInputError(
+            f"{first['file']}: column time: value '{first['time']:%Y-%m-%d %H:%M}' — "
+            f"expected one {first['pollutant']} value per hour and station, found two")
+    observations = city_frames(long[LONG_COLUMNS])
+    for name, frame in observations.cities.items():
+        if not set(frame.columns) & set(POLLUTANTS + ("daily_aqi",)):
+            raise AlertInputError(f"{paths[0]}: city {name}: only an hourly AQI — expected "
+                                  "pollutant concentrations or a daily_aqi column")
+    return observations
+
+
+def load_forecast_table(path: str | Path) -> pd.DataFrame:
+    """A table of issued forecasts: ``issued_at, city, time (valid hour), daily_aqi``.
+
+    ``valid_at`` may replace ``time`` and ``value`` may replace ``daily_aqi``. Returns the
+    columns ``issued_at, city, valid_at, daily_aqi`` with parsed times.
+    """
+    path = Path(path)
+    frame = _read_table(path)
+    frame = frame.rename(columns={"time": "valid_at", "value": "daily_aqi"})
+    for column in ("issued_at", "city", "valid_at", "daily_aqi"):
+        if column not in frame.columns:
+            raise AlertInputError(f"{path}: row 1, column {column}: missing — expected "
+                                  "issued_at, city, time, daily_aqi")
+    return pd.DataFrame({
+        "issued_at": _times(frame["issued_at"], path, "issued_at"),
+        "city": frame["city"],
+        "valid_at": _times(frame["valid_at"], path, "time"),
+        "daily_aqi": _numbers(frame, "daily_aqi", path),
+    })
+
+
+def is_forecast_table(path: str | Path) -> bool:
+    """True when ``path`` is a CSV whose header has an ``issued_at`` column."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    with path.open(encoding="utf-8-sig") as handle:
+        header = handle.readline()
+    return "issued_at" in [c.strip() for c in header.split(",")]
+
+
+def load_region(path: str | Path) -> Region:
+    """Read a region file (TOML, see ``alerts.region``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise AlertInputError(f"{path}: region file not found")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as bad:
+        raise AlertInputError(f"{path}: not valid TOML ({bad})") from None
+    try:
+        return Region.from_dict(data, str(path))
+    except ValueError as bad:
+        raise AlertInputError(str(bad)) from None
+
+
+def load_alert_inputs(observations: list[str | Path], rules: str | Path = "mee-2024", *,
+                      city: str | None = None, only_city: str | None = None,
+                      forecast_table: str | Path | None = None,
+                      region: str | Path | None = None) -> AlertInputs:
+    """Read observations, an optional forecast table and region file, and the rule sets.
+
+    ``observations`` may be empty when a ``forecast_table`` is given. Every city alerts under
+    ``rules`` unless the region file names another rule set for it. ``only_city`` keeps one
+    city's own forecast (the scenario's city) when there is no region.
+    """
+    if not observations and forecast_table is None:
+        raise AlertInputError("no observation file given — expected one or more files "
+                              "(or a forecast table)")
+    area = load_region(region) if region is not None else None
+    keep = None if area is not None else only_city
+    truth: dict[str, pd.Series] = {}
+    gaps = None
+    if observations:
+        obs = load_observations(observations, city=city, only_city=keep)
+        truth, gaps = obs.daily_aqi(), obs.gaps()
+    table = load_forecast_table(forecast_table) if forecast_table is not None else None
+    if table is not None and keep is not None:
+        table = table[table["city"] == keep]
+    if not truth and (table is None or table.empty):
+        raise AlertInputError(f"{forecast_table or observations}: no data for any city")
+    names = set(truth) | (set(table["city"]) if table is not None else set())
+    if area is not None:
+        names |= set(area.cities())
+    default = load_ruleset(rules)
+    by_city = {name: _city_rules(area, name, Path(region) if region else None, default)
+               for name in sorted(names)}
+    times = [s.index[0] for s in truth.values() if len(s)] + [s.index[-1] for s in truth.values()
+                                                                if len(s)]
+    if table is not None and not table.empty:
+        times += [table["issued_at"].min(), table["valid_at"].max()]
+    start, last = min(times).floor("h"), max(times).floor("h")
+    return AlertInputs(truth, by_city, start, last + pd.Timedelta(hours=1), table, area, gaps)
+
+
+def _city_rules(area: Region | None, name: str, region: Path | None, default: RuleSet
+                ) -> RuleSet:
+    """The rule set a region file names for a city (a file relative to it), else ``default``."""
+    own = area.rules_for(name) if area is not None else None
+    if not own:
+        return default
+    if str(own).endswith(".toml") and region is not None:
+        own = str(region.parent / own)
+    return load_ruleset(own)

@@ -10,19 +10,27 @@ from dataclasses import dataclass, field
 
 from alerts.levels import Level
 
+# Assumption: rules.md §3.1 describes a daily forecast consultation (会商) but gives no hour;
+# 10:00 leaves the morning's forecast runs time to arrive.
+DEFAULT_CONSULTATION_HOUR = 10
+# rules.md §3.2: the response starts as soon as the alert is issued (a later start may be
+# announced, e.g. Dezhou 2022 +24 h); 0 h unless a rule set says otherwise.
+DEFAULT_RESPONSE_DELAY_HOURS = 0.0
+
 
 @dataclass(frozen=True)
 class Condition:
     """``daily AQI > threshold`` (or ``>=`` when ``inclusive``) for at least ``hours`` hours.
 
     ``within`` conditions must be met inside the same run, e.g. 2024 red: AQI > 200 for 72 h
-    *and*, inside that run, AQI > 300 for 24 h.
+    *and*, inside that run, AQI > 300 for 24 h. ``source`` names where the threshold comes from.
     """
 
     threshold: float
     hours: int = 1
     inclusive: bool = False
     within: tuple[Condition, ...] = ()
+    source: str = ""
 
     def describe(self) -> str:
         op = "≥" if self.inclusive else ">"
@@ -32,6 +40,11 @@ class Condition:
         for inner in self.within:
             text += f" with {inner.describe()}"
         return text
+
+    @property
+    def longest_hours(self) -> int:
+        """The longest duration this condition or an inner one needs, in hours."""
+        return max([self.hours, *(inner.longest_hours for inner in self.within)])
 
 
 @dataclass(frozen=True)
@@ -43,11 +56,19 @@ class LevelRule:
     response: str = ""
     target_pct: float = 0.0
     text: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)
 class RuleSet:
-    """A generation of alert criteria (rules.md §1), levels ordered from mild to strict."""
+    """A generation of alert criteria (rules.md §1), levels ordered from mild to strict.
+
+    ``lead_time_hours``: an alert is issued at least this long before its response starts when
+    the forecast allows it (rules.md §3.1). ``lift_hours``: an alert lifts when the forecast stays
+    below every alert criterion for this long (rules.md §3.3). ``consultation_hour``: the local
+    hour of the daily forecast consultation. ``response_delay_hours``: from issuing a decision
+    to the response taking effect when the episode is already under way.
+    """
 
     id: str
     title: str
@@ -55,6 +76,8 @@ class RuleSet:
     levels: tuple[LevelRule, ...]
     lead_time_hours: float = 24.0
     lift_hours: float = 36.0
+    consultation_hour: int = DEFAULT_CONSULTATION_HOUR
+    response_delay_hours: float = DEFAULT_RESPONSE_DELAY_HOURS
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def rule_for(self, level: Level) -> LevelRule | None:
@@ -64,6 +87,22 @@ class RuleSet:
         """City-wide reduction target for ``level`` in % (0 when the level has none)."""
         rule = self.rule_for(level)
         return rule.target_pct if rule else 0.0
+
+    def response(self, level: Level) -> str:
+        """Response grade (III/II/I, or the rule set's wording) of ``level``; "" if none."""
+        rule = self.rule_for(level)
+        return rule.response if rule else ""
+
+    @property
+    def lowest_alert(self) -> Level:
+        """The mildest real alert level (the temporary-control slot is not an alert)."""
+        alerts = [r.level for r in self.levels if r.level > Level.TEMPORARY]
+        return min(alerts) if alerts else Level.YELLOW
+
+    @property
+    def longest_hours(self) -> int:
+        """The longest duration any condition needs, in hours."""
+        return max(c.longest_hours for r in self.levels for c in r.conditions)
 
     @classmethod
     def from_dict(cls, data: dict, origin: str = "rule set") -> RuleSet:
@@ -75,8 +114,11 @@ class RuleSet:
                 title=str(data.get("title", data["id"])),
                 source=str(data.get("source", "")),
                 levels=tuple(sorted(levels, key=lambda r: r.level)),
-                lead_time_hours=float(data.get("lead_time_hours", 24)),
-                lift_hours=float(data.get("lift_hours", 36)),
+                lead_time_hours=_hours(data, "lead_time_hours", 24),
+                lift_hours=_hours(data, "lift_hours", 36),
+                consultation_hour=int(data.get("consultation_hour", DEFAULT_CONSULTATION_HOUR)),
+                response_delay_hours=_hours(data, "response_delay_hours",
+                                            DEFAULT_RESPONSE_DELAY_HOURS),
             )
         except KeyError as missing:
             raise ValueError(f"{origin}: missing key {missing}") from None
@@ -84,7 +126,17 @@ class RuleSet:
             raise ValueError(f"{origin}: {bad}") from None
         if len({r.level for r in ruleset.levels}) != len(ruleset.levels):
             raise ValueError(f"{origin}: a level is defined twice")
+        if not 0 <= ruleset.consultation_hour <= 23:
+            raise ValueError(f"{origin}: consultation_hour {ruleset.consultation_hour} "
+                             "is outside 0–23")
         return ruleset
+
+
+def _hours(data: dict, key: str, default: float) -> float:
+    value = float(data.get(key, default))
+    if value < 0 or value != value:
+        raise ValueError(f"{key} {value} must be a number of hours ≥ 0")
+    return value
 
 
 def _condition(item: dict) -> Condition:
@@ -98,6 +150,7 @@ def _condition(item: dict) -> Condition:
         hours=hours,
         inclusive="at_least" in item,
         within=tuple(_condition(inner) for inner in item.get("with", ())),
+        source=str(item.get("source", "")),
     )
 
 
@@ -114,4 +167,5 @@ def _level_rule(item: dict) -> LevelRule:
         response=str(item.get("response", "")),
         target_pct=target,
         text=str(item.get("text", "")),
+        source=str(item.get("source", "")),
     )

@@ -24,7 +24,12 @@ HOUR = pd.Timedelta(hours=1)
 
 @dataclass(frozen=True)
 class AlertWindow:
-    """One alert at one level over ``[start, end)``, local time."""
+    """One alert at one level over ``[start, end)``, local time.
+
+    ``start`` is when the response takes effect, ``issued_at`` when the decision was announced
+    (rules.md §3.2: the two may differ). ``trigger`` says who decided: ``"forecast"`` (the city's
+    own forecast), ``"regional"`` (a regional linkage rule) or ``"dispatch"`` (a scripted order).
+    """
 
     city: str
     level: Level
@@ -32,6 +37,7 @@ class AlertWindow:
     start: pd.Timestamp
     end: pd.Timestamp
     reason: str
+    trigger: str = "forecast"
 
     @property
     def hours(self) -> float:

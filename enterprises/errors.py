@@ -13,8 +13,12 @@ class TableError(ValueError):
     written in the file (shown in the message, so a user can find it). A problem with the whole
     file has ``row`` None and a shorter message.
 
+    ``sheet`` names the worksheet of a spreadsheet file (XLSX); it is shown before the row.
+
     >>> str(TableError("in/inventory.csv", 7, "grade", "E", "one of A, B"))
     "inventory.csv: row 7, column grade: value 'E' — expected one of A, B"
+    >>> str(TableError("list.xlsx", 3, "grade", "E", "one of A, B", sheet="清单"))
+    "list.xlsx: sheet 清单, row 3, column grade: value 'E' — expected one of A, B"
     """
 
     def __init__(
@@ -25,6 +29,7 @@ class TableError(ValueError):
         value: str,
         expected: str,
         header: str | None = None,
+        sheet: str | None = None,
     ) -> None:
         self.path = path
         self.row = row
@@ -32,12 +37,17 @@ class TableError(ValueError):
         self.value = value
         self.expected = expected
         self.header = header or column
+        self.sheet = sheet
         name = Path(path).name if path is not None else "<frame>"
+        if sheet is not None:
+            name += f": sheet {sheet}"
         where = "" if row is None else f" row {row}, column {self.header}:"
-        super().__init__(f"{name}:{where} value {value!r} — expected {expected}")
+        sep = "," if sheet is not None and row is not None else ":"
+        super().__init__(f"{name}{sep}{where} value {value!r} — expected {expected}")
 
     def __reduce__(self):  # picklable across worker processes despite the custom signature
-        args = (self.path, self.row, self.column, self.value, self.expected, self.header)
+        args = (self.path, self.row, self.column, self.value, self.expected, self.header,
+                self.sheet)
         return (type(self), args)
 
 

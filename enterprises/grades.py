@@ -33,6 +33,16 @@ GRADE_RANK: dict[str, int] = {
 # Grades that self-determine their reductions during alerts (rules.md §4.1, §6, §11).
 SELF_DETERMINED: frozenset[str] = frozenset({"A+", "A", LEADING})
 
+# Per-industry grade sets. rules.md §11 (2026 guidance): grades are in principle A/B/C/D plus A+;
+# industries with simple equipment and processes use only A/B/C; 引领性/非引领性 is a separate
+# scheme (§4.1). B- is named in §4.1 without saying which industries use it, so the A-D set
+# allows it (assumption). ``enterprises.industries`` says which set each industry uses.
+GRADE_SETS: dict[str, tuple[str, ...]] = {
+    "A-D": ("A+", "A", "B", "B-", "C", "D"),
+    "A-C": ("A+", "A", "B", "C"),
+    "leading": (LEADING, NON_LEADING),
+}
+
 _ALIASES: dict[str, str] = {
     "LEADING": LEADING,
     "引领": LEADING,

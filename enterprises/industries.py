@@ -16,11 +16,17 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Industry:
-    """One industry: English id used in files, Chinese name as a bureau writes it, family."""
+    """One industry: English id used in files, Chinese name as a bureau writes it, family.
+
+    ``grade_set`` keys ``enterprises.grades.GRADE_SETS``; ``process`` keys
+    ``enterprises.processes.PROCESSES`` (its ramp-down and ramp-up times).
+    """
 
     id: str
     zh: str
     family: str
+    grade_set: str = "A-D"
+    process: str = "instant"
 
 
 # Families of rules.md §4.2; "other" holds non-key industries handled 一厂一策 (rules.md §6, §13.4).
@@ -34,12 +40,17 @@ FAMILIES: tuple[str, ...] = (
     "other",
 )
 
+# Grade sets (rules.md §4.1, §11): which industries use A/B/C only or 引领性/非引领性 is
+# [NOT FOUND] in rules.md §4.2. Assumptions: the 39 key industries use A-D (with A+ and B-);
+# 防水建筑材料 and 制鞋, the simplest processes, use A-C (§11: "simple equipment and processes");
+# "other" (non-key, 一厂一策) uses 引领性/非引领性 as in Henan's practice (§14: 467 引领性 firms).
+# Processes: continuous units that cannot stop at short notice (rules.md §4.4, §6).
 INDUSTRIES: tuple[Industry, ...] = (
-    Industry("steel_integrated", "长流程联合钢铁", "ferrous"),
+    Industry("steel_integrated", "长流程联合钢铁", "ferrous", process="blast_furnace"),
     Industry("steel_eaf", "短流程钢铁", "ferrous"),
     Industry("ferroalloy", "铁合金", "ferrous"),
-    Industry("coking", "焦化", "ferrous"),
-    Industry("lime_kiln", "石灰窑", "ferrous"),
+    Industry("coking", "焦化", "ferrous", process="coke_oven"),
+    Industry("lime_kiln", "石灰窑", "ferrous", process="lime_kiln"),
     Industry("foundry", "铸造", "ferrous"),
     Industry("alumina", "氧化铝", "non_ferrous"),
     Industry("electrolytic_aluminium", "电解铝", "non_ferrous"),
@@ -53,10 +64,10 @@ INDUSTRIES: tuple[Industry, ...] = (
     Industry("brick_tile", "砖瓦窑", "building_materials"),
     Industry("ceramics", "陶瓷", "building_materials"),
     Industry("refractories", "耐火材料", "building_materials"),
-    Industry("glass", "玻璃", "building_materials"),
+    Industry("glass", "玻璃", "building_materials", process="glass_furnace"),
     Industry("mineral_wool", "岩矿棉", "building_materials"),
-    Industry("glass_fibre", "玻璃纤维", "building_materials"),
-    Industry("waterproof_materials", "防水建筑材料", "building_materials"),
+    Industry("glass_fibre", "玻璃纤维", "building_materials", process="glass_furnace"),
+    Industry("waterproof_materials", "防水建筑材料", "building_materials", "A-C"),
     Industry("refining_petrochemical", "炼油与石油化工", "chemicals"),
     Industry("carbon_black", "炭黑制造", "chemicals"),
     Industry("coal_nitrogen_fertiliser", "煤制氮肥", "chemicals"),
@@ -69,12 +80,12 @@ INDUSTRIES: tuple[Industry, ...] = (
     Industry("wood_panels", "人造板", "light_industry"),
     Industry("synthetic_leather", "塑料人造革与合成革", "light_industry"),
     Industry("rubber_products", "橡胶制品", "light_industry"),
-    Industry("footwear", "制鞋", "light_industry"),
+    Industry("footwear", "制鞋", "light_industry", "A-C"),
     Industry("furniture", "家具制造", "coating"),
     Industry("vehicle_manufacturing", "汽车整车制造", "coating"),
     Industry("construction_machinery", "工程机械整机制造", "coating"),
     Industry("industrial_coating", "工业涂装", "coating"),
-    Industry("other", "其他", "other"),
+    Industry("other", "其他", "other", "leading"),
 )
 
 INDUSTRY_IDS: tuple[str, ...] = tuple(ind.id for ind in INDUSTRIES)

@@ -1,20 +1,31 @@
-"""``Inventory``: the enterprise list as a struct of numpy arrays, one row per enterprise."""
+"""``Inventory``: the enterprise list as a struct of numpy arrays, one row per enterprise.
+
+Production lines are a second, ragged level: ``line_owner`` maps each of the L lines to its
+enterprise, ``line_capacity`` and ``line_emissions`` are the line's shares of the enterprise's
+capacity and emissions (each sums to 1 per enterprise). An enterprise with ``lines == 1`` has
+one line holding everything.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
 
-from enterprises.schema import COLUMNS, EMISSION_COLUMNS, POLLUTANTS
+from enterprises.exemptions import LIVELIHOOD, NONE
+from enterprises.industries import INDUSTRY_IDS, industry_by_id
+from enterprises.schema import CAPACITY_COLUMNS, COLUMNS, EMISSION_COLUMNS, POLLUTANTS
 
 # assumption: a non-leap year; annual emissions are spread over every hour of it.
 HOURS_PER_YEAR = 8760.0
+SHARE_SEPARATOR = ";"
 
 GROUP_COLUMNS: tuple[str, ...] = ("city", "county", "industry", "grade")
-_TEXT_FIELDS = ("ids", "names", "cities", "counties", "industries", "grades")
+_TEXT_FIELDS = ("ids", "names", "cities", "counties", "industries", "grades", "exemptions",
+                "industry_grades", "processes")
 _FIELD_OF_COLUMN = {
     "id": "ids",
     "name": "names",
@@ -23,6 +34,10 @@ _FIELD_OF_COLUMN = {
     "industry": "industries",
     "grade": "grades",
 }
+_PLAIN_COLUMNS = ("operating_hours", "livelihood", "lines", "guaranteed_load",
+                  "online_monitoring", "industry_grades", *CAPACITY_COLUMNS, "output_value",
+                  "trucks_per_day")
+_LINE_FIELDS = ("line_capacity", "line_emissions")
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,7 +46,14 @@ class Inventory:
 
     ``emissions`` is float64 of shape (n, 4), t/a, columns in ``POLLUTANTS`` order
     (SO2, NOx, PM, VOCs). ``operating_hours`` is h/a, ``livelihood`` marks 民生保障
-    enterprises (rules.md §6), ``lines`` counts production lines.
+    enterprises (rules.md §6), ``lines`` counts production lines. Fields after ``lines`` are
+    optional (None takes the schema default): ``exemptions`` (class ids of
+    ``enterprises.exemptions``), ``guaranteed_load`` (fraction), ``online_monitoring``,
+    ``industry_grades`` (text such as "cement:B;glass:C"), ``processes`` (process ids, empty →
+    the industry's), the three capacities of the curtailment base (product/a, NaN = not given),
+    ``output_value`` (万元/d at full production), ``trucks_per_day``, ``overrides`` (n, 3) cuts
+    at yellow/orange/red (NaN = catalogue), and per line ``line_capacity``/``line_emissions``
+    shares of length ``lines.sum()`` (None = equal lines, emissions as capacity).
     Use ``equals`` for comparison (``==`` is identity).
     """
 
@@ -45,64 +67,174 @@ class Inventory:
     operating_hours: np.ndarray
     livelihood: np.ndarray
     lines: np.ndarray
+    exemptions: np.ndarray | None = None
+    guaranteed_load: np.ndarray | None = None
+    online_monitoring: np.ndarray | None = None
+    industry_grades: np.ndarray | None = None
+    processes: np.ndarray | None = None
+    capacity_eia: np.ndarray | None = None
+    capacity_permit: np.ndarray | None = None
+    output_last_year: np.ndarray | None = None
+    output_value: np.ndarray | None = None
+    trucks_per_day: np.ndarray | None = None
+    overrides: np.ndarray | None = None
+    line_capacity: np.ndarray | None = None
+    line_emissions: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        # Copies, so that freezing never touches a caller's array or a DataFrame's block.
-        arrays = {name: np.array(getattr(self, name), dtype=object) for name in _TEXT_FIELDS}
-        arrays["emissions"] = np.array(self.emissions, dtype=np.float64).reshape(-1, 4)
-        arrays["operating_hours"] = np.array(self.operating_hours, dtype=np.float64)
-        arrays["livelihood"] = np.array(self.livelihood, dtype=bool)
-        arrays["lines"] = np.array(self.lines, dtype=np.int64)
-        n = len(arrays["ids"])
-        for name, arr in arrays.items():
-            if arr.shape[0] != n or (name != "emissions" and arr.ndim != 1):
+        n = len(self.ids)
+        a = self._enterprise_arrays(n)
+        for name, arr in a.items():
+            if arr.shape[0] != n or (name not in ("emissions", "overrides") and arr.ndim != 1):
                 raise ValueError(f"Inventory.{name} has shape {arr.shape}; expected {n} rows")
+        if (a["lines"] < 1).any():
+            raise ValueError("Inventory.lines must be ≥ 1 for every enterprise")
+        livelihood = a["exemptions"] == LIVELIHOOD
+        if not np.array_equal(livelihood, a["livelihood"]):
+            raise ValueError("Inventory.livelihood must be true exactly where exemption is "
+                             "livelihood")
+        owner = np.repeat(np.arange(n), a["lines"])
+        a["line_capacity"] = _shares(self.line_capacity, owner, a["lines"], "line_capacity")
+        a["line_emissions"] = (a["line_capacity"].copy() if self.line_emissions is None else
+                               _shares(self.line_emissions, owner, a["lines"], "line_emissions"))
+        a["line_owner"] = owner
+        for name, arr in a.items():
             arr.flags.writeable = False  # shared by runs; a change must make a new Inventory
             object.__setattr__(self, name, arr)
 
+    def _enterprise_arrays(self, n: int) -> dict[str, np.ndarray]:
+        """Copies of the enterprise-level arrays with defaults filled in (never the caller's)."""
+        def given(name, dtype, default):
+            value = getattr(self, name)
+            return np.full(n, default, dtype=dtype) if value is None else np.array(value, dtype)
+
+        a = {name: given(name, object, "") for name in _TEXT_FIELDS}
+        a["emissions"] = np.array(self.emissions, dtype=np.float64).reshape(-1, 4)
+        a["operating_hours"] = np.array(self.operating_hours, dtype=np.float64)
+        a["livelihood"] = np.array(self.livelihood, dtype=bool)
+        a["lines"] = np.array(self.lines, dtype=np.int64)
+        if self.exemptions is None and len(a["livelihood"]) == n:
+            a["exemptions"] = np.where(a["livelihood"], LIVELIHOOD, NONE).astype(object)
+        if self.processes is None or (a["processes"] == "").any():
+            default = np.array([industry_by_id(i).process if i in _KNOWN else "instant"
+                                for i in a["industries"]], dtype=object).reshape(-1)
+            a["processes"] = np.where(a["processes"] == "", default, a["processes"])
+        a["guaranteed_load"] = given("guaranteed_load", np.float64, 1.0)
+        a["online_monitoring"] = given("online_monitoring", bool, False)
+        for name in CAPACITY_COLUMNS:
+            a[name] = given(name, np.float64, math.nan)
+        a["output_value"] = given("output_value", np.float64, 0.0)
+        a["trucks_per_day"] = given("trucks_per_day", np.float64, 0.0)
+        a["overrides"] = (np.full((n, 3), math.nan) if self.overrides is None
+                          else np.array(self.overrides, dtype=np.float64).reshape(-1, 3))
+        return a
+
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def n_lines(self) -> int:
+        return len(self.line_owner)
+
+    # -- conversion --------------------------------------------------------------------------
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame) -> Inventory:
         """Build from a validated frame with the English column ids of the schema.
 
-        Optional columns that are absent take their schema default.
+        Optional columns that are absent take their schema default. ``line_capacity`` and
+        ``line_emissions`` cells may be text ("0.6;0.4") or sequences of numbers.
         """
         n = len(df)
         cols = {
-            c.id: (df[c.id].to_numpy() if c.id in df else np.full(n, c.default))
+            c.id: (df[c.id].to_numpy() if c.id in df else np.full(n, c.default, dtype=object))
             for c in COLUMNS
         }
+        lines = np.asarray(cols["lines"], dtype=np.int64)
+        if "livelihood" not in df and "exemption" in df:  # one implies the other
+            cols["livelihood"] = np.asarray(cols["exemption"] == LIVELIHOOD, dtype=bool)
+        if "exemption" not in df:
+            cols["exemption"] = None
+        capacity = _ragged(cols["line_capacity"], lines)
         return cls(
             **{field: cols[col] for col, field in _FIELD_OF_COLUMN.items()},
-            emissions=np.column_stack([cols[c] for c in EMISSION_COLUMNS]),
+            emissions=np.column_stack([cols[c] for c in EMISSION_COLUMNS]).astype(np.float64),
             operating_hours=cols["operating_hours"],
             livelihood=cols["livelihood"],
-            lines=cols["lines"],
+            lines=lines,
+            exemptions=cols["exemption"],
+            guaranteed_load=cols["guaranteed_load"],
+            online_monitoring=cols["online_monitoring"],
+            industry_grades=cols["industry_grades"],
+            processes=cols["process"],
+            **{c: np.asarray(cols[c], dtype=np.float64) for c in CAPACITY_COLUMNS},
+            output_value=cols["output_value"],
+            trucks_per_day=cols["trucks_per_day"],
+            overrides=np.column_stack([np.asarray(cols[c], dtype=np.float64) for c in
+                                       ("override_yellow", "override_orange", "override_red")]),
+            line_capacity=capacity,
+            line_emissions=_ragged(cols["line_emissions"], lines, fallback=capacity),
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """A frame with the schema's English column ids, in schema order."""
+        """A frame with the schema's English column ids, in schema order.
+
+        Line shares are written as text ("0.6;0.4"), empty where lines are equal (capacity) or
+        follow capacity (emissions).
+        """
         data = {col: getattr(self, field) for col, field in _FIELD_OF_COLUMN.items()}
         data |= {c: self.emissions[:, j] for j, c in enumerate(EMISSION_COLUMNS)}
-        data |= {
-            "operating_hours": self.operating_hours,
-            "livelihood": self.livelihood,
-            "lines": self.lines,
-        }
-        return pd.DataFrame({k: np.array(v) for k, v in data.items()})
+        data |= {c: getattr(self, c) for c in _PLAIN_COLUMNS}
+        data["exemption"] = self.exemptions
+        data["process"] = self.processes
+        equal = np.repeat(1.0 / self.lines, self.lines)
+        data["line_capacity"] = self._line_text(self.line_capacity, equal)
+        data["line_emissions"] = self._line_text(self.line_emissions, self.line_capacity)
+        for j, c in enumerate(("override_yellow", "override_orange", "override_red")):
+            data[c] = self.overrides[:, j]
+        return pd.DataFrame({c.id: np.array(data[c.id]) for c in COLUMNS})
+
+    def _line_text(self, shares: np.ndarray, plain: np.ndarray) -> np.ndarray:
+        """Per enterprise: "" where ``shares`` equal ``plain``, else the shares joined by ;."""
+        same = np.ones(len(self), dtype=bool)
+        np.logical_and.at(same, self.line_owner, shares == plain)
+        text = np.full(len(self), "", dtype=object)
+        starts = np.concatenate([[0], np.cumsum(self.lines)[:-1]]) if len(self) else []
+        for i in np.flatnonzero(~same):
+            part = shares[starts[i]:starts[i] + self.lines[i]]
+            text[i] = SHARE_SEPARATOR.join(repr(float(v)) for v in part)
+        return text
+
+    @classmethod
+    def concat(cls, parts: Sequence[Inventory]) -> Inventory:
+        """One inventory holding ``parts`` in order (ids must stay unique across them)."""
+        if not parts:
+            raise ValueError("Inventory.concat needs at least one inventory")
+        return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                      for f in fields(cls)})
 
     def subset(self, mask: np.ndarray | Sequence[int] | Sequence[bool]) -> Inventory:
         """The enterprises selected by a boolean mask or an integer index array."""
         sel = np.asarray(mask)
-        return Inventory(**{f.name: getattr(self, f.name)[sel] for f in fields(self)})
+        index = np.flatnonzero(sel) if sel.dtype == bool else sel.astype(np.int64)
+        starts = np.concatenate([[0], np.cumsum(self.lines)[:-1]]).astype(np.int64)
+        counts = self.lines[index]
+        first = np.repeat(starts[index] - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+        line_index = (first + np.arange(counts.sum())).astype(np.int64)
+        kept = {f.name: getattr(self, f.name)[index] for f in fields(self)
+                if f.name not in _LINE_FIELDS}
+        return Inventory(**kept, **{f: getattr(self, f)[line_index] for f in _LINE_FIELDS})
 
     def equals(self, other: Inventory) -> bool:
-        """True if every array is equal (same order, same values)."""
-        return all(
-            np.array_equal(getattr(self, f.name), getattr(other, f.name)) for f in fields(self)
-        )
+        """True if every array is equal (same order, same values; NaN equals NaN)."""
+        def same(a, b):
+            if a.dtype.kind == "f" and b.dtype.kind == "f":
+                return np.array_equal(a, b, equal_nan=True)
+            return np.array_equal(a, b)
+
+        return all(same(getattr(self, f.name), getattr(other, f.name)) for f in fields(self))
+
+    # -- derived quantities ------------------------------------------------------------------
 
     def hourly_rates(self) -> np.ndarray:
         """Mean emission rate, t/h, shape (n, 4): annual t/a ÷ 8760 h.
@@ -112,6 +244,27 @@ class Inventory:
         which is what a cut is applied to when the plant's running schedule is unknown.
         """
         return self.emissions / HOURS_PER_YEAR
+
+    def line_hourly_rates(self) -> np.ndarray:
+        """Mean emission rate per production line, t/h, shape (L, 4)."""
+        return self.hourly_rates()[self.line_owner] * self.line_emissions[:, None]
+
+    def line_output_value(self) -> np.ndarray:
+        """Output value per production line at full production, 万元/d, shape (L,)."""
+        return self.output_value[self.line_owner] * self.line_capacity
+
+    def base_ratio(self) -> np.ndarray:
+        """Curtailment base ÷ normal output, shape (n,), in (0, 1].
+
+        The curtailment base is min(EIA capacity, permit capacity, previous-year output) of
+        those given (rules.md §4.3, §4.4). The list's emissions are taken to correspond to the
+        previous-year output (assumption); without it the ratio is 1.
+        """
+        base = np.fmin(np.fmin(self.capacity_eia, self.capacity_permit), self.output_last_year)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = base / self.output_last_year
+        return np.where(np.isfinite(ratio) & (self.output_last_year > 0),
+                        np.clip(ratio, 0.0, 1.0), 1.0)
 
     def base_by(self, column: str | Sequence[str]) -> pd.DataFrame:
         """Annual emissions, t/a, summed by city, county, industry and/or grade.
@@ -126,3 +279,51 @@ class Inventory:
         for k in keys:
             frame[k] = getattr(self, _FIELD_OF_COLUMN[k])
         return frame.groupby(keys, sort=True)[list(POLLUTANTS)].sum()
+
+
+_KNOWN = frozenset(INDUSTRY_IDS)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (
+        isinstance(value, str) and not value.strip())
+
+
+def _ragged(cells: Sequence, lines: np.ndarray,
+            fallback: np.ndarray | None = None) -> np.ndarray | None:
+    """Concatenate per-enterprise share cells (text "a;b" or sequences).
+
+    A blank cell takes the enterprise's slice of ``fallback`` (None: equal lines); all blank
+    gives ``fallback`` itself.
+    """
+    if all(_blank(v) for v in cells):
+        return fallback
+    if fallback is None:
+        fallback = np.repeat(1.0 / lines, lines)
+    starts = np.concatenate([[0], np.cumsum(lines)[:-1]]).astype(np.int64)
+    parts = []
+    for cell, k, start in zip(cells, lines, starts, strict=True):
+        if _blank(cell):
+            parts.append(fallback[start:start + k])
+        elif isinstance(cell, str):
+            parts.append(np.array([float(x) for x in cell.split(SHARE_SEPARATOR)]))
+        else:
+            parts.append(np.asarray(cell, dtype=np.float64))
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _shares(values, owner: np.ndarray, lines: np.ndarray, name: str) -> np.ndarray:
+    """Per-line shares normalised to sum 1 per enterprise (left alone if already within 1e-9)."""
+    if values is None:
+        return np.repeat(1.0 / lines, lines).astype(np.float64)
+    shares = np.array(values, dtype=np.float64).reshape(-1)
+    if shares.shape[0] != len(owner):
+        raise ValueError(f"Inventory.{name} has {shares.shape[0]} lines; expected "
+                         f"{len(owner)} (the sum of lines)")
+    if (shares < 0).any() or not np.isfinite(shares).all():
+        raise ValueError(f"Inventory.{name} must hold finite shares ≥ 0")
+    total = np.bincount(owner, weights=shares, minlength=len(lines))
+    if (total <= 0).any():
+        raise ValueError(f"Inventory.{name} must sum to more than 0 for every enterprise")
+    scale = np.where(np.abs(total - 1.0) <= 1e-9, 1.0, total)
+    return shares / scale[owner]

@@ -2,11 +2,16 @@
 
 A cut is a fraction of the enterprise's curtailment base (rules.md §4.4: for cement the minimum of
 EIA capacity, permit capacity and previous-year output; by production line for multi-line plants).
-``basis`` says how the cut is achieved; ``source`` cites rules.md or says "assumption".
+``basis`` says how the cut is achieved (``BASES``); ``emission_cut`` is the share of emissions
+removed (default: the cut — emissions proportional to output; less for a kiln kept warm, and the
+whole measure for an emission cap that leaves output alone); ``source`` cites rules.md or says
+"assumption"; ``detail`` says what the plant does (e.g. "coking time extended to 36 h").
 
-The bundled table (``enterprises/data/measures.csv``) holds cement verbatim from rules.md §4.3,
-a few local B-grade orange rules (§4.3, §13.2), and the cement pattern as a labelled default for
-every other industry. A bureau replaces it with its own table via ``MeasureTable.from_csv``.
+The bundled table (``enterprises/data/measures.csv``, built by ``enterprises.catalogue``) holds
+cement verbatim from rules.md §4.3, the local practice for steel, coke, glass, lime and foundry
+(§4.3, §13.2), and the cement pattern as a labelled default for every other industry. A bureau
+replaces it with its own table via ``MeasureTable.from_csv`` or overlays a few rows with
+``MeasureTable.overlay``.
 
 >>> MeasureTable.default().cut_fraction("cement", "B", "orange")
 0.2
@@ -28,10 +33,16 @@ from enterprises.grades import GRADES, normalise_grade
 from enterprises.industries import INDUSTRY_IDS, parse_industry
 from enterprises.inventory import Inventory
 
-BASES: tuple[str, ...] = ("self_determined", "none", "limit", "stop", "stop_by_line")
-MEASURE_COLUMNS: tuple[str, ...] = ("industry", "grade", "level", "cut", "basis", "source")
+# none / self-determined; limit X % of the curtailment base; stop; stop whole production lines
+# reaching a share of capacity; load reduction for processes that cannot stop (coking time,
+# batch feed, banked furnace, 停产保窑); emission cap without an output cut (限排不限产).
+BASES: tuple[str, ...] = ("self_determined", "none", "limit", "stop", "stop_by_line",
+                          "load_reduction", "emission_cap")
+MEASURE_COLUMNS: tuple[str, ...] = ("industry", "grade", "level", "cut", "basis", "source",
+                                    "emission_cut", "detail")
 _REQUIRED = MEASURE_COLUMNS[:5]
 _ZERO_BASES = frozenset({"self_determined", "none"})
+BASIS_CODE: dict[str, int] = {b: i for i, b in enumerate(BASES)}
 
 _INDUSTRY_CODE = {ind: i for i, ind in enumerate(INDUSTRY_IDS)}
 _GRADE_CODE = {g: i for i, g in enumerate(GRADES)}
@@ -42,7 +53,10 @@ LevelLike = str | int | Level
 
 @dataclass(frozen=True)
 class Measure:
-    """One row of the catalogue; ``rule_id`` names it in the audit log."""
+    """One row of the catalogue; ``rule_id`` names it in the audit log.
+
+    ``cut`` is the production cut, ``emission_cut`` the emission cut (None → ``cut``).
+    """
 
     industry: str
     grade: str
@@ -50,6 +64,12 @@ class Measure:
     cut: float
     basis: str
     source: str
+    emission_cut: float | None = None
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        if self.emission_cut is None:
+            object.__setattr__(self, "emission_cut", self.cut)
 
     @property
     def rule_id(self) -> str:
@@ -70,11 +90,17 @@ class MeasureTable:
         self._measures = list(measures)
         for k, m in enumerate(self._measures):
             self._row[_INDUSTRY_CODE[m.industry], _GRADE_CODE[m.grade], _LEVEL_CODE[m.level]] = k
-        cuts = np.array([m.cut for m in self._measures] + [np.nan])
-        self._cut = cuts[self._row]  # row -1 picks the trailing NaN: "not in the table"
         none = _LEVEL_CODE[Level.NONE.id]
-        self._cut[:, :, none] = np.where(self._row[:, :, none] < 0, 0.0, self._cut[:, :, none])
-        self._cut.flags.writeable = False
+
+        def dense(values: list[float], fill: float) -> np.ndarray:
+            arr = np.array([*values, np.nan])[self._row]  # row -1 → NaN: "not in the table"
+            arr[:, :, none] = np.where(self._row[:, :, none] < 0, fill, arr[:, :, none])
+            arr.flags.writeable = False
+            return arr
+
+        self._cut = dense([m.cut for m in self._measures], 0.0)
+        self._emission_cut = dense([m.emission_cut for m in self._measures], 0.0)
+        self._basis = dense([BASIS_CODE[m.basis] for m in self._measures], BASIS_CODE["none"])
 
     # -- construction ----------------------------------------------------------------------
 
@@ -128,6 +154,15 @@ class MeasureTable:
             measures.append(m)
         return cls(measures, name=name)
 
+    def overlay(self, rows: MeasureTable) -> MeasureTable:
+        """This table with ``rows`` replacing its rows for the same (industry, grade, level).
+
+        A bureau's override file (scenario key ``[measures] file``) lists only what differs.
+        """
+        keys = {(m.industry, m.grade, m.level) for m in rows._measures}
+        kept = [m for m in self._measures if (m.industry, m.grade, m.level) not in keys]
+        return MeasureTable([*kept, *rows._measures], name=f"{self.name} + {rows.name}")
+
     # -- lookup ----------------------------------------------------------------------------
 
     def industries(self) -> list[str]:
@@ -178,22 +213,42 @@ class MeasureTable:
             raise self._missing(i[k], g[k], lv)
         return cuts
 
+    def lookup(
+        self, industries: Sequence[str] | np.ndarray, grades: Sequence[str] | np.ndarray,
+        level: LevelLike,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(cut, emission cut, basis code) arrays for many enterprises at one level.
+
+        Basis codes index ``BASES``. Raises ``KeyError`` for a combination not in the table.
+        """
+        lv = _level_code(level)
+        i = _codes(industries, _industry_code)
+        g = _codes(grades, _grade_code)
+        cuts = self.cut_fractions(industries, grades, level) if len(i) else np.zeros(0)
+        return cuts, self._emission_cut[i, g, lv], self._basis[i, g, lv].astype(np.int64)
+
     def _missing(self, i: int, g: int, lv: int) -> KeyError:
         combo = f"({INDUSTRY_IDS[i]}, {GRADES[g]}, {LEVEL_IDS[lv]})"
         return KeyError(f"no measure for {combo} in {self.name}")
 
 
 def required_cut(
-    inventory: Inventory, level: LevelLike, table: MeasureTable | None = None
+    inventory: Inventory, level: LevelLike, table: MeasureTable | None = None,
+    by_line: bool = False,
 ) -> np.ndarray:
-    """Per-enterprise required cut, fraction of the curtailment base, float64 shape (n,).
+    """Per-enterprise required production cut, fraction of normal output, float64 shape (n,).
 
-    Livelihood-guarantee (民生保障) enterprises get 0: they produce to their service task
-    (以热定产, rules.md §6), which this version does not model. Others get the table's cut.
+    The catalogue's cut for the enterprise's industry and grade, measured on its curtailment
+    base, then its exemption class and its 一厂一策 override (``enterprises.response``). A
+    livelihood-guarantee (民生保障) enterprise produces to its service task (以热定产): its
+    output is capped at ``guaranteed_load`` (default 1, no cut). An online-monitored
+    enterprise (限排不限产) cuts emissions, not output: 0 here. With ``by_line`` the cut is the
+    one achieved when whole production lines stop (at least the required share).
     """
-    table = MeasureTable.default() if table is None else table
-    cuts = table.cut_fractions(inventory.industries, inventory.grades, level)
-    return np.where(inventory.livelihood, 0.0, cuts)
+    from enterprises.response import respond
+
+    response = respond(inventory, level, MeasureTable.default() if table is None else table)
+    return response.achieved_cut(inventory) if by_line else response.cut.copy()
 
 
 # -- parsing helpers -------------------------------------------------------------------------
@@ -235,9 +290,18 @@ def _parse_measure(record: dict, default_source: str) -> Measure:
     basis = text["basis"]
     if basis not in BASES:
         raise _CellError("basis", basis, f"one of {', '.join(BASES)}")
+    raw_emission = text.get("emission_cut", "")
+    emission = cut if raw_emission == "" else float(pd.to_numeric(raw_emission, errors="coerce"))
+    if not 0.0 <= emission <= 1.0:
+        raise _CellError("emission_cut", raw_emission, "empty or a number in [0, 1]")
     if _inconsistent(cut, basis, level):
         raise _CellError("cut", text["cut"], _CONSISTENT)
-    return Measure(industry, grade, level, cut, basis, text.get("source") or default_source)
+    if basis == "emission_cap" and emission <= 0.0:
+        raise _CellError("emission_cut", raw_emission, "a number in (0, 1] for emission_cap")
+    if basis in _ZERO_BASES and emission != 0.0:
+        raise _CellError("emission_cut", raw_emission, "0 for self_determined and none")
+    return Measure(industry, grade, level, cut, basis, text.get("source") or default_source,
+                   emission, text.get("detail", ""))
 
 
 def _parse_cell(text: dict[str, str], col: str, parse, expected: str) -> str:
@@ -247,11 +311,14 @@ def _parse_cell(text: dict[str, str], col: str, parse, expected: str) -> str:
         raise _CellError(col, text[col], expected) from None
 
 
-_CONSISTENT = "0 for self_determined, none and level none; 1 for stop; > 0 for limit, stop_by_line"
+_CONSISTENT = ("0 for self_determined, none, emission_cap and level none; 1 for stop; > 0 for "
+               "limit, stop_by_line, load_reduction")
 
 
 def _inconsistent(cut: float, basis: str, level: str) -> bool:
     """A cut that contradicts its basis (a typo guard), or a cut without an alert."""
     if level == Level.NONE.id or basis in _ZERO_BASES:
         return cut != 0.0 or (level == Level.NONE.id and basis not in _ZERO_BASES)
+    if basis == "emission_cap":
+        return cut != 0.0
     return cut != 1.0 if basis == "stop" else cut <= 0.0

@@ -1,12 +1,14 @@
 """The enterprise inventory schema, as data.
 
 One ``Column`` per field: English id used in code and written files, the Chinese header a bureau
-uses, type, unit, whether it is required, default, and a description. ``enterprises.io`` drives
-its validation from this table; docs can be generated from it.
+uses (plus other spellings met in bureau lists), type, unit, whether it is required, default,
+and a description. ``enterprises.io`` drives its validation from this table and
+``schema_markdown`` renders the table in ``docs/inventory.md``.
 """
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +25,7 @@ class Column:
     required: bool
     default: Any
     description: str
+    aliases: tuple[str, ...] = ()
 
 
 # 366 days × 24 h: no enterprise runs longer than a leap year.
@@ -35,13 +38,18 @@ EMISSION_COLUMNS: tuple[str, ...] = ("so2_t", "nox_t", "pm_t", "vocs_t")
 
 COLUMNS: tuple[Column, ...] = (
     Column("id", "企业编号", "str", "", True, None, "unique enterprise id, e.g. LH0001"),
-    Column("name", "企业名称", "str", "", True, None, "registered enterprise name"),
-    Column("city", "所属城市", "str", "", True, None, "city (prefecture) the enterprise is in"),
-    Column("county", "所属区县", "str", "", True, None, "county or district"),
+    Column("name", "企业名称", "str", "", True, None, "registered enterprise name",
+           ("单位名称",)),
+    Column("city", "所属城市", "str", "", True, None, "city (prefecture) the enterprise is in",
+           ("城市", "地市")),
+    Column("county", "所属区县", "str", "", True, None, "county or district",
+           ("区县", "县(市、区)")),
     Column("industry", "行业类别", "str", "", True, None,
-           "industry id or Chinese name of enterprises.industries (rules.md §4.2)"),
+           "industry id or Chinese name of enterprises.industries (rules.md §4.2)",
+           ("行业", "所属行业")),
     Column("grade", "绩效等级", "str", "", True, None,
-           "performance grade: A+, A, B, B-, C, D, 引领性, 非引领性 (rules.md §4.1)"),
+           "performance grade: A+, A, B, B-, C, D, 引领性, 非引领性 (rules.md §4.1), within the "
+           "industry's grade set (enterprises.industries)", ("绩效分级", "绩效评级")),
     Column("so2_t", "二氧化硫(吨/年)", "float", "t/a", True, None, "annual SO2 emission, ≥ 0"),
     Column("nox_t", "氮氧化物(吨/年)", "float", "t/a", True, None, "annual NOx emission, ≥ 0"),
     Column("pm_t", "颗粒物(吨/年)", "float", "t/a", True, None, "annual PM emission, ≥ 0"),
@@ -51,8 +59,52 @@ COLUMNS: tuple[Column, ...] = (
            DEFAULT_OPERATING_HOURS, "hours run per year, in (0, 8784]"),
     Column("livelihood", "民生保障", "bool", "", False, False,
            "livelihood-guarantee enterprise (rules.md §6); true/false/1/0/是/否/yes/no"),
-    Column("lines", "生产线数量", "int", "", False, 1, "number of production lines, ≥ 1"),
+    Column("lines", "生产线数量", "int", "", False, 1, "number of production lines, ≥ 1",
+           ("生产线",)),
+    Column("exemption", "保障类型", "str", "", False, "none",
+           "exemption class: none, livelihood (民生保障, 以热定产), strategic (战略性新兴产业), "
+           "export (出口订单, 以量定产), whitelist (白名单, self-determined) — rules.md §6",
+           ("豁免类型", "保障类别")),
+    Column("guaranteed_load", "保障负荷率", "float", "fraction", False, 1.0,
+           "livelihood, strategic and export classes: the load the service or orders need, in "
+           "[0, 1] of the curtailment base; output is capped there during alerts"),
+    Column("online_monitoring", "限排不限产", "bool", "", False, False,
+           "online-monitored enterprise allowed 限排不限产: its cut is an emission cap and its "
+           "output is not cut (rules.md §6)", ("在线监测",)),
+    Column("industry_grades", "分行业绩效等级", "str", "", False, "",
+           "per-industry grades of a multi-industry enterprise, e.g. cement:B;glass:C; the "
+           "enterprise grade is the worst of them (shortest plank, rules.md §11); with it the "
+           "grade cell may be left empty"),
+    Column("process", "工艺类型", "str", "", False, "",
+           "process type for ramp times (enterprises.processes); empty: the industry's own"),
+    Column("line_capacity", "各生产线产能", "str", "", False, "",
+           "capacity of each production line, separated by ;, e.g. 2500;5000 (any unit; "
+           "shares are what count); empty: equal lines", ("生产线产能",)),
+    Column("line_emissions", "各生产线排放占比", "str", "", False, "",
+           "emission share of each production line, separated by ;; empty: as capacity"),
+    Column("capacity_eia", "环评产能", "float", "product/a", False, math.nan,
+           "capacity approved by the EIA (curtailment base, rules.md §4.3, §4.4)"),
+    Column("capacity_permit", "排污许可产能", "float", "product/a", False, math.nan,
+           "capacity in the pollutant-discharge permit (curtailment base)", ("许可产能",)),
+    Column("output_last_year", "上年实际产量", "float", "product/a", False, math.nan,
+           "previous year's actual output (curtailment base; the list's emissions are taken "
+           "to correspond to it)", ("上年产量",)),
+    Column("output_value", "日产值(万元/天)", "float", "万元/d", False, 0.0,
+           "output value per day at full production, 10 000 CNY", ("日产值",)),
+    Column("trucks_per_day", "日均货车进出(辆次/天)", "float", "trips/d", False, 0.0,
+           "heavy-truck trips in and out per day (≥ 10: 重点用车企业, rules.md §5)",
+           ("日均货车进出",)),
+    Column("override_yellow", "一厂一策黄色", "float", "fraction", False, math.nan,
+           "一厂一策: this enterprise's own cut at yellow, in [0, 1] of the base; wins over the "
+           "catalogue"),
+    Column("override_orange", "一厂一策橙色", "float", "fraction", False, math.nan,
+           "一厂一策: own cut at orange"),
+    Column("override_red", "一厂一策红色", "float", "fraction", False, math.nan,
+           "一厂一策: own cut at red"),
 )
+
+OVERRIDE_COLUMNS: tuple[str, ...] = ("override_yellow", "override_orange", "override_red")
+CAPACITY_COLUMNS: tuple[str, ...] = ("capacity_eia", "capacity_permit", "output_last_year")
 
 COLUMN_IDS: tuple[str, ...] = tuple(c.id for c in COLUMNS)
 REQUIRED_COLUMN_IDS: tuple[str, ...] = tuple(c.id for c in COLUMNS if c.required)
@@ -66,6 +118,7 @@ def _header_key(text: str) -> str:
 
 
 _BY_HEADER: dict[str, str] = {
+    **{_header_key(a): c.id for c in COLUMNS for a in c.aliases},
     **{_header_key(c.zh): c.id for c in COLUMNS},
     **{_header_key(c.id): c.id for c in COLUMNS},
 }
@@ -83,3 +136,34 @@ def column_for_header(header: str) -> str | None:
     ('so2_t', 'grade')
     """
     return _BY_HEADER.get(_header_key(header))
+
+
+def schema_markdown() -> str:
+    """The schema as a Markdown table (one row per column), as shown in ``docs/inventory.md``."""
+    lines = ["| column | 中文表头 | type | unit | required | default | description |",
+             "|---|---|---|---|---|---|---|"]
+    for c in COLUMNS:
+        zh = " / ".join((c.zh, *c.aliases))
+        lines.append(f"| `{c.id}` | {zh} | {c.dtype} | {c.unit} | "
+                     f"{'yes' if c.required else 'no'} | {_default_text(c)} | {c.description} |")
+    return "\n".join(lines) + "\n"
+
+
+def _default_text(c: Column) -> str:
+    if c.required:
+        return ""
+    if c.default == "" or (isinstance(c.default, float) and math.isnan(c.default)):
+        return "empty"
+    if isinstance(c.default, bool):
+        return str(c.default).lower()
+    return f"{c.default:g}" if isinstance(c.default, float) else str(c.default)
+
+
+DOC_START, DOC_END = "<!-- schema table: generated -->", "<!-- end of schema table -->"
+
+
+def with_schema_table(doc: str) -> str:
+    """``doc`` with the text between the schema-table markers replaced by ``schema_markdown``."""
+    head, _, rest = doc.partition(DOC_START)
+    _, _, tail = rest.partition(DOC_END)
+    return f"{head}{DOC_START}\n{schema_markdown()}{DOC_END}{tail}"

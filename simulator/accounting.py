@@ -1,7 +1,10 @@
-"""Tallies: tonnes emitted per level segment, and the city-wide cut against the target.
+"""Tallies: tonnes emitted and output lost per level segment, against the city-wide target.
 
 The city-wide base (全社会排放总量, rules.md §2) is the emergency-reduction list plus the area
-sources outside it. Every figure is integrated exactly from piecewise-constant rates.
+sources outside it; both have their own measures. Every figure is integrated exactly from
+piecewise-linear rates (trapezoid rule between events). Per segment the ledger also keeps, for
+every (city, county, industry, grade) group of the list, the tonnes emitted and the output value
+lost, from snapshots of the engine's cumulative per-line totals at the segment's ends.
 """
 
 from __future__ import annotations
@@ -15,55 +18,98 @@ from alerts.rules import RuleSet
 from enterprises.schema import POLLUTANTS
 
 MET_TOLERANCE_PCT = 1e-9  # floating-point slack when comparing a cut % with its target
+ROUNDING_T = 1e-12  # relative float noise below which a cut is reported as exactly 0
 
 
 @dataclass
 class Segment:
-    """A stretch of time ``[start, end)`` (hours from the run start) at one level."""
+    """A stretch of time ``[start, end)`` (hours from the run start) at one level.
+
+    ``groups_start``/``groups_end``: cumulative (tonnes of 4 pollutants, output lost 万元) per
+    group, shape (G, 5), at the segment's start and end.
+    """
 
     level: Level
     start: float
     window: object = None
     end: float = np.nan
     list_actual: np.ndarray = field(default_factory=lambda: np.zeros(len(POLLUTANTS)))
+    area_actual: np.ndarray = field(default_factory=lambda: np.zeros(len(POLLUTANTS)))
+    groups_start: np.ndarray | None = None
+    groups_end: np.ndarray | None = None
+
+    @property
+    def groups(self) -> np.ndarray:
+        """Per group over the segment: tonnes emitted (4) and output lost (万元), (G, 5)."""
+        return self.groups_end - self.groups_start
 
 
 class Ledger:
-    """Collects segment tonnes as the engine integrates, then reports per episode and level."""
+    """Collects segment tonnes as the engine integrates, then reports per episode and level.
 
-    def __init__(self, list_base_rate: np.ndarray, area_rate: np.ndarray, rules: RuleSet):
+    ``group_base_rate`` (G, 4) t/h and ``group_value_rate`` (G,) 万元/h are the baseline of
+    each group of the list; they give the baseline and the cut per group and segment.
+    """
+
+    def __init__(self, list_base_rate: np.ndarray, area_rate: np.ndarray, rules: RuleSet,
+                 group_base_rate: np.ndarray | None = None,
+                 group_value_rate: np.ndarray | None = None):
         self.list_base_rate = np.asarray(list_base_rate, float)  # (4,) t/h
         self.area_rate = np.asarray(area_rate, float)  # (4,) t/h
         self.rules = rules
+        self.group_base_rate = (np.zeros((0, 4)) if group_base_rate is None
+                                else np.asarray(group_base_rate, float))
+        self.group_value_rate = (np.zeros(len(self.group_base_rate)) if group_value_rate is None
+                                 else np.asarray(group_value_rate, float))
         self.segments: list[Segment] = []
 
-    def enter(self, level: Level, now: float, window) -> None:
+    def _empty_groups(self) -> np.ndarray:
+        return np.zeros((len(self.group_base_rate), len(POLLUTANTS) + 1))
+
+    def enter(self, level: Level, now: float, window, groups: np.ndarray | None = None) -> None:
+        """Start a segment at ``now``; ``groups`` is the cumulative (G, 5) snapshot so far."""
+        groups = self._empty_groups() if groups is None else groups
         if self.segments:
             self.segments[-1].end = now
-        self.segments.append(Segment(level, now, window))
+            self.segments[-1].groups_end = groups
+        self.segments.append(Segment(level, now, window, groups_start=groups))
 
-    def add(self, list_rate: np.ndarray, hours: float) -> None:
-        self.segments[-1].list_actual += list_rate * hours
+    def add(self, list_tonnes: np.ndarray, area_tonnes: np.ndarray) -> None:
+        """Tonnes emitted since the last event by the list and by the area sources, (4,) each."""
+        self.segments[-1].list_actual += list_tonnes
+        self.segments[-1].area_actual += area_tonnes
 
-    def close(self, now: float) -> None:
+    def close(self, now: float, groups: np.ndarray | None = None) -> None:
         self.segments[-1].end = now
+        self.segments[-1].groups_end = self._empty_groups() if groups is None else groups
         self.segments = [s for s in self.segments if s.end > s.start]
 
-    def rows(self) -> list[dict]:
-        """Flat records: one per (episode, level segment, pollutant)."""
-        records, episode, previous = [], 0, Level.NONE
+    def alert_segments(self) -> list[tuple[int, Segment]]:
+        """(episode number, segment) for every segment at an alert level, in time order."""
+        out, episode, previous = [], 0, Level.NONE
         for seg in self.segments:
             if seg.level != Level.NONE and previous == Level.NONE:
                 episode += 1
             previous = seg.level
-            if seg.level == Level.NONE:
-                continue
+            if seg.level != Level.NONE:
+                out.append((episode, seg))
+        return out
+
+    def rows(self) -> list[dict]:
+        """Flat records: one per (episode, level segment, pollutant)."""
+        records = []
+        for episode, seg in self.alert_segments():
             hours = seg.end - seg.start
-            baseline = (self.list_base_rate + self.area_rate) * hours
-            actual = seg.list_actual + self.area_rate * hours
+            list_base = self.list_base_rate * hours
+            area_base = self.area_rate * hours
+            baseline = list_base + area_base
+            actual = seg.list_actual + seg.area_actual
             target = self.rules.target_pct(seg.level)
+            lost = float(seg.groups[:, -1].sum()) if len(seg.groups) else 0.0
             for k, pollutant in enumerate(POLLUTANTS):
                 cut = baseline[k] - actual[k]
+                if abs(cut) <= ROUNDING_T * max(1.0, baseline[k]):
+                    cut, actual[k] = 0.0, baseline[k]  # float noise of a zero cut
                 pct = 100.0 * cut / baseline[k] if baseline[k] > 0 else np.nan
                 records.append({
                     "episode": episode, "level": seg.level, "start_h": seg.start,
@@ -71,5 +117,18 @@ class Ledger:
                     "baseline_t": baseline[k], "actual_t": actual[k], "cut_t": cut,
                     "cut_pct": pct, "target_pct": target,
                     "met": bool(pct + MET_TOLERANCE_PCT >= target) if baseline[k] > 0 else False,
+                    "output_lost_wan": lost,
+                    "list_cut_t": list_base[k] - seg.list_actual[k],
+                    "area_cut_t": area_base[k] - seg.area_actual[k],
                 })
         return records
+
+    def group_rows(self) -> list[tuple[int, Segment, np.ndarray, np.ndarray, np.ndarray]]:
+        """Per alert segment: (episode, segment, baseline (G, 4) t, cut (G, 4) t, lost (G,))."""
+        out = []
+        for episode, seg in self.alert_segments():
+            hours = seg.end - seg.start
+            baseline = self.group_base_rate * hours
+            diff = seg.groups
+            out.append((episode, seg, baseline, baseline - diff[:, :4], diff[:, 4]))
+        return out

@@ -13,6 +13,9 @@ from rich.table import Table
 
 from alerts.io import AlertInputError
 from enterprises.io import InventoryError
+from simulator.cli_alerts import register as register_alerts
+from simulator.cli_inventory import register as register_inventory
+from simulator.cli_replay import register as register_replay
 from simulator.io import load_scenario, write_run
 from simulator.runner import Run, run_scenario
 from simulator.scenario import ScenarioError
@@ -121,6 +124,11 @@ def demo(
     if not DEMO_SCENARIO.is_file():
         fail(f"{DEMO_SCENARIO}: demo scenario not found — run smogsim from a source checkout")
     _execute(DEMO_SCENARIO, out, quiet=False)
+
+
+register_replay(app)
+register_alerts(app)
+register_inventory(app)
 
 
 def main() -> None:

@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from alerts.aqi import daily_aqi
-from alerts.io import load_forecast, load_ruleset
-from alerts.triggers import alert_windows
+from alerts.forecast import parse_model
+from alerts.io import is_forecast_table, load_alert_inputs, load_ruleset
+from enterprises.area import AreaSource, area_cut_fractions, default_cuts
+from enterprises.errors import MeasureTableError
 from enterprises.io import load_inventory
 from enterprises.measures import MeasureTable
 from simulator.engine import CityInputs
@@ -41,16 +42,20 @@ def load_scenario(path: str | Path) -> ScenarioSpec:
     return ScenarioSpec.from_dict(data, path)
 
 
-def build_inputs(spec: ScenarioSpec) -> CityInputs:
-    """Read every file the scenario names and turn them into model inputs for its city."""
+def build_inputs(spec: ScenarioSpec, rng: np.random.Generator | None = None) -> CityInputs:
+    """Read every file the scenario names and turn them into model inputs for its city.
+
+    The city's alert windows come from the alert lifecycle (``alerts.timeline``) with the
+    scenario's forecast model and region file. ``rng`` feeds a noisy forecast model; without
+    one, a generator is made from the scenario's seed (``simulator.runner.make_rng``).
+    """
     rules = load_ruleset(spec.rules)
     inventory = load_inventory(spec.inventory)
     in_city = inventory.cities == spec.city
     if not in_city.any():
         raise ScenarioError(f"{spec.inventory}: column city: no enterprise in {spec.city!r} — "
                             f"expected the scenario's city")
-    forecast = load_forecast(spec.forecast, city=spec.city).asfreq("h")
-    daily = forecast["daily_aqi"] if "daily_aqi" in forecast else daily_aqi(forecast)
+    windows = _alert_windows(spec, rng)
     area = np.array(list(spec.area_sources.values()), float).reshape(-1, 4).sum(axis=0)
     return CityInputs(
         city=spec.city,
@@ -58,10 +63,39 @@ def build_inputs(spec: ScenarioSpec) -> CityInputs:
         end=spec.end,
         inventory=inventory.subset(in_city),
         area_rates=area / HOURS_PER_YEAR,
-        windows=tuple(alert_windows(daily, rules, spec.city)),
+        windows=windows,
         rules=rules,
-        measures=MeasureTable.default(),
+        measures=_measures(spec),
+        area_cuts=area_cut_fractions([
+            AreaSource(sector, values, spec.area_cuts.get(sector, default_cuts(sector)))
+            for sector, values in spec.area_sources.items()]),
+        seasonal=spec.seasonal,
     )
+
+
+def _measures(spec: ScenarioSpec) -> MeasureTable:
+    """The bundled catalogue, with the scenario's override rows (``[measures] file``) on top."""
+    if spec.measures is None:
+        return MeasureTable.default()
+    try:
+        return MeasureTable.default().overlay(MeasureTable.from_csv(spec.measures))
+    except MeasureTableError as bad:
+        raise ScenarioError(str(bad)) from None
+
+
+def _alert_windows(spec: ScenarioSpec, rng: np.random.Generator | None) -> tuple:
+    """The scenario city's alert windows from the lifecycle, regional rules and orders."""
+    table = is_forecast_table(spec.forecast)
+    inputs = load_alert_inputs([] if table else [spec.forecast], spec.rules, city=spec.city,
+                               only_city=spec.city,
+                               forecast_table=spec.forecast if table else None,
+                               region=spec.region)
+    if rng is None and parse_model(spec.forecast_model)[0] == "noisy":
+        from simulator.runner import make_rng  # runner imports this module
+
+        rng = make_rng(spec.seed, f"{spec.city}/forecast")
+    windows = inputs.windows(spec.forecast_model, rng, start=spec.start, end=spec.end)
+    return tuple(windows.get(spec.city, ()))
 
 
 def file_digest(path: Path) -> str:
@@ -70,6 +104,10 @@ def file_digest(path: Path) -> str:
 
 def input_hashes(spec: ScenarioSpec) -> dict[str, str]:
     files = {"scenario": spec.source, "inventory": spec.inventory, "forecast": spec.forecast}
+    if spec.region is not None:
+        files["region"] = spec.region
+    if getattr(spec, "measures", None) is not None:
+        files["measures"] = spec.measures
     if Path(spec.rules).is_file():
         files["rules"] = Path(spec.rules)
     return {name: "sha256:" + file_digest(p) for name, p in files.items() if p}
@@ -85,8 +123,9 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 def write_run(result: RunResult, out_dir: Path, manifest: dict) -> Path:
-    """Write ``alerts.csv``, ``episodes.csv``, ``audit.csv``, ``enterprises.csv`` and
-    ``manifest.json`` into ``out_dir`` atomically; return the final directory."""
+    """Write ``alerts.csv``, ``episodes.csv``, ``audit.csv``, ``enterprises.csv``,
+    ``breakdown.csv`` and ``manifest.json`` into ``out_dir`` atomically; return the final
+    directory."""
     out_dir = Path(out_dir)
     if out_dir.exists():
         raise FileExistsError(f"{out_dir}: run directory already exists — choose another --out")
@@ -98,6 +137,8 @@ def write_run(result: RunResult, out_dir: Path, manifest: dict) -> Path:
         _csv(result.episodes, tmp / "episodes.csv")
         _csv(result.audit, tmp / "audit.csv")
         _csv(result.enterprise_tonnes, tmp / "enterprises.csv")
+        if result.breakdown is not None:
+            _csv(result.breakdown, tmp / "breakdown.csv")
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         tmp.rename(out_dir)

@@ -46,7 +46,8 @@ class Run:
             "period": [spec.start.isoformat(), spec.end.isoformat()],
             "inputs": input_hashes(spec),
             "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
-            "files": ["alerts.csv", "episodes.csv", "audit.csv", "enterprises.csv"],
+            "files": ["alerts.csv", "episodes.csv", "audit.csv", "enterprises.csv",
+                      "breakdown.csv"],
         }
 
 

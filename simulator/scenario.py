@@ -15,12 +15,26 @@ A scenario file is TOML (see ``runs/demo.toml``)::
 
     [forecast]
     file = "data/luohe_2023-12_forecast.csv"
+    model = "perfect"              # optional: persistence, noisy[:bias=B,sd=S], late:<hours>
+
+    [region]                       # optional: regional linkage and dispatch orders
+    file = "data/henan-region.toml"
 
     [area_sources.mobile]          # t/a outside the list; with the list: 全社会排放总量
     so2_t = 40.0
     nox_t = 9000.0
     pm_t = 450.0
     vocs_t = 5200.0
+    cuts = { orange = 0.1 }        # optional: cut per level (default: enterprises.area)
+
+    [measures]                     # optional: rows that replace the bundled catalogue's
+    file = "data/luohe_measures.csv"
+
+    [[seasonal]]                   # optional: 秋冬季错峰生产 beneath the alerts
+    start = "2023-11-15T00:00"
+    end = "2024-03-15T00:00"
+    industries = ["cement", "brick_tile"]   # optional (default: enterprises.seasonal)
+    cuts = { D = 1.0, C = 0.5 }             # optional, by grade
 
 Relative paths are relative to the scenario file.
 """
@@ -32,7 +46,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from alerts.forecast import parse_model
+from alerts.levels import Level
+from enterprises.grades import normalise_grade
+from enterprises.industries import parse_industry
 from enterprises.schema import EMISSION_COLUMNS
+from enterprises.seasonal import SeasonalControl
 
 
 class ScenarioError(ValueError):
@@ -53,6 +72,11 @@ class ScenarioSpec:
     forecast: Path
     area_sources: dict[str, tuple[float, ...]] = field(default_factory=dict)
     source: Path | None = None
+    forecast_model: str = "perfect"  # alerts.forecast model, or the table in forecast.file
+    region: Path | None = None  # optional region file (alerts.region): linkage and dispatch
+    area_cuts: dict[str, dict[str, float]] = field(default_factory=dict)  # sector → level → cut
+    seasonal: tuple[SeasonalControl, ...] = ()  # 秋冬季错峰生产 periods beneath the alerts
+    measures: Path | None = None  # rows overriding the bundled measure catalogue
 
     @property
     def hours(self) -> float:
@@ -82,6 +106,11 @@ class ScenarioSpec:
             forecast=_file(data, "forecast", base, origin),
             area_sources=_area_sources(data.get("area_sources", {}), origin),
             source=origin,
+            forecast_model=_forecast_model(data, origin),
+            region=_file(data, "region", base, origin) if "region" in data else None,
+            area_cuts=_area_cuts(data.get("area_sources", {}), origin),
+            seasonal=_seasonal(data.get("seasonal", []), origin),
+            measures=_file(data, "measures", base, origin) if "measures" in data else None,
         )
 
 
@@ -130,6 +159,17 @@ def _file(data: dict, key: str, base: Path, origin: Path) -> Path:
     return path
 
 
+def _forecast_model(data: dict, origin: Path) -> str:
+    """``[forecast] model``: perfect (default), persistence, noisy[:…] or late:<hours>."""
+    value = _table(data, "forecast", origin).get("model", "perfect")
+    try:
+        parse_model(str(value))
+    except ValueError as bad:
+        raise ScenarioError(f"{origin}: key forecast.model: value {value!r} — "
+                            f"{str(bad).split(': ', 1)[-1]}") from None
+    return str(value)
+
+
 def _area_sources(table: dict, origin: Path) -> dict[str, tuple[float, ...]]:
     sources = {}
     for sector, values in table.items():
@@ -142,9 +182,76 @@ def _area_sources(table: dict, origin: Path) -> dict[str, tuple[float, ...]]:
                 raise ScenarioError(f"{origin}: key area_sources.{sector}.{column}: value "
                                     f"{value!r} — expected a number of t/a ≥ 0")
             row.append(float(value))
-        unknown = set(values) - set(EMISSION_COLUMNS)
+        unknown = set(values) - set(EMISSION_COLUMNS) - {"cuts"}
         if unknown:
             raise ScenarioError(f"{origin}: key area_sources.{sector}.{sorted(unknown)[0]}: "
                                 f"unknown — expected {', '.join(EMISSION_COLUMNS)}")
         sources[sector] = tuple(row)
     return sources
+
+
+def _area_cuts(table: dict, origin: Path) -> dict[str, dict[str, float]]:
+    """``[area_sources.<sector>] cuts = { orange = 0.5 }``: level id → fraction in [0, 1]."""
+    out = {}
+    for sector, values in table.items():
+        if not isinstance(values, dict) or "cuts" not in values:
+            continue
+        cuts = values["cuts"]
+        if not isinstance(cuts, dict):
+            raise ScenarioError(f"{origin}: key area_sources.{sector}.cuts: value {cuts!r} — "
+                                "expected a table such as { orange = 0.5 }")
+        parsed = {}
+        for level, cut in cuts.items():
+            where = f"{origin}: key area_sources.{sector}.cuts.{level}"
+            try:
+                level_id = Level.parse(level).id
+            except ValueError:
+                raise ScenarioError(f"{where}: unknown level — expected yellow, orange or red"
+                                    ) from None
+            if isinstance(cut, bool) or not isinstance(cut, int | float) or not 0 <= cut <= 1:
+                raise ScenarioError(f"{where}: value {cut!r} — expected a fraction in [0, 1]")
+            parsed[level_id] = float(cut)
+        out[sector] = parsed
+    return out
+
+
+def _seasonal(items, origin: Path) -> tuple[SeasonalControl, ...]:
+    """``[[seasonal]]`` tables: start, end, optional industries and cuts by grade."""
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, list):
+        raise ScenarioError(f"{origin}: key seasonal: value {items!r} — expected [[seasonal]] "
+                            "tables")
+    out = []
+    for k, item in enumerate(items, start=1):
+        where = f"seasonal[{k}]"
+        if not isinstance(item, dict):
+            raise ScenarioError(f"{origin}: key {where}: expected a table")
+        try:
+            start = _time(item, "start", origin)
+            end = _time(item, "end", origin)
+        except ScenarioError as bad:
+            raise ScenarioError(str(bad).replace("key scenario.", f"key {where}.")) from None
+        if end <= start:
+            raise ScenarioError(f"{origin}: key {where}.end: value {str(end)!r} — expected a "
+                                f"time after {where}.start ({start})")
+        kwargs = {}
+        if "industries" in item:
+            try:
+                kwargs["industries"] = tuple(parse_industry(i).id for i in item["industries"])
+            except (ValueError, TypeError):
+                raise ScenarioError(f"{origin}: key {where}.industries: value "
+                                    f"{item['industries']!r} — expected a list of industry ids"
+                                    ) from None
+        if "cuts" in item:
+            cuts = item["cuts"]
+            try:
+                parsed = {normalise_grade(g): float(c) for g, c in cuts.items()}
+            except (ValueError, TypeError, AttributeError):
+                parsed = {"": -1.0}
+            if not all(0 <= c <= 1 for c in parsed.values()):
+                raise ScenarioError(f"{origin}: key {where}.cuts: value {cuts!r} — expected "
+                                    "grade = fraction in [0, 1], e.g. { D = 1.0, C = 0.5 }")
+            kwargs["cuts"] = parsed
+        out.append(SeasonalControl(start, end, **kwargs))
+    return tuple(out)

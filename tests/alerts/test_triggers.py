@@ -39,13 +39,21 @@ def test_runs_are_half_open():
 @pytest.mark.parametrize(
     ("pieces", "expected"),
     [
-        # yellow: daily AQI > 200 (any hour) — at 200 exactly it is not "above"
-        ([(200.0, 1)], Level.NONE),
+        # yellow: daily AQI > 200 (any hour) — at 200 exactly it is not "above" (200 > 150
+        # still gives the sub-yellow temporary-control slot, rules.md §1.3)
+        ([(200.0, 1)], Level.TEMPORARY),
         ([(200.1, 1)], Level.YELLOW),
-        # yellow: > 150 lasting ≥ 48 h
-        ([(150.0, 100)], Level.NONE),
-        ([(151.0, 47)], Level.NONE),
+        # yellow: > 150 lasting ≥ 48 h; shorter or at 150 exactly: temporary control only
+        # (150 for 100 h is > 100 lasting ≥ 48 h)
+        ([(150.0, 100)], Level.TEMPORARY),
+        ([(151.0, 47)], Level.TEMPORARY),
         ([(151.0, 48)], Level.YELLOW),
+        # temporary control: > 150 for one hour, or > 100 lasting ≥ 48 h (background 100 is not
+        # above 100)
+        ([(150.0, 1)], Level.NONE),
+        ([(150.1, 1)], Level.TEMPORARY),
+        ([(101.0, 47)], Level.NONE),
+        ([(101.0, 48)], Level.TEMPORARY),
         # orange: > 200 lasting 48 h, or > 150 lasting ≥ 72 h
         ([(201.0, 47)], Level.YELLOW),
         ([(201.0, 48)], Level.ORANGE),

@@ -167,9 +167,14 @@ def test_value_beyond_last_header(tmp_path):
 
 
 def test_unsupported_format(tmp_path):
+    path = tmp_path / "inventory.ods"
+    path.write_bytes(b"PK")
+    with pytest.raises(InventoryError, match="inventory.ods: value '.ods' — expected a .csv, "):
+        load_inventory(path)
     path = tmp_path / "inventory.xlsx"
     path.write_bytes(b"PK")
-    with pytest.raises(InventoryError, match="inventory.xlsx: value '.xlsx'"):
+    with pytest.raises(InventoryError, match="inventory.xlsx: value 'inventory.xlsx' — "
+                                             "expected an XLSX workbook"):
         load_inventory(path)
 
 
@@ -199,3 +204,137 @@ def test_validate_typed_frame():
     frame.loc[3, "grade"] = None
     with pytest.raises(InventoryError, match=r"<frame>: row 5, column grade: value ''"):
         validate_inventory(frame)
+
+
+# -- XLSX, Parquet and the columns of issue 4 ------------------------------------------------
+
+def write_xlsx(path: Path, header: list[str], rows: list[list], sheet: str = "应急减排清单"):
+    """A spreadsheet as a bureau keeps it: typed cells, a title sheet first is not assumed."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = sheet
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    book.save(path)
+    return path
+
+
+ZH_HEADER = ["企业编号", "企业名称", "所属城市", "所属区县", "行业类别", "绩效等级",
+             "二氧化硫（吨/年）", "氮氧化物（吨/年）", "颗粒物（吨/年）", "挥发性有机物（吨/年）",
+             "年运行时间（小时/年）", "民生保障", "生产线数量", "备注"]
+XLSX_ROWS = [
+    ["LH0001", "漯河市恒达水泥有限公司", "漯河", "郾城区", "水泥", "B", 40.5, 400, 60, 1, 7200,
+     "否", 2, "2 条熟料线"],
+    ["LH0002", "漯河市宏远建材有限公司", "漯河", "临颍县", "砖瓦窑", "C", 25, 20, 12, 0.3, None,
+     "否", None, None],
+    [None] * 14,  # a blank row, skipped but counted
+    ["LH0003", "漯河市鑫源热力有限公司", "漯河", "源汇区", "其他", "非引领性", 20, 40, 6, 0.5, 2880,
+     "是", 1, "供热"],
+]
+
+
+def test_xlsx_with_chinese_headers_loads(tmp_path):
+    path = write_xlsx(tmp_path / "漯河清单.xlsx", ZH_HEADER, XLSX_ROWS)
+    inv = load_inventory(path)
+    assert inv.ids.tolist() == ["LH0001", "LH0002", "LH0003"]
+    assert inv.industries.tolist() == ["cement", "brick_tile", "other"]
+    assert inv.emissions[0].tolist() == [40.5, 400.0, 60.0, 1.0]
+    assert inv.operating_hours.tolist() == [7200, 7200, 2880]
+    assert inv.livelihood.tolist() == [False, False, True]
+    assert inv.exemptions.tolist() == ["none", "none", "livelihood"]
+    assert inv.lines.tolist() == [2, 1, 1]
+
+
+@pytest.mark.parametrize(("column", "value", "expected"), [
+    (5, "E", "column 绩效等级: value 'E' — expected one of A+, A, B, B-, C, D"),
+    (8, -3, "column 颗粒物（吨/年）: value '-3' — expected a number ≥ 0 (t/a)"),
+    (4, "机械加工", "column 行业类别: value '机械加工' — expected an industry id"),
+])
+def test_xlsx_errors_name_sheet_row_and_column(tmp_path, column, value, expected):
+    rows = [list(r) for r in XLSX_ROWS]
+    rows[3][column] = value  # the row after the blank one: spreadsheet row 5
+    path = write_xlsx(tmp_path / "漯河清单.xlsx", ZH_HEADER, rows)
+    with pytest.raises(InventoryError) as err:
+        load_inventory(path)
+    msg = str(err.value)
+    assert msg.startswith(f"漯河清单.xlsx: sheet 应急减排清单, row 5, {expected}")
+    assert "\n" not in msg and err.value.sheet == "应急减排清单" and err.value.row == 5
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet", ".csv"])
+@pytest.mark.parametrize("headers", ["en", "zh"])
+def test_every_format_round_trips(tmp_path, suffix, headers):
+    from enterprises.synthetic import synthesize_cities
+
+    inv = synthesize_cities(["漯河", "太原"], 150, seed=5)
+    path = write_inventory(inv, tmp_path / f"list{suffix}", headers=headers)
+    assert load_inventory(path).equals(inv)
+
+
+def test_parquet_errors_count_records_from_row_2(tmp_path):
+    frame = synthesize("漯河", 10, seed=1).to_frame()
+    frame.loc[3, "grade"] = "E"
+    path = tmp_path / "list.parquet"
+    frame.to_parquet(path)
+    with pytest.raises(InventoryError, match=r"list.parquet: row 5, column grade: value 'E'"):
+        load_inventory(path)
+
+
+NEW_HEADER = HEADER + ",exemption,guaranteed_load,industry_grades,line_capacity,override_orange"
+
+
+@pytest.mark.parametrize(("extra", "column", "value", "expected"), [
+    (",export,0.8,,,", None, None, None),
+    (",militär,,,,", "exemption", "militär", "one of none, livelihood"),
+    (",export,1.5,,,", "guaranteed_load", "1.5", "a fraction in [0, 1]"),
+    (",,,,,35%", None, None, None),
+    (",,,,,-0.1", "override_orange", "-0.1", "a fraction in [0, 1]"),
+    (",,,,1;2;3,", "line_capacity", "1;2;3", "2 values separated by ;"),
+    (",,,,1;0,", "line_capacity", "1;0", "numbers > 0 separated by ;"),
+    (",,,cement:B;glass:C,,", "grade", "B", "C (the worst of its per-industry grades"),
+    (",,,cement:B;glass:E,,", "industry_grades", "cement:B;glass:E", "industry:grade pairs"),
+])
+def test_new_columns_are_checked(tmp_path, extra, column, value, expected):
+    rows = [ROWS[0] + extra] + [r + ",,,,," for r in ROWS[1:]]  # row 2: cement B, 2 lines
+    path = write_csv(tmp_path / "inventory.csv", NEW_HEADER, rows)
+    if column is None:
+        inv = load_inventory(path)
+        assert inv.exemptions[0] in ("export", "none")
+        if "%" in extra:
+            assert inv.overrides[0, 1] == pytest.approx(0.35)
+        return
+    with pytest.raises(InventoryError) as err:
+        load_inventory(path)
+    assert (err.value.row, err.value.column, err.value.value) == (2, column, value)
+    assert expected in str(err.value)
+
+
+def test_grade_must_lie_in_the_industrys_set(tmp_path):
+    rows = [ROWS[0], ROWS[2].replace("非引领性", "C")]  # "other" grades 引领性/非引领性
+    with pytest.raises(InventoryError) as err:
+        load_inventory(write_csv(tmp_path / "inventory.csv", rows=rows))
+    assert str(err.value).endswith("value 'C' — expected a grade of other's set: 引领性, 非引领性")
+
+
+def test_per_industry_grades_roll_up_when_grade_is_empty(tmp_path):
+    rows = [with_cell(ROWS[0], "grade", "") + ",,,水泥:B；玻璃:c,,"]
+    inv = load_inventory(write_csv(tmp_path / "inventory.csv", NEW_HEADER, rows))
+    assert inv.grades.tolist() == ["C"]  # shortest plank (rules.md §11)
+    assert inv.industry_grades.tolist() == ["cement:B;glass:C"]
+
+
+def test_livelihood_and_exemption_must_agree(tmp_path):
+    rows = [ROWS[2] + ",export,,,,"]  # 民生保障 = 是 but exemption export
+    with pytest.raises(InventoryError, match="column exemption: value 'export' — expected "
+                                             "livelihood or none"):
+        load_inventory(write_csv(tmp_path / "inventory.csv", NEW_HEADER, rows))
+
+
+def test_empty_lines_take_the_count_of_line_capacity(tmp_path):
+    rows = [with_cell(ROWS[1], "lines", "") + ",,,,2500;5000;2500,"]
+    inv = load_inventory(write_csv(tmp_path / "inventory.csv", NEW_HEADER, rows))
+    assert inv.lines.tolist() == [3]
+    np.testing.assert_allclose(inv.line_capacity, [0.25, 0.5, 0.25])

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from alerts.levels import LEVEL_IDS, Level
+from enterprises.catalogue import default_rows
 from enterprises.errors import MeasureTableError
 from enterprises.grades import GRADES, grade_rank
 from enterprises.industries import INDUSTRIES, INDUSTRY_IDS
 from enterprises.inventory import Inventory
+from enterprises.io import DEFAULT_MEASURES_PATH
 from enterprises.measures import BASES, MeasureTable, required_cut
 from enterprises.synthetic import synthesize
 
@@ -183,19 +186,28 @@ def test_lookup_errors():
         TABLE.cut_fractions(["cement", "glass"], ["B"], "orange")
 
 
-def test_required_cut_spares_livelihood_and_a_grade():
+def test_required_cut_on_a_synthetic_list():
+    """Plain enterprises get the catalogue; livelihood its cap; A grades nothing unless capped.
+
+    Since issue 4 a synthetic list has exemption classes, curtailment bases, 限排不限产 and
+    一厂一策, so the catalogue holds exactly for the plain enterprises only.
+    """
     inv = synthesize("漯河", 400, seed=11)
     assert inv.livelihood.any()
+    plain = ((inv.exemptions == "none") & np.isnan(inv.overrides).all(axis=1)
+             & ~inv.online_monitoring & (inv.base_ratio() == 1))
+    assert plain.sum() > 100
     for level in ("yellow", Level.ORANGE, "red"):
         cut = required_cut(inv, level)
         assert cut.shape == (len(inv),)
-        assert (cut[inv.livelihood] == 0).all()
-        assert (cut[np.isin(inv.grades, ["A+", "A", "引领性"])] == 0).all()
-        plain = ~inv.livelihood
+        np.testing.assert_allclose(cut[inv.livelihood], 1 - inv.guaranteed_load[inv.livelihood])
+        a_grade = np.isin(inv.grades, ["A+", "A", "引领性"]) & (inv.exemptions == "none")
+        assert (cut[a_grade & np.isnan(inv.overrides).all(axis=1)] == 0).all()
         np.testing.assert_array_equal(
             cut[plain], TABLE.cut_fractions(inv.industries[plain], inv.grades[plain], level)
         )
-    assert (required_cut(inv, "red")[~inv.livelihood & (inv.grades == "D")] == 1.0).all()
+    d_plain = plain & (inv.grades == "D")
+    assert (required_cut(inv, "red")[d_plain] == 1.0).all()
 
 
 def test_required_cut_livelihood_d_grade_cement():
@@ -266,3 +278,82 @@ def test_bureau_table_duplicate_and_missing_column(tmp_path):
 
 def test_default_is_cached():
     assert MeasureTable.default() is MeasureTable.default()
+
+
+def test_bundled_catalogue_is_the_generator_output():
+    """enterprises/data/measures.csv is enterprises.catalogue.default_rows(); regenerate with
+    ``python -m enterprises measures``."""
+    on_disk = pd.read_csv(DEFAULT_MEASURES_PATH, keep_default_na=False)
+    built = default_rows()
+    assert list(on_disk.columns) == list(built.columns)
+    pd.testing.assert_frame_equal(on_disk.drop(columns=["cut", "emission_cut"]),
+                                  built.drop(columns=["cut", "emission_cut"]).fillna(""),
+                                  check_dtype=False)
+    np.testing.assert_allclose(on_disk[["cut", "emission_cut"]].astype(float),
+                               built[["cut", "emission_cut"]].astype(float), rtol=0, atol=0)
+
+
+def test_local_practice_for_processes_that_cannot_stop():
+    # coke: coking time 24 h → 36 h keeps 24/36 of output (rules.md §4.3 Tangshan; assumption
+    # 24 h normal) → cut 1/3; 48 h → 1/2
+    assert TABLE.cut_fraction("coking", "B", "orange") == pytest.approx(1 / 3)
+    assert TABLE.cut_fraction("coking", "B", "red") == pytest.approx(0.5)
+    m = TABLE.measure("coking", "B", "orange")
+    assert (m.basis, m.detail) == ("load_reduction", "coking time extended to 36 h")
+    # lime kiln B orange: 停产保窑 — output stops, the warm kiln keeps 10 % of emissions
+    m = TABLE.measure("lime_kiln", "B", "orange")
+    assert (m.cut, m.emission_cut, m.basis) == (1.0, 0.9, "load_reduction")
+    # glass is never stopped: D keeps the furnace hot; B orange cuts the batch feed 20 %
+    m = TABLE.measure("glass", "D", "red")
+    assert (m.cut, m.emission_cut) == (1.0, 0.5)
+    assert TABLE.measure("glass", "B", "orange").detail == "batch feed cut 20 %"
+    # steel C red: blast furnaces banked (焖炉), Anyang 2019
+    assert "banked" in TABLE.measure("steel_integrated", "C", "red").detail
+    for industry in ("steel_integrated", "coking", "glass", "lime_kiln", "foundry"):
+        for grade in ("B", "C", "D"):
+            for level in ALERTS:
+                assert "rules.md §" in TABLE.measure(industry, grade, level).source
+
+
+def test_emission_cut_is_monotone_too():
+    def chain(industry, level):
+        return [float(TABLE._emission_cut[INDUSTRY_IDS.index(industry), GRADES.index(g),
+                                          LEVEL_IDS.index(level)]) for g in BY_STRICTNESS]
+
+    bad = [(i, lv) for i in INDUSTRY_IDS for lv in ALERTS if not is_monotone(chain(i, lv))]
+    assert bad == []
+
+
+def test_overlay_replaces_only_the_given_rows(tmp_path):
+    path = bureau_csv(tmp_path, "水泥,B,橙色,0.4,limit,Luohe 2025 plan")
+    table = TABLE.overlay(MeasureTable.from_csv(path))
+    assert table.cut_fraction("cement", "B", "orange") == 0.4
+    assert table.measure("cement", "B", "orange").source == "Luohe 2025 plan"
+    assert table.cut_fraction("cement", "C", "orange") == 1.0  # from the bundled table
+    assert len(table.to_frame()) == len(TABLE.to_frame())
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "value"),
+    [
+        ("cement,B,orange,0.2,emission_cap,x,0.2,", "cut", "0.2"),
+        ("cement,B,orange,0,emission_cap,x,0,", "emission_cut", "0"),
+        ("cement,B,orange,0.2,limit,x,1.5,", "emission_cut", "1.5"),
+        ("cement,B,orange,0,load_reduction,x,,", "cut", "0"),
+    ],
+)
+def test_new_bases_are_checked(tmp_path, row, column, value):
+    path = tmp_path / "measures.csv"
+    path.write_text(HEAD + ",emission_cut,detail\n" + row + "\n", encoding="utf-8")
+    with pytest.raises(MeasureTableError) as err:
+        MeasureTable.from_csv(path)
+    assert (err.value.row, err.value.column, err.value.value) == (2, column, value)
+
+
+def test_emission_cap_row_loads(tmp_path):
+    path = tmp_path / "measures.csv"
+    path.write_text(HEAD + ",emission_cut,detail\ncement,B,orange,0,emission_cap,x,0.25,"
+                    "SO2 ≤ 35 mg/m³\n", encoding="utf-8")
+    m = MeasureTable.from_csv(path).measure("cement", "B", "orange")
+    assert (m.cut, m.emission_cut, m.basis, m.detail) == (0.0, 0.25, "emission_cap",
+                                                          "SO2 ≤ 35 mg/m³")

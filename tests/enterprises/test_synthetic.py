@@ -8,7 +8,7 @@ import pytest
 
 from enterprises.grades import GRADES
 from enterprises.industries import INDUSTRY_IDS
-from enterprises.synthetic import CITY_PROFILES, KINDS, synthesize
+from enterprises.synthetic import CITY_PROFILES, KINDS, synthesize, synthesize_cities
 
 LUOHE = {"临颍县", "舞阳县", "郾城区", "源汇区", "召陵区"}
 XUCHANG = {"魏都区", "建安区", "东城区", "禹州市", "长葛市", "鄢陵县", "襄城县"}
@@ -77,3 +77,58 @@ def test_bad_arguments():
     with pytest.raises(ValueError):
         synthesize(enterprises=-1)
     assert len(synthesize(enterprises=0)) == 0
+
+
+TAIYUAN = {"小店区", "迎泽区", "杏花岭区", "尖草坪区", "万柏林区", "晋源区", "清徐县", "阳曲县",
+           "娄烦县", "古交市"}
+
+
+def test_taiyuan_basin_cities():
+    inv = synthesize("太原", 400, seed=3)
+    assert set(inv.counties) == TAIYUAN and inv.ids[0] == "TY0001"
+    assert {"coking", "lime_kiln", "steel_integrated"} <= set(inv.industries)
+    for city in ("晋中", "吕梁", "jinzhong", "lvliang"):
+        assert len(synthesize(city, 50, seed=1)) == 50
+    assert "alumina" in set(synthesize("吕梁", 400, seed=1).industries)
+
+
+def test_several_cities_share_one_list():
+    inv = synthesize_cities(["漯河", "许昌", "太原"], 1000, seed=8)
+    assert len(inv) == 1000 and len(set(inv.ids)) == 1000
+    counts = pd.Series(inv.cities).value_counts()
+    assert counts["太原"] > counts["漯河"]  # size 1.5 vs 1 (assumption)
+    assert synthesize_cities(["漯河"], 300, 2023).equals(synthesize("漯河", 300, 2023))
+    again = synthesize_cities(["漯河", "许昌", "太原"], 1000, seed=8)
+    assert again.equals(inv)
+    with pytest.raises(ValueError, match="twice"):
+        synthesize_cities(["漯河", "luohe"], 10)
+
+
+def test_lines_values_trucks_and_classes_are_plausible():
+    inv = synthesize("漯河", 2000, seed=9)
+    assert inv.n_lines == inv.lines.sum() > len(inv)
+    sums = np.bincount(inv.line_owner, weights=inv.line_capacity)
+    np.testing.assert_allclose(sums, 1.0)
+    assert (inv.output_value > 0).all() and (inv.trucks_per_day >= 0).all()
+    heavy = inv.industries == "cement"
+    assert np.median(inv.trucks_per_day[heavy]) > np.median(inv.trucks_per_day[~heavy])
+    assert set(inv.exemptions) == {"none", "livelihood", "strategic", "export", "whitelist"}
+    capped = np.isin(inv.exemptions, ["livelihood", "strategic", "export"])
+    assert (inv.guaranteed_load[capped] < 1).all() and (inv.guaranteed_load[~capped] == 1).all()
+    assert not inv.online_monitoring[inv.grades == "D"].any()
+    key = inv.industries != "other"
+    assert (inv.base_ratio()[key] < 1).mean() > 0.05  # some plants produce above their permit
+    assert np.isnan(inv.overrides[key]).all()  # 一厂一策 only for non-key firms here
+    assert (~np.isnan(inv.overrides)).any()
+    multi = inv.industry_grades != ""
+    assert multi.any()
+    from enterprises.grades import worst_grade
+    for text, grade in zip(inv.industry_grades[multi], inv.grades[multi], strict=True):
+        assert worst_grade(p.split(":")[1] for p in text.split(";")) == grade
+
+
+def test_new_columns_leave_the_old_ones_alone():
+    """Draws added by issue 4 come after the skeleton's: its columns are unchanged."""
+    frame = synthesize("漯河", 300, seed=2023).to_frame()
+    assert frame.loc[0, ["id", "industry", "grade", "so2_t", "lines"]].tolist() == [
+        "LH0001", "brick_tile", "B", 61.225, 2]

@@ -6,6 +6,7 @@ from alerts.io import load_ruleset
 from alerts.levels import Level
 from alerts.triggers import AlertWindow
 from enterprises.inventory import Inventory
+from enterprises.io import validate_inventory
 from enterprises.measures import MeasureTable
 from simulator.engine import CityInputs
 
@@ -20,7 +21,7 @@ def inventory(rows: list[dict]) -> Inventory:
         "industry": "cement", "grade": "B", "so2_t": 0.0, "nox_t": 0.0, "pm_t": 0.0,
         "vocs_t": 0.0, "operating_hours": 7200.0, "livelihood": False, "lines": 1, **row,
     } for i, row in enumerate(rows)])
-    return Inventory.from_frame(frame)
+    return Inventory.from_frame(validate_inventory(frame))  # blank cells take defaults
 
 
 def window(level: Level, start_h: float, end_h: float) -> AlertWindow:
@@ -29,11 +30,12 @@ def window(level: Level, start_h: float, end_h: float) -> AlertWindow:
 
 
 def city_inputs(inv: Inventory, windows, hours: float = 48, area_so2_t: float = 0.0,
-                rules: str = "mee-2024") -> CityInputs:
+                rules: str = "mee-2024", area_cuts=None, seasonal=()) -> CityInputs:
     return CityInputs(
         city="漯河", start=T0, end=T0 + hours * HOUR, inventory=inv,
         area_rates=np.array([area_so2_t, 0, 0, 0]) / 8760.0, windows=tuple(windows),
-        rules=load_ruleset(rules), measures=MeasureTable.default(),
+        rules=load_ruleset(rules), measures=MeasureTable.default(), area_cuts=area_cuts,
+        seasonal=tuple(seasonal),
     )
 
 

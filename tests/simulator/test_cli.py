@@ -28,7 +28,8 @@ def test_run_writes_the_run_directory(scenario_copy, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Alert timeline" in result.output and "Episode 1 — orange" in result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "alerts.csv", "audit.csv", "enterprises.csv", "episodes.csv", "manifest.json"]
+        "alerts.csv", "audit.csv", "breakdown.csv", "enterprises.csv", "episodes.csv",
+        "manifest.json"]
     alerts = pd.read_csv(out / "alerts.csv", encoding="utf-8-sig")
     assert "orange" in set(alerts.level)
     assert (out / "alerts.csv").read_bytes().startswith(b"\xef\xbb\xbf")
@@ -45,7 +46,7 @@ def test_same_seed_same_bytes(scenario_copy, tmp_path):
     for name in ("a", "b"):
         assert RUNNER.invoke(app, ["run", str(scenario_copy), "--out",
                                    str(tmp_path / name), "-q"]).exit_code == 0
-    for file in ("alerts.csv", "episodes.csv", "audit.csv", "enterprises.csv"):
+    for file in ("alerts.csv", "episodes.csv", "audit.csv", "enterprises.csv", "breakdown.csv"):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
 
 

@@ -1,0 +1,228 @@
+"""Forecasts of the daily AQI as a consultation sees them, including deliberately wrong ones.
+
+A forecast model answers one question: *at consultation time ``at``, what daily-AQI series does
+the bureau have?* ``outlook(at, lookback, horizon)`` returns an hourly series over
+``[at - lookback, at + horizon)``: hours before ``at`` are what has been observed (or, for a
+forecast table without observations, the latest forecast for that hour), hours from ``at`` on
+are the forecast. NaN means "not known" and is never read as clean air.
+
+Models built from a "truth" series (the observed or scenario daily AQI, hourly):
+
+* ``perfect`` — the forecast equals the truth.
+* ``persistence`` — tomorrow looks like now: the last daily AQI known before ``at`` repeated.
+* ``noisy`` — truth × exp(bias·L + sd·L·e), L = lead in days, e an AR(1) standard-normal error
+  along the lead (seeded generator passed in): bias and spread grow with lead time.
+* ``late:<h>`` — the forecast sees every change ``h`` hours late (truth shifted later by ``h``),
+  so an episode is announced late and its response starts after the pollution has.
+
+``TableForecast`` replays issued forecasts: rows of (issued_at, valid time, daily AQI).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+HOUR = pd.Timedelta(hours=1)
+# Assumption: rules.md §3.1 — bureaus forecast air quality 3 days ahead and the trend 7 days
+# ahead; the trigger rules need up to 96 h of run after a 24 h lead, so the 7-day trend is used.
+DEFAULT_HORIZON_HOURS = 168
+# Assumption: noisy defaults, a multiplicative error spreading by 15 % per day of lead, no bias.
+DEFAULT_NOISE_SD_PER_DAY = 0.15
+DEFAULT_NOISE_BIAS_PER_DAY = 0.0
+# Assumption: forecast errors persist from hour to hour (AR(1) coefficient per hour).
+NOISE_AUTOCORRELATION = 0.95
+
+MODEL_NAMES = ("perfect", "persistence", "noisy", "late:<hours>")
+
+
+class ForecastModel(Protocol):
+    name: str
+
+    def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
+        """Hourly daily AQI over ``[at - lookback, at + horizon)`` as known at ``at``."""
+        ...
+
+
+def _hours(at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.DatetimeIndex:
+    return pd.date_range(at - lookback_hours * HOUR, periods=lookback_hours + horizon_hours,
+                         freq="h")
+
+
+@dataclass
+class PerfectForecast:
+    """The forecast is the truth (a rehearsal of a flawless forecast)."""
+
+    truth: pd.Series
+    name: str = "perfect"
+
+    def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
+        return self.truth.reindex(_hours(at, lookback_hours, horizon_hours)).astype(float)
+
+
+@dataclass
+class PersistenceForecast:
+    """Observed up to ``at``; from ``at`` on, the last daily AQI observed before ``at``."""
+
+    truth: pd.Series
+    name: str = "persistence"
+
+    def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
+        out = self.truth.reindex(_hours(at, lookback_hours, horizon_hours)).astype(float)
+        known = self.truth[self.truth.index < at]
+        last = known.iloc[-1] if len(known) else np.nan
+        out[out.index >= at] = last
+        return out
+
+
+@dataclass
+class NoisyForecast:
+    """Truth × exp(bias·L + sd·L·e): error grows linearly with the lead L (days).
+
+    ``e`` is an AR(1) standard-normal sequence along the lead (coefficient
+    ``NOISE_AUTOCORRELATION`` per hour), drawn once per consultation from ``rng``; the same seed
+    gives the same forecasts. ``bias_per_day`` < 0 rehearses a forecast that under-predicts.
+    """
+
+    truth: pd.Series
+    rng: np.random.Generator
+    bias_per_day: float = DEFAULT_NOISE_BIAS_PER_DAY
+    sd_per_day: float = DEFAULT_NOISE_SD_PER_DAY
+    name: str = "noisy"
+    _issued: dict = field(default_factory=dict, repr=False)
+
+    def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
+        out = self.truth.reindex(_hours(at, lookback_hours, horizon_hours)).astype(float)
+        key = (at, lookback_hours, horizon_hours)
+        if key not in self._issued:
+            self._issued[key] = self._error(horizon_hours)
+        lead_days = np.arange(horizon_hours) / 24.0
+        factor = np.exp(self.bias_per_day * lead_days
+                        + self.sd_per_day * lead_days * self._issued[key])
+        out.iloc[lookback_hours:] = out.iloc[lookback_hours:].to_numpy() * factor
+        return out
+
+    def _error(self, n: int) -> np.ndarray:
+        """AR(1) with unit variance: e[0] = z[0], e[i] = ρ e[i-1] + √(1-ρ²) z[i]."""
+        rho = NOISE_AUTOCORRELATION
+        shocks = self.rng.standard_normal(n)
+        e = np.empty(n)
+        previous = 0.0
+        for i, z in enumerate(shocks):
+            previous = z if i == 0 else rho * previous + np.sqrt(1 - rho**2) * z
+            e[i] = previous
+        return e
+
+
+@dataclass
+class LateForecast:
+    """Observed up to ``at``; from ``at`` on, the truth ``hours`` earlier (every change late)."""
+
+    truth: pd.Series
+    hours: int
+    name: str = "late"
+
+    def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
+        index = _hours(at, lookback_hours, horizon_hours)
+        out = self.truth.reindex(index).astype(float)
+        shifted = self.truth.reindex(index - self.hours * HOUR).to_numpy(float)
+        future = index >= at
+        out[future] = shifted[future]
+        return out
+
+
+@dataclass
+class TableForecast:
+    """Replays issued forecasts: at ``at``, each valid hour takes its latest issue ≤ ``at``.
+
+    ``table`` has columns ``issued_at``, ``valid_at``, ``daily_aqi`` (one city). Hours before
+    ``at`` take ``observed`` where it is given and known.
+    """
+
+    table: pd.DataFrame
+    observed: pd.Series | None = None
+    name: str = "table"
+
+    def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
+        index = _hours(at, lookback_hours, horizon_hours)
+        issued = self.table[self.table["issued_at"] <= at].sort_values(["issued_at", "valid_at"])
+        latest = issued.drop_duplicates("valid_at", keep="last").set_index("valid_at")
+        out = latest["daily_aqi"].reindex(index).astype(float)
+        if self.observed is not None:
+            seen = self.observed.reindex(index)
+            past = (index < at) & seen.notna().to_numpy()
+            out[past] = seen[past]
+        return out.rename("daily_aqi")
+
+
+def parse_model(text: str) -> tuple[str, dict]:
+    """Split a model name such as ``"late:24"`` or ``"noisy:bias=-0.1,sd=0.3"`` into parts.
+
+    Raises ``ValueError`` with the accepted forms when ``text`` is not a model.
+
+    >>> parse_model("late:24"), parse_model("noisy:sd=0.3")
+    (('late', {'hours': 24}), ('noisy', {'sd_per_day': 0.3}))
+    """
+    name, _, args = str(text).strip().partition(":")
+    expected = ("expected perfect, persistence, noisy[:bias=B,sd=S], late:<hours> "
+                "or a forecast table file")
+    if name in ("perfect", "persistence") and not args:
+        return name, {}
+    if name == "late":
+        try:
+            hours = int(args)
+        except ValueError:
+            raise ValueError(f"forecast model {text!r}: {expected}") from None
+        if hours < 0:
+            raise ValueError(f"forecast model {text!r}: late hours must be ≥ 0")
+        return name, {"hours": hours}
+    if name == "noisy":
+        params = {}
+        for part in filter(None, args.split(",")):
+            key, _, value = part.partition("=")
+            keys = {"bias": "bias_per_day", "sd": "sd_per_day"}
+            try:
+                params[keys[key.strip()]] = float(value)
+            except (KeyError, ValueError):
+                raise ValueError(f"forecast model {text!r}: {expected}") from None
+        if params.get("sd_per_day", 0.0) < 0:
+            raise ValueError(f"forecast model {text!r}: sd must be ≥ 0")
+        return name, params
+    raise ValueError(f"forecast model {text!r}: {expected}")
+
+
+def make_model(text: str, truth: pd.Series, rng: np.random.Generator | None = None
+               ) -> ForecastModel:
+    """A forecast model by name over the hourly ``truth`` series (see ``parse_model``).
+
+    ``noisy`` needs ``rng`` (the run's generator); the others ignore it.
+    """
+    name, params = parse_model(text)
+    if name == "perfect":
+        return PerfectForecast(truth)
+    if name == "persistence":
+        return PersistenceForecast(truth)
+    if name == "late":
+        return LateForecast(truth, **params)
+    if rng is None:
+        raise ValueError("the noisy forecast model needs the run's random generator")
+    return NoisyForecast(truth, rng, **params)
+
+
+def forecast_models(truth: dict[str, pd.Series], model: str = "perfect",
+                    rng: np.random.Generator | None = None,
+                    table: pd.DataFrame | None = None) -> dict[str, ForecastModel]:
+    """One forecast model per city, in city order (so seeded draws are reproducible).
+
+    With a forecast ``table`` (columns issued_at, city, valid_at, daily_aqi) every city in it
+    replays its issued forecasts, with ``truth`` as the observed past where given; otherwise
+    ``model`` is built over each city's ``truth``.
+    """
+    if table is not None:
+        return {city: TableForecast(rows[["issued_at", "valid_at", "daily_aqi"]],
+                                    truth.get(city))
+                for city, rows in sorted(table.groupby("city"), key=lambda kv: kv[0])}
+    return {city: make_model(model, truth[city], rng) for city in sorted(truth)}

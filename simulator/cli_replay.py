@@ -1,0 +1,152 @@
+"""``smogsim replay``: replay observed episodes over a grid of rule sets, forecasts and seeds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from enterprises.schema import POLLUTANTS
+from simulator import batch
+from simulator.replay import USER_ERRORS, ReplayResult, replay
+
+console = Console()
+
+
+class RateColumn(ProgressColumn):
+    """Runs finished per second, over the runs done in this invocation."""
+
+    def render(self, task) -> Text:
+        ran = task.completed - task.fields.get("resumed", 0)
+        if not task.elapsed or ran <= 0:
+            return Text("– runs/s", style="progress.data.speed")
+        return Text(f"{ran / task.elapsed:.1f} runs/s", style="progress.data.speed")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _split(values: list[str]) -> list[str]:
+    """``--rules a,b --rules c`` → ``[a, b, c]``."""
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def summary_table(result: ReplayResult) -> Table:
+    """Per rule set × forecast model: runs, mean alert hours, mean cut %, share of runs met."""
+    runs = result.runs
+    table = Table(title=f"Replay — {len(runs)} runs over {len(result.episodes)} city-episodes",
+                  caption="P %: mean over runs of the cut in alert hours, % of baseline; "
+                          "met: runs where every alert segment met its level's target",
+                  caption_justify="left")
+    table.add_column("rules", no_wrap=True)
+    table.add_column("forecast", no_wrap=True)
+    for name in ("runs", "alert h", *(f"{p} %" for p in POLLUTANTS), "met"):
+        table.add_column(name, justify="right")
+    for (rules, forecast), rows in runs.groupby(["rules", "forecast"], sort=True):
+        met = rows["met"].dropna()
+        table.add_row(
+            Path(rules).name, forecast, str(len(rows)), f"{rows['alert_hours'].mean():.1f}",
+            *(_pct(rows[f"cut_pct_{p}"].mean()) for p in POLLUTANTS),
+            f"{met.sum()}/{len(met)}" if len(met) else "–")
+    return table
+
+
+def _pct(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:.1f}"
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``replay`` to the ``smogsim`` command line."""
+
+    @app.command(name="replay")
+    def replay_command(
+        observations: list[Path] = typer.Option(
+            ..., "--observations", help="Hourly observation CSV(s): time, city, PM2.5, …"),
+        inventory: str = typer.Option(
+            ..., "--inventory", help="Inventory CSV, or synthetic:<N>[:seed] per city."),
+        rules: list[str] = typer.Option(
+            ["mee-2024"], "--rules", help="Rule sets, comma-separated: ids or TOML files."),
+        forecast: list[str] = typer.Option(
+            ["perfect"], "--forecast", help="Forecast models, comma-separated: perfect, "
+                                            "late:<hours>."),
+        replicates: int = typer.Option(1, "--replicates", help="Runs per grid point."),
+        seed: int = typer.Option(0, "--seed", help="Root seed of every run's generator."),
+        margin_hours: int = typer.Option(
+            48, "--margin-hours", help="Hours of ordinary air kept before and after each "
+                                       "episode (assumption: 2 days)."),
+        out: Path | None = typer.Option(
+            None, "--out", help="Output directory (default runs/out/replay-<time>)."),
+        workers: int = typer.Option(1, "--workers", help="Worker processes (1: serial)."),
+        engine: str = typer.Option("local", "--engine", help="local or dask."),
+        scheduler: str | None = typer.Option(
+            None, "--scheduler", help="Join a Dask cluster, e.g. tcp://HOST:8786 "
+                                      "(parts and inputs must be on a shared filesystem)."),
+        resume: bool = typer.Option(
+            False, "--resume", help="Continue a replay in --out, skipping finished parts."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    ) -> None:
+        """Replay observed episodes: city × episode × rule set × forecast × replicate.
+
+        Example: smogsim replay --observations obs.csv --inventory synthetic:300
+        --rules mee-2019,mee-2024 --forecast perfect,late:24 --replicates 2 --workers 2
+        """
+        if engine not in ("local", "dask"):
+            _fail(f"--engine: value {engine!r} — expected local or dask")
+        if workers < 1:
+            _fail(f"--workers: value {workers} — expected a whole number ≥ 1")
+        mode = "dask" if engine == "dask" or scheduler else (
+            "processes" if workers > 1 else "serial")
+        if mode == "dask":
+            try:
+                import distributed  # noqa: F401
+            except ImportError:
+                _fail("--engine dask needs Dask: pip install 'smogsim[dask]'")
+        out_dir = out or Path("runs") / "out" / f"replay-{datetime.now():%Y%m%d-%H%M%S}"
+        progress = Progress(TextColumn("replay"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("runs"), RateColumn(), TimeRemainingColumn(),
+                            console=console, disable=quiet, transient=False)
+        bar: list = []
+
+        def on_start(total: int, finished: int) -> None:
+            progress.start()
+            bar.append(progress.add_task("replay", total=total, completed=finished,
+                                         resumed=finished))
+
+        def on_done(marker: dict) -> None:
+            progress.advance(bar[0])
+
+        try:
+            result = replay(observations, inventory, _split(rules), _split(forecast), replicates,
+                            out_dir, seed=seed, margin_hours=margin_hours, engine=mode,
+                            workers=workers, scheduler=scheduler, resume=resume,
+                            on_start=on_start, on_done=on_done)
+        except USER_ERRORS as bad:
+            progress.stop()
+            _fail(str(bad))
+        except batch.BatchError as bad:
+            progress.stop()
+            _fail(str(bad), code=1)
+        except OSError as bad:  # e.g. an unreachable --scheduler
+            progress.stop()
+            _fail(f"{scheduler or out_dir}: {bad}", code=1 if not scheduler else 2)
+        progress.stop()
+        if not quiet:
+            console.print(summary_table(result))
+        console.print(f"{len(result.runs)} runs ({result.ran} run now, {result.resumed} already "
+                      f"finished) in {result.wall_s:.1f} s → {result.out}",
+                      highlight=False, soft_wrap=True)

@@ -1,0 +1,67 @@
+"""`smogsim run` takes its alert windows from the lifecycle, with a model and a region file."""
+
+import shutil
+
+import pytest
+
+from alerts.levels import Level
+from simulator.cli import DEMO_SCENARIO
+from simulator.io import build_inputs, load_scenario
+from simulator.scenario import ScenarioError
+
+
+@pytest.fixture
+def scenario(tmp_path):
+    runs = tmp_path / "runs"
+    shutil.copytree(DEMO_SCENARIO.parent / "data", runs / "data")
+    shutil.copy(DEMO_SCENARIO, runs / "demo.toml")
+    return runs / "demo.toml"
+
+
+def with_forecast_keys(path, text):
+    content = path.read_text(encoding="utf-8").replace(
+        'file = "data/luohe_2023-12_forecast.csv"\n',
+        'file = "data/luohe_2023-12_forecast.csv"\n' + text)
+    path.write_text(content, encoding="utf-8")
+    return path
+
+
+def test_demo_reaches_orange_through_the_lifecycle(scenario):
+    inputs = build_inputs(load_scenario(scenario))
+    levels = [w.level for w in inputs.windows]
+    assert Level.ORANGE in levels
+    orange = next(w for w in inputs.windows if w.level == Level.ORANGE)
+    assert orange.issued_at < orange.start  # issued ahead, response announced separately
+    for a, b in zip(inputs.windows, inputs.windows[1:], strict=False):
+        assert a.end <= b.start
+
+
+def test_late_forecast_starts_the_orange_response_later(scenario):
+    perfect = build_inputs(load_scenario(scenario)).windows
+    late = build_inputs(load_scenario(with_forecast_keys(scenario, 'model = "late:24"\n')))
+    start = {w.level: w.start for w in perfect}[Level.ORANGE]
+    assert {w.level: w.start for w in late.windows}[Level.ORANGE] > start
+
+
+def test_noisy_model_is_reproducible(scenario):
+    spec = load_scenario(with_forecast_keys(scenario, 'model = "noisy:sd=0.4"\n'))
+    assert build_inputs(spec).windows == build_inputs(spec).windows
+
+
+def test_region_file_dispatch_order_reaches_the_scenario_city(scenario):
+    region = scenario.parent / "data" / "region.toml"
+    region.write_text(
+        '[[city]]\nname = "漯河"\nzones = ["henan"]\n'
+        '[[dispatch]]\nid = "豫 test"\nzone = "henan"\nlevel = "red"\n'
+        'start = "2023-12-16T00:00"\nend = "2023-12-17T00:00"\n', encoding="utf-8")
+    content = scenario.read_text(encoding="utf-8") + '\n[region]\nfile = "data/region.toml"\n'
+    scenario.write_text(content, encoding="utf-8")
+    windows = build_inputs(load_scenario(scenario)).windows
+    red = [w for w in windows if w.level == Level.RED]
+    assert [(str(w.start), str(w.end), w.trigger) for w in red] == [
+        ("2023-12-16 00:00:00", "2023-12-17 00:00:00", "dispatch")]
+
+
+def test_bad_model_in_scenario_is_one_line(scenario):
+    with pytest.raises(ScenarioError, match="key forecast.model: value 'psychic'"):
+        load_scenario(with_forecast_keys(scenario, 'model = "psychic"\n'))
