@@ -1,93 +1,138 @@
-"""``make bench``: time the engine on synthetic Luohe-profile inventories of growing size.
+"""``make bench``: every benchmark, one table of figures against issue 8's targets.
 
-Each case runs one city for 12 days through the same orange/red window sequence, so the
-numbers compare engine cost per enterprise. The wall time is the best of three repeats.
+``python -m benchmarks [--quick] [--only NAME ...]``. Sections: ``engine`` (cost per enterprise,
+one city), ``national`` (300,000 enterprises × 60 cities × 150 days: wall and peak memory),
+``naive`` (engine against one simpy process per enterprise ticking hourly, 20,000 × 30 days),
+``replay`` (1,000 city-episodes with 2 local workers and with Dask, ``replay_batch``).
+
+Full runs merge their figures into ``benchmarks/results/latest.json``: sections run now replace
+their entry, the others are kept as they were. ``--quick`` runs smaller cases and writes
+``results/quick.json`` instead, so it never overwrites full-size figures.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import os
 import platform
-import sys
-import time
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+from benchmarks import naive, national, replay_batch, scaling
 
-from alerts.io import load_ruleset
-from alerts.levels import Level
-from alerts.triggers import AlertWindow
-from benchmarks import replay_batch
-from enterprises.measures import MeasureTable
-from enterprises.synthetic import synthesize
-from simulator.engine import CityInputs, Simulation
-
-START = pd.Timestamp("2023-12-12 00:00")
-HOUR = pd.Timedelta(hours=1)
-SIZES = (300, 10_000, 100_000)
 RESULTS = Path(__file__).resolve().parent / "results"
+QUICK_REPLAY_CITIES = 10  # --quick: 10 cities × 10 episodes = 100 runs per runner
 
 
-def windows() -> tuple[AlertWindow, ...]:
-    spans = [(Level.YELLOW, 48, 72), (Level.ORANGE, 72, 150), (Level.RED, 150, 200),
-             (Level.YELLOW, 240, 260)]
-    return tuple(AlertWindow("漯河", lv, START + (a - 24) * HOUR, START + a * HOUR,
-                             START + b * HOUR, "bench") for lv, a, b in spans)
+@contextlib.contextmanager
+def _replay_cities(cities: int | None) -> Iterator[None]:
+    """Temporarily shrink ``replay_batch``'s grid (its inputs read ``CITIES`` when called)."""
+    if cities is None:
+        yield
+        return
+    saved = replay_batch.CITIES
+    replay_batch.CITIES = cities
+    try:
+        yield
+    finally:
+        replay_batch.CITIES = saved
 
 
-def case(n: int) -> tuple[float, int]:
-    inputs = CityInputs(
-        city="漯河", start=START, end=START + 288 * HOUR,
-        inventory=synthesize("漯河", enterprises=n, seed=1), area_rates=np.zeros(4),
-        windows=windows(), rules=load_ruleset("mee-2024"), measures=MeasureTable.default(),
-    )
-    best = np.inf
-    for _ in range(3):
-        t0 = time.perf_counter()
-        result = Simulation(inputs, np.random.default_rng(0)).run()
-        best = min(best, time.perf_counter() - t0)
-    return best, len(result.audit)
+def run_replay(quick: bool) -> list[dict]:
+    with _replay_cities(QUICK_REPLAY_CITIES if quick else None):
+        return replay_batch.main()
 
 
-def engine_cases() -> list[dict]:
-    print(f"{'enterprises':>12} {'wall s':>9} {'µs/enterprise':>14} {'audit rows':>11}")
-    rows = []
-    for n in SIZES:
-        wall, audit_rows = case(n)
-        print(f"{n:>12,} {wall:>9.4f} {wall / n * 1e6:>14.2f} {audit_rows:>11,}")
-        rows.append({"enterprises": n, "wall_s": round(wall, 4), "audit_rows": audit_rows})
-    return rows
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "NO"
 
 
-def replay_cases() -> list[dict]:
-    rows = replay_batch.main()
-    print(f"\n{'replay case':<45} {'wall s':>8} {'runs/s':>8} {'target s':>9} {'met':>4}")
+def engine_rows(rows: list[dict]) -> list[tuple]:
+    return [(f"engine, 1 city × 12 days, {r['enterprises']:,} enterprises",
+             f"{r['wall_s']:.4f} s ({r['us_per_enterprise']:.2f} µs/enterprise)", "—", "—")
+            for r in rows]
+
+
+def national_rows(f: dict) -> list[tuple]:
+    what = f"national season, {f['enterprises']:,} enterprises × {f['cities']} cities × " \
+           f"{f['days']} d"
+    return [
+        (f"{what}: wall", f"{f['wall_s']:.2f} s (CPU {f['cpu_s']:.2f} s)",
+         f"≤ {f['wall_target_s']:.0f} s",
+         _yes(f["wall_s"] <= f["wall_target_s"])),
+        (f"{what}: peak memory", f"{f['peak_mb']:,.0f} MiB",
+         f"≤ {f['peak_target_mb']:,.0f} MiB", _yes(f["peak_mb"] <= f["peak_target_mb"])),
+        ("  (inputs: synthesis and windows, not in the wall)",
+         f"{f['setup_s']:.2f} s, {f['windows']} windows, {f['audit_rows']:,} audit rows",
+         "—", "—"),
+    ]
+
+
+def naive_rows(f: dict) -> list[tuple]:
+    what = f"engine vs naive, {f['enterprises']:,} enterprises × {f['days']} d"
+    return [
+        (f"{what}: speed-up", f"{f['ratio']:,.0f}× ({f['naive_s']:.1f} s / "
+         f"{f['engine_s']:.3f} s)", f"≥ {f['ratio_target']:.0f}×",
+         _yes(f["ratio"] >= f["ratio_target"])),
+        (f"{what}: same tonnes", f"max relative gap {f['max_relative_gap']:.1e}",
+         f"≤ {naive.RELATIVE_TOLERANCE:.0e}", _yes(f["tonnes_agree"])),
+    ]
+
+
+def replay_rows(rows: list[dict]) -> list[tuple]:
+    return [(f"{r['case']}", f"{r['wall_s']:.2f} s ({r['runs_per_s']:.1f} runs/s)",
+             f"≤ {r['target_s']:.0f} s", _yes(r["met"])) for r in rows]
+
+
+SECTIONS: dict[str, tuple[Callable[[bool], object], Callable]] = {
+    "engine": (scaling.main, engine_rows),
+    "national": (national.main, national_rows),
+    "naive": (naive.main, naive_rows),
+    "replay": (run_replay, replay_rows),
+}
+
+
+def print_table(rows: list[tuple], quick: bool) -> None:
+    head = ("case", "measured", "target", "met")
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(4)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    print(line.format(*head))
+    print("  ".join("-" * w for w in widths))
     for row in rows:
-        print(f"{row['case']:<45} {row['wall_s']:>8.2f} {row['runs_per_s']:>8.1f} "
-              f"{row['target_s']:>9.0f} {'yes' if row['met'] else 'no':>4}")
-    return rows
-
-
-SECTIONS = {"engine": engine_cases, "replay": replay_cases}
+        print(line.format(*row[:3], "—" if quick else row[3]))
+    if quick:
+        print("(--quick: smaller cases; the targets apply to the full sizes only)")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m benchmarks [engine] [replay]`` (default: all); figures → results/latest.json."""
-    chosen = (argv if argv is not None else sys.argv[1:]) or list(SECTIONS)
-    unknown = [name for name in chosen if name not in SECTIONS]
-    if unknown:
-        raise SystemExit(f"unknown benchmark {unknown[0]!r}; expected {', '.join(SECTIONS)}")
-    figures = {"measured_at": datetime.now().isoformat(timespec="seconds"),
-               "cpus": os.cpu_count(), "python": platform.python_version()}
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split(
+        "\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller cases, a smoke run")
+    parser.add_argument("--only", action="append", choices=list(SECTIONS), metavar="NAME",
+                        help=f"run only this section (repeatable): {', '.join(SECTIONS)}")
+    args = parser.parse_args(argv)
+    chosen = args.only or list(SECTIONS)
+    path = RESULTS / ("quick.json" if args.quick else "latest.json")
+    figures = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    now = datetime.now().isoformat(timespec="seconds")
+    figures |= {"measured_at": now, "cpus": os.cpu_count(),
+                "python": platform.python_version()}
+    figures.setdefault("section_measured_at", {})
+    rows = []
     for name in chosen:
-        figures[name] = SECTIONS[name]()
+        run, table_rows = SECTIONS[name]
+        print(f"running {name}…", flush=True)
+        figures[name] = run(args.quick)
+        figures["section_measured_at"][name] = now
+        rows += table_rows(figures[name])
+    print()
+    print_table(rows, args.quick)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n",
-                                         encoding="utf-8")
-    print(f"\nfigures written to {RESULTS / 'latest.json'}")
+    path.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"\nfigures written to {path}")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ class Segment:
     end: float = np.nan
     list_actual: np.ndarray = field(default_factory=lambda: np.zeros(len(POLLUTANTS)))
     area_actual: np.ndarray = field(default_factory=lambda: np.zeros(len(POLLUTANTS)))
+    # what the list would have emitted had every plant done exactly what was required
+    list_required: np.ndarray = field(default_factory=lambda: np.zeros(len(POLLUTANTS)))
     groups_start: np.ndarray | None = None
     groups_end: np.ndarray | None = None
 
@@ -49,6 +51,9 @@ class Ledger:
 
     ``group_base_rate`` (G, 4) t/h and ``group_value_rate`` (G,) 万元/h are the baseline of
     each group of the list; they give the baseline and the cut per group and segment.
+    ``track_required``: the engine also reports what full compliance would have emitted, and
+    the episode rows gain ``required_cut_t`` and ``required_cut_pct`` (area sources are taken
+    to comply fully — assumption).
     """
 
     def __init__(self, list_base_rate: np.ndarray, area_rate: np.ndarray, rules: RuleSet,
@@ -62,6 +67,7 @@ class Ledger:
         self.group_value_rate = (np.zeros(len(self.group_base_rate)) if group_value_rate is None
                                  else np.asarray(group_value_rate, float))
         self.segments: list[Segment] = []
+        self.track_required = False
 
     def _empty_groups(self) -> np.ndarray:
         return np.zeros((len(self.group_base_rate), len(POLLUTANTS) + 1))
@@ -74,10 +80,14 @@ class Ledger:
             self.segments[-1].groups_end = groups
         self.segments.append(Segment(level, now, window, groups_start=groups))
 
-    def add(self, list_tonnes: np.ndarray, area_tonnes: np.ndarray) -> None:
-        """Tonnes emitted since the last event by the list and by the area sources, (4,) each."""
+    def add(self, list_tonnes: np.ndarray, area_tonnes: np.ndarray,
+            list_required: np.ndarray | None = None) -> None:
+        """Tonnes emitted since the last event by the list and by the area sources, (4,) each;
+        ``list_required``: what the list would have emitted with full compliance."""
         self.segments[-1].list_actual += list_tonnes
         self.segments[-1].area_actual += area_tonnes
+        if list_required is not None:
+            self.segments[-1].list_required += list_required
 
     def close(self, now: float, groups: np.ndarray | None = None) -> None:
         self.segments[-1].end = now
@@ -106,11 +116,19 @@ class Ledger:
             actual = seg.list_actual + seg.area_actual
             target = self.rules.target_pct(seg.level)
             lost = float(seg.groups[:, -1].sum()) if len(seg.groups) else 0.0
+            required = seg.list_required + seg.area_actual
             for k, pollutant in enumerate(POLLUTANTS):
                 cut = baseline[k] - actual[k]
                 if abs(cut) <= ROUNDING_T * max(1.0, baseline[k]):
                     cut, actual[k] = 0.0, baseline[k]  # float noise of a zero cut
                 pct = 100.0 * cut / baseline[k] if baseline[k] > 0 else np.nan
+                extra = {}
+                if self.track_required:  # same arithmetic as cut_t: equal when all comply
+                    need = baseline[k] - required[k]
+                    if abs(need) <= ROUNDING_T * max(1.0, baseline[k]):
+                        need = 0.0
+                    extra = {"required_cut_t": need, "required_cut_pct":
+                             100.0 * need / baseline[k] if baseline[k] > 0 else np.nan}
                 records.append({
                     "episode": episode, "level": seg.level, "start_h": seg.start,
                     "end_h": seg.end, "hours": hours, "pollutant": pollutant,
@@ -120,6 +138,7 @@ class Ledger:
                     "output_lost_wan": lost,
                     "list_cut_t": list_base[k] - seg.list_actual[k],
                     "area_cut_t": area_base[k] - seg.area_actual[k],
+                    **extra,
                 })
         return records
 

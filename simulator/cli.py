@@ -15,10 +15,14 @@ from alerts.io import AlertInputError
 from enterprises.io import InventoryError
 from simulator.cli_alerts import register as register_alerts
 from simulator.cli_inventory import register as register_inventory
+from simulator.cli_regional import register as register_regional
 from simulator.cli_replay import register as register_replay
+from simulator.cli_report import register as register_report
+from simulator.cli_review import register as register_review
 from simulator.io import load_scenario, write_run
 from simulator.runner import Run, run_scenario
 from simulator.scenario import ScenarioError
+from simulator.transport_run import table_caption, table_rows
 
 USER_ERRORS = (ScenarioError, AlertInputError, InventoryError, FileExistsError)
 DEMO_SCENARIO = Path(__file__).resolve().parents[1] / "runs" / "demo.toml"
@@ -67,6 +71,11 @@ def episode_tables(run: Run) -> list[Table]:
             table.add_row(row.pollutant, f"{row.baseline_t:,.2f}", f"{row.actual_t:,.2f}",
                           f"{row.cut_t:,.2f}", f"{row.cut_pct:.1f}", f"{row.target_pct:.0f}",
                           "[green]yes[/]" if row.met else "[red]no[/]")
+        if run.transport is not None:  # truck-gate lines of docs/transport.md
+            table.add_section()
+            for cells in table_rows(run.transport, rows):
+                table.add_row(*cells)
+            table.caption, table.caption_justify = table_caption(run.transport, start), "left"
         tables.append(table)
     if not tables:
         tables.append(Table(title="No alert in this period: nothing to tally"))
@@ -89,7 +98,7 @@ def _execute(scenario: Path, out: Path | None, quiet: bool) -> None:
         spec = load_scenario(scenario)
         run = run_scenario(spec)
         run_dir = _run_dir(out, Path(scenario).stem)
-        write_run(run.result, run_dir, run.manifest(run_dir.name))
+        write_run(run.result, run_dir, run.manifest(run_dir.name), tables=run.tables())
     except USER_ERRORS as bad:
         fail(str(bad))
     if not quiet:
@@ -129,6 +138,9 @@ def demo(
 register_replay(app)
 register_alerts(app)
 register_inventory(app)
+register_regional(app)
+register_report(app)
+register_review(app)
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from enterprises.errors import MeasureTableError
 from enterprises.io import load_inventory
 from enterprises.measures import MeasureTable
 from simulator.engine import CityInputs
+from simulator.report import add_report
 from simulator.results import RunResult
 from simulator.scenario import ScenarioError, ScenarioSpec
 
@@ -42,12 +43,14 @@ def load_scenario(path: str | Path) -> ScenarioSpec:
     return ScenarioSpec.from_dict(data, path)
 
 
-def build_inputs(spec: ScenarioSpec, rng: np.random.Generator | None = None) -> CityInputs:
+def build_inputs(spec: ScenarioSpec, rng: np.random.Generator | None = None,
+                 windows: tuple | None = None) -> CityInputs:
     """Read every file the scenario names and turn them into model inputs for its city.
 
     The city's alert windows come from the alert lifecycle (``alerts.timeline``) with the
     scenario's forecast model and region file. ``rng`` feeds a noisy forecast model; without
     one, a generator is made from the scenario's seed (``simulator.runner.make_rng``).
+    ``windows`` given (e.g. by a regional run's joint timeline) skip the lifecycle.
     """
     rules = load_ruleset(spec.rules)
     inventory = load_inventory(spec.inventory)
@@ -55,7 +58,7 @@ def build_inputs(spec: ScenarioSpec, rng: np.random.Generator | None = None) -> 
     if not in_city.any():
         raise ScenarioError(f"{spec.inventory}: column city: no enterprise in {spec.city!r} — "
                             f"expected the scenario's city")
-    windows = _alert_windows(spec, rng)
+    windows = _alert_windows(spec, rng) if windows is None else tuple(windows)
     area = np.array(list(spec.area_sources.values()), float).reshape(-1, 4).sum(axis=0)
     return CityInputs(
         city=spec.city,
@@ -70,6 +73,7 @@ def build_inputs(spec: ScenarioSpec, rng: np.random.Generator | None = None) -> 
             AreaSource(sector, values, spec.area_cuts.get(sector, default_cuts(sector)))
             for sector, values in spec.area_sources.items()]),
         seasonal=spec.seasonal,
+        compliance=getattr(spec, "compliance", None),
     )
 
 
@@ -122,10 +126,11 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
                lineterminator="\n")
 
 
-def write_run(result: RunResult, out_dir: Path, manifest: dict) -> Path:
+def write_run(result: RunResult, out_dir: Path, manifest: dict,
+              tables: dict[str, pd.DataFrame] | None = None) -> Path:
     """Write ``alerts.csv``, ``episodes.csv``, ``audit.csv``, ``enterprises.csv``,
-    ``breakdown.csv`` and ``manifest.json`` into ``out_dir`` atomically; return the final
-    directory."""
+    ``breakdown.csv``, the extra CSV ``tables`` by file name (e.g. ``transport.csv``) and
+    ``manifest.json`` into ``out_dir`` atomically; return the final directory."""
     out_dir = Path(out_dir)
     if out_dir.exists():
         raise FileExistsError(f"{out_dir}: run directory already exists — choose another --out")
@@ -139,6 +144,12 @@ def write_run(result: RunResult, out_dir: Path, manifest: dict) -> Path:
         _csv(result.enterprise_tonnes, tmp / "enterprises.csv")
         if result.breakdown is not None:
             _csv(result.breakdown, tmp / "breakdown.csv")
+        if getattr(result, "verification", None) is not None:  # compliance model on
+            _csv(result.verification, tmp / "verification.csv")
+            _csv(result.inspections, tmp / "inspections.csv")
+        for name, frame in (tables or {}).items():
+            _csv(frame, tmp / name)
+        manifest = add_report(tmp, manifest)  # report.html; skipped without matplotlib
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         tmp.rename(out_dir)

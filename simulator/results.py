@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from alerts.levels import Level
 from enterprises.schema import POLLUTANTS
+from simulator.compliance import CHANNELS, MODES
 
 HOUR = pd.Timedelta(hours=1)
 
@@ -17,9 +19,18 @@ ALERT_COLUMNS = ["city", "level", "level_zh", "response", "issued_at", "start", 
 EPISODE_COLUMNS = ["episode", "city", "level", "start", "end", "hours", "pollutant",
                    "baseline_t", "actual_t", "cut_t", "cut_pct", "target_pct", "met",
                    "output_lost_wan", "list_cut_t", "area_cut_t"]
+# Appended to EPISODE_COLUMNS when the compliance model is on: the cut full compliance gives.
+REQUIRED_COLUMNS = ["required_cut_t", "required_cut_pct"]
 AUDIT_COLUMNS = ["time", "city", "enterprise", "industry", "grade", "level", "rule",
                  "cut_before", "cut_after", "line", "measure", "override",
                  "emission_cut_before", "emission_cut_after", "ramp_end"]
+VERIFICATION_COLUMNS = [
+    "episode", "city", "county", "enterprise", "industry", "grade", "level", "start", "end",
+    "hours", "monitoring", "record", "behaviour", "required_cut", "achieved_cut", "shortfall",
+    *(f"{p}_{x}_cut_t" for p in POLLUTANTS for x in ("required", "achieved")),
+    "flagged_at", "inspected_at", "team", "finding", "corrected_at", "evidence"]
+INSPECTION_COLUMNS = ["episode", "city", "county", "team", "enterprise", "grade", "start",
+                      "end", "finding", "corrected_at"]
 BREAKDOWN_COLUMNS = ["episode", "level", "start", "end", "hours", "city", "county", "industry",
                      "grade", *(f"{p}_{x}_t" for p in POLLUTANTS for x in ("baseline", "cut")),
                      "output_value_wan", "output_lost_wan"]
@@ -29,13 +40,16 @@ BREAKDOWN_COLUMNS = ["episode", "level", "start", "end", "hours", "city", "count
 class RunResult:
     """What one run produced: the alert timeline, the per-episode tally, the audit log, the
     per-enterprise totals and the breakdown of tonnes cut and output lost per segment by city,
-    county, industry and grade."""
+    county, industry and grade; with the compliance model on, also required against achieved
+    cut per episode and enterprise (``verification``) and every inspection visit."""
 
     alerts: pd.DataFrame
     episodes: pd.DataFrame
     audit: pd.DataFrame
     enterprise_tonnes: pd.DataFrame
     breakdown: pd.DataFrame | None = None
+    verification: pd.DataFrame | None = None
+    inspections: pd.DataFrame | None = None
 
     @classmethod
     def build(cls, sim) -> RunResult:
@@ -46,6 +60,8 @@ class RunResult:
             audit=sim.audit_frame(),
             enterprise_tonnes=_enterprise_tonnes(sim),
             breakdown=_breakdown(sim),
+            verification=_verification(sim) if sim.enabled else None,
+            inspections=_inspections(sim) if sim.enabled else None,
         )
 
 
@@ -70,7 +86,8 @@ def _episodes(records: list[dict], city: str, start: pd.Timestamp) -> pd.DataFra
     frame["start"] = start + frame.pop("start_h") * HOUR
     frame["end"] = start + frame.pop("end_h") * HOUR
     frame["level"] = frame["level"].map(lambda lv: Level(lv).id)
-    return frame[EPISODE_COLUMNS]
+    extra = [c for c in REQUIRED_COLUMNS if c in frame.columns]
+    return frame[EPISODE_COLUMNS + extra]
 
 
 def _enterprise_tonnes(sim) -> pd.DataFrame:
@@ -112,3 +129,90 @@ def _breakdown(sim) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=BREAKDOWN_COLUMNS)
     return pd.concat(parts, ignore_index=True)[BREAKDOWN_COLUMNS]
+
+
+def _verification(sim) -> pd.DataFrame:
+    """Per episode and enterprise: required against achieved cut, with the evidence.
+
+    ``required_cut``/``achieved_cut`` are shares of the enterprise's baseline emissions over the
+    episode (the same for every pollutant: a line's cut applies to all it emits); the
+    ``*_cut_t`` columns are the same in tonnes per pollutant. ``evidence`` is "inspection" for
+    a plant visited in the episode, else its monitoring channel ("online", "power", "video"),
+    else "none" (nothing but the plant's own word).
+    """
+    inv = sim.inputs.inventory
+    n, b, start = len(inv), sim.behaviour, sim.inputs.start
+    weights = inv.line_emissions
+    visits = pd.DataFrame(sim.visits, columns=["episode", "who", "start", "county", "team",
+                                               "finding", "corrected_at"])
+    flags = pd.DataFrame({
+        "episode": np.concatenate([np.full(len(who), ep) for ep, who, _ in sim.flags] or [[]]),
+        "who": np.concatenate([who for _, who, _ in sim.flags] or [[]]),
+        "flagged_at": np.concatenate([when for _, _, when in sim.flags] or [[]])})
+    parts = []
+    for record in sim.episodes:
+        hours = record["end"] - record["start"]
+        if not hours > 0:
+            continue
+        ep = record["episode"]
+        required = np.bincount(inv.line_owner, minlength=n, weights=weights * (
+            record["required1"] - record["required0"]))
+        achieved = np.bincount(inv.line_owner, minlength=n, weights=weights * (
+            record["cut1"] - record["cut0"]))
+        frame = pd.DataFrame({
+            "episode": ep, "city": inv.cities, "county": inv.counties,
+            "enterprise": inv.ids, "industry": inv.industries, "grade": inv.grades,
+            "level": Level(record["level"]).id,
+            "start": start + record["start"] * HOUR, "end": start + record["end"] * HOUR,
+            "hours": hours, "monitoring": np.array(CHANNELS, dtype=object)[b.channel],
+            "record": b.record, "behaviour": np.array(MODES, dtype=object)[b.mode],
+            "required_cut": required / hours, "achieved_cut": achieved / hours,
+            "shortfall": (required - achieved) / hours})
+        for k, pollutant in enumerate(POLLUTANTS):
+            frame[f"{pollutant}_required_cut_t"] = sim.base_rates[:, k] * required
+            frame[f"{pollutant}_achieved_cut_t"] = sim.base_rates[:, k] * achieved
+        flagged = np.full(n, np.nan)
+        mine = flags[flags.episode == ep]
+        flagged[mine.who.to_numpy(np.int64)] = mine.flagged_at.to_numpy(float)
+        seen = visits[visits.episode == ep]  # at most one visit per plant and episode
+        who = seen.who.to_numpy(np.int64)
+        inspected, corrected = np.full(n, np.nan), np.full(n, np.nan)
+        team, finding = np.full(n, "", dtype=object), np.full(n, "", dtype=object)
+        inspected[who] = seen.start.to_numpy(float)
+        corrected[who] = seen.corrected_at.to_numpy(float)
+        team[who] = (seen.county + "-" + seen.team.astype(str)).to_numpy(object)
+        finding[who] = seen.finding.to_numpy(object)
+        frame["flagged_at"] = _hours_to_stamps(start, flagged)
+        frame["inspected_at"] = _hours_to_stamps(start, inspected)
+        frame["team"] = team
+        frame["finding"] = finding
+        frame["corrected_at"] = _hours_to_stamps(start, corrected)
+        frame["evidence"] = np.where(np.isnan(inspected), frame["monitoring"], "inspection")
+        parts.append(frame)
+    if not parts:
+        return pd.DataFrame(columns=VERIFICATION_COLUMNS)
+    return pd.concat(parts, ignore_index=True)[VERIFICATION_COLUMNS]
+
+
+def _inspections(sim) -> pd.DataFrame:
+    """Every inspection visit: episode, county, team, enterprise, start, end, finding and
+    when the finding took effect."""
+    inv = sim.inputs.inventory
+    if not sim.visits:
+        return pd.DataFrame(columns=INSPECTION_COLUMNS)
+    frame = pd.DataFrame(sim.visits).sort_values(["start", "county", "team"], kind="stable")
+    start = sim.inputs.start
+    who = frame.pop("who").to_numpy()
+    frame["city"] = sim.inputs.city
+    frame["enterprise"] = inv.ids[who]
+    frame["grade"] = inv.grades[who]
+    frame["team"] = frame["county"] + "-" + frame["team"].astype(str)
+    for column in ("start", "end", "corrected_at"):
+        frame[column] = _hours_to_stamps(start, frame[column].to_numpy(float))
+    return frame[INSPECTION_COLUMNS].reset_index(drop=True)
+
+
+def _hours_to_stamps(start: pd.Timestamp, hours) -> pd.Series:
+    """Hours from ``start`` → timestamps rounded to the second; NaN → NaT."""
+    hours = np.asarray(hours, dtype=float)
+    return pd.Series(start + pd.to_timedelta(np.round(hours * 3600.0), unit="s"))

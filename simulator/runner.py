@@ -13,6 +13,7 @@ from simulator.engine import Simulation
 from simulator.io import build_inputs, input_hashes
 from simulator.results import RunResult
 from simulator.scenario import ScenarioSpec
+from simulator.transport_run import TransportRun, load_transport_inputs, tally_transport
 
 
 def smogsim_version() -> str:
@@ -33,10 +34,11 @@ class Run:
     spec: ScenarioSpec
     result: RunResult
     timings: dict[str, float]
+    transport: TransportRun | None = None  # [transport] tally, when the scenario asks
 
     def manifest(self, run_id: str) -> dict:
         spec = self.spec
-        return {
+        manifest = {
             "smogsim_version": smogsim_version(),
             "run_id": run_id,
             "scenario": spec.name,
@@ -49,13 +51,31 @@ class Run:
             "files": ["alerts.csv", "episodes.csv", "audit.csv", "enterprises.csv",
                       "breakdown.csv"],
         }
+        if self.result.verification is not None:  # [compliance] enabled
+            manifest["files"] += ["verification.csv", "inspections.csv"]
+        if self.transport is not None:
+            manifest["inputs"] |= self.transport.inputs.hashes()
+            manifest["files"] += list(self.transport.tables())
+            manifest["transport"] = self.transport.manifest()
+        return manifest
+
+    def tables(self) -> dict:
+        """Extra CSV files of the run directory by name (transport.csv, …)."""
+        return {} if self.transport is None else self.transport.tables()
 
 
 def run_scenario(spec: ScenarioSpec) -> Run:
     """Load the scenario's inputs and simulate it; nothing is written."""
     t0 = time.perf_counter()
     inputs = build_inputs(spec)
+    transport_inputs = load_transport_inputs(spec.transport) if spec.transport else None
     t1 = time.perf_counter()
-    result = Simulation(inputs, make_rng(spec.seed, spec.city)).run()
+    rng = make_rng(spec.seed, spec.city)
+    result = Simulation(inputs, rng).run()
     t2 = time.perf_counter()
-    return Run(spec, result, {"load": t1 - t0, "simulate": t2 - t1})
+    timings = {"load": t1 - t0, "simulate": t2 - t1}
+    transport = None
+    if transport_inputs is not None:  # after the engine, from named children of its generator
+        result, transport = tally_transport(transport_inputs, spec, inputs.inventory, result, rng)
+        timings["transport"] = time.perf_counter() - t2
+    return Run(spec, result, timings, transport)

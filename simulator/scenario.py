@@ -36,6 +36,14 @@ A scenario file is TOML (see ``runs/demo.toml``)::
     industries = ["cement", "brick_tile"]   # optional (default: enterprises.seasonal)
     cuts = { D = 1.0, C = 0.5 }             # optional, by grade
 
+    [compliance]                   # optional: behaviour and inspection (docs/compliance.md)
+    enabled = true                 # default false: every plant does exactly what is required
+    teams_per_county = 2
+
+    [transport]                    # optional: truck gate tally (simulator.transport_spec)
+    fleet = "synthetic"            # or a fleet ledger CSV
+    rules = "national"             # a bundled transport rule set or a .toml file
+
 Relative paths are relative to the scenario file.
 """
 
@@ -52,6 +60,8 @@ from enterprises.grades import normalise_grade
 from enterprises.industries import parse_industry
 from enterprises.schema import EMISSION_COLUMNS
 from enterprises.seasonal import SeasonalControl
+from simulator.compliance import ComplianceModel
+from simulator.transport_spec import TransportSpec, TransportSpecError, parse_transport
 
 
 class ScenarioError(ValueError):
@@ -77,6 +87,8 @@ class ScenarioSpec:
     area_cuts: dict[str, dict[str, float]] = field(default_factory=dict)  # sector → level → cut
     seasonal: tuple[SeasonalControl, ...] = ()  # 秋冬季错峰生产 periods beneath the alerts
     measures: Path | None = None  # rows overriding the bundled measure catalogue
+    transport: TransportSpec | None = None  # [transport]: truck gate tally (None: off)
+    compliance: ComplianceModel = field(default_factory=ComplianceModel)  # off: full compliance
 
     @property
     def hours(self) -> float:
@@ -111,6 +123,8 @@ class ScenarioSpec:
             area_cuts=_area_cuts(data.get("area_sources", {}), origin),
             seasonal=_seasonal(data.get("seasonal", []), origin),
             measures=_file(data, "measures", base, origin) if "measures" in data else None,
+            transport=_transport(data.get("transport"), base, origin),
+            compliance=_compliance(data.get("compliance"), origin),
         )
 
 
@@ -157,6 +171,26 @@ def _file(data: dict, key: str, base: Path, origin: Path) -> Path:
     if not path.is_file():
         raise ScenarioError(f"{origin}: key {key}.file: value {name!r} — file not found")
     return path
+
+
+def _transport(table, base: Path, origin: Path) -> TransportSpec | None:
+    """``[transport]`` (simulator.transport_spec); absent or ``enabled = false`` → None."""
+    try:
+        return parse_transport(table, base, origin)
+    except TransportSpecError as bad:
+        raise ScenarioError(str(bad)) from None
+
+
+def _compliance(table, origin: Path) -> ComplianceModel:
+    """``[compliance]`` (simulator.compliance.ComplianceModel); absent → off."""
+    if table is None:
+        return ComplianceModel()
+    if not isinstance(table, dict):
+        raise ScenarioError(f"{origin}: key compliance: value {table!r} — expected a table")
+    try:
+        return ComplianceModel.from_table(table)
+    except ValueError as bad:
+        raise ScenarioError(f"{origin}: key compliance.{bad}") from None
 
 
 def _forecast_model(data: dict, origin: Path) -> str:

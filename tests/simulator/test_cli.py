@@ -29,7 +29,7 @@ def test_run_writes_the_run_directory(scenario_copy, tmp_path):
     assert "Alert timeline" in result.output and "Episode 1 — orange" in result.output
     assert sorted(p.name for p in out.iterdir()) == [
         "alerts.csv", "audit.csv", "breakdown.csv", "enterprises.csv", "episodes.csv",
-        "manifest.json"]
+        "manifest.json", "report.html", "transport.csv", "transport_summary.csv"]
     alerts = pd.read_csv(out / "alerts.csv", encoding="utf-8-sig")
     assert "orange" in set(alerts.level)
     assert (out / "alerts.csv").read_bytes().startswith(b"\xef\xbb\xbf")

@@ -1,0 +1,199 @@
+"""``smogsim regional``: several cities through one period, and what the cuts did to PM2.5."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from alerts.io import AlertInputError
+from enterprises.io import InventoryError
+from simulator.regional import (
+    ANNUAL_MIN_DAYS,
+    RegionalRun,
+    compare_responses,
+    run_regional,
+)
+from simulator.regional_io import (
+    load_regional_inputs,
+    load_regional_scenario,
+    write_regional_run,
+)
+from simulator.runner import smogsim_version
+from simulator.scenario import ScenarioError
+
+USER_ERRORS = (ScenarioError, AlertInputError, InventoryError, FileExistsError)
+console = Console()
+
+
+def _fail(message: str) -> None:
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _num(value: float, digits: int = 1) -> str:
+    return "–" if pd.isna(value) else f"{value:,.{digits}f}"
+
+
+def alerts_table(run: RegionalRun) -> Table:
+    table = Table(title=f"Alert timeline — {', '.join(run.spec.cities)} ({run.response})")
+    for name in ("city", "level", "issued", "start", "end", "hours"):
+        table.add_column(name, justify="right" if name == "hours" else "left")
+    alerts = run.combined().alerts
+    for row in alerts.sort_values(["city", "start"], kind="stable").itertuples():
+        table.add_row(row.city, f"{row.level_zh} {row.level}", f"{row.issued_at:%m-%d %H:%M}",
+                      f"{row.start:%m-%d %H:%M}", f"{row.end:%m-%d %H:%M}", f"{row.hours:.0f}")
+    return table
+
+
+def heavy_table(run: RegionalRun) -> Table:
+    world = "forecast = world without" if run.spec.mode == "rehearsal" else \
+        "observed = world with"
+    table = Table(title=f"PM2.5 with and without measures — {run.spec.mode} ({world})",
+                  caption="without → with (avoided); heavy hours: rolling daily AQI from "
+                          "PM2.5 > 200; heavy days: calendar-day AQI > 200",
+                  caption_justify="left")
+    for name in ("city", "alert h", "mean PM2.5 µg/m³", "cut in alert h %", "heavy hours",
+                 "heavy days"):
+        table.add_column(name, justify="left" if name == "city" else "right")
+    for row in run.heavy_frame().itertuples():
+        table.add_row(row.city, str(row.alert_hours),
+                      f"{_num(row.pm25_mean_without)} → {_num(row.pm25_mean_with)}",
+                      _num(row.reduction_alert_pct),
+                      f"{row.heavy_hours_without} → {row.heavy_hours_with} "
+                      f"(−{row.heavy_hours_avoided})",
+                      f"{row.heavy_days_without} → {row.heavy_days_with} "
+                      f"(−{row.heavy_days_avoided})")
+    return table
+
+
+def contributions_table(run: RegionalRun) -> Table:
+    table = Table(title="Whose measures cleaned whose air — µg/m³ PM2.5 removed, mean over the "
+                        "receptor's alert hours (share of its total reduction)",
+                  caption=f"model: {run.model.notes.get('source', '')}",
+                  caption_justify="left")
+    table.add_column("receptor ↓ / source →")
+    for city in run.spec.cities:
+        table.add_column(city, justify="right")
+    frame = run.contributions_frame()
+    for receptor in run.spec.cities:
+        rows = frame[frame.receptor == receptor].set_index("source")
+        table.add_row(receptor, *(f"{_num(rows.loc[s, 'alert_mean_ug'], 2)} "
+                                  f"({_num(rows.loc[s, 'share_pct'], 0)} %)"
+                                  for s in run.spec.cities))
+    return table
+
+
+def feedback_table(run: RegionalRun) -> Table:
+    frame = run.feedback
+    first, last = frame.iteration.min(), frame.iteration.max()
+    state = "fixed point reached" if run.converged else \
+        f"cap of {run.spec.feedback_iterations} iterations reached"
+    table = Table(title=f"Feedback: improved PM2.5 back into the alert lifecycle — {state}")
+    for name in ("city", "alert h before", "alert h after", "heavy h before", "heavy h after"):
+        table.add_column(name, justify="left" if name == "city" else "right")
+    for city in run.spec.cities:
+        a = frame[(frame.city == city) & (frame.iteration == first)].iloc[0]
+        b = frame[(frame.city == city) & (frame.iteration == last)].iloc[0]
+        table.add_row(city, str(a.alert_hours), str(b.alert_hours), str(a.heavy_hours_with),
+                      str(b.heavy_hours_with))
+    return table
+
+
+def annual_table(run: RegionalRun) -> Table:
+    table = Table(title="Annual view — heavy-pollution days (PM2.5 daily AQI > 200) / valid days",
+                  caption="targets: each city's 2024 air-quality action plan (≤ % by 2025), as "
+                          "cited in issue 7", caption_justify="left")
+    for name in ("city", "valid d", "heavy d without", "heavy d with", "without %", "with %",
+                 "target %", "met"):
+        table.add_column(name, justify="left" if name in ("city", "met") else "right")
+    for row in run.annual_frame().itertuples():
+        met = "–" if row.met_with is None else ("[green]yes[/]" if row.met_with else "[red]no[/]")
+        table.add_row(row.city, str(row.valid_days), str(row.heavy_days_without),
+                      str(row.heavy_days_with), _num(row.ratio_without_pct, 2),
+                      _num(row.ratio_with_pct, 2), _num(row.target_pct, 1), met)
+    return table
+
+
+def comparison_table(frame: pd.DataFrame) -> Table:
+    table = Table(title="Regional response vs cities acting alone",
+                  caption="alone: no regional rules; each city's PM2.5 credited with its own "
+                          "measures only", caption_justify="left")
+    for name in ("city", "response", "alert h", "reduction %", "avoided h", "avoided d"):
+        table.add_column(name, justify="left" if name in ("city", "response") else "right")
+    for row in frame.itertuples():
+        table.add_row(row.city, row.response, str(row.alert_hours),
+                      _num(row.reduction_alert_pct), str(row.heavy_hours_avoided),
+                      str(row.heavy_days_avoided))
+    return table
+
+
+def manifest(run: RegionalRun, run_id: str) -> dict:
+    spec = run.spec
+    return {
+        "smogsim_version": smogsim_version(), "run_id": run_id, "scenario": spec.name,
+        "cities": list(spec.cities), "seed": spec.seed, "rules": spec.first.rules,
+        "mode": spec.mode, "response": run.response, "feedback": spec.feedback,
+        "period": [spec.start.isoformat(), spec.end.isoformat()],
+        "airquality_model": run.model.notes.get("source", ""),
+        "inputs": run.hashes, "timings_s": {k: round(v, 4) for k, v in run.timings.items()},
+    }
+
+
+def _run_dir(out: Path | None, stem: str) -> Path:
+    if out is not None:
+        return out
+    base = Path("runs") / "out" / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``regional`` to the ``smogsim`` command line."""
+
+    @app.command(name="regional")
+    def regional_command(
+        scenario: Path = typer.Argument(..., help="Scenario TOML naming one or more cities."),
+        out: Path | None = typer.Option(None, "--out", help="Run directory "
+                                                            "(default runs/out/<id>)."),
+        compare: bool = typer.Option(False, "--compare", help="Also run the other response "
+                                     "(regional / alone) and print the comparison."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the run directory."),
+    ) -> None:
+        """Run several cities together and write PM2.5 with and without measures.
+
+        Example: smogsim regional runs/regional-luohe-xuchang.toml --compare
+        """
+        try:
+            spec = load_regional_scenario(scenario)
+            inputs = load_regional_inputs(spec)
+            run = run_regional(spec, inputs)
+            comparison = None
+            if compare:
+                other = run_regional(spec, inputs,
+                                     "alone" if run.response == "regional" else "regional")
+                pair = (run, other) if run.response == "regional" else (other, run)
+                comparison = compare_responses(*pair)
+            run_dir = _run_dir(out, Path(scenario).stem)
+            write_regional_run(run, run_dir, manifest(run, run_dir.name), comparison)
+        except USER_ERRORS as bad:
+            _fail(str(bad))
+        if not quiet:
+            console.print(alerts_table(run))
+            console.print(heavy_table(run))
+            if len(spec.cities) > 1:
+                console.print(contributions_table(run))
+            if run.feedback is not None:
+                console.print(feedback_table(run))
+            if run.days >= ANNUAL_MIN_DAYS:
+                console.print(annual_table(run))
+            if comparison is not None:
+                console.print(comparison_table(comparison))
+        console.print(f"run directory: {run_dir}", highlight=False, soft_wrap=True)

@@ -1,0 +1,614 @@
+"""Several cities through one period, and what their cuts do to PM2.5: the regional orchestrator.
+
+``run_regional`` runs, for a scenario that names several cities (``[scenario] cities``):
+
+1. the alert timeline of every city at once (``alerts.timeline``), with the region's rules and
+   dispatch orders — or, when the cities act alone, without them;
+2. one ``Simulation`` per city on its windows;
+3. the source–receptor model (``simulator.airquality``) on each city's hourly city-wide cut
+   fraction per pollutant. The engine tallies tonnes per ledger segment (a stretch at one
+   level); within a segment the fraction is held at ``cut t / baseline t`` of that segment, so
+   the hourly series is piecewise constant and exact in tonnes per segment (ramps inside a
+   segment are averaged over it);
+4. both worlds: in a rehearsal the forecast is the world without measures, in a replay the
+   observations are the world with them (``with_and_without``);
+5. optionally (``[airquality] feedback = true``, rehearsals only) the improved concentrations
+   go back into the alert lifecycle, so an alert may lift earlier, until the windows repeat or
+   the iteration cap is reached.
+
+Model code here takes loaded inputs (``simulator.regional_io.load_regional_inputs``); files are
+read and written in ``simulator.regional_io``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from alerts.aqi import daily_aqi
+from alerts.levels import Level
+from alerts.observations import city_daily_aqi
+from alerts.timeline import AlertInputs, hourly_grid
+from alerts.triggers import AlertWindow
+from simulator.airquality import (
+    DEFAULTS,
+    HEAVY_AQI,
+    POLLUTANTS,
+    SourceReceptorModel,
+    heavy_days,
+    with_and_without,
+)
+from simulator.engine import CityInputs, Simulation
+from simulator.results import RunResult
+from simulator.runner import make_rng
+from simulator.scenario import ScenarioError, ScenarioSpec
+
+HOUR = pd.Timedelta(hours=1)
+MODES = ("rehearsal", "replay")
+RESPONSES = ("regional", "alone")
+CITY_KEYS = ("area_sources", "measures", "seasonal")  # what [city."<name>"] may override
+FEEDBACK_ITERATIONS = 5  # assumption: cap of the feedback loop (the example settles in 1)
+AQI_WARMUP_HOURS = 23  # the rolling daily AQI at the first hour needs the 23 hours before it
+ANNUAL_MIN_DAYS = 300  # the annual view is printed for runs spanning at least this many days
+# Heavy-pollution-day ratio targets for 2025, % of valid days: the cities' 2024 air-quality
+# action plans as cited in issue 7 (not yet in rules.md).
+ANNUAL_TARGETS_PCT = {"漯河": 1.7, "许昌": 1.6}
+ANNUAL_TARGET_SOURCE = "2024 air-quality action plan (cited in issue 7)"
+
+AIRQUALITY_COLUMNS = ["time", "city", "pm25_with", "pm25_without", "aqi_with", "aqi_without",
+                      "reduction_pct", "alert_level"]
+HEAVY_COLUMNS = ["city", "alert_hours", "pm25_mean_without", "pm25_mean_with",
+                 "reduction_alert_pct", "heavy_hours_without", "heavy_hours_with",
+                 "heavy_hours_avoided", "heavy_days_without", "heavy_days_with",
+                 "heavy_days_avoided", "valid_days"]
+CONTRIBUTION_COLUMNS = ["receptor", "source", "mean_ug", "max_ug", "alert_mean_ug", "share_pct"]
+ANNUAL_COLUMNS = ["city", "valid_days", "heavy_days_without", "heavy_days_with",
+                  "ratio_without_pct", "ratio_with_pct", "target_pct", "met_without", "met_with",
+                  "target_source"]
+FEEDBACK_COLUMNS = ["iteration", "city", "alert_hours", "heavy_hours_with"]
+
+
+# -- the scenario -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RegionalSpec:
+    """A multi-city scenario: one ``ScenarioSpec`` per city plus the air-quality settings.
+
+    ``mode``: ``rehearsal`` (the forecast file is the world without measures) or ``replay``
+    (it holds observations, the world with them). ``response``: ``regional`` (the region's
+    rules apply and every city's cuts reach every city) or ``alone`` (no regional rules; each
+    city's PM2.5 is credited with its own cuts only).
+    """
+
+    name: str
+    cities: tuple[str, ...]
+    specs: tuple[ScenarioSpec, ...]
+    mode: str = "rehearsal"
+    response: str = "regional"
+    matrix: Path | None = None
+    response_hours: float = DEFAULTS.response_hours
+    feedback: bool = False
+    feedback_iterations: int = FEEDBACK_ITERATIONS
+    targets: dict[str, float] = field(default_factory=lambda: dict(ANNUAL_TARGETS_PCT))
+    source: Path | None = None
+
+    @property
+    def first(self) -> ScenarioSpec:
+        return self.specs[0]
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return self.first.start
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return self.first.end
+
+    @property
+    def seed(self) -> int:
+        return self.first.seed
+
+    def spec(self, city: str) -> ScenarioSpec:
+        return self.specs[self.cities.index(city)]
+
+    @classmethod
+    def from_dict(cls, data: dict, origin: Path) -> RegionalSpec:
+        """Validate the parsed TOML of ``origin``; raise ScenarioError on the first problem."""
+        table = data.get("scenario")
+        if not isinstance(table, dict):
+            raise ScenarioError(f"{origin}: table [scenario]: missing — expected a [scenario] "
+                                "table")
+        cities = _cities(table, origin)
+        overrides = _overrides(data.get("city", {}), cities, origin)
+        shared = {k: v for k, v in data.items() if k not in ("city", "airquality")}
+        specs = []
+        for city in cities:
+            merged = {**shared, **overrides.get(city, {}),
+                      "scenario": {**{k: v for k, v in table.items() if k != "cities"},
+                                   "city": city}}
+            try:
+                specs.append(ScenarioSpec.from_dict(merged, origin))
+            except ScenarioError as bad:
+                message = str(bad)
+                for key in overrides.get(city, {}):
+                    message = message.replace(f"key {key}", f"key city.{city}.{key}")
+                raise ScenarioError(message) from None
+        air = data.get("airquality", {})
+        if not isinstance(air, dict):
+            raise ScenarioError(f"{origin}: key airquality: value {air!r} — expected a table")
+        unknown = set(air) - {"mode", "response", "matrix", "response_hours", "feedback",
+                              "feedback_iterations", "targets"}
+        if unknown:
+            raise ScenarioError(f"{origin}: key airquality.{sorted(unknown)[0]}: unknown — "
+                                "expected mode, response, matrix, response_hours, feedback, "
+                                "feedback_iterations or targets")
+        mode = _choice(air, "mode", MODES, origin)
+        feedback = air.get("feedback", False)
+        if not isinstance(feedback, bool):
+            raise ScenarioError(f"{origin}: key airquality.feedback: value {feedback!r} — "
+                                "expected true or false")
+        if feedback and mode == "replay":
+            raise ScenarioError(f"{origin}: key airquality.feedback: value true — expected "
+                                "false in a replay (observations already hold the measures)")
+        return cls(
+            name=specs[0].name, cities=cities, specs=tuple(specs), mode=mode,
+            response=_choice(air, "response", RESPONSES, origin),
+            matrix=_matrix(air, origin), response_hours=_number(
+                air, "response_hours", DEFAULTS.response_hours, origin),
+            feedback=feedback,
+            feedback_iterations=int(_number(air, "feedback_iterations", FEEDBACK_ITERATIONS,
+                                            origin, minimum=1, whole=True)),
+            targets=_targets(air, origin), source=origin)
+
+
+def _cities(table: dict, origin: Path) -> tuple[str, ...]:
+    if "cities" in table and "city" in table:
+        raise ScenarioError(f"{origin}: key scenario.city: value {table['city']!r} — expected "
+                            "either scenario.city or scenario.cities, not both")
+    names = table.get("cities", [table.get("city")])
+    if (not isinstance(names, list) or not names
+            or not all(isinstance(n, str) and n.strip() for n in names)):
+        raise ScenarioError(f"{origin}: key scenario.cities: value {names!r} — expected a list "
+                            "of city names such as [\"漯河\", \"许昌\"]")
+    names = [n.strip() for n in names]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ScenarioError(f"{origin}: key scenario.cities: value {twice[0]!r} — expected "
+                            "each city once")
+    return tuple(names)
+
+
+def _overrides(table, cities: tuple[str, ...], origin: Path) -> dict[str, dict]:
+    """``[city."<name>".area_sources.<sector>]`` etc.: per-city tables replacing the shared ones."""
+    if not isinstance(table, dict):
+        raise ScenarioError(f"{origin}: key city: value {table!r} — expected [city.\"<name>\"] "
+                            "tables")
+    for name, keys in table.items():
+        if name not in cities:
+            raise ScenarioError(f"{origin}: key city.{name}: unknown city — expected one of "
+                                f"scenario.cities ({', '.join(cities)})")
+        if not isinstance(keys, dict) or set(keys) - set(CITY_KEYS):
+            bad = sorted(set(keys) - set(CITY_KEYS))[0] if isinstance(keys, dict) else ""
+            raise ScenarioError(f"{origin}: key city.{name}.{bad}: unknown — expected "
+                                f"{', '.join(CITY_KEYS)}")
+    return table
+
+
+def _choice(table: dict, key: str, options: tuple[str, ...], origin: Path) -> str:
+    value = table.get(key, options[0])
+    if value not in options:
+        raise ScenarioError(f"{origin}: key airquality.{key}: value {value!r} — expected "
+                            f"{' or '.join(options)}")
+    return value
+
+
+def _number(table: dict, key: str, default: float, origin: Path, minimum: float = 0.0,
+            whole: bool = False) -> float:
+    value = table.get(key, default)
+    kinds = int if whole else int | float
+    if isinstance(value, bool) or not isinstance(value, kinds) or value < minimum:
+        raise ScenarioError(f"{origin}: key airquality.{key}: value {value!r} — expected a "
+                            f"{'whole number' if whole else 'number'} ≥ {minimum:g}")
+    return float(value)
+
+
+def _matrix(table: dict, origin: Path) -> Path | None:
+    if "matrix" not in table:
+        return None
+    name = table["matrix"]
+    path = (origin.parent / str(name)).resolve()
+    if not isinstance(name, str) or not path.is_file():
+        raise ScenarioError(f"{origin}: key airquality.matrix: value {name!r} — file not found")
+    return path
+
+
+def _targets(table: dict, origin: Path) -> dict[str, float]:
+    targets = dict(ANNUAL_TARGETS_PCT)
+    given = table.get("targets", {})
+    if not isinstance(given, dict):
+        raise ScenarioError(f"{origin}: key airquality.targets: value {given!r} — expected a "
+                            "table such as { 漯河 = 1.7 }")
+    for city, value in given.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+            raise ScenarioError(f"{origin}: key airquality.targets.{city}: value {value!r} — "
+                                "expected a percentage of days in [0, 100]")
+        targets[city] = float(value)
+    return targets
+
+
+# -- loaded inputs ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RegionalInputs:
+    """Everything a regional run needs, already read (``regional_io.load_regional_inputs``).
+
+    ``alerts``: the alert inputs of every city in the forecast file and region; ``cities``: each
+    scenario city's engine inputs (their windows are replaced per run); ``concentrations``:
+    each scenario city's hourly concentrations (µg/m³, CO mg/m³) from the forecast file;
+    ``matrix``: a bureau's sensitivity table, or None for the defaults.
+    """
+
+    alerts: AlertInputs
+    cities: dict[str, CityInputs]
+    concentrations: dict[str, pd.DataFrame]
+    matrix: pd.DataFrame | None = None
+    hashes: dict[str, str] = field(default_factory=dict)
+
+
+def source_receptor_model(spec: RegionalSpec, inputs: RegionalInputs) -> SourceReceptorModel:
+    """The bureau's matrix when the scenario names one, else the defaults over the region graph.
+
+    The default graph holds every city of the region file. Without a region file the cities
+    have no neighbours: each keeps its whole responsive share local
+    (``SourceReceptorModel.from_graph``).
+    """
+    if inputs.matrix is not None:
+        try:
+            model = SourceReceptorModel.from_frame(inputs.matrix, spec.response_hours,
+                                                   origin=str(spec.matrix))
+        except (ValueError, TypeError) as bad:
+            raise ScenarioError(str(bad) if str(spec.matrix) in str(bad) else
+                                f"{spec.matrix}: {bad}") from None
+        missing = [c for c in spec.cities if c not in model.cities]
+        if missing:
+            raise ScenarioError(f"{spec.matrix}: column receptor: no rows for {missing[0]!r} — "
+                                "expected every scenario city")
+        return model
+    region = inputs.alerts.region
+    if region is not None:
+        missing = [c for c in spec.cities if c not in region.cities()]
+        if missing:
+            raise ScenarioError(f"{spec.first.region}: key city: {missing[0]!r} missing — "
+                                "expected every scenario city in the region")
+        # every region city, so a city's non-local share is split over all its neighbours;
+        # cities outside the scenario are in the graph but make no cuts
+        graph = region.adjacency(region.cities())
+    else:
+        graph = nx.Graph()
+        graph.add_nodes_from(spec.cities)
+    model = SourceReceptorModel.from_graph(graph)
+    return replace(model, response_hours=spec.response_hours)
+
+
+# -- pure pieces ------------------------------------------------------------------------------
+def hourly_cut_fractions(ledger, hours: int) -> np.ndarray:
+    """City-wide cut fraction per hour and pollutant, (hours, 4), from an engine ledger.
+
+    Each ledger segment ``[start, end)`` (hours) contributes ``cut t / baseline t`` of that
+    segment, with baseline = (list + area-source rate) × duration; an hour that a segment
+    boundary splits takes the time-weighted mean. So Σ_h f[h] · baseline rate = Σ cut t
+    exactly, segment by segment. ``ledger``: ``simulator.accounting.Ledger`` (public
+    attributes ``segments``, ``list_base_rate``, ``area_rate``).
+    """
+    rate = np.asarray(ledger.list_base_rate, float) + np.asarray(ledger.area_rate, float)
+    edges, cumulative = [0.0], [np.zeros(len(POLLUTANTS))]
+    for seg in ledger.segments:
+        span = seg.end - seg.start
+        if span <= 0:
+            continue
+        base = rate * span
+        cut = base - (np.asarray(seg.list_actual) + np.asarray(seg.area_actual))
+        fraction = np.divide(cut, base, out=np.zeros(len(POLLUTANTS)), where=base > 0)
+        if seg.start > edges[-1]:  # a gap (never in a closed ledger): no cut there
+            edges.append(seg.start)
+            cumulative.append(cumulative[-1])
+        edges.append(seg.end)
+        cumulative.append(cumulative[-1] + fraction * span)
+    # ∫ f dt is piecewise linear between segment edges: interpolate it at whole hours
+    t = np.arange(hours + 1, dtype=float)
+    edges_arr, cum = np.asarray(edges), np.asarray(cumulative)
+    integral = np.column_stack([np.interp(t, edges_arr, cum[:, k])
+                                for k in range(len(POLLUTANTS))])
+    return np.diff(integral, axis=0)
+
+
+def alert_levels(windows: list[AlertWindow], grid: pd.DatetimeIndex) -> np.ndarray:
+    """The level in force at each hour of ``grid`` (``Level`` values, 0 = none)."""
+    level = np.zeros(len(grid), int)
+    for w in windows:
+        inside = (grid >= w.start) & (grid < w.end)
+        level[inside] = np.maximum(level[inside], int(w.level))
+    return level
+
+
+def rolling_pm25_aqi(pm25: pd.Series) -> pd.Series:
+    """The rolling daily AQI from PM2.5 alone (HJ 633 24-h IAQI of the trailing 24-h mean)."""
+    return daily_aqi(pm25.rename("PM2.5").to_frame())
+
+
+def heavy_day_ratio(pm25_with: pd.DataFrame, pm25_without: pd.DataFrame,
+                    targets: dict[str, float] | None = None) -> pd.DataFrame:
+    """Annual view: share of valid days with a PM2.5 daily AQI > 200, with and without measures.
+
+    ``pm25_*``: hourly frames, one column per city, µg/m³. A valid day has ≥ 20 valid hours
+    (GB 3095 data validity); heavy days are counted by ``simulator.airquality.heavy_days``.
+    ``targets``: % of days per city (default ``ANNUAL_TARGETS_PCT``); a city without one gets
+    NaN and ``met`` None. Ratios in %.
+    """
+    targets = ANNUAL_TARGETS_PCT if targets is None else targets
+    valid = (pm25_without.resample("D").count() >= 20).sum()
+    with_days, without_days = heavy_days(pm25_with), heavy_days(pm25_without)
+    rows = []
+    for city in pm25_without.columns:
+        days = int(valid[city])
+        target = targets.get(city, np.nan)
+        r_with, r_without = (100.0 * int(n[city]) / days if days else np.nan
+                             for n in (with_days, without_days))
+        rows.append({
+            "city": city, "valid_days": days, "heavy_days_without": int(without_days[city]),
+            "heavy_days_with": int(with_days[city]), "ratio_without_pct": r_without,
+            "ratio_with_pct": r_with, "target_pct": target,
+            "met_without": None if np.isnan(target) else bool(r_without <= target),
+            "met_with": None if np.isnan(target) else bool(r_with <= target),
+            "target_source": ANNUAL_TARGET_SOURCE if city in ANNUAL_TARGETS_PCT
+            and target == ANNUAL_TARGETS_PCT[city] else "scenario",
+        })
+    return pd.DataFrame(rows, columns=ANNUAL_COLUMNS)
+
+
+# -- results ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AirQuality:
+    """Both worlds on the run's hourly grid; ``contributions[t, i, j]``: µg/m³ of PM2.5 that
+    source city *j*'s measures remove at receptor city *i* in hour *t* (world without minus
+    world with, split by source)."""
+
+    grid: pd.DatetimeIndex
+    pm25_with: pd.DataFrame
+    pm25_without: pd.DataFrame
+    aqi_with: pd.DataFrame
+    aqi_without: pd.DataFrame
+    contributions: np.ndarray
+
+
+@dataclass(frozen=True)
+class RegionalRun:
+    """What a regional run produced: per-city engine results and both air-quality worlds."""
+
+    spec: RegionalSpec
+    response: str
+    windows: dict[str, list[AlertWindow]]
+    results: dict[str, RunResult]
+    cut_fractions: dict[str, np.ndarray]
+    air: AirQuality
+    model: SourceReceptorModel
+    feedback: pd.DataFrame | None = None
+    converged: bool | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def days(self) -> float:
+        return (self.spec.end - self.spec.start) / pd.Timedelta(days=1)
+
+    def levels(self, city: str) -> np.ndarray:
+        return alert_levels(self.windows.get(city, []), self.air.grid)
+
+    def combined(self) -> RunResult:
+        """The cities' engine tables stacked (each already carries its city)."""
+        parts = [self.results[c] for c in self.spec.cities]
+
+        def stack(name):
+            frames = [getattr(p, name) for p in parts if getattr(p, name) is not None]
+            frames = [f for f in frames if not f.empty] or frames[:1]
+            return pd.concat(frames, ignore_index=True) if frames else None
+
+        return RunResult(alerts=stack("alerts"), episodes=stack("episodes"),
+                         audit=stack("audit"), enterprise_tonnes=stack("enterprise_tonnes"),
+                         breakdown=stack("breakdown"))
+
+    def airquality_frame(self) -> pd.DataFrame:
+        """``airquality.csv``: per hour and city, PM2.5 (µg/m³) and its rolling daily AQI in both
+        worlds, the reduction in % of the world without, and the alert level in force."""
+        air, parts = self.air, []
+        for city in self.spec.cities:
+            without, with_ = air.pm25_without[city], air.pm25_with[city]
+            parts.append(pd.DataFrame({
+                "time": air.grid, "city": city, "pm25_with": with_.to_numpy(),
+                "pm25_without": without.to_numpy(), "aqi_with": air.aqi_with[city].to_numpy(),
+                "aqi_without": air.aqi_without[city].to_numpy(),
+                "reduction_pct": (100.0 * (without - with_) / without).to_numpy(),
+                "alert_level": [Level(v).id for v in self.levels(city)],
+            }))
+        return pd.concat(parts, ignore_index=True)[AIRQUALITY_COLUMNS]
+
+    def heavy_frame(self) -> pd.DataFrame:
+        """Per city: alert hours, mean PM2.5, the mean reduction in alert hours, and
+        heavy-pollution hours (rolling daily AQI > 200) and days with and without measures."""
+        air = self.air
+        days_with, days_without = heavy_days(air.pm25_with), heavy_days(air.pm25_without)
+        valid = (air.pm25_without.resample("D").count() >= 20).sum()
+        rows = []
+        for city in self.spec.cities:
+            on = self.levels(city) >= int(Level.YELLOW)
+            without, with_ = air.pm25_without[city], air.pm25_with[city]
+            cut = (1 - with_ / without)[on]
+            h_with = int((air.aqi_with[city] > HEAVY_AQI).sum())
+            h_without = int((air.aqi_without[city] > HEAVY_AQI).sum())
+            rows.append({
+                "city": city, "alert_hours": int(on.sum()),
+                "pm25_mean_without": without.mean(), "pm25_mean_with": with_.mean(),
+                "reduction_alert_pct": 100.0 * cut.mean() if on.any() else np.nan,
+                "heavy_hours_without": h_without, "heavy_hours_with": h_with,
+                "heavy_hours_avoided": h_without - h_with,
+                "heavy_days_without": int(days_without[city]),
+                "heavy_days_with": int(days_with[city]),
+                "heavy_days_avoided": int(days_without[city]) - int(days_with[city]),
+                "valid_days": int(valid[city]),
+            })
+        return pd.DataFrame(rows, columns=HEAVY_COLUMNS)
+
+    def contributions_frame(self) -> pd.DataFrame:
+        """Per (receptor, source): mean and peak µg/m³ removed over the run, the mean over the
+        receptor's alert hours, and the source's share of the receptor's total reduction."""
+        c = self.air.contributions
+        rows = []
+        for i, receptor in enumerate(self.spec.cities):
+            on = self.levels(receptor) >= int(Level.YELLOW)
+            total = np.nansum(c[:, i, :])
+            for j, source in enumerate(self.spec.cities):
+                series = c[:, i, j]
+                rows.append({
+                    "receptor": receptor, "source": source, "mean_ug": np.nanmean(series),
+                    "max_ug": np.nanmax(series) if np.isfinite(series).any() else np.nan,
+                    "alert_mean_ug": np.nanmean(series[on]) if on.any() else np.nan,
+                    "share_pct": 100.0 * np.nansum(series) / total if total > 0 else np.nan,
+                })
+        return pd.DataFrame(rows, columns=CONTRIBUTION_COLUMNS)
+
+    def annual_frame(self) -> pd.DataFrame:
+        return heavy_day_ratio(self.air.pm25_with, self.air.pm25_without, self.spec.targets)
+
+
+# -- the orchestrator --------------------------------------------------------------------------
+def timeline(spec: RegionalSpec, alerts: AlertInputs, response: str
+             ) -> dict[str, list[AlertWindow]]:
+    """Every city's alert windows; cities acting alone ignore the region's rules and orders.
+
+    A noisy forecast draws from one generator keyed ``region/forecast``, made afresh per call
+    so every feedback iteration sees the same forecast errors.
+    """
+    if response == "alone":
+        alerts = replace(alerts, region=None)
+    rng = make_rng(spec.seed, "region/forecast")
+    return alerts.windows(spec.first.forecast_model, rng, start=spec.start, end=spec.end)
+
+
+def simulate(spec: RegionalSpec, inputs: RegionalInputs, windows: dict[str, list[AlertWindow]]
+             ) -> tuple[dict[str, RunResult], dict[str, np.ndarray]]:
+    """One ``Simulation`` per city on its windows: results and hourly cut fractions (H, 4)."""
+    hours = len(hourly_grid(spec.start, spec.end))
+    results, fractions = {}, {}
+    for city in spec.cities:
+        city_inputs = replace(inputs.cities[city], windows=tuple(windows.get(city, ())))
+        sim = Simulation(city_inputs, make_rng(spec.seed, city))
+        results[city] = sim.run()
+        fractions[city] = hourly_cut_fractions(sim.ledger, hours)
+    return results, fractions
+
+
+def air_quality(spec: RegionalSpec, model: SourceReceptorModel,
+                concentrations: dict[str, pd.DataFrame], fractions: dict[str, np.ndarray],
+                response: str) -> AirQuality:
+    """Both PM2.5 worlds from the cities' hourly cut fractions (see the module notes)."""
+    grid = hourly_grid(spec.start, spec.end)
+    f = np.zeros((len(grid), len(model.cities), len(POLLUTANTS)))
+    for city, fraction in fractions.items():
+        f[:, model.cities.index(city)] = fraction
+    index = [model.cities.index(c) for c in spec.cities]
+    share = model.contributions(f)[:, index][:, :, index]  # fractional, (H, n, n)
+    if response == "alone":  # each city credited with its own measures only
+        share = share * np.eye(len(index))[None]
+    r = np.clip(share.sum(axis=2), 0.0, 1.0)
+    # 23 h before the run give the rolling daily AQI at its first hour; no cut acts there
+    full = pd.date_range(spec.start - AQI_WARMUP_HOURS * HOUR, spec.end - HOUR, freq="h")
+    pm25 = pd.DataFrame({c: concentrations[c]["PM2.5"].reindex(full) for c in spec.cities})
+    r_full = np.vstack([np.zeros((AQI_WARMUP_HOURS, len(index))), r])
+    with_, without = with_and_without(pm25, r_full, observed_with=spec.mode == "replay")
+    aqi_with = pd.DataFrame({c: rolling_pm25_aqi(with_[c]) for c in spec.cities})
+    aqi_without = pd.DataFrame({c: rolling_pm25_aqi(without[c]) for c in spec.cities})
+    base = without.iloc[AQI_WARMUP_HOURS:].to_numpy()
+    return AirQuality(grid, with_.iloc[AQI_WARMUP_HOURS:], without.iloc[AQI_WARMUP_HOURS:],
+                      aqi_with.iloc[AQI_WARMUP_HOURS:], aqi_without.iloc[AQI_WARMUP_HOURS:],
+                      base[:, :, None] * share)
+
+
+def improved_alert_inputs(alerts: AlertInputs, concentrations: dict[str, pd.DataFrame],
+                          pm25_with: pd.DataFrame) -> AlertInputs:
+    """The alert inputs with each scenario city's PM2.5 replaced, over the run, by the world
+    with measures (other pollutants as forecast: the model covers PM2.5 only)."""
+    truth = dict(alerts.truth)
+    for city in pm25_with.columns:
+        frame = concentrations[city].copy()
+        improved = pm25_with[city].dropna()
+        frame.loc[frame.index.isin(improved.index), "PM2.5"] = improved.reindex(
+            frame.index[frame.index.isin(improved.index)]).to_numpy()
+        truth[city] = city_daily_aqi(frame)
+    return replace(alerts, truth=truth)
+
+
+def _alert_hours(windows: dict[str, list[AlertWindow]], city: str, grid: pd.DatetimeIndex
+                 ) -> int:
+    return int((alert_levels(windows.get(city, []), grid) >= int(Level.YELLOW)).sum())
+
+
+def _key(windows: dict[str, list[AlertWindow]], cities: tuple[str, ...]) -> tuple:
+    return tuple((c, int(w.level), w.issued_at, w.start, w.end)
+                 for c in cities for w in windows.get(c, []))
+
+
+def run_regional(spec: RegionalSpec, inputs: RegionalInputs, response: str | None = None
+                 ) -> RegionalRun:
+    """Run the scenario's cities together (see the module notes); nothing is written.
+
+    ``response`` overrides the scenario's ``[airquality] response`` (``regional``/``alone``).
+    """
+    response = response or spec.response
+    t0 = time.perf_counter()
+    model = source_receptor_model(spec, inputs)
+    grid = hourly_grid(spec.start, spec.end)
+    windows = timeline(spec, inputs.alerts, response)
+    results, fractions = simulate(spec, inputs, windows)
+    air = air_quality(spec, model, inputs.concentrations, fractions, response)
+    rows, converged = [], None
+
+    def record(iteration: int) -> None:
+        for city in spec.cities:
+            rows.append({"iteration": iteration, "city": city,
+                         "alert_hours": _alert_hours(windows, city, grid),
+                         "heavy_hours_with": int((air.aqi_with[city] > HEAVY_AQI).sum())})
+
+    if spec.feedback:
+        converged = False
+        record(0)
+        for iteration in range(1, spec.feedback_iterations + 1):
+            improved = improved_alert_inputs(inputs.alerts, inputs.concentrations,
+                                             air.pm25_with)
+            new = timeline(spec, improved, response)
+            if _key(new, spec.cities) == _key(windows, spec.cities):
+                converged = True
+                break
+            windows = new
+            results, fractions = simulate(spec, inputs, windows)
+            air = air_quality(spec, model, inputs.concentrations, fractions, response)
+            record(iteration)
+    feedback = pd.DataFrame(rows, columns=FEEDBACK_COLUMNS) if spec.feedback else None
+    return RegionalRun(spec, response, windows, results, fractions, air, model, feedback,
+                       converged, {"simulate": time.perf_counter() - t0}, inputs.hashes)
+
+
+def compare_responses(regional: RegionalRun, alone: RegionalRun) -> pd.DataFrame:
+    """Per city, a regional response against the cities acting alone: alert hours, the mean
+    PM2.5 reduction in alert hours, heavy-pollution hours and days avoided."""
+    keep = ["city", "alert_hours", "reduction_alert_pct", "heavy_hours_avoided",
+            "heavy_days_avoided"]
+    a = regional.heavy_frame()[keep].assign(response="regional")
+    b = alone.heavy_frame()[keep].assign(response="alone")
+    frame = pd.concat([a, b], ignore_index=True)
+    order = {c: k for k, c in enumerate(regional.spec.cities)}
+    frame["_city"] = frame["city"].map(order)
+    frame = frame.sort_values(["_city", "response"], ascending=[True, False], kind="stable")
+    return frame.drop(columns="_city")[["city", "response", *keep[1:]]].reset_index(drop=True)

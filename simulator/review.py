@@ -1,0 +1,612 @@
+"""The grading review: checks a reviewer runs over an emergency-reduction list before it is used.
+
+Every check is a pure function over an ``Inventory``, a ``MeasureTable``, the area sources of
+each city and a rule set, and returns flat ``Finding`` records (``pd.DataFrame(findings)`` is
+one step away). ``review`` runs them all and returns a ``Review``; a finding of severity
+``error`` fails the review (``smogsim review`` exits 1).
+
+Checks:
+
+- ``check_consistency`` — 一厂一策 overrides that make a plant stricter or looser than its peers
+  (same city, industry and grade) at a level.
+- ``check_monotonicity`` — the catalogue never asks a better grade or a milder level for more
+  (A+ ≤ A ≤ B ≤ B- ≤ C ≤ D, 引领性 ≤ 非引领性; yellow ≤ orange ≤ red), and neither do the
+  requirements of the plants in each city.
+- ``check_exemptions`` — who is exempt, what share of the city-wide base they hold; exempt
+  plants above a share and exempt plants graded D.
+- ``check_coverage`` — whether the list plus the area-source measures reach the rule set's
+  target (10/20/30 %) per city, level and pollutant, and by how much each falls short.
+- ``what_if`` — the change in required cut when plants are regraded
+  (``grade B->A where industry=cement and county=临颍县``).
+
+Cuts are compared as required shares of each plant's emissions, read from
+``enterprises.response.respond``. Consistency and monotonicity restate nothing on the
+curtailment base: they run on the list with its capacity columns removed, so a plant producing
+above its permit is not flagged for cutting more of its output than a peer. Coverage uses the
+list as it is, steady state and full compliance: Σ base rate × achieved emission cut over the
+city-wide base (the engine's rate once every ramp is done).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+import pandas as pd
+
+from alerts.levels import ALERT_LEVELS, Level
+from alerts.rules import RuleSet
+from enterprises.area import AreaSource, area_cut_fractions, area_rates
+from enterprises.exemptions import NONE
+from enterprises.grades import GRADE_RANK, GRADE_SETS, normalise_grade
+from enterprises.industries import industry_by_id, parse_industry
+from enterprises.inventory import HOURS_PER_YEAR, Inventory
+from enterprises.measures import MeasureTable
+from enterprises.response import Response, respond
+from enterprises.schema import POLLUTANTS
+
+SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+CHECKS: tuple[str, ...] = ("consistency", "monotonicity", "exemptions", "coverage", "what_if")
+# assumption: one exempt plant holding more than 5 % of a city's base of any pollutant deserves
+# a second look; no source sets such a limit (rules.md §6 lists classes, not sizes).
+MAX_EXEMPT_SHARE = 0.05
+# Float slack when comparing cuts (fractions) and percentages.
+TOLERANCE = 1e-9
+# The class name used for 限排不限产 (online-monitored plants that cap emissions, rules.md §6).
+EMISSION_CAP = "emission_cap"
+WHAT_IF_KEYS: tuple[str, ...] = ("id", "city", "county", "industry", "grade")
+_FIELD_OF_KEY = {"id": "ids", "city": "cities", "county": "counties", "industry": "industries",
+                 "grade": "grades"}
+# Rank used to order grades; 引领性/非引领性 are a separate set, compared only within it.
+_ORDER = {name: tuple(sorted(grades, key=GRADE_RANK.__getitem__))
+          for name, grades in GRADE_SETS.items()}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One flat result record. ``ids`` are enterprise ids joined by ";".
+
+    ``value`` and ``limit`` are the number the check measured and what it was compared with,
+    in the unit the message states (% for shares and cuts, t/h for what-if changes).
+    """
+
+    check: str
+    severity: str
+    message: str
+    city: str = ""
+    county: str = ""
+    ids: str = ""
+    industry: str = ""
+    grade: str = ""
+    level: str = ""
+    pollutant: str = ""
+    value: float = math.nan
+    limit: float = math.nan
+
+
+FINDING_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Finding))
+
+
+@dataclass(frozen=True)
+class Review:
+    """Everything ``review`` found.
+
+    ``coverage``: per city, level and pollutant, base and cut rates (t/h), cut % and target %;
+    ``exemptions``: per city and exemption class, plants, base (t/a) and share (%) per
+    pollutant; ``what_if``: per regrading, city, level and pollutant, the cut before and after.
+    """
+
+    findings: tuple[Finding, ...]
+    coverage: pd.DataFrame
+    exemptions: pd.DataFrame
+    what_if: pd.DataFrame
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+    def findings_frame(self) -> pd.DataFrame:
+        """The findings as a frame with ``FINDING_COLUMNS``, errors first."""
+        frame = pd.DataFrame([dataclasses.asdict(f) for f in self.findings],
+                             columns=list(FINDING_COLUMNS))
+        order = frame["severity"].map({s: k for k, s in enumerate(SEVERITIES)})
+        return frame.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
+
+    def summary(self) -> pd.DataFrame:
+        """Per check: pass or fail and the number of findings of each severity."""
+        rows = []
+        for check in CHECKS:
+            counts = {s: sum(f.check == check and f.severity == s for f in self.findings)
+                      for s in SEVERITIES}
+            rows.append({"check": check, "status": "fail" if counts["error"] else "pass",
+                         "errors": counts["error"], "warnings": counts["warning"],
+                         "info": counts["info"]})
+        return pd.DataFrame(rows)
+
+
+class WhatIfError(ValueError):
+    """A --what-if specification that cannot be read or applied (one line)."""
+
+
+# -- city-wide base ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CityBase:
+    """One city's base rates (t/h, ``POLLUTANTS`` order) and area-source cut per level."""
+
+    list_rate: np.ndarray
+    area_rate: np.ndarray
+    area_cuts: np.ndarray  # (len(Level), 4) fractions of area_rate
+
+    @property
+    def total(self) -> np.ndarray:
+        return self.list_rate + self.area_rate
+
+
+def city_bases(inventory: Inventory,
+               area: Mapping[str, Sequence[AreaSource]] | None = None) -> dict[str, CityBase]:
+    """Per city of the list: the list's and the area sources' base rates, t/h (annual ÷ 8760)."""
+    area = area or {}
+    rates = inventory.hourly_rates()
+    out = {}
+    for city in sorted(set(inventory.cities)):
+        sources = list(area.get(city, ()))
+        out[city] = CityBase(rates[inventory.cities == city].sum(axis=0),
+                             area_rates(sources) if sources else np.zeros(4),
+                             area_cut_fractions(sources) if sources else
+                             np.zeros((len(Level), 4)))
+    return out
+
+
+def review_levels(rules: RuleSet) -> tuple[Level, ...]:
+    """The alert levels (yellow, orange, red) the rule set defines."""
+    return tuple(lv for lv in ALERT_LEVELS if rules.rule_for(lv) is not None)
+
+
+def _on_base(inventory: Inventory) -> Inventory:
+    """The list without capacities: cuts stay shares of the curtailment base."""
+    return dataclasses.replace(inventory, capacity_eia=None, capacity_permit=None,
+                               output_last_year=None)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f} %" if abs(100 * x - round(100 * x)) < 1e-6 else f"{100 * x:.1f} %"
+
+
+def _where(inv: Inventory, i: int) -> dict:
+    return {"city": str(inv.cities[i]), "county": str(inv.counties[i]), "ids": str(inv.ids[i]),
+            "industry": str(inv.industries[i]), "grade": str(inv.grades[i])}
+
+
+# -- consistency ---------------------------------------------------------------------------
+
+
+def check_consistency(inventory: Inventory, table: MeasureTable,
+                      levels: Sequence[Level] = ALERT_LEVELS) -> list[Finding]:
+    """Plants whose 一厂一策 override differs from what their peers get at a level.
+
+    Peers are the plants of the same city, industry and grade; without an override a plant
+    gets exactly its peers' measure (the catalogue row, its exemption class or 限排不限产), so
+    every exception is an override that changes the emission or the production cut. Looser
+    than the catalogue is an error in a key industry (B and below must cut no less than the
+    technical guide, rules.md §4.1), a warning in ``other``, whose rows are defaults and whose
+    plans are 一厂一策 by design (rules.md §6); stricter is information.
+    """
+    inv = _on_base(inventory)
+    plain = dataclasses.replace(inv, overrides=None)
+    peers = pd.Series(1, index=pd.MultiIndex.from_arrays(
+        [inv.cities, inv.industries, inv.grades])).groupby(level=[0, 1, 2]).sum()
+    findings = []
+    for level in levels:
+        own, usual = respond(inv, level, table), respond(plain, level, table)
+        d_em = own.emission_cut - usual.emission_cut
+        d_out = own.cut - usual.cut
+        changed = own.override & ((np.abs(d_em) > TOLERANCE) | (np.abs(d_out) > TOLERANCE))
+        for i in np.flatnonzero(changed):
+            looser = d_em[i] < -TOLERANCE or (abs(d_em[i]) <= TOLERANCE and d_out[i] < 0)
+            severity = ("info" if not looser else
+                        "warning" if inv.industries[i] == "other" else "error")
+            n = int(peers[(inv.cities[i], inv.industries[i], inv.grades[i])]) - 1
+            findings.append(Finding(
+                "consistency", severity,
+                f"一厂一策 at {level.id} is {'looser' if looser else 'stricter'} than its peers: "
+                f"emission cut {_pct(own.emission_cut[i])} (output {_pct(own.cut[i])}) where "
+                f"{inv.industries[i]}/{inv.grades[i]} gets {_pct(usual.emission_cut[i])} "
+                f"(output {_pct(usual.cut[i])}); {n} other plant(s) of that industry and grade "
+                f"in {inv.cities[i]}",
+                **_where(inv, i), level=level.id, value=100 * own.emission_cut[i],
+                limit=100 * usual.emission_cut[i]))
+    return findings
+
+
+# -- monotonicity --------------------------------------------------------------------------
+
+
+def check_monotonicity(inventory: Inventory, table: MeasureTable,
+                       levels: Sequence[Level] = ALERT_LEVELS) -> list[Finding]:
+    """The catalogue and the plants' requirements never ask more of a better grade or a milder
+    level. All violations are errors.
+
+    Catalogue, for every industry in the list: production and emission cut non-decreasing
+    along the industry's grade set (A+ ≤ A ≤ B ≤ B- ≤ C ≤ D, 引领性 ≤ 非引领性) at each level,
+    and along yellow ≤ orange ≤ red for each grade. Plants (overrides included, exempt classes
+    left to ``check_exemptions``): within a city, industry and level no plant of a better grade
+    must cut more of its emissions than a plant of a worse grade, and no plant must cut more
+    at a milder level.
+    """
+    findings = catalogue_monotonicity(sorted(set(inventory.industries)), table, levels)
+    inv = _on_base(inventory)
+    responses = {lv: respond(inv, lv, table) for lv in levels}
+    findings += _plant_grade_monotonicity(inv, responses)
+    findings += _plant_level_monotonicity(inv, responses)
+    return findings
+
+
+def _row(table: MeasureTable, industry: str, grade: str, level: Level):
+    try:
+        return table.measure(industry, grade, level)
+    except KeyError:
+        return None  # a grade the table does not list is not compared
+
+
+def catalogue_monotonicity(industries: Sequence[str], table: MeasureTable,
+                           levels: Sequence[Level] = ALERT_LEVELS) -> list[Finding]:
+    """Catalogue rows of ``industries`` that ask more of a better grade or a milder level."""
+    findings = []
+    for industry in industries:
+        grades = _ORDER[industry_by_id(industry).grade_set]
+        rows = {(g, lv): _row(table, industry, g, lv) for g in grades for lv in levels}
+        pairs = [((g1, lv), (g2, lv)) for lv in levels for g1, g2 in pairwise(grades)]
+        pairs += [((g, l1), (g, l2)) for g in grades for l1, l2 in pairwise(levels)]
+        for a, b in pairs:
+            ra, rb = rows[a], rows[b]
+            if ra is None or rb is None:
+                continue
+            for what, va, vb in (("output", ra.cut, rb.cut),
+                                 ("emission", ra.emission_cut, rb.emission_cut)):
+                if va > vb + TOLERANCE:
+                    findings.append(Finding(
+                        "monotonicity", "error",
+                        f"catalogue {table.name}: {industry}/{a[0]}/{a[1].id} asks a {what} cut "
+                        f"of {_pct(va)} but {industry}/{b[0]}/{b[1].id} only {_pct(vb)}",
+                        industry=industry, grade=a[0], level=a[1].id, value=100 * va,
+                        limit=100 * vb))
+    return findings
+
+
+def _plant_grade_monotonicity(inv: Inventory, responses: Mapping[Level, Response]
+                              ) -> list[Finding]:
+    follows = inv.exemptions == NONE
+    frame = pd.DataFrame({"city": inv.cities[follows], "industry": inv.industries[follows],
+                          "grade": inv.grades[follows], "id": inv.ids[follows]})
+    findings = []
+    for level, resp in responses.items():
+        frame["cut"] = resp.emission_cut[follows]
+        for (city, industry), group in frame.groupby(["city", "industry"], sort=True):
+            by_grade = {g: rows for g, rows in group.groupby("grade")}
+            ranked = sorted(by_grade, key=GRADE_RANK.__getitem__)
+            for k, better in enumerate(ranked):
+                for worse in ranked[k + 1:]:
+                    if GRADE_RANK[better] == GRADE_RANK[worse]:
+                        continue
+                    hi, lo = by_grade[better]["cut"].max(), by_grade[worse]["cut"].min()
+                    if hi <= lo + TOLERANCE:
+                        continue
+                    ids = [*by_grade[better].loc[by_grade[better]["cut"] > lo + TOLERANCE, "id"],
+                           *by_grade[worse].loc[by_grade[worse]["cut"] < hi - TOLERANCE, "id"]]
+                    findings.append(Finding(
+                        "monotonicity", "error",
+                        f"{industry} in {city} at {level.id}: a {better} plant must cut "
+                        f"{_pct(hi)} of its emissions but a {worse} plant only {_pct(lo)}",
+                        city=city, ids=";".join(ids), industry=industry,
+                        grade=f"{better}>{worse}", level=level.id, value=100 * hi,
+                        limit=100 * lo))
+    return findings
+
+
+def _plant_level_monotonicity(inv: Inventory, responses: Mapping[Level, Response]
+                              ) -> list[Finding]:
+    findings = []
+    levels = sorted(responses)
+    for mild, strict in pairwise(levels):
+        a, b = responses[mild].emission_cut, responses[strict].emission_cut
+        for i in np.flatnonzero(a > b + TOLERANCE):
+            findings.append(Finding(
+                "monotonicity", "error",
+                f"must cut {_pct(a[i])} of its emissions at {mild.id} but only {_pct(b[i])} at "
+                f"{strict.id} ({responses[strict].rule[i]})",
+                **_where(inv, i), level=mild.id, value=100 * a[i], limit=100 * b[i]))
+    return findings
+
+
+# -- exemptions ----------------------------------------------------------------------------
+
+
+def exemption_table(inventory: Inventory, bases: Mapping[str, CityBase]) -> pd.DataFrame:
+    """Per city and class (exemption classes and ``emission_cap`` for 限排不限产): plants,
+    base t/a and share % of the city-wide base per pollutant."""
+    inv = inventory
+    rows = []
+    classes = [(c, inv.exemptions == c) for c in sorted(set(inv.exemptions) - {NONE})]
+    classes.append((EMISSION_CAP, inv.online_monitoring.astype(bool)))
+    for city, base in bases.items():
+        total_t = base.total * HOURS_PER_YEAR
+        for name, member in classes:
+            sel = member & (inv.cities == city)
+            if not sel.any():
+                continue
+            held = inv.emissions[sel].sum(axis=0)
+            share = np.divide(100 * held, total_t, out=np.zeros(4), where=total_t > 0)
+            rows.append({"city": city, "class": name, "enterprises": int(sel.sum()),
+                         **{f"{p}_t": held[j] for j, p in enumerate(POLLUTANTS)},
+                         **{f"{p}_pct": share[j] for j, p in enumerate(POLLUTANTS)}})
+    columns = ["city", "class", "enterprises", *(f"{p}_t" for p in POLLUTANTS),
+               *(f"{p}_pct" for p in POLLUTANTS)]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def check_exemptions(inventory: Inventory, bases: Mapping[str, CityBase],
+                     max_share: float = MAX_EXEMPT_SHARE) -> list[Finding]:
+    """Who is exempt and what they hold (info); exempt plants holding more than ``max_share``
+    of a city's base of a pollutant (warning; the limit is an assumption); exempt plants graded
+    D (error: livelihood firms must themselves reach B or better, rules.md §14)."""
+    inv = inventory
+    findings = []
+    for row in exemption_table(inv, bases).to_dict("records"):
+        shares = ", ".join(f"{p} {row[p + '_pct']:.1f} %" for p in POLLUTANTS)
+        findings.append(Finding("exemptions", "info",
+                                f"{row['enterprises']} {row['class']} plant(s) hold {shares} "
+                                "of the city-wide base", city=row["city"]))
+    exempt = (inv.exemptions != NONE) | inv.online_monitoring.astype(bool)
+    classes = np.where(inv.exemptions != NONE, inv.exemptions, EMISSION_CAP)
+    totals = np.array([bases[c].total * HOURS_PER_YEAR for c in inv.cities]).reshape(-1, 4)
+    share = np.divide(inv.emissions, totals, out=np.zeros_like(inv.emissions), where=totals > 0)
+    for i in np.flatnonzero(exempt):
+        for j in np.flatnonzero(share[i] > max_share + TOLERANCE):
+            findings.append(Finding(
+                "exemptions", "warning",
+                f"exempt ({classes[i]}) plant holds {100 * share[i, j]:.1f} % of the city-wide "
+                f"{POLLUTANTS[j]} base, above {100 * max_share:g} % (assumption)",
+                **_where(inv, i), pollutant=POLLUTANTS[j], value=100 * share[i, j],
+                limit=100 * max_share))
+        if inv.grades[i] == "D":
+            findings.append(Finding(
+                "exemptions", "error",
+                f"grade D plant is exempt ({classes[i]}); exempt plants should reach B or "
+                "better (rules.md §14)", **_where(inv, i)))
+    return findings
+
+
+# -- coverage ------------------------------------------------------------------------------
+
+
+COVERAGE_COLUMNS: tuple[str, ...] = (
+    "city", "level", "pollutant", "base_t_h", "list_base_t_h", "area_base_t_h", "list_cut_t_h",
+    "area_cut_t_h", "cut_t_h", "cut_pct", "target_pct", "short_pct", "short_t_h", "met")
+
+
+def coverage(inventory: Inventory, table: MeasureTable, rules: RuleSet,
+             bases: Mapping[str, CityBase]) -> pd.DataFrame:
+    """Steady-state cut per city, level and pollutant with full compliance (t/h and %).
+
+    cut = Σ plant base rate × achieved emission cut (lines, exemptions and 一厂一策 included)
+    + area base rate × area cut; cut % = 100 × cut ÷ (list + area base); short = target − cut
+    where positive. A pollutant with no base has nothing to cut and counts as met.
+    """
+    rates = inventory.hourly_rates()
+    rows = []
+    for level in review_levels(rules):
+        resp = respond(inventory, level, table)
+        cut_rates = rates * resp.achieved_emission_cut(inventory)[:, None]
+        target = rules.target_pct(level)
+        for city, base in bases.items():
+            in_city = inventory.cities == city
+            list_cut = cut_rates[in_city].sum(axis=0)
+            area_cut = base.area_rate * base.area_cuts[level]
+            for j, p in enumerate(POLLUTANTS):
+                total, cut = base.total[j], list_cut[j] + area_cut[j]
+                pct = 100 * cut / total if total > 0 else math.nan
+                short = max(0.0, target - pct) if total > 0 else 0.0
+                rows.append({
+                    "city": city, "level": level.id, "pollutant": p, "base_t_h": total,
+                    "list_base_t_h": base.list_rate[j], "area_base_t_h": base.area_rate[j],
+                    "list_cut_t_h": list_cut[j], "area_cut_t_h": area_cut[j], "cut_t_h": cut,
+                    "cut_pct": pct, "target_pct": target, "short_pct": short,
+                    "short_t_h": short / 100 * total, "met": short <= TOLERANCE})
+    return pd.DataFrame(rows, columns=list(COVERAGE_COLUMNS))
+
+
+def check_coverage(frame: pd.DataFrame, bases: Mapping[str, CityBase] | None = None
+                   ) -> list[Finding]:
+    """An error per city, level and pollutant short of its target, info where met; a warning
+    per city without area sources (the list alone is then taken as the city-wide base)."""
+    findings = []
+    for row in frame.itertuples(index=False):
+        where = {"city": row.city, "level": row.level, "pollutant": row.pollutant,
+                 "value": row.cut_pct, "limit": row.target_pct}
+        parts = (f"list {_share(row.list_cut_t_h, row.base_t_h)} + area "
+                 f"{_share(row.area_cut_t_h, row.base_t_h)} = {row.cut_pct:.1f} % of the "
+                 f"city-wide base ({row.base_t_h:.4g} t/h)")
+        if row.base_t_h <= 0:
+            findings.append(Finding("coverage", "info", "no base emissions: nothing to cut",
+                                    **where))
+        elif row.met:
+            findings.append(Finding("coverage", "info",
+                                    f"{parts} ≥ target {row.target_pct:g} %", **where))
+        else:
+            findings.append(Finding(
+                "coverage", "error",
+                f"{parts} < target {row.target_pct:g} %: short by {row.short_pct:.1f} "
+                f"points ({row.short_t_h:.4g} t/h)", **where))
+    for city, base in (bases or {}).items():
+        if not base.area_rate.any():
+            findings.append(Finding(
+                "coverage", "warning",
+                "no area sources given (--scenario): the list alone is taken as the city-wide "
+                "base, which overstates the cut %", city=city))
+    return findings
+
+
+def _share(part: float, total: float) -> str:
+    return f"{100 * part / total:.1f} %" if total > 0 else "–"
+
+
+# -- what-if regrading ---------------------------------------------------------------------
+
+
+_WHAT_IF = re.compile(r"^\s*grade\s+(?P<old>.+?)\s*->\s*(?P<new>.+?)"
+                      r"(?:\s+where\s+(?P<where>.+?))?\s*$", re.IGNORECASE)
+_GRAMMAR = "grade X->Y where key=value [and key=value …] (keys: id, city, county, industry, grade)"
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """``grade OLD->NEW where key=value and …``: regrade the plants graded OLD that match."""
+
+    text: str
+    old: str
+    new: str
+    where: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> WhatIf:
+        """Read the tiny grammar; ``WhatIfError`` with one line on anything else."""
+        found = _WHAT_IF.match(text)
+        if found is None:
+            raise WhatIfError(f"--what-if {text!r}: expected {_GRAMMAR}")
+        old, new = (_grade(found[k], text) for k in ("old", "new"))
+        where = []
+        for part in re.split(r"\s+and\s+", found["where"] or "", flags=re.IGNORECASE):
+            if not part.strip():
+                continue
+            key, sep, value = part.partition("=")
+            key, value = key.strip().lower(), value.strip()
+            if not sep or not value:
+                raise WhatIfError(f"--what-if {text!r}: condition {part.strip()!r} — expected "
+                                  "key=value")
+            if key not in WHAT_IF_KEYS:
+                raise WhatIfError(f"--what-if {text!r}: key {key!r} — expected one of "
+                                  f"{', '.join(WHAT_IF_KEYS)}")
+            if key == "industry":
+                try:
+                    value = parse_industry(value).id
+                except ValueError:
+                    raise WhatIfError(f"--what-if {text!r}: industry {value!r} — expected an "
+                                      "id or Chinese name of enterprises.industries") from None
+            elif key == "grade":
+                value = _grade(value, text)
+            where.append((key, value))
+        return cls(text.strip(), old, new, tuple(where))
+
+    def select(self, inventory: Inventory) -> np.ndarray:
+        """Boolean mask of the plants this regrading changes."""
+        mask = inventory.grades == self.old
+        for key, value in self.where:
+            mask &= getattr(inventory, _FIELD_OF_KEY[key]) == value
+        return np.asarray(mask, dtype=bool)
+
+    def apply(self, inventory: Inventory, table: MeasureTable) -> tuple[Inventory, np.ndarray]:
+        """The regraded list and the mask of changed plants; ``WhatIfError`` if nothing
+        matches or a plant's industry has no grade NEW (or the catalogue no row for it)."""
+        mask = self.select(inventory)
+        if not mask.any():
+            conditions = " and ".join(f"{k}={v}" for k, v in self.where)
+            raise WhatIfError(f"--what-if {self.text!r}: no enterprise graded {self.old}"
+                              + (f" with {conditions}" if conditions else ""))
+        for industry in sorted(set(inventory.industries[mask])):
+            allowed = GRADE_SETS[industry_by_id(industry).grade_set]
+            if self.new not in allowed or _row(table, industry, self.new, Level.YELLOW) is None:
+                raise WhatIfError(f"--what-if {self.text!r}: grade {self.new!r} for industry "
+                                  f"{industry} — expected one of {', '.join(allowed)}")
+        grades = np.where(mask, self.new, inventory.grades).astype(object)
+        return dataclasses.replace(inventory, grades=grades), mask
+
+
+def _grade(text: str, spec: str) -> str:
+    try:
+        return normalise_grade(text)
+    except ValueError:
+        raise WhatIfError(f"--what-if {spec!r}: grade {text.strip()!r} — expected one of "
+                          "A+, A, B, B-, C, D, 引领性, 非引领性") from None
+
+
+WHAT_IF_COLUMNS: tuple[str, ...] = (
+    "what_if", "city", "level", "pollutant", "regraded", "base_t_h", "cut_before_t_h",
+    "cut_after_t_h", "change_t_h", "cut_before_pct", "cut_after_pct", "change_pct",
+    "target_pct", "met_before", "met_after")
+
+
+def what_if(inventory: Inventory, table: MeasureTable, rules: RuleSet,
+            bases: Mapping[str, CityBase], spec: WhatIf | str
+            ) -> tuple[pd.DataFrame, list[Finding]]:
+    """Required cut before and after a regrading, per affected city, level and pollutant.
+
+    Cuts are ``coverage``'s (list + area, t/h and % of the city-wide base); the change is
+    after − before (negative: the city cuts less). A target met before and missed after is a
+    warning; every row is also an info finding.
+    """
+    spec = WhatIf.parse(spec) if isinstance(spec, str) else spec
+    after_inv, mask = spec.apply(inventory, table)
+    cities = sorted(set(inventory.cities[mask]))
+    counts = pd.Series(inventory.cities[mask]).value_counts()
+    affected = {c: bases[c] for c in cities}
+    before = coverage(inventory, table, rules, affected)
+    after = coverage(after_inv, table, rules, affected)
+    frame = pd.DataFrame({
+        "what_if": spec.text, "city": before["city"], "level": before["level"],
+        "pollutant": before["pollutant"], "regraded": before["city"].map(counts).astype(int),
+        "base_t_h": before["base_t_h"], "cut_before_t_h": before["cut_t_h"],
+        "cut_after_t_h": after["cut_t_h"], "change_t_h": after["cut_t_h"] - before["cut_t_h"],
+        "cut_before_pct": before["cut_pct"], "cut_after_pct": after["cut_pct"],
+        "change_pct": after["cut_pct"] - before["cut_pct"], "target_pct": before["target_pct"],
+        "met_before": before["met"], "met_after": after["met"]}, columns=list(WHAT_IF_COLUMNS))
+    findings = []
+    for row in frame.itertuples(index=False):
+        where = {"city": row.city, "level": row.level, "pollutant": row.pollutant,
+                 "value": row.change_t_h}
+        text = (f"{spec.text}: {row.regraded} plant(s); cut {row.cut_before_t_h:.4g} → "
+                f"{row.cut_after_t_h:.4g} t/h ({row.change_t_h:+.4g} t/h), "
+                f"{row.cut_before_pct:.1f} → {row.cut_after_pct:.1f} % of the base "
+                f"({row.change_pct:+.1f} points)")
+        if row.met_before and not row.met_after:
+            findings.append(Finding("what_if", "warning",
+                                    f"{text}: would miss the {row.target_pct:g} % target",
+                                    **where, limit=row.target_pct))
+        else:
+            findings.append(Finding("what_if", "info", text, **where))
+    return frame, findings
+
+
+# -- orchestrator --------------------------------------------------------------------------
+
+
+def review(inventory: Inventory, rules: RuleSet, table: MeasureTable | None = None,
+           area: Mapping[str, Sequence[AreaSource]] | None = None,
+           what_ifs: Sequence[WhatIf | str] = (),
+           max_exempt_share: float = MAX_EXEMPT_SHARE) -> Review:
+    """Run every check over ``inventory``; ``area`` maps a city to its area sources.
+
+    Each what-if is applied on its own to the list as given (not one after another).
+    """
+    table = MeasureTable.default() if table is None else table
+    levels = review_levels(rules)
+    bases = city_bases(inventory, area)
+    cover = coverage(inventory, table, rules, bases)
+    findings = [*check_consistency(inventory, table, levels),
+                *check_monotonicity(inventory, table, levels),
+                *check_exemptions(inventory, bases, max_exempt_share),
+                *check_coverage(cover, bases)]
+    frames = []
+    for spec in what_ifs:
+        frame, found = what_if(inventory, table, rules, bases, spec)
+        frames.append(frame)
+        findings += found
+    what = (pd.concat(frames, ignore_index=True) if frames
+            else pd.DataFrame(columns=list(WHAT_IF_COLUMNS)))
+    return Review(tuple(findings), cover, exemption_table(inventory, bases), what)

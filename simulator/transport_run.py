@@ -1,0 +1,353 @@
+"""A run's transport tally: the truck gate (``enterprises.transport``) over its alert segments.
+
+After the engine has run, the scenario's ``[transport]`` table (``simulator.transport_spec``)
+plays the gate over the alert segments of the run's episode table and gives:
+
+- ``transport.csv``: one row per alert segment and enterprise with trucks — trips, trips
+  blocked, substituted, deferred, cancelled, NOx/PM/VOCs baseline, actual, cut and deferred kg,
+  and the production days lost to undelivered raw material;
+- ``transport_summary.csv``: the same sums per segment for the whole city (scope ``episode``),
+  per city and per county;
+- extra columns at the end of ``episodes.csv`` (``EPISODE_TRANSPORT_COLUMNS``).
+
+Fleets: the fleet ledger is the source of truth when the scenario names one (the inventory's
+``trucks_per_day`` is then not used); otherwise fleets are synthesized from the inventory,
+taking its ``trucks_per_day`` where stated.
+
+Randomness: the tally never draws from the run's generator itself. It uses named children of
+it (``child_rng``): same entropy, the run's spawn key extended by a hash of the name. So the
+engine's outputs stay byte-identical whether transport is on or off, the order in which models
+use the generator does not matter, and fleets ("transport/fleet") and trip counts
+("transport/trips") have their own streams: changing the rules or the policy keeps the same
+fleets and the same trips (common random numbers for comparing rule sets).
+
+Transport cuts count towards the city-wide cut % only where the city-wide base holds the trucks'
+emissions, that is when the scenario has a ``mobile`` area source (``counts_in_cut_pct``).
+The engine's columns are never changed; ``cut_pct_with_transport`` and ``met_with_transport``
+carry the combined figure. Production limits from undelivered raw material are reported
+(``production_days_lost``) but not fed back into the engine.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from enterprises.errors import TableError
+from enterprises.transport import (
+    COUNT_COLUMNS,
+    SUM_COLUMNS,
+    TRANSPORT_POLLUTANTS,
+    EmissionFactors,
+    Fleet,
+    TransportResult,
+    TransportRules,
+    TransportRulesError,
+    synthesize_fleets,
+    transport_tally,
+)
+from enterprises.transport_io import load_emission_factors, load_fleet, load_transport_rules
+from simulator.accounting import MET_TOLERANCE_PCT, ROUNDING_T
+from simulator.io import file_digest
+from simulator.results import RunResult
+from simulator.scenario import ScenarioError, ScenarioSpec
+from simulator.transport_spec import TransportSpec
+
+HOUR = pd.Timedelta(hours=1)
+TRANSPORT_FILE = "transport.csv"
+SUMMARY_FILE = "transport_summary.csv"
+MOBILE_SECTOR = "mobile"  # the area-source sector holding on-road engines (enterprises.area)
+# Appended to episodes.csv, after the engine's columns. SO2 rows have no transport figure.
+EPISODE_TRANSPORT_COLUMNS = ("transport_baseline_t", "transport_cut_t", "cut_pct_with_transport",
+                             "met_with_transport")
+SEGMENT_COLUMNS = ("episode", "segment", "level", "start", "end")
+EXTRA_SUMS = ("production_days_lost",)
+SCOPES = ("episode", "city", "county")
+
+
+def child_rng(rng: np.random.Generator, name: str) -> np.random.Generator:
+    """A generator derived from ``rng``'s seed sequence and ``name``, not from its state.
+
+    The child is the same whatever was drawn from ``rng`` before, and drawing from it leaves
+    ``rng`` untouched.
+    """
+    seq = rng.bit_generator.seed_seq
+    key = zlib.crc32(name.encode("utf-8"))
+    return np.random.default_rng(np.random.SeedSequence(
+        seq.entropy, spawn_key=(*seq.spawn_key, key), pool_size=seq.pool_size))
+
+
+def counts_in_cut_pct(area_sources: Mapping[str, object]) -> bool:
+    """Do transport cuts count towards the city-wide cut %? Only if the base holds mobile
+    sources: otherwise the trucks' emissions are not in the base their cut is divided by."""
+    return MOBILE_SECTOR in area_sources
+
+
+@dataclass(frozen=True)
+class TransportInputs:
+    """The loaded ``[transport]`` inputs: ledger (None = synthesize), rules, factors."""
+
+    spec: TransportSpec
+    ledger: Fleet | None
+    rules: TransportRules
+    factors: EmissionFactors
+
+    def hashes(self) -> dict[str, str]:
+        """sha256 of the transport files the scenario names (bundled files are not listed)."""
+        spec = self.spec
+        files = {"fleet": spec.fleet, "transport_rules": None if isinstance(spec.rules, str)
+                 else spec.rules, "truck_factors": spec.factors}
+        return {k: "sha256:" + file_digest(p) for k, p in files.items() if p is not None}
+
+
+def load_transport_inputs(spec: TransportSpec) -> TransportInputs:
+    """Read the fleet ledger, rule file and factor table; bad input raises ScenarioError."""
+    try:
+        ledger = None if spec.fleet is None else load_fleet(spec.fleet)
+        if isinstance(spec.rules, str):
+            rules = TransportRules.builtin(spec.rules)
+        else:
+            rules = load_transport_rules(spec.rules, spec.ruleset)
+        factors = (EmissionFactors.default() if spec.factors is None
+                   else load_emission_factors(spec.factors))
+    except (TableError, TransportRulesError) as bad:
+        raise ScenarioError(str(bad)) from None
+    return TransportInputs(spec, ledger, rules, factors)
+
+
+@dataclass(frozen=True)
+class TransportRun:
+    """A run's transport tally and what is written from it.
+
+    ``per_enterprise`` (transport.csv) and ``summary`` (transport_summary.csv) have segment
+    times as timestamps and the engine's episode numbers; ``counted``: transport cuts are in
+    ``cut_pct_with_transport``; ``unmatched``: fleet-ledger ids not in the city's inventory.
+    """
+
+    inputs: TransportInputs
+    result: TransportResult
+    per_enterprise: pd.DataFrame
+    summary: pd.DataFrame
+    counted: bool
+    unmatched: tuple[str, ...] = ()
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {TRANSPORT_FILE: self.per_enterprise, SUMMARY_FILE: self.summary}
+
+    def manifest(self) -> dict:
+        spec = self.inputs.spec
+        policy = spec.policy
+        return {
+            "fleet": spec.fleet_source,
+            "rules": self.inputs.rules.id,
+            "unserved": policy.unserved,
+            "surge": policy.surge,
+            "draw": policy.draw,
+            "buffer_days": policy.buffer_days,
+            "production_limits": "reported, not applied" if policy.buffer_days is not None
+            else "off",
+            "counted_in_cut_pct": self.counted,
+            "fleet_ids_not_in_inventory": len(self.unmatched),
+            "random_streams": "children transport/fleet, transport/trips of the run generator",
+        }
+
+    def segment(self, start: pd.Timestamp) -> pd.Series | None:
+        """The whole-city summary row of the segment starting at ``start``."""
+        rows = self.summary[(self.summary["scope"] == "episode")
+                            & (self.summary["start"] == start)]
+        return None if rows.empty else rows.iloc[0]
+
+
+def tally_transport(inputs: TransportInputs, spec: ScenarioSpec, inventory,
+                    result: RunResult, rng: np.random.Generator
+                    ) -> tuple[RunResult, TransportRun]:
+    """Play the gate over the run's alert segments; return the result with the transport
+    columns appended to its episode table, and the transport tally.
+
+    ``inventory`` is the simulated city's (``CityInputs.inventory``); ``rng`` the run's
+    generator, used only through ``child_rng``.
+    """
+    ids = inventory.ids
+    if inputs.ledger is None:
+        fleet = synthesize_fleets(inventory, child_rng(rng, "transport/fleet"))
+        unmatched: tuple[str, ...] = ()
+    else:
+        fleet = inputs.ledger.align(ids)
+        unmatched = tuple(inputs.ledger.unmatched(ids))
+    segments = _segments(result.episodes, spec.start)
+    tally = transport_tally(fleet, inventory, [(s.level, s.start_h, s.end_h) for s in segments],
+                            rules=inputs.rules, rng=child_rng(rng, "transport/trips"),
+                            policy=inputs.spec.policy, factors=inputs.factors)
+    per = _per_enterprise(tally, segments, inputs.spec.policy.draw == "poisson")
+    counted = counts_in_cut_pct(spec.area_sources)
+    run = TransportRun(inputs, tally, per, _summary(per), counted, unmatched)
+    episodes = with_transport_columns(result.episodes, per, counted)
+    return replace(result, episodes=episodes), run
+
+
+class _Segment(NamedTuple):
+    """An alert segment of the episode table: timestamps, and hours from the run start."""
+
+    episode: int
+    number: int
+    start: pd.Timestamp
+    end: pd.Timestamp
+    level: str
+    start_h: float
+    end_h: float
+
+
+def _segments(episodes: pd.DataFrame, start: pd.Timestamp) -> list[_Segment]:
+    """The alert segments of the engine's episode table, in time order, numbered from 1."""
+    if episodes.empty:
+        return []
+    seg = episodes.drop_duplicates("start").sort_values("start", kind="stable")
+    return [_Segment(int(r.episode), n, r.start, r.end, r.level, (r.start - start) / HOUR,
+                     (r.end - start) / HOUR) for n, r in enumerate(seg.itertuples(), start=1)]
+
+
+def _per_enterprise(tally: TransportResult, segments: list[_Segment],
+                    whole_trips: bool) -> pd.DataFrame:
+    """transport.csv: the tally's rows with engine episode numbers, timestamps, counts as whole
+    numbers when drawn, and production days lost."""
+    frame = tally.per_enterprise.copy()
+    by_number = {s.number: s for s in segments}
+    number = frame["segment"]
+    frame["episode"] = number.map(lambda n: by_number[n].episode).astype(np.int64)
+    frame.insert(3, "start", pd.to_datetime(number.map(lambda n: by_number[n].start)))
+    frame.insert(4, "end", pd.to_datetime(number.map(lambda n: by_number[n].end)))
+    frame = frame.drop(columns=["start_h", "end_h"])
+    if whole_trips:  # Poisson draws: every count is a whole number of trips
+        frame[list(COUNT_COLUMNS)] = frame[list(COUNT_COLUMNS)].round().astype(np.int64)
+    frame["production_days_lost"] = _days_lost(tally.production_limits, frame, segments)
+    return frame.reset_index(drop=True)
+
+
+def _days_lost(limits: pd.DataFrame, frame: pd.DataFrame,
+               segments: list[_Segment]) -> np.ndarray:
+    """Per row of ``frame``: Σ (1 − max production fraction) × block days over the segment's
+    limited day-blocks."""
+    out = np.zeros(len(frame))
+    if limits.empty or frame.empty:
+        return out
+    seg_starts = np.array([s.start_h for s in segments], float)
+    block_seg = np.searchsorted(seg_starts, limits["start_h"].to_numpy(float), side="right")
+    lost = ((1.0 - limits["max_production_fraction"].to_numpy(float))
+            * (limits["end_h"] - limits["start_h"]).to_numpy(float) / 24.0)
+    sums = pd.Series(lost).groupby([block_seg, limits["enterprise"].to_numpy()]).sum()
+    index = pd.MultiIndex.from_arrays([frame["segment"], frame["enterprise"]])
+    return sums.reindex(index, fill_value=0.0).to_numpy()
+
+
+def _summary(per: pd.DataFrame) -> pd.DataFrame:
+    """transport_summary.csv: per segment, sums for the city (scope episode), each city and
+    each county; enterprises with trucks, key ones, and those with production limits."""
+    keys = list(SEGMENT_COLUMNS)
+    sums = [*SUM_COLUMNS, *EXTRA_SUMS]
+    frame = per.assign(enterprises=1, key_enterprises=per["key"].astype(np.int64),
+                       limited_enterprises=(per["production_days_lost"] > 0).astype(np.int64))
+    counts = ["enterprises", "key_enterprises", "limited_enterprises"]
+    parts = []
+    for scope, extra in zip(SCOPES, ([], ["city"], ["city", "county"]), strict=True):
+        part = frame.groupby(keys + extra, sort=True)[counts + sums].sum().reset_index()
+        part.insert(0, "scope", scope)
+        parts.append(part)
+    columns = ["scope", *keys, "city", "county", *counts, *sums]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(parts, ignore_index=True).reindex(columns=columns)
+    order = out["scope"].map({s: i for i, s in enumerate(SCOPES)})
+    return (out.assign(_order=order)
+            .sort_values(["segment", "_order", "city", "county"], kind="stable",
+                         na_position="first")
+            .drop(columns="_order").reset_index(drop=True))
+
+
+def with_transport_columns(episodes: pd.DataFrame, per: pd.DataFrame,
+                           counted: bool) -> pd.DataFrame:
+    """``episodes`` with ``EPISODE_TRANSPORT_COLUMNS`` appended; the engine's columns and rows
+    are left as they are.
+
+    Per segment and pollutant: the trucks' baseline and cut (t; empty for SO2, which has no
+    truck factor), and — when ``counted`` — the city-wide cut % and target met with the
+    trucks' cut added to the cut (the base already holds them as mobile sources).
+    """
+    out = episodes.copy()
+    sums = per.groupby("start")[[f"{p}_{k}_kg" for p in TRANSPORT_POLLUTANTS
+                                 for k in ("baseline", "cut")]].sum()
+    base, cut = np.full(len(out), np.nan), np.full(len(out), np.nan)
+    for i, (start, pollutant) in enumerate(zip(out["start"], out["pollutant"], strict=True)):
+        if pollutant in TRANSPORT_POLLUTANTS:
+            found = start in sums.index
+            base[i] = sums.at[start, f"{pollutant}_baseline_kg"] / 1000.0 if found else 0.0
+            cut[i] = sums.at[start, f"{pollutant}_cut_kg"] / 1000.0 if found else 0.0
+    cut[np.abs(cut) <= ROUNDING_T * np.maximum(1.0, base)] = 0.0  # float noise of no cut
+    out["transport_baseline_t"] = base
+    out["transport_cut_t"] = cut
+    if counted and len(out):
+        baseline = out["baseline_t"].to_numpy(float)
+        total = out["cut_t"].to_numpy(float) + np.nan_to_num(cut)
+        pct = np.divide(100.0 * total, baseline, out=np.full(len(out), np.nan),
+                        where=baseline > 0)
+        out["cut_pct_with_transport"] = pct
+        met = (pct + MET_TOLERANCE_PCT >= out["target_pct"].to_numpy(float)) & (baseline > 0)
+        out["met_with_transport"] = met
+    else:
+        out["cut_pct_with_transport"] = np.nan
+        out["met_with_transport"] = pd.Series([pd.NA] * len(out), dtype="boolean")
+    return out
+
+
+def table_rows(run: TransportRun, episodes: pd.DataFrame) -> list[tuple[str, ...]]:
+    """Lines for the CLI's episode table: one per truck pollutant of one segment's rows of
+    ``episodes`` (with the transport columns): name, baseline t, actual t, cut t, points of
+    the city-wide cut % (when counted), target %, met with transport."""
+    lines = []
+    for row in episodes.itertuples():
+        if row.pollutant not in TRANSPORT_POLLUTANTS:
+            continue
+        base, cut = row.transport_baseline_t, row.transport_cut_t
+        points = (f"+{100.0 * cut / row.baseline_t:.2f}" if run.counted and row.baseline_t > 0
+                  else "—")
+        met = ("—" if not run.counted else
+               "[green]yes[/]" if row.met_with_transport else "[red]no[/]")
+        lines.append((f"trucks {row.pollutant}", f"{base:,.2f}", f"{base - cut:,.2f}",
+                      f"{cut:,.2f}", points, "", met))
+    return lines
+
+
+def table_caption(run: TransportRun, start: pd.Timestamp) -> str:
+    """One line under an episode table: the segment's trips at the gate and what counts."""
+    seg = run.segment(start)
+    if seg is None:
+        return "trucks: no enterprise with trucks"
+    trips = ", ".join(f"{_count(seg[c])} {c.replace('_', ' ')}" for c in COUNT_COLUMNS)
+    counted = ("truck cut % = points added to the city-wide cut (mobile sources are in the "
+               "base); met includes trucks" if run.counted else
+               "trucks not in cut % (no mobile area source in the city-wide base)")
+    return f"trucks ({run.inputs.rules.id}): {trips}; {counted}"
+
+
+def _count(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+__all__ = [
+    "EPISODE_TRANSPORT_COLUMNS",
+    "SUMMARY_FILE",
+    "TRANSPORT_FILE",
+    "TransportInputs",
+    "TransportRun",
+    "child_rng",
+    "counts_in_cut_pct",
+    "load_transport_inputs",
+    "table_caption",
+    "table_rows",
+    "tally_transport",
+    "with_transport_columns",
+]

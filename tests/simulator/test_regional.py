@@ -1,0 +1,397 @@
+"""Regional runs end to end: several cities, both PM2.5 worlds, contributions and the CLI.
+
+The golden scenarios make every number hand-computable: each city's list is one plant that
+emits nothing, so the city-wide base is one area source of 876 t/a of each pollutant (0.1 t/h)
+whose cut per level is set in the scenario; alerts come only from dispatch orders in the
+region file (PM2.5 stays at 60 µg/m³, far below any alert criterion); the model responds
+instantly (``response_hours = 0``) with the default 6 h lag per neighbour edge.
+"""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from alerts.io import load_ruleset
+from alerts.levels import Level
+from simulator.accounting import Ledger
+from simulator.cli import app
+from simulator.regional import (
+    ANNUAL_TARGETS_PCT,
+    RegionalSpec,
+    heavy_day_ratio,
+    hourly_cut_fractions,
+    run_regional,
+)
+from simulator.regional_io import load_regional_inputs, load_regional_scenario
+
+RUNNER = CliRunner()
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "runs" / "regional-luohe-xuchang.toml"
+LOCAL = 0.8 * 0.471  # anthropogenic share × local share (rules.md §8 defaults) = 0.3768
+NONLOCAL = 0.8 * 0.529  # the rest of the responsive share, spread over neighbours = 0.4232
+PM = 60.0  # µg/m³, IAQI 81: no alert of its own
+
+
+def write_case(tmp: Path, cities: list[str], edges: list[tuple[str, str]], orders: list[dict],
+               cuts: dict[str, float], airquality: str = "response_hours = 0",
+               pm: dict[str, np.ndarray] | None = None, days: int = 2) -> Path:
+    """A scenario over ``cities`` in ``tmp``; returns the scenario path."""
+    rows = [{"id": f"E{k}", "name": f"企业{k}", "city": c, "county": f"{c}县",
+             "industry": "cement", "grade": "B", "so2_t": 0.0, "nox_t": 0.0, "pm_t": 0.0,
+             "vocs_t": 0.0} for k, c in enumerate(cities)]
+    pd.DataFrame(rows).to_csv(tmp / "inventory.csv", index=False, encoding="utf-8-sig")
+    hours = pd.date_range("2023-12-31 00:00", periods=24 * (days + 2), freq="h")
+    frames = []
+    for c in cities:
+        values = pm[c] if pm and c in pm else np.full(len(hours), PM)
+        frames.append(pd.DataFrame({"time": hours.strftime("%Y-%m-%d %H:%M"), "city": c,
+                                    "PM2.5": values}))
+    pd.concat(frames).to_csv(tmp / "forecast.csv", index=False, encoding="utf-8-sig")
+    region = [f'[[city]]\nname = "{c}"\nzones = ["z"]\nneighbours = '
+              f'[{", ".join(repr(b) for a, b in edges if a == c)}]\n'.replace("'", '"')
+              for c in cities]
+    for k, o in enumerate(orders):
+        region.append(f'[[dispatch]]\nid = "o{k}"\ncities = ["{o["city"]}"]\n'
+                      f'level = "{o["level"]}"\nissued_at = "2024-01-01T00:00"\n'
+                      f'start = "{o["start"]}"\nend = "{o["end"]}"\n')
+    (tmp / "region.toml").write_text("\n".join(region), encoding="utf-8")
+    cut_text = ", ".join(f"{level} = {value}" for level, value in cuts.items())
+    scenario = tmp / "scenario.toml"
+    scenario.write_text(f"""
+[scenario]
+name = "golden"
+cities = [{", ".join(f'"{c}"' for c in cities)}]
+seed = 1
+start = "2024-01-01T00:00"
+end = "{pd.Timestamp('2024-01-01') + pd.Timedelta(days=days):%Y-%m-%dT%H:%M}"
+
+[inventory]
+file = "inventory.csv"
+
+[forecast]
+file = "forecast.csv"
+
+[region]
+file = "region.toml"
+
+[airquality]
+{airquality}
+
+[area_sources.other]
+so2_t = 876.0
+nox_t = 876.0
+pm_t = 876.0
+vocs_t = 876.0
+cuts = {{ {cut_text} }}
+""", encoding="utf-8")
+    return scenario
+
+
+def run_cli(scenario: Path, out: Path, *extra: str):
+    return RUNNER.invoke(app, ["regional", str(scenario), "--out", str(out), "-q", *extra])
+
+
+def read(out: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(out / name, encoding="utf-8-sig")
+
+
+def series(frame: pd.DataFrame, city: str, column: str) -> np.ndarray:
+    return frame.loc[frame.city == city, column].to_numpy()
+
+
+ORANGE_A = {"city": "A", "level": "orange", "start": "2024-01-01T10:00",
+            "end": "2024-01-02T10:00"}
+
+
+def test_two_cities_hand_computed(tmp_path):
+    scenario = write_case(tmp_path, ["A", "B"], [("A", "B")], [ORANGE_A], {"orange": 0.3})
+    out = tmp_path / "out"
+    result = run_cli(scenario, out)
+    assert result.exit_code == 0, result.output
+    air = read(out, "airquality.csv")
+    assert len(air) == 2 * 48
+    hours = np.arange(48)
+    on_a = (hours >= 10) & (hours < 34)  # A cuts 30 % of every pollutant, hours 10–33
+    on_b = (hours >= 16) & (hours < 40)  # … reaching B after the 6 h edge lag
+    # A: 60 × (1 − 0.3 × 0.3768) = 60 × 0.88696 = 53.2176 µg/m³
+    assert series(air, "A", "pm25_with") == pytest.approx(np.where(on_a, 53.2176, PM))
+    # B: all of B's non-local share comes from A: 60 × (1 − 0.3 × 0.4232) = 52.3824
+    assert series(air, "B", "pm25_with") == pytest.approx(np.where(on_b, 52.3824, PM))
+    assert (air.pm25_without == PM).all()
+    assert series(air, "A", "alert_level")[10] == "orange"
+    contributions = read(out, "contributions.csv").set_index(["receptor", "source"])
+    # A → A: 6.7824 µg/m³ for 24 of 48 h → mean 3.3912; A → B: 7.6176 → mean 3.8088
+    assert contributions.loc[("A", "A"), "mean_ug"] == pytest.approx(3.3912, abs=1e-6)
+    assert contributions.loc[("A", "A"), "max_ug"] == pytest.approx(6.7824, abs=1e-6)
+    assert contributions.loc[("B", "A"), "mean_ug"] == pytest.approx(3.8088, abs=1e-6)
+    assert contributions.loc[("B", "B"), "mean_ug"] == 0
+    assert contributions.loc[("B", "A"), "share_pct"] == pytest.approx(100.0)
+    heavy = read(out, "heavy_pollution.csv").set_index("city")
+    assert heavy.loc["A", "alert_hours"] == 24 and heavy.loc["B", "alert_hours"] == 0
+    assert heavy.loc["A", "reduction_alert_pct"] == pytest.approx(100 * 0.3 * LOCAL)
+
+
+@pytest.mark.parametrize("bad", [False, True])
+def test_a_bureau_matrix_replaces_the_defaults_end_to_end(tmp_path, bad):
+    (tmp_path / "matrix.csv").write_text(
+        "receptor,source,pollutant,sensitivity,lag_hours\n"
+        f"A,A,PM,{'-0.5' if bad else '0.5'},0\nB,A,NOx,0.2,3\nB,B,PM,0.4,0\n",
+        encoding="utf-8")
+    scenario = write_case(tmp_path, ["A", "B"], [], [ORANGE_A], {"orange": 0.3},
+                          airquality='response_hours = 0\nmatrix = "matrix.csv"')
+    out = tmp_path / "out"
+    result = run_cli(scenario, out)
+    if bad:
+        assert result.exit_code == 2 and not out.exists()
+        assert "matrix.csv: row 2, column sensitivity: value -0.5" in result.output
+        return
+    assert result.exit_code == 0, result.output
+    air = read(out, "airquality.csv")
+    hours = np.arange(48)
+    # A: its PM cut alone counts, 60 × (1 − 0.3 × 0.5) = 51; B: A's NOx 3 h later,
+    # 60 × (1 − 0.3 × 0.2) = 56.4
+    assert series(air, "A", "pm25_with") == pytest.approx(
+        np.where((hours >= 10) & (hours < 34), 51.0, PM))
+    assert series(air, "B", "pm25_with") == pytest.approx(
+        np.where((hours >= 13) & (hours < 37), 56.4, PM))
+    manifest = (out / "manifest.json").read_text(encoding="utf-8")
+    assert '"matrix": "sha256:' in manifest and "matrix.csv" in manifest
+
+
+def test_three_city_chain_adds_both_neighbours_by_weight(tmp_path):
+    orders = [ORANGE_A, {**ORANGE_A, "city": "C", "level": "yellow"}]
+    scenario = write_case(tmp_path, ["A", "B", "C"], [("A", "B"), ("B", "C")], orders,
+                          {"yellow": 0.1, "orange": 0.3})
+    spec = load_regional_scenario(scenario)
+    inputs = load_regional_inputs(spec)
+    run = run_regional(spec, inputs)
+    b = run.air.pm25_with["B"].to_numpy()
+    # B hears half its non-local share from each neighbour: (0.3 + 0.1) × 0.4232 / 2 = 0.08464
+    assert b[16:40] == pytest.approx(np.full(24, PM * (1 - 0.08464)))  # 54.9216
+    assert b[:16] == pytest.approx(np.full(16, PM)) and b[40:] == pytest.approx(np.full(8, PM))
+    c = run.air.pm25_with["C"].to_numpy()
+    assert c[10:34] == pytest.approx(np.full(24, PM * (1 - 0.1 * LOCAL)))  # 57.7392
+    # acting alone, each city follows its own forecast only: no dispatch order, no cut
+    alone = run_regional(spec, inputs, "alone")
+    assert not any(alone.windows.values())
+    assert (alone.air.pm25_with == alone.air.pm25_without).all().all()
+
+
+@pytest.mark.parametrize(("orders", "cuts"), [
+    ([ORANGE_A], {"orange": 0.0}),  # an alert whose measures cut nothing
+    ([], {"orange": 0.3}),  # no alert at all
+])
+def test_zero_emission_change_gives_zero_concentration_change(tmp_path, orders, cuts):
+    scenario = write_case(tmp_path, ["A", "B"], [("A", "B")], orders, cuts,
+                          airquality="")  # default 24 h response time
+    out = tmp_path / "out"
+    assert run_cli(scenario, out).exit_code == 0
+    raw = (out / "airquality.csv").read_text(encoding="utf-8-sig").splitlines()
+    for line in raw[1:]:
+        _, _, with_, without, aqi_with, aqi_without, reduction, _ = line.split(",")
+        assert (with_, aqi_with, reduction) == (without, aqi_without, "0.000000")
+    assert (read(out, "contributions.csv").mean_ug == 0).all()
+
+
+def test_replay_reconstructs_the_rehearsal_forecast(tmp_path):
+    rehearsal_dir, replay_dir = tmp_path / "rehearsal", tmp_path / "replay"
+    rehearsal_dir.mkdir()
+    replay_dir.mkdir()
+    rng = np.random.default_rng(7)
+    pm = {c: 40 + 30 * rng.random(96) for c in ("A", "B")}  # below any alert, varying
+    scenario = write_case(rehearsal_dir, ["A", "B"], [("A", "B")], [ORANGE_A],
+                          {"orange": 0.3}, airquality='mode = "rehearsal"', pm=pm)
+    spec = load_regional_scenario(scenario)
+    rehearsal = run_regional(spec, load_regional_inputs(spec))
+    # the rehearsal's world with measures becomes the replay's observations
+    observed = {c: pm[c].copy() for c in pm}
+    for c in observed:
+        observed[c][24:72] = rehearsal.air.pm25_with[c].to_numpy()  # the run's 48 h
+    scenario = write_case(replay_dir, ["A", "B"], [("A", "B")], [ORANGE_A], {"orange": 0.3},
+                          airquality='mode = "replay"', pm=observed)
+    spec = load_regional_scenario(scenario)
+    replay = run_regional(spec, load_regional_inputs(spec))
+    assert replay.windows == rehearsal.windows
+    for c in ("A", "B"):
+        assert replay.air.pm25_without[c].to_numpy() == pytest.approx(pm[c][24:72])
+        assert replay.air.pm25_with[c].to_numpy() == pytest.approx(
+            rehearsal.air.pm25_with[c].to_numpy())
+    assert replay.air.contributions == pytest.approx(rehearsal.air.contributions)
+
+
+def test_cut_fractions_are_exact_in_tonnes_per_segment():
+    # 1 t/h of SO2 (list 0.6 + area 0.4); none [0, 2.5), orange [2.5, 6) cutting 20 %,
+    # none [6, 8) with a last 0.1 t still cut while ramping back
+    ledger = Ledger(np.array([0.6, 0, 0, 0]), np.array([0.4, 0, 0, 0]), load_ruleset("mee-2024"))
+    ledger.enter(Level.NONE, 0.0, None)
+    ledger.add(np.array([2.5, 0, 0, 0]), np.zeros(4))
+    ledger.enter(Level.ORANGE, 2.5, None)
+    ledger.add(np.array([3.5 * 0.8, 0, 0, 0]), np.zeros(4))
+    ledger.enter(Level.NONE, 6.0, None)
+    ledger.add(np.array([1.9, 0, 0, 0]), np.zeros(4))
+    ledger.close(8.0)
+    f = hourly_cut_fractions(ledger, 8)[:, 0]
+    # hour 2 holds 0.5 h of the 20 % segment → 0.1; hours 6–7 share the 0.1 t → 0.05 each
+    assert f == pytest.approx([0, 0, 0.1, 0.2, 0.2, 0.2, 0.05, 0.05])
+    assert f.sum() * 1.0 == pytest.approx(3.5 * 0.2 + 0.1)  # tonnes cut, t/h × h
+    assert not hourly_cut_fractions(ledger, 8)[:, 1:].any()  # no base, no cut
+
+
+@settings(max_examples=60, deadline=None)
+@given(cuts=st.lists(st.tuples(st.floats(0.05, 30), st.floats(0, 1)), min_size=1, max_size=8))
+def test_cut_fractions_conserve_tonnes_for_any_segments(cuts):
+    """Σ_h f[h] × baseline rate = Σ segment cut t, for segment ends anywhere in the hour."""
+    rate = np.array([0.7, 0.2, 0.0, 1.3])  # t/h, PM has no base
+    ledger = Ledger(rate * 0.75, rate * 0.25, load_ruleset("mee-2024"))
+    now, cut_t = 0.0, np.zeros(4)
+    for span, share in cuts:
+        ledger.enter(Level.ORANGE if share else Level.NONE, now, None)
+        ledger.add(rate * 0.75 * span * (1 - share), rate * 0.25 * span * (1 - share))
+        now += span
+        cut_t += rate * span * share
+    ledger.close(now)
+    f = hourly_cut_fractions(ledger, int(np.ceil(now)))
+    assert (f * rate).sum(axis=0) == pytest.approx(cut_t, rel=1e-9, abs=1e-9)
+    assert (f >= -1e-12).all() and (f <= 1 + 1e-12).all()
+
+
+def test_annual_heavy_day_ratio_against_the_targets():
+    hours = pd.date_range("2025-01-01", "2025-12-31 23:00", freq="h")
+    without = pd.DataFrame({"漯河": 60.0, "许昌": 60.0}, index=hours)
+    without.loc["2025-01-01":"2025-01-07", "漯河"] = 160.0  # 7 days: AQI 210 > 200
+    without.loc["2025-01-01":"2025-01-05", "许昌"] = 160.0  # 5 days
+    with_ = without.copy()
+    with_.loc["2025-01-06":"2025-01-07", "漯河"] = 140.0  # two days saved: AQI 190
+    with_.loc["2025-02-01":"2025-02-04", "许昌"] = np.nan  # 4 invalid days
+    frame = heavy_day_ratio(with_, without).set_index("city")
+    # 漯河: 7 / 365 = 1.918 % > 1.7 % without measures; 5 / 365 = 1.370 % ≤ 1.7 % with
+    assert frame.loc["漯河", "ratio_without_pct"] == pytest.approx(100 * 7 / 365)
+    assert frame.loc["漯河", "ratio_with_pct"] == pytest.approx(100 * 5 / 365)
+    assert not frame.loc["漯河", "met_without"] and frame.loc["漯河", "met_with"]
+    # 许昌: 5 / 365 = 1.370 % ≤ 1.6 %; valid days are counted on the world without
+    assert frame.loc["许昌", "ratio_with_pct"] == pytest.approx(100 * 5 / 365)
+    assert frame.loc["许昌", "target_pct"] == ANNUAL_TARGETS_PCT["许昌"] == 1.6
+    assert frame.loc["许昌", "met_with"]
+
+
+def test_a_year_long_run_prints_the_annual_view(tmp_path):
+    scenario = write_case(tmp_path, ["A", "B"], [("A", "B")], [ORANGE_A], {"orange": 0.3},
+                          airquality="response_hours = 0\ntargets = { A = 1.0 }", days=300)
+    out = tmp_path / "out"
+    result = RUNNER.invoke(app, ["regional", str(scenario), "--out", str(out)],
+                           terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "Annual view" in result.output
+    annual = read(out, "annual.csv").set_index("city")
+    assert annual.loc["A", "valid_days"] == 300 and annual.loc["A", "heavy_days_with"] == 0
+    assert annual.loc["A", "target_pct"] == 1.0 and annual.loc["A", "target_source"] == "scenario"
+
+
+def test_example_regional_rehearsal_runs_and_regional_beats_alone(tmp_path):
+    out = tmp_path / "out"
+    result = RUNNER.invoke(app, ["regional", str(EXAMPLE), "--compare", "--out", str(out)],
+                           terminal_width=160)
+    assert result.exit_code == 0, result.output
+    assert "Regional response vs cities acting alone" in result.output
+    for name in ("airquality.csv", "contributions.csv", "heavy_pollution.csv", "comparison.csv",
+                 "alerts.csv", "episodes.csv", "manifest.json", "airquality.png"):
+        assert (out / name).is_file(), name
+    air = read(out, "airquality.csv")
+    assert set(air.city) == {"漯河", "许昌"}
+    assert (air.pm25_with <= air.pm25_without + 1e-9).all()
+    comparison = read(out, "comparison.csv").set_index(["city", "response"])
+    for city in ("漯河", "许昌"):
+        regional = comparison.loc[(city, "regional")]
+        alone = comparison.loc[(city, "alone")]
+        print(f"{city}: PM2.5 −{regional.reduction_alert_pct:.1f} % regional, "
+              f"−{alone.reduction_alert_pct:.1f} % alone in alert hours")
+        assert regional.reduction_alert_pct > alone.reduction_alert_pct > 0
+        assert regional.heavy_hours_avoided >= alone.heavy_hours_avoided >= 0
+        # rules.md §8: ~2–27 % PM2.5 reduction for 10–30 % emission cuts
+        assert 2 <= regional.reduction_alert_pct <= 27
+    # the contributions add up to the whole reduction, receptor by receptor
+    contributions = read(out, "contributions.csv")
+    for city in ("漯河", "许昌"):
+        removed = (series(air, city, "pm25_without") - series(air, city, "pm25_with")).mean()
+        total = contributions.loc[contributions.receptor == city, "mean_ug"].sum()
+        assert total == pytest.approx(removed, abs=1e-5)
+
+
+def test_example_is_deterministic(tmp_path):
+    for name in ("a", "b"):
+        assert run_cli(EXAMPLE, tmp_path / name).exit_code == 0
+    for file in ("airquality.csv", "contributions.csv", "episodes.csv", "airquality.png"):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
+
+
+def test_feedback_can_only_shorten_alerts_and_is_reported(tmp_path):
+    shutil.copytree(EXAMPLE.parent / "data", tmp_path / "data")
+    text = EXAMPLE.read_text(encoding="utf-8").replace("feedback = false", "feedback = true")
+    scenario = tmp_path / "feedback.toml"
+    scenario.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = RUNNER.invoke(app, ["regional", str(scenario), "--out", str(out)],
+                           terminal_width=160)
+    assert result.exit_code == 0, result.output
+    assert "Feedback" in result.output
+    loop = read(out, "feedback.csv")
+    first, last = loop.iteration.min(), loop.iteration.max()
+    assert first == 0 and last <= 5
+    before = loop[loop.iteration == first].set_index("city").alert_hours
+    after = loop[loop.iteration == last].set_index("city").alert_hours
+    print(f"alert hours before → after feedback: {dict(before)} → {dict(after)}")
+    assert (after <= before).all()
+    # the written series belong to the final windows
+    air = read(out, "airquality.csv")
+    heavy = read(out, "heavy_pollution.csv").set_index("city")
+    for city in ("漯河", "许昌"):
+        on = np.isin(series(air, city, "alert_level"), ["yellow", "orange", "red"])
+        assert on.sum() == heavy.loc[city, "alert_hours"] == after[city]
+
+
+def test_single_city_scenario_runs_too(tmp_path):
+    out = tmp_path / "out"
+    assert run_cli(REPO / "runs" / "demo.toml", out).exit_code == 0
+    assert set(read(out, "airquality.csv").city) == {"漯河"}
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (('cities = ["漯河", "许昌"]', 'cities = ["漯河", "许昌", "郑州"]'),
+     "column city: no rows for city '郑州'"),
+    (('mode = "rehearsal"', 'mode = "forecast"'),
+     "key airquality.mode: value 'forecast' — expected rehearsal or replay"),
+    (('mode = "rehearsal" ', 'mode = "replay" ', 'feedback = false', 'feedback = true'),
+     "key airquality.feedback: value true — expected false in a replay"),
+    (('cities = ["漯河", "许昌"]', 'cities = ["漯河", "漯河"]'), "expected each city once"),
+    (('[city."许昌".area_sources.dust]', '[city."周口".area_sources.dust]'),
+     "key city.周口: unknown city"),
+    (('pm_t = 3250.0', 'pm_t = -1.0'), "key city.许昌.area_sources.dust.pm_t: value -1.0"),
+])
+def test_bad_multi_city_input_exits_2_with_one_line(tmp_path, edit, message):
+    shutil.copytree(EXAMPLE.parent / "data", tmp_path / "data")
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for old, new in zip(edit[::2], edit[1::2], strict=True):  # (old, new, old, new, …)
+        assert text.count(old) == 1
+        text = text.replace(old, new)
+    scenario = tmp_path / "bad.toml"
+    scenario.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = RUNNER.invoke(app, ["regional", str(scenario), "--out", str(out)],
+                           terminal_width=400)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() and not list(tmp_path.glob(".out*"))
+
+
+def test_spec_rejects_city_and_cities_together(tmp_path):
+    data = {"scenario": {"city": "漯河", "cities": ["漯河"]}}
+    with pytest.raises(ValueError, match="either scenario.city or scenario.cities"):
+        RegionalSpec.from_dict(data, tmp_path / "s.toml")

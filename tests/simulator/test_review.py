@@ -1,0 +1,419 @@
+"""The grading review (simulator.review) and ``smogsim review``: every check passing and
+failing on crafted lists, the what-if arithmetic by hand, exit codes 0/1/2."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from alerts.io import load_ruleset
+from alerts.levels import Level
+from enterprises.area import AreaSource
+from enterprises.industries import INDUSTRY_IDS
+from enterprises.inventory import Inventory
+from enterprises.io import load_inventory, validate_inventory, write_inventory
+from enterprises.measures import MeasureTable
+from simulator.cli import DEMO_SCENARIO, app
+from simulator.io import load_scenario
+from simulator.review import (
+    WhatIf,
+    WhatIfError,
+    catalogue_monotonicity,
+    check_consistency,
+    check_coverage,
+    check_exemptions,
+    check_monotonicity,
+    city_bases,
+    coverage,
+    review,
+    what_if,
+)
+
+RUNNER = CliRunner()
+RULES = load_ruleset("mee-2024")  # targets 10/20/30 % at yellow/orange/red (rules.md §2)
+TABLE = MeasureTable.default()
+HOURS = 8760.0  # annual t/a ÷ 8760 h = mean t/h
+DEMO_INVENTORY = DEMO_SCENARIO.parent / "data" / "luohe_inventory.csv"
+
+
+def inventory(rows: list[dict]) -> Inventory:
+    """A tiny list in 漯河/临颍县: each row names what differs from a plain cement B plant."""
+    frame = pd.DataFrame([{
+        "id": f"E{i + 1}", "name": f"企业{i + 1}", "city": "漯河", "county": "临颍县",
+        "industry": "cement", "grade": "B", "so2_t": 0.0, "nox_t": 0.0, "pm_t": 0.0,
+        "vocs_t": 0.0, **row} for i, row in enumerate(rows)])
+    return Inventory.from_frame(validate_inventory(frame.astype(str)))
+
+
+def of(findings, check=None, severity=None):
+    return [f for f in findings if (check is None or f.check == check)
+            and (severity is None or f.severity == severity)]
+
+
+# -- consistency -------------------------------------------------------------------------
+
+
+def test_consistency_passes_without_overrides_and_with_an_override_equal_to_the_catalogue():
+    inv = inventory([{"so2_t": 10}, {"so2_t": 20, "override_orange": 0.2}])  # cement B: 20 %
+    assert check_consistency(inv, TABLE) == []
+
+
+def test_consistency_flags_looser_key_industry_override_as_error():
+    inv = inventory([{}, {"override_orange": 0.1}, {"override_orange": 0.5}])
+    found = check_consistency(inv, TABLE)
+    assert [(f.ids, f.level, f.severity) for f in found] == [
+        ("E2", "orange", "error"), ("E3", "orange", "info")]
+    assert (found[0].value, found[0].limit) == pytest.approx((10.0, 20.0))
+    assert "looser" in found[0].message and "stricter" in found[1].message
+    assert "2 other plant(s)" in found[0].message
+
+
+def test_consistency_looser_override_in_other_industry_is_a_warning():
+    inv = inventory([{"industry": "other", "grade": "非引领性", "override_red": 0.5}])
+    (found,) = check_consistency(inv, TABLE)
+    assert (found.severity, found.level, found.industry) == ("warning", "red", "other")
+
+
+# -- monotonicity ------------------------------------------------------------------------
+
+
+def test_bundled_catalogue_is_monotone_for_every_industry():
+    assert catalogue_monotonicity(INDUSTRY_IDS, TABLE) == []
+
+
+def test_monotonicity_passes_on_a_plain_list():
+    inv = inventory([{"grade": g} for g in ("A", "B", "B-", "C", "D")])
+    assert check_monotonicity(inv, TABLE) == []
+
+
+def test_catalogue_violations_across_grades_and_levels_are_errors():
+    # cement C orange 10 %: below B- orange (30 %, B- sits between B and C) and below C
+    # yellow (50 % by line)
+    rows = pd.DataFrame([{"industry": "cement", "grade": "C", "level": "orange", "cut": 0.1,
+                          "basis": "limit"}])
+    table = TABLE.overlay(MeasureTable.from_frame(rows))
+    found = check_monotonicity(inventory([{"grade": "C"}]), table)
+    keys = {(f.grade, f.level) for f in found}
+    assert ("B-", "orange") in keys
+    assert ("C", "yellow") in keys  # C yellow 50 % > C orange 10 %
+    assert all(f.severity == "error" for f in found)
+
+
+def test_plant_of_better_grade_cutting_more_than_a_worse_one_is_an_error():
+    inv = inventory([{"grade": "A", "override_orange": 0.3, "override_red": 0.3},
+                     {"grade": "B"}])
+    (found,) = check_monotonicity(inv, TABLE)
+    assert (found.grade, found.level, found.ids) == ("A>B", "orange", "E1;E2")
+    assert (found.value, found.limit) == pytest.approx((30.0, 20.0))
+
+
+def test_plant_cutting_more_at_a_milder_level_is_an_error():
+    inv = inventory([{"grade": "C", "override_orange": 0.6, "override_red": 0.4}])
+    found = of(check_monotonicity(inv, TABLE), severity="error")
+    assert [(f.ids, f.level) for f in found] == [("E1", "orange")]
+
+
+def test_exempt_plants_are_left_to_the_exemption_check():
+    # export C plant producing at 90 % cuts 10 %, less than the B plant's 20 % at orange
+    inv = inventory([{"grade": "C", "exemption": "export", "guaranteed_load": 0.9},
+                     {"grade": "B"}])
+    assert check_monotonicity(inv, TABLE) == []
+
+
+# -- exemptions --------------------------------------------------------------------------
+
+
+def test_exemptions_pass_with_small_exempt_plants():
+    inv = inventory([{"so2_t": 97}, {"so2_t": 3, "exemption": "whitelist"}])
+    found = check_exemptions(inv, city_bases(inv))
+    assert [f.severity for f in found] == ["info"]  # whitelist holds 3 % of SO2
+    assert "SO2 3.0 %" in found[0].message
+
+
+def test_exempt_plant_above_the_share_and_exempt_grade_d_are_flagged():
+    # list 60 t SO2 + area 40 t = 100 t: the livelihood plant's 10 t is 10 % > 5 %
+    inv = inventory([{"so2_t": 50}, {"so2_t": 10, "exemption": "livelihood", "grade": "D",
+                                     "guaranteed_load": 0.8}])
+    bases = city_bases(inv, {"漯河": [AreaSource("other", (40.0, 0.0, 0.0, 0.0))]})
+    found = check_exemptions(inv, bases)
+    (warning,) = of(found, severity="warning")
+    assert (warning.ids, warning.pollutant) == ("E2", "SO2")
+    assert (warning.value, warning.limit) == pytest.approx((10.0, 5.0))
+    (error,) = of(found, severity="error")
+    assert (error.ids, error.grade) == ("E2", "D")
+    assert check_exemptions(inv, bases, max_share=0.2) == of(found, severity="info") + [error]
+
+
+def test_online_monitoring_counts_as_emission_cap():
+    inv = inventory([{"so2_t": 90}, {"so2_t": 10, "online_monitoring": True}])
+    (row,) = review(inv, RULES).exemptions.to_dict("records")
+    assert (row["class"], row["enterprises"], row["SO2_pct"]) == ("emission_cap", 1,
+                                                                  pytest.approx(10.0))
+
+
+# -- coverage ----------------------------------------------------------------------------
+
+
+def coverage_case(area_so2: float, cuts: dict):
+    """cement B and C, 100 t SO2 each, plus an area source of ``area_so2`` t."""
+    inv = inventory([{"so2_t": 100}, {"grade": "C", "so2_t": 100}])
+    bases = city_bases(inv, {"漯河": [AreaSource("mobile", (area_so2, 0, 0, 0), cuts)]})
+    frame = coverage(inv, TABLE, RULES, bases)
+    return frame[frame.pollutant == "SO2"].set_index("level"), check_coverage(frame, bases)
+
+
+def test_coverage_met_hand_computed():
+    frame, found = coverage_case(200.0, {"yellow": 0.05, "orange": 0.1, "red": 0.2})
+    # yellow: B 0 + C 50 % by load (one line) = 50 t, area 200 × 5 % = 10 t → 60/400 = 15 %
+    # orange: B 20 t + C 100 t + area 20 t = 140/400 = 35 %; red: 100 + 100 + 40 = 60 %
+    assert frame["cut_pct"].to_dict() == pytest.approx(
+        {"yellow": 15.0, "orange": 35.0, "red": 60.0})
+    assert frame.loc["orange", "cut_t_h"] == pytest.approx(140 / HOURS)
+    assert frame["met"].all()
+    assert of(found, severity="error") == [] and of(found, severity="warning") == []
+
+
+def test_coverage_shortfall_hand_computed():
+    frame, found = coverage_case(1000.0, {})
+    # yellow: 50 t of 1 200 t = 4.1667 % < 10 %: short 5.8333 points = 70 t/a
+    assert frame.loc["yellow", "cut_pct"] == pytest.approx(100 * 50 / 1200)
+    assert frame.loc["yellow", "short_pct"] == pytest.approx(10 - 100 * 50 / 1200)
+    assert frame.loc["yellow", "short_t_h"] == pytest.approx(70 / HOURS)
+    # orange 120/1200 = 10 % < 20 %; red 200/1200 = 16.7 % < 30 %
+    errors = of(found, severity="error")
+    assert [(f.level, f.pollutant) for f in errors] == [
+        ("yellow", "SO2"), ("orange", "SO2"), ("red", "SO2")]
+    assert "short by 5.8 points" in errors[0].message
+
+
+def test_coverage_without_area_sources_warns():
+    inv = inventory([{"grade": "D", "so2_t": 10}])
+    found = check_coverage(coverage(inv, TABLE, RULES, city_bases(inv)), city_bases(inv))
+    assert [f.city for f in of(found, severity="warning")] == ["漯河"]
+    assert of(found, severity="error") == []  # D stops: 100 % of the list
+
+
+# -- what-if -----------------------------------------------------------------------------
+
+
+def test_what_if_arithmetic_by_hand():
+    # three cement B plants of 87.6 t SO2 = 0.01 t/h each, two in 临颍县; no area sources.
+    inv = inventory([{"so2_t": 87.6}, {"so2_t": 87.6}, {"so2_t": 87.6, "county": "舞阳县"}])
+    bases = city_bases(inv)
+    frame, found = what_if(inv, TABLE, RULES, bases,
+                           "grade B->A where industry=水泥 and county=临颍县")
+    so2 = frame[frame.pollutant == "SO2"].set_index("level")
+    assert (so2["regraded"] == 2).all()
+    # orange: before 3 × 0.01 × 20 % = 0.006 t/h; after only 舞阳县: 0.002 t/h; change −0.004
+    # of a 0.03 t/h base: 20 % → 6.667 %, −13.333 points; the 20 % target is lost
+    assert so2.loc["orange", ["cut_before_t_h", "cut_after_t_h", "change_t_h"]].tolist() == \
+        pytest.approx([0.006, 0.002, -0.004])
+    assert so2.loc["orange", "change_pct"] == pytest.approx(-40 / 3)
+    assert (so2.loc["orange", "met_before"], so2.loc["orange", "met_after"]) == (True, False)
+    # red: B stops → 0.03 t/h (100 %); after 0.01 t/h (33.3 %) still ≥ 30 %
+    assert so2.loc["red", "change_t_h"] == pytest.approx(-0.02)
+    assert so2.loc["red", "met_after"]
+    # yellow: B has no cut; nothing changes
+    assert so2.loc["yellow", "change_t_h"] == 0.0
+    (warning,) = of(found, severity="warning")
+    assert (warning.level, warning.pollutant) == ("orange", "SO2")
+    assert warning.value == pytest.approx(-0.004)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("grade B->A where industry=cement and county=临颍县",
+     ("B", "A", (("industry", "cement"), ("county", "临颍县")))),
+    ("GRADE b- -> b WHERE id=E1", ("B-", "B", (("id", "E1"),))),
+    ("grade 非引领性->引领性", ("非引领性", "引领性", ())),
+])
+def test_what_if_grammar(text, expected):
+    spec = WhatIf.parse(text)
+    assert (spec.old, spec.new, spec.where) == expected
+
+
+@pytest.mark.parametrize("text, message", [
+    ("B->A where county=临颍县", "expected grade X->Y where key=value"),
+    ("grade B->A where colour=red", "key 'colour' — expected one of id, city"),
+    ("grade B->E", "grade 'E' — expected one of"),
+    ("grade B->A where industry=bakery", "industry 'bakery'"),
+    ("grade B->A where county", "condition 'county' — expected key=value"),
+])
+def test_what_if_bad_syntax(text, message):
+    with pytest.raises(WhatIfError, match=message):
+        WhatIf.parse(text)
+
+
+def test_what_if_that_matches_nothing_or_leaves_the_grade_set_is_an_error():
+    inv = inventory([{}, {"industry": "other", "grade": "非引领性"}])
+    with pytest.raises(WhatIfError, match="no enterprise graded B with county=舞阳县"):
+        WhatIf.parse("grade B->A where county=舞阳县").apply(inv, TABLE)
+    with pytest.raises(WhatIfError, match="grade 'A' for industry other — expected one of"):
+        WhatIf.parse("grade 非引领性->A").apply(inv, TABLE)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["B", "B-", "C", "D"]),
+                          st.floats(0.0, 1000.0), st.booleans()), min_size=1, max_size=8))
+def test_upgrading_never_raises_the_required_cut(plants):
+    """Property: with a monotone catalogue, C->B (and anything better) cuts no more."""
+    inv = inventory([{"grade": g, "nox_t": t, "county": "临颍县" if here else "舞阳县"}
+                     for g, t, here in plants] + [{"grade": "C", "nox_t": 1.0}])
+    frame, _ = what_if(inv, TABLE, RULES, city_bases(inv), "grade C->B where county=临颍县")
+    assert (frame["change_t_h"] <= 1e-12).all()
+
+
+# -- orchestrator and CLI ----------------------------------------------------------------
+
+
+def test_review_summary_and_failure():
+    clean = review(inventory([{"grade": "D", "so2_t": 5}]), RULES)
+    assert not clean.failed
+    assert set(clean.summary()["status"]) == {"pass"}
+    bad = review(inventory([{"grade": "D", "so2_t": 5, "exemption": "whitelist"}]), RULES)
+    assert bad.failed
+    summary = bad.summary().set_index("check")
+    assert summary.loc["exemptions", "status"] == "fail"
+    assert bad.findings_frame()["severity"].iloc[0] == "error"  # errors first
+
+
+@pytest.fixture
+def clean_csv(tmp_path):
+    """A list that passes every check: D plants stop at every level."""
+    path = tmp_path / "clean.csv"
+    write_inventory(inventory([{"grade": "D", "so2_t": 5, "nox_t": 5, "pm_t": 5,
+                                "vocs_t": 5}, {"grade": "A", "so2_t": 1}]), path)
+    return path
+
+
+@pytest.fixture
+def failing_csv(tmp_path):
+    path = tmp_path / "failing.csv"
+    # the whitelisted D plant holds 1 % of SO2; the other D plant's stop meets every target
+    write_inventory(inventory([{"grade": "D", "so2_t": 99},
+                               {"grade": "D", "so2_t": 1, "exemption": "whitelist"}]), path)
+    return path
+
+
+def test_cli_exit_0_when_every_check_passes(clean_csv):
+    result = RUNNER.invoke(app, ["review", str(clean_csv)])
+    assert result.exit_code == 0, result.output
+    assert "review passed: 0 error(s)" in result.output
+    assert "Target coverage" in result.output
+
+
+def test_cli_exit_1_when_a_check_fails(failing_csv):
+    result = RUNNER.invoke(app, ["review", str(failing_csv)])
+    assert result.exit_code == 1, result.output
+    assert "review failed: 1 error(s)" in result.output
+    assert "(whitelist)" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--what-if", "grade B to A"], "expected grade X->Y where"),
+    (["--what-if", "grade D->C where county=舞阳县"], "no enterprise graded D with"),
+    (["--format", "xml"], "option --format: value 'xml'"),
+    (["--rules", "mee-1999"], "rule set not found"),
+    (["--max-exempt-share", "2"], "--max-exempt-share"),
+])
+def test_cli_exit_2_for_bad_input(clean_csv, args, message):
+    extra = [] if "--format" in args else ["--format", "json"]
+    result = RUNNER.invoke(app, ["review", str(clean_csv), *args, *extra])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert result.stdout == ""  # no partial output
+
+
+def test_cli_exit_2_writes_no_report(clean_csv, tmp_path):
+    out = tmp_path / "report.txt"
+    result = RUNNER.invoke(app, ["review", str(clean_csv), "--what-if", "grade B->", "--out",
+                                 str(out)])
+    assert result.exit_code == 2
+    assert not out.exists()
+
+
+def test_cli_bad_inventory_cell_exits_2(tmp_path):
+    path = tmp_path / "bad.csv"
+    frame = inventory([{}]).to_frame()
+    frame.loc[0, "grade"] = "E"
+    frame.to_csv(path, index=False)
+    result = RUNNER.invoke(app, ["review", str(path)])
+    assert result.exit_code == 2
+    assert "bad.csv: row 2, column grade: value 'E'" in result.stderr
+
+
+def test_cli_json_and_csv(failing_csv, tmp_path):
+    result = RUNNER.invoke(app, ["review", str(failing_csv), "--format", "json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["failed"] is True and data["rules"] == "mee-2024"
+    assert {"summary", "findings", "coverage", "exemptions", "what_if"} <= set(data)
+    assert data["findings"][0]["severity"] == "error"
+    assert data["coverage"][0]["pollutant"] == "SO2"
+    out = tmp_path / "findings.csv"
+    result = RUNNER.invoke(app, ["review", str(failing_csv), "--format", "csv", "--out",
+                                 str(out)])
+    assert result.exit_code == 1
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel shows Chinese intact
+    frame = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(frame.columns[:3]) == ["check", "severity", "message"]
+    assert (frame["severity"] == "error").sum() == 1
+    assert "review failed" in result.stdout  # the console still gets the verdict
+
+
+def test_review_of_the_bundled_demo_inventory_runs(tmp_path):
+    out = tmp_path / "review.txt"
+    result = RUNNER.invoke(app, [
+        "review", str(DEMO_INVENTORY), "--scenario", str(DEMO_SCENARIO), "--what-if",
+        "grade C->B where industry=industrial_coating and county=临颍县", "--out", str(out)])
+    assert result.exit_code in (0, 1), result.output
+    text = out.read_text(encoding="utf-8")
+    for title in ("Checks", "Target coverage", "Exempt plants", "What-if: grade C->B"):
+        assert title in text
+    assert ("review failed" in text) == (result.exit_code == 1)
+
+
+def test_demo_review_with_area_sources_matches_the_base():
+    """The review's city-wide base equals the list plus the demo scenario's area sources."""
+    spec = load_scenario(DEMO_SCENARIO)
+    inv = load_inventory(DEMO_INVENTORY)
+    area = {spec.city: [AreaSource(s, v) for s, v in spec.area_sources.items()]}
+    base = city_bases(inv, area)[spec.city]
+    expected = (inv.emissions.sum(axis=0) + np.array(list(spec.area_sources.values())
+                                                     ).sum(axis=0)) / HOURS
+    assert base.total == pytest.approx(expected)
+    levels = review(inv, RULES, area=area).coverage["level"]
+    assert list(dict.fromkeys(levels)) == [lv.id for lv in (Level.YELLOW, Level.ORANGE,
+                                                           Level.RED)]
+
+
+def test_coverage_equals_the_engines_cut_for_instant_plants():
+    """Coverage is the engine's steady state: with instant processes and a window covering the
+    whole run, the episode's cut % equals the review's, per pollutant."""
+    from alerts.triggers import AlertWindow
+    from simulator.engine import CityInputs, Simulation
+
+    inv = inventory([{"so2_t": 100, "nox_t": 40}, {"grade": "C", "so2_t": 50, "nox_t": 80,
+                                                   "lines": 2, "line_capacity": "3;1"},
+                     {"grade": "D", "so2_t": 10, "nox_t": 10, "exemption": "export",
+                      "guaranteed_load": 0.7}, {"grade": "A", "so2_t": 30, "nox_t": 30}])
+    area = {"漯河": [AreaSource("mobile", (20.0, 300.0, 0.0, 0.0),
+                                {"yellow": 0.05, "orange": 0.1, "red": 0.2})]}
+    bases = city_bases(inv, area)
+    start = pd.Timestamp("2023-12-12 00:00")
+    hour = pd.Timedelta(hours=1)
+    window = AlertWindow("漯河", Level.ORANGE, start - 24 * hour, start, start + 48 * hour,
+                         "test")
+    inputs = CityInputs(city="漯河", start=start, end=start + 48 * hour, inventory=inv,
+                        area_rates=bases["漯河"].area_rate, windows=(window,), rules=RULES,
+                        measures=TABLE, area_cuts=bases["漯河"].area_cuts)
+    episodes = Simulation(inputs, np.random.default_rng(0)).run().episodes
+    engine = episodes[episodes.level == "orange"].set_index("pollutant")["cut_pct"]
+    frame = coverage(inv, TABLE, RULES, bases)
+    review_pct = frame[frame.level == "orange"].set_index("pollutant")["cut_pct"]
+    for p in ("SO2", "NOx"):
+        assert review_pct[p] == pytest.approx(engine[p], rel=1e-9)
