@@ -70,14 +70,19 @@ class Track:
         """Consecutive hours with one level and one decision form a window ``[start, end)``."""
         key = self.level * (len(self.decisions) + 1) + (self.owner + 1)
         change = np.flatnonzero(np.diff(key, prepend=-1, append=-1))
-        out = []
+        out, shown = [], set()
         for a, b in zip(change[:-1], change[1:], strict=True):
             if self.level[a] == int(Level.NONE):
                 continue
             d = self.decisions[self.owner[a]]
+            reason = d.text
+            if self.owner[a] in shown:  # a decision split by a higher level that came and went
+                reason = (f"{d.level.id} resumes after the higher level ended "
+                          f"(decision issued {d.issued_at:%m-%d %H:%M})")
+            shown.add(self.owner[a])
             out.append(AlertWindow(city=city, level=Level(int(self.level[a])),
                                    issued_at=d.issued_at, start=self.grid[a],
-                                   end=self.grid[b - 1] + HOUR, reason=d.text,
+                                   end=self.grid[b - 1] + HOUR, reason=reason,
                                    trigger=d.trigger))
         return out
 

@@ -75,7 +75,8 @@ def _alerts(sim) -> pd.DataFrame:
             "response": rule.response if rule else "", "issued_at": w.issued_at,
             "start": w.start, "end": w.end, "hours": w.hours, "reason": w.reason,
         })
-    return pd.DataFrame(rows, columns=ALERT_COLUMNS)
+    frame = pd.DataFrame(rows, columns=ALERT_COLUMNS)
+    return frame.sort_values(["city", "start"], kind="stable").reset_index(drop=True)
 
 
 def _episodes(records: list[dict], city: str, start: pd.Timestamp) -> pd.DataFrame:

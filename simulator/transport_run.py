@@ -304,20 +304,24 @@ def with_transport_columns(episodes: pd.DataFrame, per: pd.DataFrame,
 
 
 def table_rows(run: TransportRun, episodes: pd.DataFrame) -> list[tuple[str, ...]]:
-    """Lines for the CLI's episode table: one per truck pollutant of one segment's rows of
-    ``episodes`` (with the transport columns): name, baseline t, actual t, cut t, points of
-    the city-wide cut % (when counted), target %, met with transport."""
+    """Lines for the CLI's episode table, one per truck pollutant of one segment's rows of
+    ``episodes`` (with the transport columns). When trucks count towards the city-wide cut,
+    the line is the pollutant with trucks added: city-wide baseline, actual, cut and cut %
+    including the trucks' cut, against the target; otherwise the trucks' own tonnes."""
     lines = []
     for row in episodes.itertuples():
         if row.pollutant not in TRANSPORT_POLLUTANTS:
             continue
         base, cut = row.transport_baseline_t, row.transport_cut_t
-        points = (f"+{100.0 * cut / row.baseline_t:.2f}" if run.counted and row.baseline_t > 0
-                  else "—")
-        met = ("—" if not run.counted else
-               "[green]yes[/]" if row.met_with_transport else "[red]no[/]")
-        lines.append((f"trucks {row.pollutant}", f"{base:,.2f}", f"{base - cut:,.2f}",
-                      f"{cut:,.2f}", points, "", met))
+        if run.counted and row.baseline_t > 0:
+            total = row.cut_t + cut
+            met = "[green]yes[/]" if row.met_with_transport else "[red]no[/]"
+            lines.append((f"{row.pollutant} + trucks", f"{row.baseline_t:,.2f}",
+                          f"{row.baseline_t - total:,.2f}", f"{total:,.2f}",
+                          f"{100.0 * total / row.baseline_t:.1f}", f"{row.target_pct:.0f}", met))
+        else:
+            lines.append((f"trucks {row.pollutant}", f"{base:,.2f}", f"{base - cut:,.2f}",
+                          f"{cut:,.2f}", "—", "", "—"))
     return lines
 
 
@@ -327,8 +331,9 @@ def table_caption(run: TransportRun, start: pd.Timestamp) -> str:
     if seg is None:
         return "trucks: no enterprise with trucks"
     trips = ", ".join(f"{_count(seg[c])} {c.replace('_', ' ')}" for c in COUNT_COLUMNS)
-    counted = ("truck cut % = points added to the city-wide cut (mobile sources are in the "
-               "base); met includes trucks" if run.counted else
+    cuts = ", ".join(f"{p} {seg[f'{p}_cut_kg'] / 1000.0:,.2f} t" for p in TRANSPORT_POLLUTANTS)
+    counted = (f"trucks cut {cuts}; '+ trucks' lines add them to the city-wide cut (mobile "
+               "sources are in the base)" if run.counted else
                "trucks not in cut % (no mobile area source in the city-wide base)")
     return f"trucks ({run.inputs.rules.id}): {trips}; {counted}"
 

@@ -65,3 +65,23 @@ def test_region_file_dispatch_order_reaches_the_scenario_city(scenario):
 def test_bad_model_in_scenario_is_one_line(scenario):
     with pytest.raises(ScenarioError, match="key forecast.model: value 'psychic'"):
         load_scenario(with_forecast_keys(scenario, 'model = "psychic"\n'))
+
+
+def test_a_level_split_by_a_higher_one_says_it_resumes():
+    import pandas as pd
+
+    from alerts.lifecycle import Decision
+    from alerts.timeline import Track, hourly_grid
+
+    t = pd.Timestamp("2023-12-14 00:00")
+    grid = hourly_grid(t, t + pd.Timedelta(hours=48))
+    low = Track.of(grid, [Decision("漯河", Level.YELLOW, t - pd.Timedelta(hours=24), t,
+                                   t + pd.Timedelta(hours=40), "yellow forecast")])
+    high = Track.of(grid, [Decision("漯河", Level.ORANGE, t, t + pd.Timedelta(hours=10),
+                                    t + pd.Timedelta(hours=20), "orange forecast")])
+    windows = low.raised_by(high).windows("漯河")
+    assert [(w.level, w.hours) for w in windows] == [
+        (Level.YELLOW, 10), (Level.ORANGE, 10), (Level.YELLOW, 20)]
+    assert windows[0].reason == "yellow forecast"
+    assert windows[2].reason == ("yellow resumes after the higher level ended "
+                                 "(decision issued 12-13 00:00)")

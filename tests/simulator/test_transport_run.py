@@ -51,7 +51,7 @@ def test_demo_blocks_trips_at_orange_and_reports_them(demo, tmp_path):
     out = tmp_path / "out"
     result = invoke(demo, out)
     assert result.exit_code == 0, result.output
-    assert "trucks NOx" in result.output and "trips blocked" in result.output
+    assert "NOx + trucks" in result.output and "trips blocked" in result.output
     per = read(out / "transport.csv")
     assert per.loc[per.level == "orange", "trips_blocked"].sum() > 0
     assert per.loc[per.level == "temporary", "trips_blocked"].sum() == 0  # rules start at yellow
