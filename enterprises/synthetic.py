@@ -313,7 +313,7 @@ def synthesize(
     # Later additions: drawn after everything above, so the columns above never change.
     line_capacity, line_emissions = _draw_lines(rng, lines)
     size = _size(emissions, kinds)
-    exemptions, load = _draw_exemptions(rng, livelihood)
+    exemptions, load = _draw_exemptions(rng, livelihood, grades)
     return Inventory(
         ids=[f"{profile.id_prefix}{i:0{width}d}" for i in range(1, enterprises + 1)],
         names=names,
@@ -425,13 +425,15 @@ def _draw_lines(rng: np.random.Generator, lines: np.ndarray) -> tuple[np.ndarray
     return units, np.maximum(np.round(units * factor, 2), 0.01)
 
 
-def _draw_exemptions(rng: np.random.Generator,
-                     livelihood: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Exemption class and guaranteed load; livelihood firms keep their class."""
+def _draw_exemptions(rng: np.random.Generator, livelihood: np.ndarray,
+                     grades: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exemption class and guaranteed load; livelihood firms keep their class. No other
+    exemption goes to a grade D plant: protected firms must reach B or better (rules.md §14)."""
     n = len(livelihood)
     labels = [*EXEMPTION_SHARES, NONE]
     p = [*EXEMPTION_SHARES.values(), 1.0 - sum(EXEMPTION_SHARES.values())]
     other = np.array(labels, dtype=object)[rng.choice(len(labels), size=n, p=p)]
+    other = np.where(np.asarray(grades) == "D", NONE, other)  # after the draw: streams unchanged
     exemptions = np.where(livelihood, LIVELIHOOD, other).astype(object)
     load = np.array(GUARANTEED_LOADS)[rng.integers(len(GUARANTEED_LOADS), size=n)]
     capped = np.isin(exemptions, [LIVELIHOOD, STRATEGIC, EXPORT])
