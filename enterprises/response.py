@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from alerts.levels import ALERT_LEVELS, Level
 from enterprises.exemptions import CAPPED, WHITELIST
@@ -84,7 +85,7 @@ def respond(inventory: Inventory, level: LevelLike, table: MeasureTable | None =
     inv = inventory
     cut, ecut, basis = table.lookup(inv.industries, inv.grades, level)
     cut, ecut, basis = cut.copy(), ecut.copy(), basis.copy()
-    rule = (inv.industries + "/" + inv.grades + f"/{level.id}").astype(object)
+    rule = _rule_ids(inv.industries, inv.grades, level)
     override = np.zeros(len(inv), dtype=bool)
 
     _apply_base(cut, ecut, basis, inv.base_ratio())
@@ -173,3 +174,13 @@ def _by_line(inv: Inventory, cut: np.ndarray, ecut: np.ndarray,
     line_cut[idx] = np.where(stop, 1.0, 0.0)
     line_ecut[idx] = np.where(stop, np.minimum(1.0, per_cut), 0.0)
     return line_cut, line_ecut
+
+
+def _rule_ids(industries: np.ndarray, grades: np.ndarray, level: Level) -> np.ndarray:
+    """``industry/grade/level`` per enterprise, each distinct text built once."""
+    ind_codes, ind = pd.factorize(industries)
+    grade_codes, grade = pd.factorize(grades)
+    n_grades = max(len(grade), 1)
+    pair_codes, pairs = pd.factorize(ind_codes * n_grades + grade_codes)
+    texts = [f"{ind[p // n_grades]}/{grade[p % n_grades]}/{level.id}" for p in pairs]
+    return np.array(texts, dtype=object)[pair_codes]

@@ -536,14 +536,30 @@ class Simulation:
             return pd.Categorical.from_codes(codes[rows], categories=categories)
 
         def from_need(field):
+            # The per-enterprise arrays are the cached responses of a few levels: factorize
+            # each distinct array once and map its labels into one shared category list.
+            shared: dict[str, int] = {}
+            seen: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id -> (array, shared codes)
+
+            def shared_codes(values: np.ndarray) -> np.ndarray:
+                held = seen.get(id(values))
+                if held is not None and held[0] is values:
+                    return held[1]
+                codes, uniques = pd.factorize(values)
+                mapped = np.array([shared.setdefault(u, len(shared)) for u in uniques],
+                                  dtype=np.int64)[codes]
+                seen[id(values)] = (values, mapped)  # holding the array keeps its id unique
+                return mapped
+
             parts = []
             for a in self.audit:
                 values, rows = getattr(a["need"], field), inv.line_owner[a["changed"]]
                 if "tag" in a:  # compliance model on: only the rows, rules tagged by behaviour
                     values = values[rows] + (RULE_TAGS[a["tag"]] if field == "rule" else "")
                     rows = np.arange(len(rows))
-                parts.append(labels(values, rows))
-            return pd.api.types.union_categoricals(parts)
+                parts.append(shared_codes(values)[rows])
+            return pd.Categorical.from_codes(np.concatenate(parts),
+                                             categories=pd.Index(list(shared), dtype=object))
 
         start = self.inputs.start
         hours = np.repeat([a["time"] for a in self.audit], counts)
@@ -592,8 +608,17 @@ def _groups(inv: Inventory) -> tuple[np.ndarray, pd.DataFrame]:
                           "industry": inv.industries, "grade": inv.grades})
     if frame.empty:
         return np.zeros(0, dtype=np.int64), frame
-    codes, groups = pd.MultiIndex.from_frame(frame).factorize(sort=True)
-    return codes[inv.line_owner], groups.to_frame(index=False, name=list(GROUP_KEYS))
+    # Factorize each column sorted, then combine the codes: the same sorted groups as a
+    # MultiIndex factorize, several times faster on a national list.
+    per_column = [pd.factorize(frame[key].to_numpy(dtype=object), sort=True) for key in frame]
+    shape = tuple(len(uniques) for _, uniques in per_column)
+    flat = np.ravel_multi_index(tuple(codes for codes, _ in per_column), shape)
+    present, codes = np.unique(flat, return_inverse=True)
+    columns = np.unravel_index(present, shape)
+    groups = pd.DataFrame({key: np.asarray(uniques, dtype=object)[col]
+                           for key, (_, uniques), col in zip(GROUP_KEYS, per_column, columns,
+                                                              strict=True)})
+    return codes.reshape(-1)[inv.line_owner], groups
 
 
 def _stamps(start: pd.Timestamp, hours: np.ndarray) -> np.ndarray:
