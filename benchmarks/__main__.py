@@ -1,4 +1,4 @@
-"""``make bench``: every benchmark, one table of figures against issue 8's targets.
+"""``make bench``: every benchmark, one table of figures against the targets.
 
 ``python -m benchmarks [--quick] [--only NAME ...]``. Sections: ``engine`` (cost per enterprise,
 one city), ``national`` (300,000 enterprises × 60 cities × 150 days: wall and peak memory),

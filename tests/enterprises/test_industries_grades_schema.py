@@ -111,7 +111,7 @@ def test_schema_columns():
     assert COLUMN_IDS[:13] == (
         "id", "name", "city", "county", "industry", "grade", "so2_t", "nox_t", "pm_t",
         "vocs_t", "operating_hours", "livelihood", "lines",
-    )  # the skeleton's columns keep their order; issue 4 appends the rest
+    )  # the first columns keep their order; later ones are appended
     assert COLUMN_IDS[13:] == (
         "exemption", "guaranteed_load", "online_monitoring", "industry_grades", "process",
         "line_capacity", "line_emissions", "capacity_eia", "capacity_permit",

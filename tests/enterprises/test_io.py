@@ -206,7 +206,7 @@ def test_validate_typed_frame():
         validate_inventory(frame)
 
 
-# -- XLSX, Parquet and the columns of issue 4 ------------------------------------------------
+# -- XLSX, Parquet and the later columns ------------------------------------------------------
 
 def write_xlsx(path: Path, header: list[str], rows: list[list], sheet: str = "应急减排清单"):
     """A spreadsheet as a bureau keeps it: typed cells, a title sheet first is not assumed."""

@@ -189,7 +189,7 @@ def test_lookup_errors():
 def test_required_cut_on_a_synthetic_list():
     """Plain enterprises get the catalogue; livelihood its cap; A grades nothing unless capped.
 
-    Since issue 4 a synthetic list has exemption classes, curtailment bases, 限排不限产 and
+    A synthetic list now has exemption classes, curtailment bases, 限排不限产 and
     一厂一策, so the catalogue holds exactly for the plain enterprises only.
     """
     inv = synthesize("漯河", 400, seed=11)

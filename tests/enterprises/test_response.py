@@ -68,7 +68,7 @@ def test_livelihood_plant_is_capped_at_its_service_load():
     inv = plants([
         {"industry": "other", "grade": "非引领性", "livelihood": True, "guaranteed_load": 0.7},
         {"grade": "D", "livelihood": True, "guaranteed_load": 0.6},  # not stopped: 40 %
-        {"grade": "D", "livelihood": True},  # load not stated: no cut (as before issue 4)
+        {"grade": "D", "livelihood": True},  # load not stated: no cut
         {"industry": "other", "grade": "非引领性", "livelihood": True, "guaranteed_load": 0.7,
          "override_orange": 0.1},  # an override below the cap is raised to it
     ])

@@ -128,7 +128,7 @@ def test_lines_values_trucks_and_classes_are_plausible():
 
 
 def test_new_columns_leave_the_old_ones_alone():
-    """Draws added by issue 4 come after the skeleton's: its columns are unchanged."""
+    """Later draws come after the skeleton's: its columns are unchanged."""
     frame = synthesize("漯河", 300, seed=2023).to_frame()
     assert frame.loc[0, ["id", "industry", "grade", "so2_t", "lines"]].tolist() == [
         "LH0001", "brick_tile", "B", 61.225, 2]

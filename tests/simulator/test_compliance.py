@@ -1,4 +1,4 @@
-"""Compliance, inspection and verification (issue 6): golden cases, a statistical check of the
+"""Compliance, inspection and verification: golden cases, a statistical check of the
 shortfall on a fixed seed set, monotonicity in the number of teams, determinism."""
 
 import math

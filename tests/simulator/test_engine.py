@@ -115,7 +115,7 @@ def test_conservation_for_any_window_sequence(luohe, bounds, levels):
     result = sim.run()
     conservation_holds(result, luohe, 96)
     # Segment tonnes (with and without alert) add up to what the enterprises emitted. Since
-    # ramps (issue 4) a furnace still ramps back up after its window, so part of the cut lies
+    # ramps a furnace still ramps back up after its window, so part of the cut lies
     # in no-alert segments: compare over all segments, not only the episodes.
     emitted = sum(seg.list_actual for seg in sim.ledger.segments)
     assert np.allclose(emitted, sim.enterprise_actual().sum(axis=0))
@@ -140,7 +140,7 @@ def test_a_higher_level_never_emits_more(luohe, rng):
     assert (actual[Level.RED] < actual[Level.YELLOW]).any()
 
 
-# -- issue 4: lines, ramps, exemptions, overrides, seasonal control, area measures, output --
+# -- lines, ramps, exemptions, overrides, seasonal control, area measures, output --
 
 def test_glass_line_ramps_down_and_up(rng):
     # glass B at orange cuts batch feed 20 % (rules.md §4.3); a furnace takes 48 h for a full
