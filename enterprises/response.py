@@ -18,6 +18,12 @@ One vectorised pass over the inventory, in this order (later steps win):
    (capped classes stay at or below their cap); flagged in the audit log.
 6. **Seasonal floor** — a seasonal production-control requirement (秋冬季错峰生产) in force
    beneath the alert: the stricter of the two applies.
+7. **Lower levels** (``cumulative``, the default) — at orange a plant does at least what yellow
+   required of it, at red at least what orange required: the stricter applies per enterprise
+   (assumption: a higher level's measures add to the lower level's, so a higher level never
+   asks less). Without it the rules are literal per level, which a 30 % limit on a small
+   curtailment base can make stricter at orange than a 50 % stop by line at red; the grading
+   review checks the rules as written, level by level.
 
 Lines: ``stop_by_line`` on a multi-line enterprise stops whole lines — the fewest lines whose
 capacity shares reach the required share, taken largest first (ties: the earlier line). The
@@ -74,14 +80,20 @@ class Response:
 
 
 def respond(inventory: Inventory, level: LevelLike, table: MeasureTable | None = None,
-            floor: Response | None = None) -> Response:
+            floor: Response | None = None, cumulative: bool = True) -> Response:
     """The requirement for every enterprise and line at ``level`` (see the module docstring).
 
     ``floor`` is a requirement already in force beneath the alert (seasonal control); the
-    stricter production cut wins per enterprise, the alert on a tie.
+    stricter production cut wins per enterprise, the alert on a tie. ``cumulative`` adds the
+    next lower alert level's requirement (itself cumulative) to the floor; a caller that
+    already holds it passes it in ``floor`` with ``cumulative=False``.
     """
     level = Level.parse(level)
     table = MeasureTable.default() if table is None else table
+    lower = lower_alert_level(level) if cumulative else None
+    if lower is not None:
+        below = respond(inventory, lower, table, floor=floor)
+        floor = below if floor is None else stricter(below, floor, inventory)
     inv = inventory
     cut, ecut, basis = table.lookup(inv.industries, inv.grades, level)
     cut, ecut, basis = cut.copy(), ecut.copy(), basis.copy()
@@ -99,6 +111,13 @@ def respond(inventory: Inventory, level: LevelLike, table: MeasureTable | None =
     response = Response(level, cut, ecut, names, rule, override, *_by_line(inv, cut, ecut,
                                                                              names))
     return response if floor is None else stricter(response, floor, inv)
+
+
+def lower_alert_level(level: Level) -> Level | None:
+    """The alert level just below ``level`` (orange → yellow, red → orange), else None."""
+    if level not in ALERT_LEVELS or level == ALERT_LEVELS[0]:
+        return None
+    return ALERT_LEVELS[ALERT_LEVELS.index(level) - 1]
 
 
 def stricter(alert: Response, floor: Response, inventory: Inventory) -> Response:

@@ -24,7 +24,7 @@ from alerts.triggers import AlertWindow
 from enterprises.inventory import Inventory
 from enterprises.measures import MeasureTable
 from enterprises.processes import ramp_hours
-from enterprises.response import Response, respond, stricter
+from enterprises.response import Response, lower_alert_level, respond, stricter
 from enterprises.seasonal import SeasonalControl
 from simulator.accounting import Ledger
 from simulator.compliance import (
@@ -264,7 +264,12 @@ class Simulation:
                 if on:
                     season = control.response(inv)
                     floor = season if floor is None else stricter(floor, season, inv)
-            self._responses[key] = respond(inv, level, self.inputs.measures, floor=floor)
+            lower = lower_alert_level(level)
+            if lower is not None:  # a higher level asks at least what the lower one did
+                below = self.requirement(lower)
+                floor = below if floor is None else stricter(below, floor, inv)
+            self._responses[key] = respond(inv, level, self.inputs.measures, floor=floor,
+                                           cumulative=False)
         return self._responses[key]
 
     def apply(self) -> None:

@@ -17,7 +17,7 @@ Checks:
 - ``check_coverage`` — whether the list plus the area-source measures reach the rule set's
   target (10/20/30 %) per city, level and pollutant, and by how much each falls short.
 - ``what_if`` — the change in required cut when plants are regraded
-  (``grade B->A where industry=cement and county=临颍县``).
+  (``grade B->A where industry=cement and county=临颍县``; ``id in E1,E2`` for named plants).
 
 Cuts are compared as required shares of each plant's emissions, read from
 ``enterprises.response.respond``. Consistency and monotonicity restate nothing on the
@@ -204,7 +204,8 @@ def check_consistency(inventory: Inventory, table: MeasureTable,
         [inv.cities, inv.industries, inv.grades])).groupby(level=[0, 1, 2]).sum()
     findings = []
     for level in levels:
-        own, usual = respond(inv, level, table), respond(plain, level, table)
+        own = respond(inv, level, table, cumulative=False)  # the rules as written, per level
+        usual = respond(plain, level, table, cumulative=False)
         d_em = own.emission_cut - usual.emission_cut
         d_out = own.cut - usual.cut
         changed = own.override & ((np.abs(d_em) > TOLERANCE) | (np.abs(d_out) > TOLERANCE))
@@ -242,7 +243,7 @@ def check_monotonicity(inventory: Inventory, table: MeasureTable,
     """
     findings = catalogue_monotonicity(sorted(set(inventory.industries)), table, levels)
     inv = _on_base(inventory)
-    responses = {lv: respond(inv, lv, table) for lv in levels}
+    responses = {lv: respond(inv, lv, table, cumulative=False) for lv in levels}  # literal
     findings += _plant_grade_monotonicity(inv, responses)
     findings += _plant_level_monotonicity(inv, responses)
     return findings
@@ -273,7 +274,7 @@ def catalogue_monotonicity(industries: Sequence[str], table: MeasureTable,
                 if va > vb + TOLERANCE:
                     findings.append(Finding(
                         "monotonicity", "error",
-                        f"catalogue {table.name}: {industry}/{a[0]}/{a[1].id} asks a {what} cut "
+                        f"catalogue {table.name}: {industry}/{a[0]}/{a[1].id} asks an {what} cut "
                         f"of {_pct(va)} but {industry}/{b[0]}/{b[1].id} only {_pct(vb)}",
                         industry=industry, grade=a[0], level=a[1].id, value=100 * va,
                         limit=100 * vb))
@@ -302,12 +303,17 @@ def _plant_grade_monotonicity(inv: Inventory, responses: Mapping[Level, Response
                            *by_grade[worse].loc[by_grade[worse]["cut"] < hi - TOLERANCE, "id"]]
                     findings.append(Finding(
                         "monotonicity", "error",
-                        f"{industry} in {city} at {level.id}: a {better} plant must cut "
-                        f"{_pct(hi)} of its emissions but a {worse} plant only {_pct(lo)}",
+                        f"{industry} in {city} at {level.id}: {_a(better)} plant must cut "
+                        f"{_pct(hi)} of its emissions but {_a(worse)} plant only {_pct(lo)}",
                         city=city, ids=";".join(ids), industry=industry,
                         grade=f"{better}>{worse}", level=level.id, value=100 * hi,
                         limit=100 * lo))
     return findings
+
+
+def _a(grade: str) -> str:
+    """The grade with its article: "an A", "a B"."""
+    return f"an {grade}" if grade.startswith("A") else f"a {grade}"
 
 
 def _plant_level_monotonicity(inv: Inventory, responses: Mapping[Level, Response]
@@ -462,17 +468,21 @@ def _share(part: float, total: float) -> str:
 
 _WHAT_IF = re.compile(r"^\s*grade\s+(?P<old>.+?)\s*->\s*(?P<new>.+?)"
                       r"(?:\s+where\s+(?P<where>.+?))?\s*$", re.IGNORECASE)
-_GRAMMAR = "grade X->Y where key=value [and key=value …] (keys: id, city, county, industry, grade)"
+_IN = re.compile(r"^(?P<key>[^=\s]+)\s+in\s+(?P<values>.*)$", re.IGNORECASE)
+_LIST_SEPARATORS = r"[,，、]"  # ASCII comma, full-width comma, 顿号: how lists are typed
+_GRAMMAR = ("grade X->Y [where C [and C …]], each C key=value or key in v1,v2,… "
+            "(keys: id, city, county, industry, grade)")
 
 
 @dataclass(frozen=True)
 class WhatIf:
-    """``grade OLD->NEW where key=value and …``: regrade the plants graded OLD that match."""
+    """``grade OLD->NEW where key=value and key in v1,v2 …``: regrade the plants graded OLD
+    that match every condition. Each condition holds the values it accepts (one for ``=``)."""
 
     text: str
     old: str
     new: str
-    where: tuple[tuple[str, str], ...] = ()
+    where: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
     def parse(cls, text: str) -> WhatIf:
@@ -481,44 +491,34 @@ class WhatIf:
         if found is None:
             raise WhatIfError(f"--what-if {text!r}: expected {_GRAMMAR}")
         old, new = (_grade(found[k], text) for k in ("old", "new"))
-        where = []
-        for part in re.split(r"\s+and\s+", found["where"] or "", flags=re.IGNORECASE):
-            if not part.strip():
-                continue
-            key, sep, value = part.partition("=")
-            key, value = key.strip().lower(), value.strip()
-            if not sep or not value:
-                raise WhatIfError(f"--what-if {text!r}: condition {part.strip()!r} — expected "
-                                  "key=value")
-            if key not in WHAT_IF_KEYS:
-                raise WhatIfError(f"--what-if {text!r}: key {key!r} — expected one of "
-                                  f"{', '.join(WHAT_IF_KEYS)}")
-            if key == "industry":
-                try:
-                    value = parse_industry(value).id
-                except ValueError:
-                    raise WhatIfError(f"--what-if {text!r}: industry {value!r} — expected an "
-                                      "id or Chinese name of enterprises.industries") from None
-            elif key == "grade":
-                value = _grade(value, text)
-            where.append((key, value))
+        where = [_condition(part.strip(), text) for part in
+                 re.split(r"\s+and\s+", found["where"] or "", flags=re.IGNORECASE)
+                 if part.strip()]
         return cls(text.strip(), old, new, tuple(where))
 
     def select(self, inventory: Inventory) -> np.ndarray:
         """Boolean mask of the plants this regrading changes."""
-        mask = inventory.grades == self.old
-        for key, value in self.where:
-            mask &= getattr(inventory, _FIELD_OF_KEY[key]) == value
-        return np.asarray(mask, dtype=bool)
+        mask = np.asarray(inventory.grades == self.old, dtype=bool)
+        for key, values in self.where:
+            mask &= _matches(inventory, key, values)
+        return mask
 
     def apply(self, inventory: Inventory, table: MeasureTable) -> tuple[Inventory, np.ndarray]:
         """The regraded list and the mask of changed plants; ``WhatIfError`` if nothing
-        matches or a plant's industry has no grade NEW (or the catalogue no row for it)."""
+        matches, a listed value matches no plant (a mistyped id should not pass unnoticed),
+        or a plant's industry has no grade NEW (or the catalogue no row for it)."""
         mask = self.select(inventory)
         if not mask.any():
-            conditions = " and ".join(f"{k}={v}" for k, v in self.where)
+            conditions = " and ".join(_show(k, v) for k, v in self.where)
             raise WhatIfError(f"--what-if {self.text!r}: no enterprise graded {self.old}"
                               + (f" with {conditions}" if conditions else ""))
+        for key, values in self.where:
+            chosen = set(getattr(inventory, _FIELD_OF_KEY[key])[mask])
+            missing = [v for v in values if v not in chosen]
+            if missing:
+                others = " with the other conditions" if len(self.where) > 1 else ""
+                raise WhatIfError(f"--what-if {self.text!r}: {key} {missing[0]!r} matches no "
+                                  f"enterprise graded {self.old}{others}")
         for industry in sorted(set(inventory.industries[mask])):
             allowed = GRADE_SETS[industry_by_id(industry).grade_set]
             if self.new not in allowed or _row(table, industry, self.new, Level.YELLOW) is None:
@@ -526,6 +526,46 @@ class WhatIf:
                                   f"{industry} — expected one of {', '.join(allowed)}")
         grades = np.where(mask, self.new, inventory.grades).astype(object)
         return dataclasses.replace(inventory, grades=grades), mask
+
+
+def _condition(part: str, spec: str) -> tuple[str, tuple[str, ...]]:
+    """``key=value`` or ``key in v1,v2,…`` → (key, values), values normalised."""
+    listed = _IN.match(part)
+    if listed:
+        key = listed["key"].lower()
+        raw = [v.strip() for v in re.split(_LIST_SEPARATORS, listed["values"])]
+        if not all(raw):
+            raise WhatIfError(f"--what-if {spec!r}: condition {part!r} — expected key in "
+                              "v1,v2,… with no empty value")
+    else:
+        key, sep, value = part.partition("=")
+        key, raw = key.strip().lower(), [value.strip()]
+        if not sep or not raw[0]:
+            raise WhatIfError(f"--what-if {spec!r}: condition {part!r} — expected key=value "
+                              "or key in v1,v2,…")
+    if key not in WHAT_IF_KEYS:
+        raise WhatIfError(f"--what-if {spec!r}: key {key!r} — expected one of "
+                          f"{', '.join(WHAT_IF_KEYS)}")
+    values = [_value(key, v, spec) for v in raw]
+    return key, tuple(dict.fromkeys(values))  # a value typed twice counts once
+
+
+def _value(key: str, value: str, spec: str) -> str:
+    if key == "industry":
+        try:
+            return parse_industry(value).id
+        except ValueError:
+            raise WhatIfError(f"--what-if {spec!r}: industry {value!r} — expected an id or "
+                              "Chinese name of enterprises.industries") from None
+    return _grade(value, spec) if key == "grade" else value
+
+
+def _matches(inventory: Inventory, key: str, values: tuple[str, ...]) -> np.ndarray:
+    return np.isin(getattr(inventory, _FIELD_OF_KEY[key]).astype(str), list(values))
+
+
+def _show(key: str, values: tuple[str, ...]) -> str:
+    return f"{key}={values[0]}" if len(values) == 1 else f"{key} in {','.join(values)}"
 
 
 def _grade(text: str, spec: str) -> str:

@@ -198,3 +198,18 @@ def test_respond_on_a_large_list_is_vectorised():
     assert r.line_cut.shape == (inv.n_lines,)
     assert ((r.line_cut >= 0) & (r.line_cut <= 1)).all()
     assert (r.achieved_cut(inv) >= r.cut - 1e-9).all()
+
+
+def test_a_higher_level_keeps_what_the_lower_one_required():
+    # steel B: orange limits output to 70 % of the curtailment base (permit 50 of 71 produced:
+    # 1 − 0.7 × 50/71 of normal output); red stops 50 % by line, literally a smaller cut.
+    inv = plants([{"industry": "steel_integrated", "grade": "B", "capacity_permit": 50.0,
+                   "output_last_year": 71.0}])
+    orange = 1 - 0.7 * 50 / 71
+    assert respond(inv, "orange").cut[0] == pytest.approx(orange)
+    literal = respond(inv, "red", cumulative=False)
+    assert literal.cut[0] == 0.5 and literal.rule[0] == "steel_integrated/B/red"
+    red = respond(inv, "red")
+    assert red.cut[0] == pytest.approx(orange)
+    assert red.rule[0] == "steel_integrated/B/orange"  # the audit names the binding rule
+    assert red.level == Level.RED
