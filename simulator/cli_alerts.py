@@ -8,7 +8,10 @@ from pathlib import Path
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from alerts.levels import Level
 
 FORMATS = ("table", "csv")
 
@@ -38,10 +41,10 @@ def _print_table(frame: pd.DataFrame, console: Console) -> None:
         table.add_column(name, justify="right" if name in ("#", "hours") else "left")
     reasons = []
     for n, row in enumerate(frame.itertuples(), start=1):
-        table.add_row(str(n), row.city, f"{row.level_zh} {row.level}", row.response,
+        table.add_row(str(n), escape(row.city), f"{row.level_zh} {row.level}", row.response,
                       f"{row.issued_at:%m-%d %H:%M}", f"{row.start:%m-%d %H:%M}",
-                      f"{row.end:%m-%d %H:%M}", f"{row.hours:.0f}", row.trigger)
-        reasons.append(f"{n}. {row.reason}")
+                      f"{row.end:%m-%d %H:%M}", f"{row.hours:.0f}", escape(row.trigger))
+        reasons.append(escape(f"{n}. {row.reason}"))
     table.caption = "\n".join(reasons) or "no alert in this period"
     console.print(table)
 
@@ -55,7 +58,18 @@ def _print_gaps(gaps: pd.DataFrame | None) -> None:
         err.print(f"note: {city} {quantity}: {int(rows['missing'].sum())} missing "
                   f"{longest['unit']} in {len(rows)} gap(s), longest {int(longest['missing'])} "
                   f"from {longest['start']:%Y-%m-%d %H:%M} — left missing, never read as zero",
-                  highlight=False, soft_wrap=True)
+                  markup=False, highlight=False, soft_wrap=True)
+
+
+def summary_line(frame: pd.DataFrame) -> str:
+    """The essential line of a timeline: how many windows, and the highest one."""
+    if frame.empty:
+        return "no alert in this period"
+    top = frame.loc[frame["level"].map(Level.parse).idxmax()]
+    cities = frame["city"].unique()
+    where = cities[0] if len(cities) == 1 else f"{len(cities)} cities"
+    return (f"{len(frame)} alert window(s) in {where}; highest {top['level']} ({top['city']}) "
+            f"{top['start']:%m-%d %H:%M} → {top['end']:%m-%d %H:%M} ({top['hours']:.0f} h)")
 
 
 def register(app: typer.Typer) -> None:
@@ -79,17 +93,23 @@ def register(app: typer.Typer) -> None:
         region: Path | None = typer.Option(None, "--region", help="Region file (TOML)."),
         seed: int = typer.Option(0, "--seed", help="Seed of the noisy forecast model."),
         fmt: str = typer.Option("table", "--format", help="table or csv."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout "
+                                     "(windows and data gaps) and nothing else."),
+        quiet: bool = typer.Option(False, "--quiet", "-q",
+                                   help="Print only the number of windows and the highest."),
     ) -> None:
         """Print the alert timeline: city, level, issued_at, start, end, trigger, reason.
 
-        Example: smogsim alerts --observations a.csv b.csv --city 北京 --rules mee-2024
-        --forecast noisy --format csv
+        Example: smogsim alerts --observations obs.csv --city 北京 --format csv
         """
         from alerts.io import AlertInputError
-        from simulator.cli import USER_ERRORS, fail
+        from simulator.cli import USER_ERRORS, fail, output_mode, print_json, records, say
 
+        mode = output_mode(as_json, quiet)
         if fmt not in FORMATS:
             fail(f"--format: value {fmt!r} — expected table or csv")
+        if fmt == "csv" and mode != "full":
+            fail(f"--format csv: with --{mode} — expected either a CSV or --{mode}, not both")
         paths = [*(observations or []), *(files or [])]
         try:
             frame, gaps = _timeline(paths, city, rules, forecast, region, seed)
@@ -97,6 +117,12 @@ def register(app: typer.Typer) -> None:
             fail(str(bad))
         except typer.BadParameter as bad:
             fail(f"--forecast: {bad}")
+        if mode == "json":
+            print_json({"alerts": records(frame), "gaps": records(gaps)})
+            return
+        if mode == "quiet":
+            say(summary_line(frame))
+            return
         _print_gaps(gaps)
         if fmt == "csv":
             out = frame.copy()

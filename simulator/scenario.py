@@ -44,7 +44,8 @@ A scenario file is TOML (see ``runs/demo.toml``)::
     fleet = "synthetic"            # or a fleet ledger CSV
     rules = "national"             # a bundled transport rule set or a .toml file
 
-Relative paths are relative to the scenario file.
+Relative paths are relative to the scenario file. Every key, its default and allowed values:
+``simulator.scenario_schema`` (docs/scenario-reference.md is generated from it).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ from enterprises.industries import parse_industry
 from enterprises.schema import EMISSION_COLUMNS
 from enterprises.seasonal import SeasonalControl
 from simulator.compliance import ComplianceModel
+from simulator.scenario_schema import CUT_LEVELS, default, key_names
 from simulator.transport_spec import TransportSpec, TransportSpecError, parse_transport
 
 
@@ -99,18 +101,22 @@ class ScenarioSpec:
         """Validate the parsed TOML of ``origin``; raise ScenarioError on the first problem."""
         base = origin.parent
         table = _table(data, "scenario", origin)
+        _single_city(table, origin)
+        for name in ("scenario", "inventory", "forecast", "region", "measures"):
+            if name in data:
+                _known_keys(_table(data, name, origin), name, origin)
         start = _time(table, "start", origin)
         end = _time(table, "end", origin)
         if end <= start:
             raise ScenarioError(f"{origin}: key scenario.end: value {str(end)!r} — "
                                 f"expected a time after scenario.start ({start})")
-        rules = str(table.get("rules", "mee-2024"))
+        rules = str(table.get("rules", default("scenario", "rules")))
         if rules.endswith(".toml"):
             rules = str((base / rules).resolve())
         return cls(
             name=_text(table, "name", origin, default=origin.stem),
             city=_text(table, "city", origin),
-            seed=_int(table, "seed", origin, default=0),
+            seed=_int(table, "seed", origin, default=default("scenario", "seed")),
             start=start,
             end=end,
             rules=rules,
@@ -133,6 +139,22 @@ def _table(data: dict, key: str, origin: Path) -> dict:
     if not isinstance(value, dict):
         raise ScenarioError(f"{origin}: table [{key}]: missing — expected a [{key}] table")
     return value
+
+
+def _single_city(table: dict, origin: Path) -> None:
+    """A regional file (``scenario.cities``) is run by ``smogsim regional``, not here."""
+    if "cities" in table:
+        raise ScenarioError(f"{origin}: key scenario.cities: value {table['cities']!r} — "
+                            "expected one city (scenario.city); run several cities with: "
+                            f"smogsim regional {origin}")
+
+
+def _known_keys(table: dict, name: str, origin: Path, where: str | None = None) -> None:
+    """Reject a key the schema does not describe (a typo would otherwise be ignored)."""
+    unknown = [key for key in table if key not in key_names(name)]
+    if unknown:
+        raise ScenarioError(f"{origin}: key {where or name}.{unknown[0]}: unknown — expected "
+                            f"{', '.join(key_names(name))}")
 
 
 def _text(table: dict, key: str, origin: Path, default: str | None = None) -> str:
@@ -195,7 +217,7 @@ def _compliance(table, origin: Path) -> ComplianceModel:
 
 def _forecast_model(data: dict, origin: Path) -> str:
     """``[forecast] model``: perfect (default), persistence, noisy[:…] or late:<hours>."""
-    value = _table(data, "forecast", origin).get("model", "perfect")
+    value = _table(data, "forecast", origin).get("model", default("forecast", "model"))
     try:
         parse_model(str(value))
     except ValueError as bad:
@@ -211,15 +233,12 @@ def _area_sources(table: dict, origin: Path) -> dict[str, tuple[float, ...]]:
             raise ScenarioError(f"{origin}: key area_sources.{sector}: expected a table of t/a")
         row = []
         for column in EMISSION_COLUMNS:
-            value = values.get(column, 0.0)
+            value = values.get(column, default("area_sources.<sector>", column))
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise ScenarioError(f"{origin}: key area_sources.{sector}.{column}: value "
                                     f"{value!r} — expected a number of t/a ≥ 0")
             row.append(float(value))
-        unknown = set(values) - set(EMISSION_COLUMNS) - {"cuts"}
-        if unknown:
-            raise ScenarioError(f"{origin}: key area_sources.{sector}.{sorted(unknown)[0]}: "
-                                f"unknown — expected {', '.join(EMISSION_COLUMNS)}")
+        _known_keys(values, "area_sources.<sector>", origin, f"area_sources.{sector}")
         sources[sector] = tuple(row)
     return sources
 
@@ -240,8 +259,10 @@ def _area_cuts(table: dict, origin: Path) -> dict[str, dict[str, float]]:
             try:
                 level_id = Level.parse(level).id
             except ValueError:
-                raise ScenarioError(f"{where}: unknown level — expected yellow, orange or red"
-                                    ) from None
+                level_id = None
+            if level_id not in CUT_LEVELS:
+                raise ScenarioError(f"{where}: unknown level — expected "
+                                    f"{', '.join(CUT_LEVELS[:-1])} or {CUT_LEVELS[-1]}") from None
             if isinstance(cut, bool) or not isinstance(cut, int | float) or not 0 <= cut <= 1:
                 raise ScenarioError(f"{where}: value {cut!r} — expected a fraction in [0, 1]")
             parsed[level_id] = float(cut)
@@ -261,6 +282,7 @@ def _seasonal(items, origin: Path) -> tuple[SeasonalControl, ...]:
         where = f"seasonal[{k}]"
         if not isinstance(item, dict):
             raise ScenarioError(f"{origin}: key {where}: expected a table")
+        _known_keys(item, "seasonal", origin, where)
         try:
             start = _time(item, "start", origin)
             end = _time(item, "end", origin)

@@ -1,6 +1,8 @@
-"""``smogsim validate`` and ``smogsim synth``, and the scenario keys of issue 4."""
+"""``smogsim validate`` and ``smogsim synth``; scenario keys and their generated reference."""
 
 import shutil
+import tomllib
+from dataclasses import fields
 
 import pandas as pd
 import pytest
@@ -8,9 +10,14 @@ from typer.testing import CliRunner
 
 from enterprises.io import load_inventory
 from enterprises.synthetic import synthesize_cities
+from simulator import regional, scenario_schema, transport_spec
+from simulator.airquality import DEFAULTS
 from simulator.cli import DEMO_SCENARIO, app
+from simulator.compliance import ComplianceModel
 from simulator.io import build_inputs, load_scenario
+from simulator.regional import RegionalSpec
 from simulator.scenario import ScenarioError
+from simulator.scenario_schema import SCHEMA, default, reference, undescribed
 
 RUNNER = CliRunner()
 
@@ -123,3 +130,73 @@ def test_demo_run_writes_the_breakdown(scenario_copy, tmp_path):
     lost = breakdown[breakdown.level == "orange"].groupby("start").output_lost_wan.sum()
     assert orange.output_lost_wan.to_numpy() == pytest.approx(lost.to_numpy())
     assert (breakdown[breakdown.level == "orange"].output_lost_wan > 0).any()
+
+
+# -- the scenario schema and its generated reference ------------------------------------------
+def test_committed_reference_is_the_generated_one():
+    committed = scenario_schema.REFERENCE.read_text(encoding="utf-8")
+    assert committed == reference(), "run: python -m simulator.scenario_schema"
+
+
+@pytest.mark.parametrize("path", sorted(DEMO_SCENARIO.parent.glob("*.toml")),
+                         ids=lambda p: p.name)
+def test_every_key_of_the_bundled_scenarios_is_described(path):
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert undescribed(data) == []
+
+
+def test_undescribed_finds_misspelt_keys():
+    data = {"scenario": {"cty": "漯河"}, "area_sources": {"mobile": {"nox": 1.0}},
+            "city": {"许昌": {"area_sources": {"dust": {"pm": 1.0}}, "rules": "x"}},
+            "compliance": {"enabled": True}, "inventroy": {}}
+    assert undescribed(data) == ["scenario.cty", "area_sources.mobile.nox",
+                                 "city.许昌.rules", "city.许昌.area_sources.dust.pm",
+                                 "inventroy"]
+
+
+def test_schema_tables_match_the_code_that_reads_them():
+    assert SCHEMA["compliance"].key_names == tuple(f.name for f in fields(ComplianceModel))
+    assert SCHEMA["transport"].key_names == transport_spec.KEYS
+    assert SCHEMA['city."<name>"'].key_names == regional.CITY_KEYS
+    # the regional format's defaults, applied by simulator.regional
+    assert (scenario_schema.AIR_MODES, scenario_schema.AIR_RESPONSES) == \
+        (regional.MODES, regional.RESPONSES)
+    assert default("airquality", "feedback_iterations") == regional.FEEDBACK_ITERATIONS
+    assert default("airquality", "targets") == regional.ANNUAL_TARGETS_PCT
+    assert default("airquality", "response_hours") == DEFAULTS.response_hours
+    path = DEMO_SCENARIO.parent / "regional-luohe-xuchang.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    data["airquality"]["zz"] = 1
+    with pytest.raises(ScenarioError) as bad:  # the keys regional accepts, from its message
+        RegionalSpec.from_dict(data, path)
+    accepted = str(bad.value).split("expected ")[-1].replace(" or ", ", ").split(", ")
+    assert tuple(accepted) == SCHEMA["airquality"].key_names
+
+
+def test_validator_defaults_come_from_the_schema(scenario_copy):
+    text = scenario_copy.read_text(encoding="utf-8")
+    text = text.replace("seed = 20231218\n", "").replace('rules = "mee-2024"\n', "")
+    scenario_copy.write_text(text, encoding="utf-8")
+    spec = load_scenario(scenario_copy)
+    assert (spec.seed, spec.rules, spec.forecast_model) == (
+        default("scenario", "seed"), default("scenario", "rules"), default("forecast", "model"))
+    assert spec.area_sources["dust"] == (0.0, 0.0, 2500.0, 0.0)  # keys left out: 0 t/a
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('file = "data/luohe_inventory.csv"', 'fiel = "data/luohe_inventory.csv"',
+     "key inventory.fiel: unknown — expected file"),
+    ('rules = "mee-2024"', 'rules = "mee-2024"\ntimezone = "UTC"',
+     "key scenario.timezone: unknown — expected name, city, seed, start, end, rules"),
+    ("[area_sources.dust]", "[area_sources.dust]\nso2 = 1.0",
+     "key area_sources.dust.so2: unknown — expected so2_t, nox_t, pm_t, vocs_t, cuts"),
+    ('city = "漯河"', 'cities = ["漯河", "许昌"]',
+     "key scenario.cities: value ['漯河', '许昌'] — expected one city (scenario.city); run "
+     "several cities with: smogsim regional"),
+])
+def test_unknown_keys_and_regional_files_are_one_line(scenario_copy, old, new, message):
+    scenario_copy.write_text(scenario_copy.read_text(encoding="utf-8").replace(old, new, 1),
+                             encoding="utf-8")
+    with pytest.raises(ScenarioError) as bad:
+        load_scenario(scenario_copy)
+    assert message in str(bad.value) and "\n" not in str(bad.value)
