@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
@@ -27,6 +29,8 @@ from simulator.runner import smogsim_version
 from simulator.scenario import ScenarioError
 
 USER_ERRORS = (ScenarioError, AlertInputError, InventoryError, FileExistsError)
+EPISODE_KEYS = ["city", "episode", "level", "start", "end", "hours", "pollutant", "baseline_t",
+                "cut_t", "cut_pct", "target_pct", "met"]
 console = Console()
 
 
@@ -106,8 +110,8 @@ def feedback_table(run: RegionalRun) -> Table:
 
 def annual_table(run: RegionalRun) -> Table:
     table = Table(title="Annual view — heavy-pollution days (PM2.5 daily AQI > 200) / valid days",
-                  caption="targets: each city's 2024 air-quality action plan (≤ % by 2025), as "
-                          "cited in issue 7", caption_justify="left")
+                  caption="targets: each city's 2024 air-quality action plan (≤ % by 2025)",
+                  caption_justify="left")
     for name in ("city", "valid d", "heavy d without", "heavy d with", "without %", "with %",
                  "target %", "met"):
         table.add_column(name, justify="left" if name in ("city", "met") else "right")
@@ -144,6 +148,53 @@ def manifest(run: RegionalRun, run_id: str) -> dict:
     }
 
 
+def _records(frame: pd.DataFrame | None, columns: list[str] | None = None) -> list[dict]:
+    """Rows as JSON-ready dicts: times as local ISO minutes, NaN as null, floats to 6 places."""
+    if frame is None:
+        return []
+    frame = frame[columns] if columns else frame
+    rows = []
+    for row in frame.to_dict("records"):
+        rows.append({key: _plain(value) for key, value in row.items()})
+    return rows
+
+
+def _plain(value):
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%dT%H:%M")
+    if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
+        return None
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return round(float(value), 6)
+    return value
+
+
+def summary(run: RegionalRun, run_dir: Path, comparison: pd.DataFrame | None = None) -> dict:
+    """What ``--json`` prints: the run's key tables as lists of records (docs/airquality.md)."""
+    spec = run.spec
+    out = {
+        "scenario": spec.name, "cities": list(spec.cities), "response": run.response,
+        "mode": spec.mode, "rules": spec.first.rules, "seed": spec.seed,
+        "period": [spec.start.strftime("%Y-%m-%dT%H:%M"), spec.end.strftime("%Y-%m-%dT%H:%M")],
+        "run_directory": str(run_dir),
+        "alerts": _records(run.combined().alerts),
+        "episodes": _records(run.combined().episodes, EPISODE_KEYS),
+        "heavy_pollution": _records(run.heavy_frame()),
+        "contributions": _records(run.contributions_frame()),
+    }
+    if run.feedback is not None:
+        out["feedback"] = _records(run.feedback)
+    if run.days >= ANNUAL_MIN_DAYS:
+        out["annual"] = _records(run.annual_frame())
+    if comparison is not None:
+        out["comparison"] = _records(comparison)
+    return out
+
+
 def _run_dir(out: Path | None, stem: str) -> Path:
     if out is not None:
         return out
@@ -166,6 +217,8 @@ def register(app: typer.Typer) -> None:
         compare: bool = typer.Option(False, "--compare", help="Also run the other response "
                                      "(regional / alone) and print the comparison."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the run directory."),
+        as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary "
+                                     "(JSON) on stdout instead of the tables."),
     ) -> None:
         """Run several cities together and write PM2.5 with and without measures.
 
@@ -185,6 +238,10 @@ def register(app: typer.Typer) -> None:
             write_regional_run(run, run_dir, manifest(run, run_dir.name), comparison)
         except USER_ERRORS as bad:
             _fail(str(bad))
+        if as_json:
+            typer.echo(json.dumps(summary(run, run_dir, comparison), ensure_ascii=False,
+                                  indent=2))
+            return
         if not quiet:
             console.print(alerts_table(run))
             console.print(heavy_table(run))

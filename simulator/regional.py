@@ -56,9 +56,9 @@ FEEDBACK_ITERATIONS = 5  # assumption: cap of the feedback loop (the example set
 AQI_WARMUP_HOURS = 23  # the rolling daily AQI at the first hour needs the 23 hours before it
 ANNUAL_MIN_DAYS = 300  # the annual view is printed for runs spanning at least this many days
 # Heavy-pollution-day ratio targets for 2025, % of valid days: the cities' 2024 air-quality
-# action plans as cited in issue 7 (not yet in rules.md).
+# action plans (not in rules.md).
 ANNUAL_TARGETS_PCT = {"漯河": 1.7, "许昌": 1.6}
-ANNUAL_TARGET_SOURCE = "2024 air-quality action plan (cited in issue 7)"
+ANNUAL_TARGET_SOURCE = "the city's 2024 air-quality action plan"
 
 AIRQUALITY_COLUMNS = ["time", "city", "pm25_with", "pm25_without", "aqi_with", "aqi_without",
                       "reduction_pct", "alert_level"]

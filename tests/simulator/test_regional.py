@@ -7,6 +7,7 @@ region file (PM2.5 stays at 60 µg/m³, far below any alert criterion); the mode
 instantly (``response_hours = 0``) with the default 6 h lag per neighbour edge.
 """
 
+import json
 import shutil
 from pathlib import Path
 
@@ -278,6 +279,7 @@ def test_annual_heavy_day_ratio_against_the_targets():
     assert frame.loc["许昌", "ratio_with_pct"] == pytest.approx(100 * 5 / 365)
     assert frame.loc["许昌", "target_pct"] == ANNUAL_TARGETS_PCT["许昌"] == 1.6
     assert frame.loc["许昌", "met_with"]
+    assert frame.loc["许昌", "target_source"] == "the city's 2024 air-quality action plan"
 
 
 def test_a_year_long_run_prints_the_annual_view(tmp_path):
@@ -321,6 +323,35 @@ def test_example_regional_rehearsal_runs_and_regional_beats_alone(tmp_path):
         removed = (series(air, city, "pm25_without") - series(air, city, "pm25_with")).mean()
         total = contributions.loc[contributions.receptor == city, "mean_ug"].sum()
         assert total == pytest.approx(removed, abs=1e-5)
+
+
+def test_json_prints_the_summary_instead_of_tables(tmp_path):
+    scenario = write_case(tmp_path, ["A", "B"], [("A", "B")], [ORANGE_A], {"orange": 0.3})
+    out = tmp_path / "out"
+    result = run_cli(scenario, out, "--json", "--compare")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)  # nothing but JSON on stdout
+    assert summary["cities"] == ["A", "B"] and summary["response"] == "regional"
+    assert summary["run_directory"] == str(out) and summary["period"][0] == "2024-01-01T00:00"
+    # A's orange order, hand-set in the region file: 24 h from 01-01 10:00; B has no alert
+    (alert,) = summary["alerts"]
+    assert (alert["city"], alert["level"], alert["start"], alert["end"], alert["hours"]) == (
+        "A", "orange", "2024-01-01T10:00", "2024-01-02T10:00", 24.0)
+    # the area source cuts 30 % of every pollutant at orange: 2.4 t of 0.1 t/h × 24 h
+    orange = [e for e in summary["episodes"] if e["level"] == "orange"]
+    assert {e["pollutant"] for e in orange} == {"SO2", "NOx", "PM", "VOCs"}
+    for e in orange:
+        assert e["baseline_t"] == pytest.approx(2.4) and e["cut_pct"] == pytest.approx(30.0)
+        assert e["target_pct"] == 20.0 and e["met"] is True
+    # the tables equal the CSV files, NaN as null (B has no alert hours)
+    heavy = read(out, "heavy_pollution.csv")
+    assert [h["city"] for h in summary["heavy_pollution"]] == list(heavy.city)
+    b = next(h for h in summary["heavy_pollution"] if h["city"] == "B")
+    assert b["alert_hours"] == 0 and b["reduction_alert_pct"] is None
+    comparison = read(out, "comparison.csv")
+    assert [(c["city"], c["response"]) for c in summary["comparison"]] == list(
+        zip(comparison.city, comparison.response, strict=True))
+    assert len(summary["contributions"]) == 4 and "feedback" not in summary
 
 
 def test_example_is_deterministic(tmp_path):

@@ -1,0 +1,164 @@
+"""Regenerate the inputs of ``runs/regional-taiyuan-basin.toml`` (synthetic, all of them).
+
+Writes, next to this script:
+
+* ``taiyuan_basin_2024-01_forecast.csv`` — one long hourly forecast with a ``city`` column for
+  the three basin cities: a January inversion over the Taiyuan basin (太原盆地), two days of
+  build-up, about three days of heavy PM2.5 on the basin floor, then a cold front from the
+  north-west clearing it within half a day;
+* ``taiyuan_basin_inventory.csv`` — one synthetic emergency-reduction list for 太原, 晋中 and
+  吕梁 (``enterprises.synthetic``);
+* ``taiyuan_basin_region.toml`` — the region graph: the basin zone, its regional linkage rule
+  and the neighbouring Shanxi cities.
+
+Everything here is an assumption chosen to look plausible, not a city's real forecast, list or
+plan. Taiyuan and Jinzhong (whose district 榆次 adjoins Taiyuan on the basin floor) reach orange
+on their own; Lüliang's monitored air is cleaner — its seat 离石 lies west of the Lüliang
+mountains — so alone it reaches temporary control but no alert, and only the basin's regional
+rule puts it on orange. Run from the repository root:
+``python runs/data/make_taiyuan_basin.py``. Same script, same bytes.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from enterprises.io import write_inventory
+from enterprises.synthetic import synthesize_cities
+
+SEED = 20240106
+HOURS = pd.date_range("2024-01-04 00:00", "2024-01-19 23:00", freq="h")
+CITIES = {  # city: (hours ahead of Taiyuan, concentration factor) — assumption
+    "太原": (0, 1.00),
+    "晋中": (2, 0.95),   # the same basin air, the front reaching it a little later
+    "吕梁": (-3, 0.54),  # city-wide mean dominated by 离石, west of the mountains
+}
+ENTERPRISES = 600  # assumption: small enough to run in seconds; 257 / 172 / 171 by profile size
+INVENTORY_SEED = 2024
+HERE = Path(__file__).parent
+FORECAST_FILE = "taiyuan_basin_2024-01_forecast.csv"
+INVENTORY_FILE = "taiyuan_basin_inventory.csv"
+REGION_FILE = "taiyuan_basin_region.toml"
+
+
+def pm25_profile(hours: pd.DatetimeIndex) -> np.ndarray:
+    """Taiyuan's PM2.5 (µg/m³) without measures: build-up, inversion, cold front (assumption)."""
+    t = (hours - hours[0]) / pd.Timedelta(hours=1)
+    level = np.interp(t, [0, 72, 120, 144, 170, 200, 230, 244, 256, 270, 384],
+                      [60, 80, 150, 185, 215, 225, 205, 175, 70, 40, 50])
+    diurnal = 1 + 0.15 * np.cos(2 * np.pi * (hours.hour - 21) / 24)  # heating-hour peak
+    return level * diurnal
+
+
+def city_frame(city: str, ahead: int, factor: float, rng: np.random.Generator) -> pd.DataFrame:
+    noise = np.zeros(len(HOURS))
+    for i in range(1, len(HOURS)):  # AR(1) multiplicative noise, a few per cent
+        noise[i] = 0.85 * noise[i - 1] + rng.normal(0, 0.03)
+    pm25 = factor * pm25_profile(HOURS + pd.Timedelta(hours=ahead)) * np.exp(noise)
+    return pd.DataFrame({  # assumption: a coal-heating winter mix, more SO2 and CO than Henan
+        "time": HOURS.strftime("%Y-%m-%d %H:%M"),
+        "city": city,
+        "PM2.5": pm25.round(1),
+        "PM10": (pm25 * 1.45).round(1),
+        "SO2": (20 + pm25 * 0.15).round(1),
+        "NO2": (30 + pm25 * 0.2).round(1),
+        "CO": (1.0 + pm25 * 0.012).round(2),  # mg/m³
+        "O3": np.clip(50 - pm25 * 0.2, 5, None).round(1),
+    })
+
+
+def forecast() -> pd.DataFrame:
+    children = np.random.SeedSequence(SEED).spawn(len(CITIES))
+    return pd.concat([city_frame(city, ahead, factor, np.random.default_rng(child))
+                      for (city, (ahead, factor)), child
+                      in zip(CITIES.items(), children, strict=True)], ignore_index=True)
+
+
+REGION = '''\
+# Region file of runs/regional-taiyuan-basin.toml, written by make_taiyuan_basin.py (edit the
+# script, not this file). Synthetic rehearsal data.
+#
+# The Taiyuan basin (太原盆地) zone: 太原, 晋中 and 吕梁, the three prefecture cities with
+# counties on the basin floor (吕梁's 文水, 交城, 汾阳, 孝义). rules.md names these cities
+# (§3.1 Taiyuan's plan, §6 and §13.2 Jinzhong, §13.2 Lüliang) but does not define the basin:
+# the membership is an assumption from geography. 忻州, 阳泉 and 临汾 border the basin cities;
+# they have no forecast and no list here, so they make no cuts, but they stay in the graph so
+# the source–receptor model splits each basin city's non-local PM2.5 over all its neighbours
+# (equal weights, 6 h lag per edge: assumptions, simulator.airquality).
+name = "太原盆地 (Taiyuan basin) and neighbours"
+
+[[city]]
+name = "太原"
+province = "山西"
+zones = ["shanxi", "taiyuan-basin"]
+neighbours = ["晋中", "吕梁", "忻州", "阳泉"]
+
+[[city]]
+name = "晋中"
+province = "山西"
+zones = ["shanxi", "taiyuan-basin"]
+neighbours = ["太原", "吕梁", "阳泉", "临汾"]
+
+[[city]]
+name = "吕梁"
+province = "山西"
+zones = ["shanxi", "taiyuan-basin"]
+neighbours = ["太原", "晋中", "忻州", "临汾"]
+
+[[city]]
+name = "忻州"
+province = "山西"
+zones = ["shanxi"]
+
+[[city]]
+name = "阳泉"
+province = "山西"
+zones = ["shanxi"]
+
+[[city]]
+name = "临汾"
+province = "山西"
+zones = ["shanxi"]
+
+# Basin linkage: when at least 2 of the 3 basin cities are at orange or above, every basin city
+# is raised to orange. rules.md gives no Taiyuan-basin rule; the shape follows the zone rules
+# of rules.md §3.4 (Guanzhong: ≥ 3 zone cities at red → every zone city red; cities in one
+# region act together on a regional prompt) and the Shanxi practice of putting many cities on
+# orange at once by dispatch order (rules.md §1.4). The threshold of 2 is an assumption.
+[[rule]]
+id = "taiyuan-basin-orange"
+kind = "zone"
+zone = "taiyuan-basin"
+min_cities = 2
+at_least = "orange"
+level = "orange"
+applies_to = "zone"
+source = "assumption after rules.md §3.4 (zone rule) and §1.4 (Shanxi dispatch orders)"
+
+# A provincial dispatch order (调度令, rules.md §1.4; order No. 4 put every Shanxi city but
+# 大同 on orange for five days) can be rehearsed on top: uncomment and adjust.
+# [[dispatch]]
+# id = "晋 dispatch (rehearsal)"
+# zone = "shanxi"
+# level = "orange"
+# issued_at = "2024-01-09T18:00"
+# start = "2024-01-10T00:00"
+# end = "2024-01-13T00:00"
+# source = "rules.md §1.4"
+'''
+
+
+def write_all(out_dir: Path = HERE) -> list[Path]:
+    """Write the three input files into ``out_dir``; return their paths."""
+    out_dir = Path(out_dir)
+    paths = [out_dir / FORECAST_FILE, out_dir / INVENTORY_FILE, out_dir / REGION_FILE]
+    forecast().to_csv(paths[0], index=False, encoding="utf-8-sig", lineterminator="\n")
+    write_inventory(synthesize_cities(list(CITIES), ENTERPRISES, seed=INVENTORY_SEED), paths[1])
+    paths[2].write_text(REGION, encoding="utf-8", newline="\n")
+    return paths
+
+
+if __name__ == "__main__":
+    for path in write_all():
+        print(path)
