@@ -31,16 +31,21 @@ HOURS_PER_YEAR = 8760.0  # area sources spread evenly over the year — assumpti
 CSV_ENCODING = "utf-8-sig"  # Excel opens Chinese text intact with the BOM
 
 
-def load_scenario(path: str | Path) -> ScenarioSpec:
-    """Read and validate a scenario TOML file."""
+def read_scenario_toml(path: str | Path) -> tuple[dict, Path]:
+    """The parsed scenario file and its resolved path; a missing or malformed file is a
+    one-line ``ScenarioError``."""
     path = Path(path).resolve()
     if not path.is_file():
         raise ScenarioError(f"{path}: scenario file not found")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8")), path
     except tomllib.TOMLDecodeError as bad:
         raise ScenarioError(f"{path}: not valid TOML ({bad})") from None
-    return ScenarioSpec.from_dict(data, path)
+
+
+def load_scenario(path: str | Path) -> ScenarioSpec:
+    """Read and validate a scenario TOML file."""
+    return ScenarioSpec.from_dict(*read_scenario_toml(path))
 
 
 def build_inputs(spec: ScenarioSpec, rng: np.random.Generator | None = None,

@@ -9,14 +9,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tomllib
 import warnings
 from pathlib import Path
 
 import pandas as pd
 
 from alerts.io import AlertInputError, is_forecast_table, load_alert_inputs, load_observations
-from simulator.io import CSV_ENCODING, build_inputs, file_digest, input_hashes
+from simulator.io import (
+    CSV_ENCODING,
+    build_inputs,
+    file_digest,
+    input_hashes,
+    read_scenario_toml,
+)
 from simulator.regional import ANNUAL_MIN_DAYS, RegionalInputs, RegionalRun, RegionalSpec
 from simulator.scenario import ScenarioError
 
@@ -27,14 +32,7 @@ PLOT_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "Sim
 
 def load_regional_scenario(path: str | Path) -> RegionalSpec:
     """Read and validate a scenario file that names one or several cities."""
-    path = Path(path).resolve()
-    if not path.is_file():
-        raise ScenarioError(f"{path}: scenario file not found")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as bad:
-        raise ScenarioError(f"{path}: not valid TOML ({bad})") from None
-    return RegionalSpec.from_dict(data, path)
+    return RegionalSpec.from_dict(*read_scenario_toml(path))
 
 
 def load_regional_inputs(spec: RegionalSpec) -> RegionalInputs:
