@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import sys
 from pathlib import Path
 
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from alerts.io import AlertInputError, load_ruleset
@@ -33,7 +35,8 @@ console = Console()
 
 def _fail(message: str) -> None:
     """A user mistake: one line on stderr, exit code 2, no traceback, no output."""
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False,
+                               soft_wrap=True)  # escape: a spec may hold "[…]"
     raise typer.Exit(2)
 
 
@@ -86,10 +89,12 @@ def summary_table(result: Review) -> Table:
 
 
 def coverage_table(result: Review) -> Table:
-    table = Table(title="Target coverage (steady state, full compliance; % of the city-wide "
-                        "base = list + area sources)")
-    for name in ("city", "level", "pollutant", "base t/h", "list %", "area %", "cut %",
-                 "target %", "short pts", "short t/h", "met"):
+    """Per city, level and pollutant; two-line headers keep it within 100 columns."""
+    table = Table(title="Target coverage: % of the city-wide base (list + area sources)",
+                  caption="steady state, full compliance: ramps and late or partial "
+                          "compliance only lower the cut")
+    for name in ("city", "level", "pollutant", "base\nt/h", "list\n%", "area\n%", "cut\n%",
+                 "target\n%", "short\npts", "short\nt/h", "met"):
         table.add_column(name, justify="left" if name in ("city", "level", "pollutant", "met")
                          else "right")
     for r in result.coverage.itertuples(index=False):
@@ -107,7 +112,8 @@ def _share(part: float, total: float) -> str:
 
 
 def exemption_table(result: Review) -> Table:
-    table = Table(title="Exempt plants: share of the city-wide base (emission_cap = 限排不限产)")
+    table = Table(title="Exempt plants: % of the city-wide base",
+                  caption="emission_cap: online-monitored plants under 限排不限产")
     for name in ("city", "class", "plants", *(f"{p} %" for p in POLLUTANTS)):
         table.add_column(name, justify="left" if name in ("city", "class") else "right")
     for r in result.exemptions.to_dict("records"):
@@ -122,29 +128,50 @@ def what_if_tables(result: Review) -> list[Table]:
     for spec, rows in result.what_if.groupby("what_if", sort=False):
         plants = ", ".join(f"{n} in {c}" for c, n in
                            rows.groupby("city")["regraded"].first().items())
-        table = Table(title=f"What-if: {spec} ({plants} regraded): required cut, list + area")
-        for name in ("city", "level", "pollutant", "before t/h", "after t/h", "Δ t/h",
-                     "% before→after", "Δ pts", "target %", "met"):
+        table = Table(title=f"What-if: {escape(spec)} ({plants} regraded)",
+                      caption="required cut of the list + area sources, before → after")
+        for name in ("city", "level", "pollutant", "before\nt/h", "after\nt/h", "Δ\nt/h",
+                     "cut %", "Δ\npts", "target\n%", "met"):
             table.add_column(name, justify="left" if name in (
                 "city", "level", "pollutant", "met") else "right")
         for r in rows.itertuples(index=False):
             table.add_row(r.city, r.level, r.pollutant, f"{r.cut_before_t_h:.4f}",
                           f"{r.cut_after_t_h:.4f}", f"{r.change_t_h:+.4f}",
-                          f"{r.cut_before_pct:.1f}→{r.cut_after_pct:.1f}",
-                          f"{r.change_pct:+.1f}", f"{r.target_pct:g}",
+                          f"{_pct(r.cut_before_pct)}→{_pct(r.cut_after_pct)}",
+                          _pct(r.change_pct, "+.1f"), f"{r.target_pct:g}",
                           f"{_yes(r.met_before)}→{_yes(r.met_after)}")
         tables.append(table)
     return tables
+
+
+def _pct(value: float, spec: str = ".1f") -> str:
+    """A percentage, or "–" where a pollutant has no base to take a share of."""
+    return "–" if math.isnan(value) else format(value, spec)
 
 
 def _yes(flag: bool) -> str:
     return "[green]yes[/]" if flag else "[red]no[/]"
 
 
+# Findings that differ only in the plant (same check, place, kind, level and message) share
+# one console row, so 45 identical 一厂一策 warnings read as one line naming 45 plants.
+_SAME_FINDING = ["severity", "check", "city", "industry", "grade", "level", "pollutant",
+                 "message"]
+
+
+def grouped_findings(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per group of identical findings: their plants' ids, counties and count."""
+    return frame.groupby(_SAME_FINDING, sort=False).agg(
+        ids=("ids", lambda s: ";".join(x for x in s if x)),
+        county=("county", lambda s: s.iloc[0] if s.nunique() == 1 else ""),
+        findings=("ids", "size")).reset_index()
+
+
 def findings_table(result: Review) -> tuple[Table, str]:
-    """Errors and warnings (at most ``MAX_FINDING_ROWS``) and a note on what was left out."""
+    """Errors and warnings (at most ``MAX_FINDING_ROWS`` rows, identical findings grouped) and
+    a note on what was left out."""
     frame = result.findings_frame()
-    shown = frame[frame["severity"] != "info"]
+    shown = grouped_findings(frame[frame["severity"] != "info"])
     table = Table(title="Findings (errors and warnings)")
     table.add_column("severity")
     table.add_column("check")
@@ -152,15 +179,24 @@ def findings_table(result: Review) -> tuple[Table, str]:
     table.add_column("message", overflow="fold", ratio=1)
     for r in shown.head(MAX_FINDING_ROWS).itertuples(index=False):
         style = "[red]" if r.severity == "error" else "[yellow]"
-        ids = r.ids if len(r.ids) <= 40 else r.ids[:37] + "…"
+        ids = _some_ids(r.ids)
         kind = "/".join(x for x in (r.industry, r.grade) if x)
         where = " ".join(x for x in (r.city, r.county, ids, kind, r.level, r.pollutant) if x)
-        table.add_row(f"{style}{r.severity}[/]", r.check, where, r.message)
-    hidden = len(shown) - min(len(shown), MAX_FINDING_ROWS)
+        message = r.message if r.findings == 1 else f"{r.findings} plants: {r.message}"
+        table.add_row(f"{style}{r.severity}[/]", r.check, escape(where), escape(message))
+    hidden = int(shown["findings"].iloc[MAX_FINDING_ROWS:].sum())
     info = int((frame["severity"] == "info").sum())
     note = (f"{hidden} more error/warning finding(s) and " if hidden else "") + (
         f"{info} info finding(s) not shown: --format csv or json lists every finding")
     return table, note
+
+
+def _some_ids(ids: str, shown: int = 4) -> str:
+    """The first few of ";"-joined ids and how many more, at most about 40 characters."""
+    parts = ids.split(";")
+    text = ";".join(parts[:shown])
+    text = text if len(text) <= 40 else text[:37] + "…"
+    return text + (f" +{len(parts) - shown} more" if len(parts) > shown else "")
 
 
 def verdict(result: Review) -> str:
@@ -170,7 +206,7 @@ def verdict(result: Review) -> str:
 
 
 def print_report(out: Console, result: Review, title: str) -> None:
-    out.print(title, highlight=False, soft_wrap=True)
+    out.print(escape(title), highlight=False, soft_wrap=True)
     out.print(summary_table(result))
     out.print(coverage_table(result))
     if len(result.exemptions):
@@ -188,7 +224,8 @@ def print_report(out: Console, result: Review, title: str) -> None:
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
-    return json.loads(frame.to_json(orient="records", force_ascii=False))  # NaN → null
+    # NaN → null; 15 decimals (pandas' most) keep small t/h rates exact to a few parts in 1e9
+    return json.loads(frame.to_json(orient="records", force_ascii=False, double_precision=15))
 
 
 def to_json(result: Review, meta: dict) -> str:
@@ -229,7 +266,8 @@ def register(app: typer.Typer) -> None:
             "base (repeatable, one per city)."),
         what_ifs: list[str] = typer.Option(
             [], "--what-if", help='Regrading to price, e.g. "grade B->A where industry=cement '
-            'and county=临颍县" (repeatable; keys id, city, county, industry, grade).'),
+            'and county=临颍县" or "grade B->A where id in XC0007,XC0042" (repeatable; keys '
+            'id, city, county, industry, grade).'),
         max_share: float = typer.Option(
             MAX_EXEMPT_SHARE, "--max-exempt-share", help="Flag an exempt plant holding more "
             "than this fraction of a city's base of a pollutant (assumption)."),
@@ -241,8 +279,8 @@ def register(app: typer.Typer) -> None:
 
         Exit code 0 when no check finds an error, 1 when one does (for CI), 2 for bad input.
 
-        Example: smogsim review runs/data/luohe_inventory.csv --scenario runs/demo.toml
-        --what-if "grade B->A where industry=cement and county=临颍县"
+        Example: smogsim review runs/data/xuchang_inventory.csv --scenario runs/xuchang.toml
+        --what-if "grade B->A where industry=铸造"
         """
         if fmt not in FORMATS:
             _fail(f"option --format: value {fmt!r} — expected one of {', '.join(FORMATS)}")
@@ -273,9 +311,9 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(text, encoding=CSV_ENCODING if fmt == "csv" else "utf-8")
-            console.print(title, highlight=False, soft_wrap=True)
+            console.print(escape(title), highlight=False, soft_wrap=True)
             console.print(summary_table(result))
-            console.print(f"{verdict(result)}; report → {out}", highlight=False,
+            console.print(f"{verdict(result)}; report → {escape(str(out))}", highlight=False,
                           soft_wrap=True)
         elif fmt == "table":
             print_report(console, result, title)

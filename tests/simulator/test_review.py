@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from alerts.io import load_ruleset
@@ -226,9 +227,13 @@ def test_what_if_arithmetic_by_hand():
 
 @pytest.mark.parametrize("text, expected", [
     ("grade B->A where industry=cement and county=临颍县",
-     ("B", "A", (("industry", "cement"), ("county", "临颍县")))),
-    ("GRADE b- -> b WHERE id=E1", ("B-", "B", (("id", "E1"),))),
+     ("B", "A", (("industry", ("cement",)), ("county", ("临颍县",))))),
+    ("GRADE b- -> b WHERE id=E1", ("B-", "B", (("id", ("E1",)),))),
     ("grade 非引领性->引领性", ("非引领性", "引领性", ())),
+    # a list: ASCII or full-width commas or 顿号, Chinese industry names, duplicates once
+    ("grade B->A where id in E1, E2,E1 and industry IN 水泥，玻璃",
+     ("B", "A", (("id", ("E1", "E2")), ("industry", ("cement", "glass"))))),
+    ("grade C->B where county in 临颍县、舞阳县", ("C", "B", (("county", ("临颍县", "舞阳县")),))),
 ])
 def test_what_if_grammar(text, expected):
     spec = WhatIf.parse(text)
@@ -236,11 +241,14 @@ def test_what_if_grammar(text, expected):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("B->A where county=临颍县", "expected grade X->Y where key=value"),
+    ("B->A where county=临颍县", "expected grade X->Y"),
     ("grade B->A where colour=red", "key 'colour' — expected one of id, city"),
     ("grade B->E", "grade 'E' — expected one of"),
     ("grade B->A where industry=bakery", "industry 'bakery'"),
     ("grade B->A where county", "condition 'county' — expected key=value"),
+    ("grade B->A where id in", "condition 'id in' — expected key=value or key in"),
+    ("grade B->A where id in E1,,E2", "no empty value"),
+    ("grade B->A where colour in red,blue", "key 'colour' — expected one of"),
 ])
 def test_what_if_bad_syntax(text, message):
     with pytest.raises(WhatIfError, match=message):
@@ -253,6 +261,28 @@ def test_what_if_that_matches_nothing_or_leaves_the_grade_set_is_an_error():
         WhatIf.parse("grade B->A where county=舞阳县").apply(inv, TABLE)
     with pytest.raises(WhatIfError, match="grade 'A' for industry other — expected one of"):
         WhatIf.parse("grade 非引领性->A").apply(inv, TABLE)
+
+
+def test_what_if_id_list_selects_exactly_the_named_plants():
+    inv = inventory([{}, {}, {"grade": "C"}, {"county": "舞阳县"}])
+    spec = WhatIf.parse("grade B->A where id in E1,E4")
+    assert spec.select(inv).tolist() == [True, False, False, True]
+    after, mask = spec.apply(inv, TABLE)
+    assert list(after.grades) == ["A", "B", "C", "A"] and mask.sum() == 2
+
+
+@pytest.mark.parametrize("text, message", [
+    # E3 is graded C, E9 does not exist: a listed plant that would not move is an error
+    ("grade B->A where id in E1,E3", "id 'E3' matches no enterprise graded B"),
+    ("grade B->A where id in E1,E9", "id 'E9' matches no enterprise graded B"),
+    ("grade B->A where county in 临颍县,舞阳县 and id=E1",
+     "county '舞阳县' matches no enterprise graded B with the other conditions"),
+    ("grade B->A where id in E8,E9", "no enterprise graded B with id in E8,E9"),
+])
+def test_what_if_listed_value_that_matches_nothing_is_an_error(text, message):
+    inv = inventory([{}, {}, {"grade": "C"}, {"county": "舞阳县"}])
+    with pytest.raises(WhatIfError, match=message):
+        WhatIf.parse(text).apply(inv, TABLE)
 
 
 @settings(max_examples=40, deadline=None)
@@ -313,7 +343,7 @@ def test_cli_exit_1_when_a_check_fails(failing_csv):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--what-if", "grade B to A"], "expected grade X->Y where"),
+    (["--what-if", "grade B to A"], "expected grade X->Y [where C [and C …]]"),  # not markup
     (["--what-if", "grade D->C where county=舞阳县"], "no enterprise graded D with"),
     (["--format", "xml"], "option --format: value 'xml'"),
     (["--rules", "mee-1999"], "rule set not found"),
@@ -344,6 +374,40 @@ def test_cli_bad_inventory_cell_exits_2(tmp_path):
     result = RUNNER.invoke(app, ["review", str(path)])
     assert result.exit_code == 2
     assert "bad.csv: row 2, column grade: value 'E'" in result.stderr
+
+
+def test_cli_groups_identical_findings_in_one_console_row(tmp_path):
+    """Three D plants wrongly exempt give three findings (CSV) but one console row."""
+    path = tmp_path / "three.csv"
+    write_inventory(inventory([{"grade": "D", "so2_t": 97}] + [
+        {"grade": "D", "so2_t": 1, "exemption": "whitelist"} for _ in range(3)]), path)
+    result = RUNNER.invoke(app, ["review", str(path)], env={"COLUMNS": "160"})
+    assert result.exit_code == 1
+    assert result.output.count("grade D plant is exempt (whitelist)") == 1
+    assert "3 plants: grade D plant is exempt" in result.output
+    assert "E2;E3;E4" in result.output
+    assert "review failed: 3 error(s)" in result.output
+    out = tmp_path / "findings.csv"
+    RUNNER.invoke(app, ["review", str(path), "--format", "csv", "--out", str(out)])
+    frame = pd.read_csv(out, encoding="utf-8-sig")
+    assert (frame["severity"] == "error").sum() == 3  # the file keeps one row per plant
+
+
+def test_console_tables_fit_a_100_column_terminal(tmp_path):
+    """Numbers are never cut short with "…" on a 100-column terminal."""
+    path = tmp_path / "wide.csv"
+    write_inventory(inventory([{"so2_t": 100.0, "nox_t": 12345.678}, {"grade": "C",
+                                                                      "so2_t": 50}]), path)
+    result = RUNNER.invoke(app, ["review", str(path), "--what-if", "grade B->A"],
+                           env={"COLUMNS": "100"})
+    assert result.exit_code in (0, 1), result.output
+    lines = result.output.splitlines()
+    assert max(cell_len(line) for line in lines) <= 100
+    table_lines = [line for line in lines if line.startswith(("│ 漯河", "┃"))]
+    assert table_lines and not any("…" in line for line in table_lines)
+    # red SO2: B and C stop, 150 of 150 t; after B->A only C's 50 t: 100 % → 33.3 %
+    assert "pollutant" in result.output and "100.0→33.3" in result.output
+    assert "nan" not in result.output  # PM has no base: "–", as in the coverage table
 
 
 def test_cli_json_and_csv(failing_csv, tmp_path):
