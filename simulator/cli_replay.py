@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from rich.text import Text
 
 from enterprises.schema import POLLUTANTS
 from simulator import batch
-from simulator.replay import USER_ERRORS, ReplayResult, replay
+from simulator.replay import USER_ERRORS, ReplayResult, replay, summary_frame, summary_json
 
 console = Console()
 
@@ -47,23 +48,35 @@ def _split(values: list[str]) -> list[str]:
 
 
 def summary_table(result: ReplayResult) -> Table:
-    """Per rule set × forecast model: runs, mean alert hours, mean cut %, share of runs met."""
-    runs = result.runs
-    table = Table(title=f"Replay — {len(runs)} runs over {len(result.episodes)} city-episodes",
-                  caption="P %: mean over runs of the cut in alert hours, % of baseline; "
-                          "met: runs where every alert segment met its level's target",
-                  caption_justify="left")
+    """Per rule set × forecast model: runs, mean alert and missed hours, mean cut %, runs met."""
+    table = Table(title=f"Replay — {len(result.runs)} runs over {len(result.episodes)} "
+                        "city-episodes",
+                  caption="alert h: mean hours under alert; missed h: mean hours the observed "
+                          "air reached a level the alert in force was below; P %: mean over runs "
+                          "of the cut in alert hours, % of baseline; met: runs where every alert "
+                          "segment met its level's target, of the runs with an alert",
+                  caption_justify="left", box=None, padding=(0, 1), pad_edge=False)
     table.add_column("rules", no_wrap=True)
     table.add_column("forecast", no_wrap=True)
-    for name in ("runs", "alert h", *(f"{p} %" for p in POLLUTANTS), "met"):
-        table.add_column(name, justify="right")
-    for (rules, forecast), rows in runs.groupby(["rules", "forecast"], sort=True):
-        met = rows["met"].dropna()
+    for name in ("runs", "alert h", "missed h", *(f"{p} %" for p in POLLUTANTS), "met"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for row in summary_frame(result.runs).itertuples(index=False):
+        values = row._asdict()
         table.add_row(
-            Path(rules).name, forecast, str(len(rows)), f"{rows['alert_hours'].mean():.1f}",
-            *(_pct(rows[f"cut_pct_{p}"].mean()) for p in POLLUTANTS),
-            f"{met.sum()}/{len(met)}" if len(met) else "–")
+            Path(row.rules).name, row.forecast, str(row.runs), f"{row.alert_hours:.1f}",
+            f"{row.missed_hours:.1f}", *(_pct(values[f"cut_pct_{p}"]) for p in POLLUTANTS),
+            f"{row.met}/{row.with_alerts}" if row.with_alerts else "–")
     return table
+
+
+def _note_gaps(result: ReplayResult) -> None:
+    gaps = result.gaps
+    if gaps.empty:
+        return
+    Console(stderr=True).print(
+        f"note: the observations miss {int(gaps['missing'].sum())} values in {len(gaps)} gaps "
+        f"over {gaps['city'].nunique()} cities; they stay missing (a daily AQI needs ≥ 20 "
+        "valid hours in its 24 h)", highlight=False, soft_wrap=True)
 
 
 def _pct(value: float) -> str:
@@ -76,7 +89,10 @@ def register(app: typer.Typer) -> None:
     @app.command(name="replay")
     def replay_command(
         observations: list[Path] = typer.Option(
-            ..., "--observations", help="Hourly observation CSV(s): time, city, PM2.5, …"),
+            ..., "--observations", help="Observation file (.csv, .csv.gz) or directory of "
+                                        "them, any layout smogsim reads; repeatable."),
+        city: list[str] = typer.Option(
+            [], "--city", help="Replay only these cities, comma-separated (default: all)."),
         inventory: str = typer.Option(
             ..., "--inventory", help="Inventory CSV, or synthetic:<N>[:seed] per city."),
         rules: list[str] = typer.Option(
@@ -98,12 +114,24 @@ def register(app: typer.Typer) -> None:
                                       "(parts and inputs must be on a shared filesystem)."),
         resume: bool = typer.Option(
             False, "--resume", help="Continue a replay in --out, skipping finished parts."),
-        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+        quiet: bool = typer.Option(
+            False, "--quiet", "-q", help="No progress bar, notes or summary table; only the "
+                                         "closing line (or the JSON)."),
+        as_json: bool = typer.Option(
+            False, "--json", help="Print a machine-readable summary on stdout instead of the "
+                                  "table: out, runs, ran, resumed, cities, city_episodes, "
+                                  "missing_values, wall_s, files, and per rule set × forecast "
+                                  "the runs, mean alert_hours, missed_hours, cut_pct_<P>, met "
+                                  "and with_alerts. Progress and notes go to stderr."),
     ) -> None:
         """Replay observed episodes: city × episode × rule set × forecast × replicate.
 
-        Example: smogsim replay --observations obs.csv --inventory synthetic:300
-        --rules mee-2019,mee-2024 --forecast perfect,late:24 --replicates 2 --workers 2
+        Observations: files or folders of .csv/.csv.gz in any layout smogsim reads,
+        e.g. the national hourly city file (date, hour, type, <city columns>).
+
+        Example: smogsim replay --observations runs/data/henan_2023-24_hourly.csv.gz
+        --inventory runs/data/henan_inventory.csv --rules mee-2019,mee-2024
+        --forecast perfect,late:24 --workers 2 --out runs/out/henan-replay
         """
         if engine not in ("local", "dask"):
             _fail(f"--engine: value {engine!r} — expected local or dask")
@@ -117,9 +145,11 @@ def register(app: typer.Typer) -> None:
             except ImportError:
                 _fail("--engine dask needs Dask: pip install 'smogsim[dask]'")
         out_dir = out or Path("runs") / "out" / f"replay-{datetime.now():%Y%m%d-%H%M%S}"
+        # With --json, stdout carries the JSON alone; the progress bar moves to stderr.
         progress = Progress(TextColumn("replay"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("runs"), RateColumn(), TimeRemainingColumn(),
-                            console=console, disable=quiet, transient=False)
+                            console=Console(stderr=True) if as_json else console,
+                            disable=quiet, transient=False)
         bar: list = []
 
         def on_start(total: int, finished: int) -> None:
@@ -134,6 +164,7 @@ def register(app: typer.Typer) -> None:
             result = replay(observations, inventory, _split(rules), _split(forecast), replicates,
                             out_dir, seed=seed, margin_hours=margin_hours, engine=mode,
                             workers=workers, scheduler=scheduler, resume=resume,
+                            cities=_split(city),
                             on_start=on_start, on_done=on_done)
         except USER_ERRORS as bad:
             progress.stop()
@@ -144,7 +175,19 @@ def register(app: typer.Typer) -> None:
         except OSError as bad:  # e.g. an unreachable --scheduler
             progress.stop()
             _fail(f"{scheduler or out_dir}: {bad}", code=1 if not scheduler else 2)
+        except KeyboardInterrupt:
+            progress.stop()
+            finished = len(list((out_dir / "parts").glob("*.done.json")))
+            Console(stderr=True).print(
+                f"interrupted: {finished} finished runs kept in {out_dir / 'parts'} — run the "
+                "same command with --resume to continue", highlight=False, soft_wrap=True)
+            raise typer.Exit(130) from None
         progress.stop()
+        if not quiet:
+            _note_gaps(result)
+        if as_json:
+            typer.echo(json.dumps(summary_json(result), ensure_ascii=False, indent=2))
+            return
         if not quiet:
             console.print(summary_table(result))
         console.print(f"{len(result.runs)} runs ({result.ran} run now, {result.resumed} already "

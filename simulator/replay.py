@@ -30,10 +30,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from alerts.aqi import POLLUTANTS as AQI_POLLUTANTS
-from alerts.aqi import daily_aqi
-from alerts.io import AlertInputError, load_forecast, load_ruleset
+from alerts.io import AlertInputError, load_observations, load_ruleset
 from alerts.levels import Level
+from alerts.observations import city_daily_aqi
 from alerts.rules import RuleSet
 from alerts.triggers import AlertWindow, alert_windows, hourly_levels, runs
 from enterprises.errors import InventoryError
@@ -53,7 +52,7 @@ ALERT_LEVELS = tuple(lv for lv in Level if lv != Level.NONE)
 KEY_COLUMNS = ["city", "episode", "rules", "forecast", "replicate"]
 RUN_COLUMNS = [
     *KEY_COLUMNS, "seed", "start", "end", "hours", "alerts", "peak_level", "alert_hours",
-    *(f"hours_{lv.id}" for lv in ALERT_LEVELS), "target_pct",
+    *(f"hours_{lv.id}" for lv in ALERT_LEVELS), "observed_hours", "missed_hours", "target_pct",
     *(f"cut_pct_{p}" for p in POLLUTANTS), *(f"met_{p}" for p in POLLUTANTS), "met",
 ]
 CUT_COLUMNS = [*KEY_COLUMNS, "alert_episode", "level", "start", "end", "hours", "pollutant",
@@ -69,34 +68,57 @@ USER_ERRORS = (ReplayInputError, AlertInputError, InventoryError)
 
 
 # -- adapters (one per neighbouring package) ----------------------------------------------------
-def read_observations(paths: Sequence[str | Path]) -> dict[str, pd.DataFrame]:
-    """Hourly observations per city from CSV files with ``time``, ``city`` and pollutant columns.
+def observation_files(paths: Sequence[str | Path]) -> list[Path]:
+    """The files behind ``--observations``: a directory stands for its ``*.csv``/``*.csv.gz``.
 
-    Adapter over ``alerts.io.load_forecast``; rewire here when the observation loaders land.
-    Returns frames on a regular hourly index (missing hours become NaN rows).
+    A folder of daily national files (``china_cities_20231101.csv`` …) is then one option.
     """
-    cities: dict[str, pd.DataFrame] = {}
+    files: list[Path] = []
     for path in map(Path, paths):
-        if not path.is_file():
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir()
+                            if p.is_file() and p.name.endswith((".csv", ".csv.gz")))
+            if not inside:
+                raise ReplayInputError(f"{path}: no .csv or .csv.gz file in this directory")
+            files += inside
+        elif path.is_file():
+            files.append(path)
+        else:
             raise ReplayInputError(f"{path}: observations file not found")
+    return files
+
+
+def read_observations(paths: Sequence[str | Path], cities: Sequence[str] = ()
+                      ) -> tuple[dict[str, pd.Series], pd.DataFrame]:
+    """Hourly rolling daily AQI per city, and the gap report, from observation files.
+
+    ``cities`` keeps only those cities (all when empty); a city the files lack is an error.
+
+    Adapter over ``alerts.io.load_observations``: every layout it reads (long table, UCI station
+    files, the national hourly city file ``date, hour, type, <cities>``, the forecast layout;
+    ``.csv`` or ``.csv.gz``), stations averaged to cities, daily tables spread over their hours.
+    Missing hours stay missing (the daily AQI needs ≥ 20 valid hours, rules.md §1).
+    """
+    files = observation_files(paths)
+    if not files:
+        raise ReplayInputError("--observations: no file given")
+    observations = load_observations(files)
+    missing = [c for c in cities if c not in observations.cities]
+    if missing:
+        raise ReplayInputError(f"--city: value {missing[0]!r} — not in the observations, which "
+                               f"have {', '.join(observations.cities)}")
+    daily = {}
+    for city, frame in observations.cities.items():
+        if cities and city not in cities:
+            continue
         try:
-            names = pd.read_csv(path, encoding="utf-8-sig", usecols=["city"])["city"]
-        except ValueError:
-            raise ReplayInputError(f"{path}: row 1, column city: missing — expected a 'city' "
-                                   "column naming each row's city") from None
-        for city in pd.unique(names.dropna().astype(str)):
-            if city in cities:
-                raise ReplayInputError(f"{path}: column city: value {city!r} — already read "
-                                       "from another observations file")
-            frame = load_forecast(path, city).asfreq("h")
-            unknown = [c for c in frame.columns if c not in (*AQI_POLLUTANTS, "AQI", "daily_aqi")]
-            if unknown:
-                raise ReplayInputError(f"{path}: row 1, column {unknown[0]}: unknown — expected "
-                                       f"time, city, daily_aqi or {', '.join(AQI_POLLUTANTS)}")
-            cities[city] = frame
-    if not cities:
-        raise ReplayInputError(f"{', '.join(map(str, paths))}: no observation rows")
-    return cities
+            series = city_daily_aqi(frame, observations.daily)
+        except ValueError as bad:
+            raise ReplayInputError(f"observations of {city}: {bad}") from None
+        series.index.name = "time"
+        daily[city] = series.asfreq("h")
+    gaps = observations.gaps()
+    return daily, gaps[gaps["city"].isin(list(daily))].reset_index(drop=True)
 
 
 def parse_forecast(name: str) -> str:
@@ -173,13 +195,6 @@ class Episode:
     end: pd.Timestamp
 
 
-def city_daily_aqi(observations: pd.DataFrame) -> pd.Series:
-    """Rolling daily AQI of hourly observations (or their ready ``daily_aqi`` column)."""
-    if "daily_aqi" in observations:
-        return observations["daily_aqi"]
-    return daily_aqi(observations)
-
-
 def detect_episodes(daily: pd.Series, rulesets: Sequence[RuleSet], city: str = "",
                     margin_hours: int = DEFAULT_MARGIN_HOURS) -> list[Episode]:
     """Episodes of an hourly daily-AQI series: stretches at any level under any rule set.
@@ -218,8 +233,8 @@ def _measures() -> MeasureTable:
 
 
 @functools.lru_cache(maxsize=8)
-def _observations(path: str) -> pd.DataFrame:
-    return pd.read_parquet(path).set_index("time").asfreq("h")
+def _daily_aqi(path: str) -> pd.Series:
+    return pd.read_parquet(path).set_index("time")["daily_aqi"].asfreq("h")
 
 
 @functools.lru_cache(maxsize=8)
@@ -234,7 +249,7 @@ def run_task(task: Task) -> dict[str, pd.DataFrame]:
     generator from ``make_rng(task.seed, task.key)``.
     """
     rules = _ruleset(task.rules)
-    daily = city_daily_aqi(_observations(task.observations))
+    daily = _daily_aqi(task.observations)
     start, end = pd.Timestamp(task.start), pd.Timestamp(task.end)
     inputs = CityInputs(
         city=task.city, start=start, end=end, inventory=_inventory(task.inventory),
@@ -245,12 +260,36 @@ def run_task(task: Task) -> dict[str, pd.DataFrame]:
     result = Simulation(inputs, make_rng(task.seed, task.key)).run()
     keys = {"city": task.city, "episode": task.episode, "rules": task.rules,
             "forecast": task.forecast, "replicate": task.replicate}
-    return {"runs": run_row(keys, task, result.episodes, len(result.alerts)),
+    observed, missed = coverage(daily, rules, inputs.windows, start, end)
+    return {"runs": run_row(keys, task, result.episodes, len(result.alerts),
+                            observed_hours=observed, missed_hours=missed),
             "cuts": cut_rows(keys, result.episodes)}
 
 
-def run_row(keys: dict, task: Task, episodes: pd.DataFrame, alerts: int) -> pd.DataFrame:
+def coverage(daily: pd.Series, rules: RuleSet, windows: Sequence[AlertWindow],
+             start: pd.Timestamp, end: pd.Timestamp) -> tuple[float, float]:
+    """Hours of ``[start, end)`` the observed air reached an alert level, and of those the hours
+    whose alert in force was lower (or none): what a late or low forecast costs.
+
+    The observed level is ``hourly_levels`` of the observed daily AQI under ``rules``; the alert
+    in force is the highest window covering the hour.
+    """
+    hours = pd.date_range(start, end - HOUR, freq="h")
+    observed = hourly_levels(daily, rules).reindex(hours, fill_value=Level.NONE)
+    observed = observed.to_numpy(int)
+    issued = np.zeros(len(hours), int)
+    for window in windows:
+        inside = (hours >= window.start) & (hours < window.end)
+        issued[inside] = np.maximum(issued[inside], int(window.level))
+    reached = observed > int(Level.NONE)
+    return float(reached.sum()), float((reached & (issued < observed)).sum())
+
+
+def run_row(keys: dict, task: Task, episodes: pd.DataFrame, alerts: int, *,
+            observed_hours: float = np.nan, missed_hours: float = np.nan) -> pd.DataFrame:
     """One row per run: alert hours per level, cut % per pollutant, targets met.
+
+    ``observed_hours`` and ``missed_hours`` come from ``coverage``.
 
     ``cut_pct_<P>`` is 100 × Σ cut / Σ baseline over the run's alert segments; ``target_pct``
     is the hours-weighted mean of their level targets; ``met_<P>`` holds when every segment met
@@ -265,6 +304,7 @@ def run_row(keys: dict, task: Task, episodes: pd.DataFrame, alerts: int) -> pd.D
     row["alert_hours"] = float(segments["hours"].sum())
     for lv in ALERT_LEVELS:
         row[f"hours_{lv.id}"] = float(segments.loc[segments["level"] == lv.id, "hours"].sum())
+    row["observed_hours"], row["missed_hours"] = observed_hours, missed_hours
     hours = segments["hours"].to_numpy(float)
     row["target_pct"] = (float(np.dot(hours, segments["target_pct"]) / hours.sum())
                          if hours.sum() > 0 else np.nan)
@@ -304,6 +344,7 @@ class ReplayResult:
     ran: int
     resumed: int
     wall_s: float
+    gaps: pd.DataFrame  # the observations' missing stretches (alerts.observations.gap_report)
 
 
 @dataclass(frozen=True)
@@ -314,11 +355,13 @@ class ReplayPlan:
     tasks: tuple[Task, ...]
     episodes: tuple[Episode, ...]
     staged: dict
+    gaps: pd.DataFrame
 
 
 def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str],
          forecasts: Sequence[str], replicates: int, out: str | Path, *, seed: int = 0,
-         margin_hours: int = DEFAULT_MARGIN_HOURS, resume: bool = False) -> ReplayPlan:
+         margin_hours: int = DEFAULT_MARGIN_HOURS, resume: bool = False,
+         cities: Sequence[str] = ()) -> ReplayPlan:
     """Validate every input and expand the grid; nothing is written yet."""
     out = Path(out).resolve()
     if replicates < 1:
@@ -331,18 +374,16 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
     rule_names = [_rule_name(r) for r in rules]
     rulesets = [load_ruleset(r) for r in rule_names]
     models = list(dict.fromkeys(parse_forecast(m) for m in forecasts))
-    cities = read_observations(observations)
-    lists = city_inventories(inventory, list(cities), seed)
+    daily_by_city, gaps = read_observations(observations, cities)
+    lists = city_inventories(inventory, list(daily_by_city), seed)
     episodes, staged, periods = [], {}, []
     rules_digest = _digest(*(_rule_text(r) for r in rule_names))
-    for city, frame in cities.items():
-        try:
-            found = detect_episodes(city_daily_aqi(frame), rulesets, city, margin_hours)
-        except ValueError as bad:  # e.g. a negative concentration
-            raise ReplayInputError(f"observations of {city}: {bad}") from None
+    for city, daily in daily_by_city.items():
+        found = detect_episodes(daily, rulesets, city, margin_hours)
         if not found:
             continue
-        obs = batch.parquet_bytes(frame.reset_index())
+        # Workers need only the city's daily AQI, so that is what is staged.
+        obs = batch.parquet_bytes(daily.rename("daily_aqi").reset_index())
         inv = batch.parquet_bytes(lists[city].to_frame())
         obs_path = out / "inputs" / f"obs-{_digest(obs)[:16]}.parquet"
         inv_path = out / "inputs" / f"inv-{_digest(inv)[:16]}.parquet"
@@ -354,13 +395,13 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
                             "end": ep.end.isoformat(), "observations": str(obs_path),
                             "inventory": str(inv_path), "inputs": inputs})
     tasks = batch.grid(periods, rule_names, models, replicates, seed)
-    return ReplayPlan(out, tuple(tasks), tuple(episodes), staged)
+    return ReplayPlan(out, tuple(tasks), tuple(episodes), staged, gaps)
 
 
 def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[str],
            forecasts: Sequence[str], replicates: int, out: str | Path, *, seed: int = 0,
            margin_hours: int = DEFAULT_MARGIN_HOURS, engine: str = "serial", workers: int = 1,
-           scheduler: str | None = None, resume: bool = False,
+           scheduler: str | None = None, resume: bool = False, cities: Sequence[str] = (),
            on_start: Callable[[int, int], None] | None = None,
            on_done: Callable[[dict], None] | None = None) -> ReplayResult:
     """Replay the observations over the grid and write ``out``; see the module docstring.
@@ -371,7 +412,7 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
     """
     t0 = time.perf_counter()
     p = plan(observations, inventory, rules, forecasts, replicates, out, seed=seed,
-             margin_hours=margin_hours, resume=resume)
+             margin_hours=margin_hours, resume=resume, cities=cities)
     parts = p.out / "parts"
     for directory in (p.out / "inputs", parts):
         directory.mkdir(parents=True, exist_ok=True)
@@ -390,11 +431,14 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
         "smogsim_version": smogsim_version(), "seed": seed, "rules": list(rules),
         "forecasts": list(forecasts), "replicates": replicates, "margin_hours": margin_hours,
         "inventory": inventory, "observations": [str(Path(o).resolve()) for o in observations],
+        "cities": list(cities),
         "engine": engine, "workers": workers, "scheduler": scheduler, "runs": len(p.tasks),
-        "ran": len(todo), "resumed": len(p.tasks) - len(todo), "wall_s": round(wall, 3),
+        "ran": len(todo), "resumed": len(p.tasks) - len(todo),
+        "city_episodes": len(p.episodes), "missing_values": int(p.gaps["missing"].sum()),
+        "wall_s": round(wall, 3),
     })
     return ReplayResult(p.out, runs_frame, cuts_frame, p.episodes, len(todo),
-                        len(p.tasks) - len(todo), wall)
+                        len(p.tasks) - len(todo), wall, p.gaps)
 
 
 def gather(tasks: Sequence[Task], parts: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -450,3 +494,41 @@ def _digest(*parts: bytes) -> str:
     for part in parts:
         h.update(hashlib.sha256(part).digest())
     return h.hexdigest()
+
+
+# -- summaries ----------------------------------------------------------------------------------
+def summary_frame(runs_frame: pd.DataFrame) -> pd.DataFrame:
+    """Per rule set × forecast model: runs, mean alert and missed hours, mean cut % per
+    pollutant, and how many runs with an alert met every target (``met`` of ``with_alerts``)."""
+    rows = []
+    for (rules, forecast), group in runs_frame.groupby(["rules", "forecast"], sort=True):
+        met = group["met"].dropna()
+        rows.append({
+            "rules": rules, "forecast": forecast, "runs": len(group),
+            "alert_hours": group["alert_hours"].mean(),
+            "missed_hours": group["missed_hours"].mean(),
+            **{f"cut_pct_{p}": group[f"cut_pct_{p}"].mean() for p in POLLUTANTS},
+            "met": int(met.sum()), "with_alerts": len(met),
+        })
+    return pd.DataFrame(rows, columns=["rules", "forecast", "runs", "alert_hours",
+                                       "missed_hours", *(f"cut_pct_{p}" for p in POLLUTANTS),
+                                       "met", "with_alerts"])
+
+
+def summary_json(result: ReplayResult) -> dict:
+    """The machine-readable summary ``smogsim replay --json`` prints: counts, files, and
+    ``summary_frame`` as records (NaN becomes null)."""
+    table = summary_frame(result.runs).astype(object)
+    table = table.where(table.notna(), None)
+    names = ("runs.parquet", "runs.csv", "cuts.parquet", "timings.csv", "manifest.json")
+    return {
+        "out": str(result.out),
+        "runs": len(result.runs), "ran": result.ran, "resumed": result.resumed,
+        "cities": len({e.city for e in result.episodes}),
+        "city_episodes": len(result.episodes),
+        "missing_values": int(result.gaps["missing"].sum()),
+        "wall_s": round(result.wall_s, 3),
+        "files": {name: str(result.out / name) for name in names},
+        "summary": [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
+                    for row in table.to_dict("records")],
+    }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -101,6 +103,19 @@ def test_late_forecast_shifts_every_window_by_its_hours():
     for p, q in zip(perfect, late, strict=True):
         assert (q.level, q.start, q.end, q.issued_at) == (
             p.level, p.start + 12 * HOUR, p.end + 12 * HOUR, p.issued_at + 12 * HOUR)
+
+
+def test_coverage_counts_the_hours_a_late_alert_misses():
+    # mee-2024: 100 h at 80 (none), 60 h at 210 (> 200 for ≥ 48 h: orange), 100 h at 80.
+    # A perfect forecast covers all 60 observed hours; 12 h late, the first 12 are missed.
+    daily = series((80.0, 100), (210.0, 60), (80.0, 100))
+    rules = load_ruleset("mee-2024")
+    start, end = T0, T0 + 260 * HOUR
+    perfect = replay.forecast_windows(daily, rules, "漯河", "perfect")
+    late = replay.forecast_windows(daily, rules, "漯河", "late:12")
+    assert replay.coverage(daily, rules, perfect, start, end) == (60.0, 0.0)
+    assert replay.coverage(daily, rules, late, start, end) == (60.0, 12.0)
+    assert replay.coverage(daily, rules, [], start, end) == (60.0, 60.0)
 
 
 # -- one run's row ------------------------------------------------------------------------------
@@ -245,6 +260,7 @@ def test_cli_replay_writes_tables_and_summary(observations, tmp_path):
     (["--observations", "nowhere.csv"], "nowhere.csv: observations file not found"),
     (["--replicates", "0"], "--replicates: value 0"),
     (["--engine", "spark"], "--engine: value 'spark'"),
+    (["--city", "北京"], "--city: value '北京' — not in the observations"),
 ])
 def test_cli_bad_input_exits_2_with_one_line(observations, tmp_path, args, message):
     out = tmp_path / "out"
@@ -257,6 +273,45 @@ def test_cli_bad_input_exits_2_with_one_line(observations, tmp_path, args, messa
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_national_city_files_in_a_directory_read_like_one_long_table(tmp_path):
+    # The same two cities written as daily national files (date, hour, type, <cities>), one per
+    # day, in a directory: the replay reads the directory and finds the same runs.
+    write_observations(tmp_path / "obs.csv")
+    long = pd.read_csv(tmp_path / "obs.csv", encoding="utf-8-sig")
+    long["time"] = pd.to_datetime(long["time"])
+    folder = tmp_path / "national"
+    folder.mkdir()
+    for day, rows in long.groupby(long["time"].dt.strftime("%Y%m%d")):
+        melted = rows.melt(id_vars=["time", "city"], value_vars=["PM2.5", "NO2"], var_name="type")
+        wide = melted.pivot_table(index=["time", "type"], columns="city", values="value")
+        wide = wide.reset_index()
+        wide.insert(0, "hour", wide.pop("time").dt.hour)
+        wide.insert(0, "date", day)
+        wide.to_csv(folder / f"china_cities_{day}.csv", index=False)
+    args = ("synthetic:20:3", ["mee-2024"], ["perfect"], 1)
+    from_long = replay.replay([tmp_path / "obs.csv"], *args, tmp_path / "a")
+    from_national = replay.replay([folder], *args, tmp_path / "b")
+    assert len(from_long.runs) == 2 and (from_long.runs.alert_hours > 0).all()
+    pd.testing.assert_frame_equal(from_long.runs, from_national.runs)
+
+
+def test_cli_json_summary_on_stdout(observations, tmp_path):
+    result = RUNNER.invoke(app, ["replay", "--observations", str(observations), "--inventory",
+                                 "synthetic:30", "--rules", "mee-2024", "--forecast",
+                                 "perfect,late:24", "--out", str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["runs"], summary["ran"], summary["resumed"]) == (4, 4, 0)
+    assert (summary["cities"], summary["city_episodes"], summary["missing_values"]) == (2, 2, 0)
+    rows = {row["forecast"]: row for row in summary["summary"]}
+    assert rows["perfect"]["missed_hours"] == 0.0 and rows["late:24"]["missed_hours"] > 0
+    assert rows["perfect"]["alert_hours"] == rows["late:24"]["alert_hours"] > 0
+    runs = pd.read_parquet(summary["files"]["runs.parquet"])
+    assert len(runs) == 4
+    assert rows["perfect"]["cut_pct_SO2"] == pytest.approx(
+        runs[runs.forecast == "perfect"]["cut_pct_SO2"].mean(), abs=1e-3)
 
 
 def test_cli_city_without_synthetic_profile(tmp_path):

@@ -1,0 +1,91 @@
+"""The replay analyst's worked example (docs/guide-analyst.md) on a quick variant.
+
+Two of the eight Henan cities, one rule set, two forecast models, serial — through the command
+line, as an analyst runs it — and the bundled synthetic data checked against its script.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from enterprises.io import write_inventory
+from simulator.cli import app
+from simulator.replay import KEY_COLUMNS
+
+DATA = Path(__file__).resolve().parents[2] / "runs" / "data"
+OBSERVATIONS = DATA / "henan_2023-24_hourly.csv.gz"
+INVENTORY = DATA / "henan_inventory.csv"
+CITIES, RULES, FORECASTS = ("郑州", "漯河"), ("mee-2024",), ("perfect", "late:24")
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    out = tmp_path_factory.mktemp("henan") / "replay"
+    result = CliRunner().invoke(app, [
+        "replay", "--observations", str(OBSERVATIONS), "--inventory", str(INVENTORY),
+        "--city", ",".join(CITIES), "--rules", ",".join(RULES),
+        "--forecast", ",".join(FORECASTS), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    return out, json.loads(result.stdout)
+
+
+def test_json_summary_counts_the_grid(example):
+    out, summary = example
+    grid = summary["city_episodes"] * len(RULES) * len(FORECASTS)
+    assert summary["cities"] == len(CITIES) and summary["city_episodes"] >= len(CITIES)
+    assert (summary["runs"], summary["ran"], summary["resumed"]) == (grid, grid, 0)
+    assert summary["missing_values"] > 0  # the synthetic file has gaps, reported not filled
+    assert [(row["rules"], row["forecast"]) for row in summary["summary"]] == [
+        ("mee-2024", "late:24"), ("mee-2024", "perfect")]
+    assert sum(row["runs"] for row in summary["summary"]) == grid
+    assert Path(summary["out"]) == out.resolve()
+
+
+def test_runs_table_has_one_row_per_grid_point(example):
+    out, summary = example
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == summary["runs"]
+    assert not runs.duplicated(KEY_COLUMNS).any()
+    assert set(runs.city) == set(CITIES) and set(runs.forecast) == set(FORECASTS)
+    assert (runs.alert_hours > 0).all()  # mee-2024 alerts in every episode it detects
+    perfect, late = runs[runs.forecast == "perfect"], runs[runs.forecast == "late:24"]
+    assert (perfect.missed_hours == 0).all()  # a perfect forecast is never late
+    assert (late.missed_hours > 0).all() and (late.missed_hours <= late.observed_hours).all()
+
+
+def test_cuts_table_conserves_and_adds_up_to_the_runs(example):
+    out, _ = example
+    runs = pd.read_parquet(out / "runs.parquet").set_index(KEY_COLUMNS)
+    cuts = pd.read_parquet(out / "cuts.parquet")
+    assert (cuts.baseline_t - cuts.actual_t - cuts.cut_t).abs().max() < 1e-9  # conservation
+    nox = cuts[cuts.pollutant == "NOx"].groupby(KEY_COLUMNS)[["cut_t", "baseline_t"]].sum()
+    assert len(nox) == len(runs)
+    assert ((runs.loc[nox.index, "cut_pct_NOx"] - 100 * nox.cut_t / nox.baseline_t).abs()
+            < 1e-9).all()
+    segments = cuts.drop_duplicates([*KEY_COLUMNS, "alert_episode", "start"])
+    hours = segments.groupby(KEY_COLUMNS)["hours"].sum()
+    assert (runs.loc[hours.index, "alert_hours"] == hours).all()
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("make_henan_observations",
+                                                  DATA / "make_henan_observations.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bundled_data_is_what_the_script_writes(tmp_path):
+    script = load_script()
+    # Compare the CSV text, not the gzip bytes (zlib builds may compress differently).
+    assert gzip.decompress(OBSERVATIONS.read_bytes()) == script.observations_csv().encode()
+    write_inventory(script.henan_inventory(), tmp_path / "inventory.csv")
+    assert (tmp_path / "inventory.csv").read_bytes() == INVENTORY.read_bytes()
+    assert OBSERVATIONS.stat().st_size < 3_000_000
