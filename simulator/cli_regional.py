@@ -14,6 +14,7 @@ from rich.table import Table
 
 from alerts.io import AlertInputError
 from enterprises.io import InventoryError
+from simulator.airquality import POLLUTANTS
 from simulator.regional import (
     ANNUAL_MIN_DAYS,
     RegionalRun,
@@ -123,6 +124,37 @@ def annual_table(run: RegionalRun) -> Table:
     return table
 
 
+def compliance_table(frame: pd.DataFrame) -> Table:
+    table = Table(title="Compliance and inspection in the alert segments",
+                  caption="achieved: tonnes cut in % of what full compliance cuts (list and "
+                          "area sources); docs/compliance.md", caption_justify="left")
+    for name in ("city", "evading", "flagged", "visits", "findings",
+                 "achieved % " + "/".join(POLLUTANTS)):
+        table.add_column(name, justify="left" if name == "city" else "right")
+    for row in frame.itertuples(index=False):
+        achieved = "/".join(_num(getattr(row, f"{p}_achieved_pct")) for p in POLLUTANTS)
+        table.add_row(row.city, f"{row.noncompliant} of {row.enterprises}", str(row.flagged),
+                      str(row.inspections), str(row.findings), achieved)
+    return table
+
+
+def truck_table(frame: pd.DataFrame) -> Table:
+    counted = [row.city for row in frame.itertuples() if row.in_pm25]
+    note = (f"in PM2.5 with measures: {', '.join(counted)} (a mobile area source holds the "
+            "trucks)" if counted else "not in PM2.5 (no mobile area source)")
+    table = Table(title="Truck gate in the alert segments — trips, and tonnes cut",
+                  caption=f"{note}; docs/transport.md", caption_justify="left")
+    for name in ("city", "trips", "blocked", "substituted", "deferred", "cancelled", "NOx t",
+                 "PM t"):
+        table.add_column(name, justify="left" if name == "city" else "right")
+    for row in frame.itertuples(index=False):
+        table.add_row(row.city, *(f"{v:,.0f}" for v in (row.trips, row.trips_blocked,
+                                                         row.substituted, row.deferred,
+                                                         row.cancelled)),
+                      _num(row.NOx_cut_t, 2), _num(row.PM_cut_t, 2))
+    return table
+
+
 def comparison_table(frame: pd.DataFrame) -> Table:
     table = Table(title="Regional response vs cities acting alone",
                   caption="alone: no regional rules; each city's PM2.5 credited with its own "
@@ -136,8 +168,24 @@ def comparison_table(frame: pd.DataFrame) -> Table:
     return table
 
 
+def transport_manifest(run: RegionalRun) -> dict:
+    """Per city with the truck gate, ``smogsim run``'s transport entry; fleet-ledger ids are
+    counted as unmatched only when they are in no scenario city's list."""
+    out = {}
+    unmatched = set.intersection(*(set(t.unmatched) for t in run.transport.values()))
+    for city, tally in run.transport.items():
+        out[city] = {**tally.manifest(), "fleet_ids_not_in_inventory": len(unmatched)}
+    return out
+
+
 def manifest(run: RegionalRun, run_id: str) -> dict:
     spec = run.spec
+    extra = {}
+    on = [c for c, s in zip(spec.cities, spec.specs, strict=True) if s.compliance.enabled]
+    if on:
+        extra["compliance"] = on
+    if run.transport:
+        extra["transport"] = transport_manifest(run)
     return {
         "smogsim_version": smogsim_version(), "run_id": run_id, "scenario": spec.name,
         "cities": list(spec.cities), "seed": spec.seed, "rules": spec.first.rules,
@@ -145,6 +193,7 @@ def manifest(run: RegionalRun, run_id: str) -> dict:
         "period": [spec.start.isoformat(), spec.end.isoformat()],
         "airquality_model": run.model.notes.get("source", ""),
         "inputs": run.hashes, "timings_s": {k: round(v, 4) for k, v in run.timings.items()},
+        **extra,
     }
 
 
@@ -186,6 +235,10 @@ def summary(run: RegionalRun, run_dir: Path, comparison: pd.DataFrame | None = N
         "heavy_pollution": _records(run.heavy_frame()),
         "contributions": _records(run.contributions_frame()),
     }
+    if run.compliance_frame() is not None:
+        out["compliance"] = _records(run.compliance_frame())
+    if run.truck_frame() is not None:
+        out["transport"] = _records(run.truck_frame())
     if run.feedback is not None:
         out["feedback"] = _records(run.feedback)
     if run.days >= ANNUAL_MIN_DAYS:
@@ -247,6 +300,10 @@ def register(app: typer.Typer) -> None:
             console.print(heavy_table(run))
             if len(spec.cities) > 1:
                 console.print(contributions_table(run))
+            if run.compliance_frame() is not None:
+                console.print(compliance_table(run.compliance_frame()))
+            if run.truck_frame() is not None:
+                console.print(truck_table(run.truck_frame()))
             if run.feedback is not None:
                 console.print(feedback_table(run))
             if run.days >= ANNUAL_MIN_DAYS:

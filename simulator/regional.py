@@ -5,11 +5,16 @@
 1. the alert timeline of every city at once (``alerts.timeline``), with the region's rules and
    dispatch orders — or, when the cities act alone, without them;
 2. one ``Simulation`` per city on its windows;
+   With ``[compliance]`` the engine runs the behaviour and inspection model, so its tonnes are
+   the achieved cuts; with ``[transport]`` the truck gate is played over each city's alert
+   segments after its engine run, as ``smogsim run`` does (``simulator.transport_run``);
 3. the source–receptor model (``simulator.airquality``) on each city's hourly city-wide cut
    fraction per pollutant. The engine tallies tonnes per ledger segment (a stretch at one
    level); within a segment the fraction is held at ``cut t / baseline t`` of that segment, so
    the hourly series is piecewise constant and exact in tonnes per segment (ramps inside a
-   segment are averaged over it);
+   segment are averaged over it). Where the trucks count towards the city-wide cut (a
+   ``mobile`` area source holds them), the gate's cut of each alert segment is added, spread
+   evenly over the segment's hours;
 4. both worlds: in a rehearsal the forecast is the world without measures, in a replay the
    observations are the world with them (``with_and_without``);
 5. optionally (``[airquality] feedback = true``, rehearsals only) the improved concentrations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -47,11 +53,22 @@ from simulator.engine import CityInputs, Simulation
 from simulator.results import RunResult
 from simulator.runner import make_rng
 from simulator.scenario import ScenarioError, ScenarioSpec
+from simulator.scenario_schema import TABLES as SCHEMA_TABLES
+from simulator.transport_run import (
+    SUMMARY_FILE,
+    TRANSPORT_FILE,
+    TransportInputs,
+    TransportRun,
+    tally_transport,
+)
 
 HOUR = pd.Timedelta(hours=1)
 MODES = ("rehearsal", "replay")
 RESPONSES = ("regional", "alone")
-CITY_KEYS = ("area_sources", "measures", "seasonal")  # what [city."<name>"] may override
+# what [city."<name>"] may override
+CITY_KEYS = ("area_sources", "measures", "seasonal", "compliance", "transport")
+# the top-level tables a scenario file may hold (an unknown one is an error, never ignored)
+FILE_TABLES = tuple(dict.fromkeys(t.name.split(".")[0] for t in SCHEMA_TABLES))
 FEEDBACK_ITERATIONS = 5  # assumption: cap of the feedback loop (the example settles in 1)
 AQI_WARMUP_HOURS = 23  # the rolling daily AQI at the first hour needs the 23 hours before it
 ANNUAL_MIN_DAYS = 300  # the annual view is printed for runs spanning at least this many days
@@ -71,6 +88,10 @@ ANNUAL_COLUMNS = ["city", "valid_days", "heavy_days_without", "heavy_days_with",
                   "ratio_without_pct", "ratio_with_pct", "target_pct", "met_without", "met_with",
                   "target_source"]
 FEEDBACK_COLUMNS = ["iteration", "city", "alert_hours", "heavy_hours_with"]
+COMPLIANCE_COLUMNS = ["city", "enterprises", "noncompliant", "flagged", "inspections",
+                      "findings", *(f"{p}_achieved_pct" for p in POLLUTANTS)]
+TRUCK_COLUMNS = ["city", "trips", "trips_blocked", "substituted", "deferred", "cancelled",
+                 "NOx_cut_t", "PM_cut_t", "VOCs_cut_t", "in_pm25"]
 
 
 # -- the scenario -------------------------------------------------------------------------------
@@ -123,6 +144,10 @@ class RegionalSpec:
             raise ScenarioError(f"{origin}: table [scenario]: missing — expected a [scenario] "
                                 "table")
         cities = _cities(table, origin)
+        unknown = [name for name in data if name not in FILE_TABLES]
+        if unknown:
+            raise ScenarioError(f"{origin}: key {unknown[0]}: unknown table — expected "
+                                f"{', '.join(FILE_TABLES)}")
         overrides = _overrides(data.get("city", {}), cities, origin)
         shared = {k: v for k, v in data.items() if k not in ("city", "airquality")}
         specs = []
@@ -248,7 +273,8 @@ class RegionalInputs:
     ``alerts``: the alert inputs of every city in the forecast file and region; ``cities``: each
     scenario city's engine inputs (their windows are replaced per run); ``concentrations``:
     each scenario city's hourly concentrations (µg/m³, CO mg/m³) from the forecast file;
-    ``matrix``: a bureau's sensitivity table, or None for the defaults.
+    ``matrix``: a bureau's sensitivity table, or None for the defaults; ``transport``: the
+    loaded ``[transport]`` inputs of each city that has the truck gate on.
     """
 
     alerts: AlertInputs
@@ -256,6 +282,7 @@ class RegionalInputs:
     concentrations: dict[str, pd.DataFrame]
     matrix: pd.DataFrame | None = None
     hashes: dict[str, str] = field(default_factory=dict)
+    transport: dict[str, TransportInputs] = field(default_factory=dict)
 
 
 def source_receptor_model(spec: RegionalSpec, inputs: RegionalInputs) -> SourceReceptorModel:
@@ -304,20 +331,50 @@ def hourly_cut_fractions(ledger, hours: int) -> np.ndarray:
     attributes ``segments``, ``list_base_rate``, ``area_rate``).
     """
     rate = np.asarray(ledger.list_base_rate, float) + np.asarray(ledger.area_rate, float)
-    edges, cumulative = [0.0], [np.zeros(len(POLLUTANTS))]
+    pieces = []
     for seg in ledger.segments:
-        span = seg.end - seg.start
-        if span <= 0:
-            continue
-        base = rate * span
+        base = rate * (seg.end - seg.start)
         cut = base - (np.asarray(seg.list_actual) + np.asarray(seg.area_actual))
-        fraction = np.divide(cut, base, out=np.zeros(len(POLLUTANTS)), where=base > 0)
-        if seg.start > edges[-1]:  # a gap (never in a closed ledger): no cut there
-            edges.append(seg.start)
+        pieces.append((seg.start, seg.end, np.divide(cut, base, out=np.zeros(len(POLLUTANTS)),
+                                                     where=base > 0)))
+    return _hourly_means(pieces, hours)
+
+
+def transport_cut_fractions(episodes: pd.DataFrame, start: pd.Timestamp, hours: int
+                            ) -> np.ndarray:
+    """The truck gate's cut as a city-wide cut fraction per hour and pollutant, (hours, 4).
+
+    ``episodes``: the engine's episode table with the transport columns
+    (``simulator.transport_run.with_transport_columns``). Each alert segment's
+    ``transport_cut_t / baseline_t`` is held over the segment (the gate tallies per segment,
+    so its cut is spread evenly over the segment's hours); pollutants without a truck figure
+    (SO2) get none. Σ_h f[h] · baseline rate = the segment's transport cut, exactly.
+    """
+    pieces = []
+    rows = episodes.dropna(subset=["transport_cut_t"])
+    for (seg_start, seg_end), part in rows.groupby(["start", "end"], sort=True):
+        fraction = np.zeros(len(POLLUTANTS))
+        for row in part.itertuples():
+            if row.baseline_t > 0:
+                fraction[POLLUTANTS.index(row.pollutant)] = row.transport_cut_t / row.baseline_t
+        pieces.append(((seg_start - start) / HOUR, (seg_end - start) / HOUR, fraction))
+    return _hourly_means(pieces, hours)
+
+
+def _hourly_means(pieces: list[tuple[float, float, np.ndarray]], hours: int) -> np.ndarray:
+    """Hourly means, (hours, 4), of a piecewise-constant series given as time-ordered,
+    non-overlapping ``(start, end, value)`` pieces in hours from the run start; zero between
+    and after them."""
+    edges, cumulative = [0.0], [np.zeros(len(POLLUTANTS))]
+    for start, end, value in pieces:
+        if end <= start:
+            continue
+        if start > edges[-1]:  # a gap: nothing there
+            edges.append(start)
             cumulative.append(cumulative[-1])
-        edges.append(seg.end)
-        cumulative.append(cumulative[-1] + fraction * span)
-    # ∫ f dt is piecewise linear between segment edges: interpolate it at whole hours
+        edges.append(end)
+        cumulative.append(cumulative[-1] + value * (end - start))
+    # ∫ f dt is piecewise linear between the edges: interpolate it at whole hours
     t = np.arange(hours + 1, dtype=float)
     edges_arr, cum = np.asarray(edges), np.asarray(cumulative)
     integral = np.column_stack([np.interp(t, edges_arr, cum[:, k])
@@ -386,7 +443,9 @@ class AirQuality:
 
 @dataclass(frozen=True)
 class RegionalRun:
-    """What a regional run produced: per-city engine results and both air-quality worlds."""
+    """What a regional run produced: per-city engine results (with ``[compliance]``, the
+    achieved cuts), per-city truck-gate tallies (``transport``, cities with ``[transport]``
+    only) and both air-quality worlds."""
 
     spec: RegionalSpec
     response: str
@@ -399,6 +458,7 @@ class RegionalRun:
     converged: bool | None = None
     timings: dict[str, float] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)
+    transport: dict[str, TransportRun] = field(default_factory=dict)
 
     @property
     def days(self) -> float:
@@ -418,7 +478,63 @@ class RegionalRun:
 
         return RunResult(alerts=stack("alerts"), episodes=stack("episodes"),
                          audit=stack("audit"), enterprise_tonnes=stack("enterprise_tonnes"),
-                         breakdown=stack("breakdown"))
+                         breakdown=stack("breakdown"), verification=stack("verification"),
+                         inspections=stack("inspections"))
+
+    def transport_tables(self) -> dict[str, pd.DataFrame]:
+        """``transport.csv`` and ``transport_summary.csv`` of every city with the truck gate,
+        stacked; the summary's whole-city rows (scope ``episode``) carry the city's name."""
+        cities = [c for c in self.spec.cities if c in self.transport]
+        if not cities:
+            return {}
+        summaries = []
+        for city in cities:
+            summary = self.transport[city].summary
+            summaries.append(summary.assign(
+                city=summary["city"].where(summary["scope"] != "episode", city)))
+        return {TRANSPORT_FILE: _stack([self.transport[c].per_enterprise for c in cities]),
+                SUMMARY_FILE: _stack(summaries)}
+
+    def compliance_frame(self) -> pd.DataFrame | None:
+        """Per city with ``[compliance]`` on, over its alert segments: enterprises, those not
+        complying, flagged by monitoring, inspections and findings, and the achieved cut in %
+        of the required one per pollutant (the list and area sources together)."""
+        rows = []
+        for city in self.spec.cities:
+            result = self.results[city]
+            if result.verification is None:
+                continue
+            ver, episodes = result.verification, result.episodes
+            row = {"city": city, "enterprises": int(ver["enterprise"].nunique()),
+                   "noncompliant": int(ver.loc[ver["behaviour"] != "compliant",
+                                               "enterprise"].nunique()),
+                   "flagged": int(ver.loc[ver["flagged_at"].notna(), "enterprise"].nunique()),
+                   "inspections": len(result.inspections),
+                   "findings": int((result.inspections["finding"] != "compliant").sum())}
+            for pollutant in POLLUTANTS:
+                mine = episodes[episodes["pollutant"] == pollutant]
+                required = mine["required_cut_t"].sum()
+                row[f"{pollutant}_achieved_pct"] = (100.0 * mine["cut_t"].sum() / required
+                                                    if required > 0 else np.nan)
+            rows.append(row)
+        return pd.DataFrame(rows, columns=COMPLIANCE_COLUMNS) if rows else None
+
+    def truck_frame(self) -> pd.DataFrame | None:
+        """Per city with ``[transport]``, summed over its alert segments: trips at the gate,
+        blocked, substituted, deferred, cancelled, the trucks' cut (t) and whether that cut is
+        in the PM2.5 model (it is when a ``mobile`` area source holds the trucks)."""
+        rows = []
+        for city in self.spec.cities:
+            run = self.transport.get(city)
+            if run is None:
+                continue
+            per = run.per_enterprise
+            row = {"city": city, **{c: float(per[c].sum()) for c in TRUCK_COLUMNS[1:6]}}
+            for pollutant in ("NOx", "PM", "VOCs"):
+                row[f"{pollutant}_cut_t"] = float(per[f"{pollutant}_cut_kg"].sum()) / 1000.0
+            row["in_pm25"] = run.counted
+            rows.append(row)
+        return pd.DataFrame(rows, columns=TRUCK_COLUMNS) if rows else None
 
     def airquality_frame(self) -> pd.DataFrame:
         """``airquality.csv``: per hour and city, PM2.5 (µg/m³) and its rolling daily AQI in both
@@ -483,6 +599,12 @@ class RegionalRun:
         return heavy_day_ratio(self.air.pm25_with, self.air.pm25_without, self.spec.targets)
 
 
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames one under another; empty ones only when all are."""
+    kept = [f for f in frames if not f.empty] or frames[:1]
+    return pd.concat(kept, ignore_index=True)
+
+
 # -- the orchestrator --------------------------------------------------------------------------
 def timeline(spec: RegionalSpec, alerts: AlertInputs, response: str
              ) -> dict[str, list[AlertWindow]]:
@@ -497,17 +619,38 @@ def timeline(spec: RegionalSpec, alerts: AlertInputs, response: str
     return alerts.windows(spec.first.forecast_model, rng, start=spec.start, end=spec.end)
 
 
+class Simulated(NamedTuple):
+    """Per city: engine results, hourly cut fractions (H, 4), truck-gate tallies."""
+
+    results: dict[str, RunResult]
+    fractions: dict[str, np.ndarray]
+    transport: dict[str, TransportRun]
+
+
 def simulate(spec: RegionalSpec, inputs: RegionalInputs, windows: dict[str, list[AlertWindow]]
-             ) -> tuple[dict[str, RunResult], dict[str, np.ndarray]]:
-    """One ``Simulation`` per city on its windows: results and hourly cut fractions (H, 4)."""
+             ) -> Simulated:
+    """One ``Simulation`` per city on its windows, then its truck gate when it has one.
+
+    Each city's generator is the one ``smogsim run`` gives it (``make_rng(seed, city)``), and
+    the gate draws only from named children of it, so a city's tables equal a one-city run's
+    on the same windows.
+    """
     hours = len(hourly_grid(spec.start, spec.end))
-    results, fractions = {}, {}
+    out = Simulated({}, {}, {})
     for city in spec.cities:
         city_inputs = replace(inputs.cities[city], windows=tuple(windows.get(city, ())))
-        sim = Simulation(city_inputs, make_rng(spec.seed, city))
-        results[city] = sim.run()
-        fractions[city] = hourly_cut_fractions(sim.ledger, hours)
-    return results, fractions
+        rng = make_rng(spec.seed, city)
+        sim = Simulation(city_inputs, rng)
+        result = sim.run()
+        fraction = hourly_cut_fractions(sim.ledger, hours)
+        if city in inputs.transport:
+            result, tally = tally_transport(inputs.transport[city], spec.spec(city),
+                                            city_inputs.inventory, result, rng)
+            out.transport[city] = tally
+            if tally.counted:  # the base holds the trucks (mobile sources): their cut counts
+                fraction = fraction + transport_cut_fractions(result.episodes, spec.start, hours)
+        out.results[city], out.fractions[city] = result, fraction
+    return out
 
 
 def air_quality(spec: RegionalSpec, model: SourceReceptorModel,
@@ -522,7 +665,8 @@ def air_quality(spec: RegionalSpec, model: SourceReceptorModel,
     share = model.contributions(f)[:, index][:, :, index]  # fractional, (H, n, n)
     if response == "alone":  # each city credited with its own measures only
         share = share * np.eye(len(index))[None]
-    r = np.clip(share.sum(axis=2), 0.0, 1.0)
+    # below 0 only where plants inflate their baseline before an alert ([compliance])
+    r = np.clip(share.sum(axis=2), -1.0, 1.0)
     # 23 h before the run give the rolling daily AQI at its first hour; no cut acts there
     full = pd.date_range(spec.start - AQI_WARMUP_HOURS * HOUR, spec.end - HOUR, freq="h")
     pm25 = pd.DataFrame({c: concentrations[c]["PM2.5"].reindex(full) for c in spec.cities})
@@ -571,8 +715,8 @@ def run_regional(spec: RegionalSpec, inputs: RegionalInputs, response: str | Non
     model = source_receptor_model(spec, inputs)
     grid = hourly_grid(spec.start, spec.end)
     windows = timeline(spec, inputs.alerts, response)
-    results, fractions = simulate(spec, inputs, windows)
-    air = air_quality(spec, model, inputs.concentrations, fractions, response)
+    sim = simulate(spec, inputs, windows)
+    air = air_quality(spec, model, inputs.concentrations, sim.fractions, response)
     rows, converged = [], None
 
     def record(iteration: int) -> None:
@@ -592,12 +736,13 @@ def run_regional(spec: RegionalSpec, inputs: RegionalInputs, response: str | Non
                 converged = True
                 break
             windows = new
-            results, fractions = simulate(spec, inputs, windows)
-            air = air_quality(spec, model, inputs.concentrations, fractions, response)
+            sim = simulate(spec, inputs, windows)
+            air = air_quality(spec, model, inputs.concentrations, sim.fractions, response)
             record(iteration)
     feedback = pd.DataFrame(rows, columns=FEEDBACK_COLUMNS) if spec.feedback else None
-    return RegionalRun(spec, response, windows, results, fractions, air, model, feedback,
-                       converged, {"simulate": time.perf_counter() - t0}, inputs.hashes)
+    return RegionalRun(spec, response, windows, sim.results, sim.fractions, air, model,
+                       feedback, converged, {"simulate": time.perf_counter() - t0},
+                       inputs.hashes, sim.transport)
 
 
 def compare_responses(regional: RegionalRun, alone: RegionalRun) -> pd.DataFrame:

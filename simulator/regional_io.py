@@ -24,6 +24,7 @@ from simulator.io import (
 )
 from simulator.regional import ANNUAL_MIN_DAYS, RegionalInputs, RegionalRun, RegionalSpec
 from simulator.scenario import ScenarioError
+from simulator.transport_run import TransportInputs, load_transport_inputs
 
 ALERT_IDS = ("yellow", "orange", "red")  # shaded in the plot
 PLOT_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "SimHei",
@@ -60,7 +61,24 @@ def load_regional_inputs(spec: RegionalSpec) -> RegionalInputs:
     # windows come from the joint timeline of each run (simulator.regional.timeline)
     cities = {city: build_inputs(spec.spec(city), windows=()) for city in spec.cities}
     matrix = _read_matrix(spec.matrix) if spec.matrix is not None else None
-    return RegionalInputs(alerts, cities, concentrations, matrix, _hashes(spec))
+    transport = _transport_inputs(spec)
+    return RegionalInputs(alerts, cities, concentrations, matrix,
+                          _hashes(spec, transport), transport)
+
+
+def _transport_inputs(spec: RegionalSpec) -> dict[str, TransportInputs]:
+    """Each city's ``[transport]`` inputs; a table shared by several cities is read once."""
+    loaded: list[TransportInputs] = []
+    out = {}
+    for city, city_spec in zip(spec.cities, spec.specs, strict=True):
+        if city_spec.transport is None:
+            continue
+        same = [t for t in loaded if t.spec == city_spec.transport]
+        if not same:
+            same = [load_transport_inputs(city_spec.transport)]
+            loaded += same
+        out[city] = same[0]
+    return out
 
 
 def _read_matrix(path: Path) -> pd.DataFrame:
@@ -72,10 +90,13 @@ def _read_matrix(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _hashes(spec: RegionalSpec) -> dict[str, str]:
+def _hashes(spec: RegionalSpec, transport: dict[str, TransportInputs]) -> dict[str, str]:
     out: dict[str, str] = {}
     for city, city_spec in zip(spec.cities, spec.specs, strict=True):
-        for name, digest in input_hashes(city_spec).items():
+        hashes = input_hashes(city_spec)
+        if city in transport:
+            hashes |= transport[city].hashes()
+        for name, digest in hashes.items():
             if out.setdefault(name, digest) != digest:
                 out[f"{name}:{city}"] = digest
     if spec.matrix is not None:
@@ -98,7 +119,11 @@ def regional_tables(run: RegionalRun, comparison: pd.DataFrame | None = None
     combined = run.combined()
     tables = {"alerts.csv": combined.alerts, "episodes.csv": combined.episodes,
               "audit.csv": combined.audit, "enterprises.csv": combined.enterprise_tonnes,
-              "breakdown.csv": combined.breakdown, "airquality.csv": run.airquality_frame(),
+              "breakdown.csv": combined.breakdown,
+              # [compliance]: every city with the model on (city column)
+              "verification.csv": combined.verification, "inspections.csv": combined.inspections,
+              **run.transport_tables(),  # [transport]: transport.csv, transport_summary.csv
+              "airquality.csv": run.airquality_frame(),
               "heavy_pollution.csv": run.heavy_frame(),
               "contributions.csv": run.contributions_frame()}
     if run.days >= ANNUAL_MIN_DAYS:

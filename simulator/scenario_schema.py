@@ -43,7 +43,7 @@ AIR_MODES = ("rehearsal", "replay")
 AIR_RESPONSES = ("regional", "alone")
 FEEDBACK_ITERATIONS = 5  # assumption: cap of the feedback loop (the example settles in 1)
 ANNUAL_TARGETS_PCT = {"漯河": 1.7, "许昌": 1.6}  # the cities' 2024 air-quality action plans
-CITY_OVERRIDES = ("area_sources", "measures", "seasonal")
+CITY_OVERRIDES = ("area_sources", "measures", "seasonal", "compliance", "transport")
 
 
 @dataclass(frozen=True)
@@ -282,7 +282,9 @@ TABLES: tuple[Table, ...] = (
                   ANNUAL_TARGETS_PCT, "[0, 100]", "the cities' 2024 air-quality action plans"),
           )),
     Table('city."<name>"', '[city."<name>".…]', "Regional format only: one city's own tables, "
-          "replacing the shared ones.", regional=True, keys=tuple(
+          "replacing the shared ones (a whole table: keys left out take their defaults, not "
+          "the shared table's). Every other table is shared by all cities; a table smogsim "
+          "does not know stops the run.", regional=True, keys=tuple(
               Key(name, "table", f"Replaces the shared [{name}] for this city.", ABSENT,
                   source="") for name in CITY_OVERRIDES)),
 )

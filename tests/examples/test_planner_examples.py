@@ -5,6 +5,7 @@ temporary directory); the checks are the facts the guide states.
 """
 
 import importlib.util
+import json
 import tomllib
 from pathlib import Path
 
@@ -133,6 +134,31 @@ def test_basin_run_conserves_tonnes_and_regional_beats_alone(basin):
     for city in ("太原", "晋中"):
         assert (comparison.loc[(city, "regional"), "reduction_alert_pct"]
                 > comparison.loc[(city, "alone"), "reduction_alert_pct"] > 0)
+
+
+def test_ground_rehearsal_facts_the_guide_states(tmp_path):
+    """The Luohe–Xuchang rehearsal with [compliance] and [transport] (guide §3)."""
+    result = RUNNER.invoke(app, ["regional", str(RUNS / "regional-luohe-xuchang-ground.toml"),
+                                 "--out", str(tmp_path / "run"), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    compliance = {row["city"]: row for row in summary["compliance"]}
+    for row in compliance.values():  # about one plant in ten evades; teams find nearly all
+        assert 0.05 < row["noncompliant"] / row["enterprises"] < 0.15
+        assert row["findings"] >= 0.9 * row["noncompliant"]
+        achieved = [row[f"{p}_achieved_pct"] for p in ("SO2", "NOx", "PM", "VOCs")]
+        assert all(98.0 <= a < 100.0 for a in achieved)
+    # Xuchang's own table (two teams per county): more visits, less lost
+    assert compliance["许昌"]["inspections"] > compliance["漯河"]["inspections"]
+    assert compliance["许昌"]["NOx_achieved_pct"] > compliance["漯河"]["NOx_achieved_pct"]
+    for row in summary["transport"]:  # about a quarter of the trips blocked, in PM2.5
+        assert 0.2 < row["trips_blocked"] / row["trips"] < 0.3 and row["in_pm25"]
+        assert 3.6 < row["NOx_cut_t"] < 4.0
+    heavy = {row["city"]: row for row in summary["heavy_pollution"]}
+    assert round(heavy["漯河"]["reduction_alert_pct"], 1) == 13.3
+    assert round(heavy["许昌"]["reduction_alert_pct"], 1) == 13.0
+    assert (tmp_path / "run" / "verification.csv").is_file()
+    assert (tmp_path / "run" / "transport_summary.csv").is_file()
 
 
 def load_script():

@@ -9,6 +9,7 @@ instantly (``response_hours = 0``) with the default 6 h lag per neighbour edge.
 
 import json
 import shutil
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -28,12 +29,14 @@ from simulator.regional import (
     heavy_day_ratio,
     hourly_cut_fractions,
     run_regional,
+    transport_cut_fractions,
 )
 from simulator.regional_io import load_regional_inputs, load_regional_scenario
 
 RUNNER = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "runs" / "regional-luohe-xuchang.toml"
+GROUND = REPO / "runs" / "regional-luohe-xuchang-ground.toml"  # with compliance and trucks
 LOCAL = 0.8 * 0.471  # anthropogenic share × local share (rules.md §8 defaults) = 0.3768
 NONLOCAL = 0.8 * 0.529  # the rest of the responsive share, spread over neighbours = 0.4232
 PM = 60.0  # µg/m³, IAQI 81: no alert of its own
@@ -403,6 +406,16 @@ def test_single_city_scenario_runs_too(tmp_path):
     (('[city."许昌".area_sources.dust]', '[city."周口".area_sources.dust]'),
      "key city.周口: unknown city"),
     (('pm_t = 3250.0', 'pm_t = -1.0'), "key city.许昌.area_sources.dust.pm_t: value -1.0"),
+    # a table regional runs do not know is an error, never ignored
+    (('[airquality]', '[trasnport]\nfleet = "synthetic"\n\n[airquality]'),
+     "key trasnport: unknown table — expected scenario, inventory, forecast, region, "
+     "area_sources, measures, seasonal, compliance, transport, airquality, city"),
+    (('[city."许昌".area_sources.dust]',
+      '[city."许昌".compliance]\nteams_per_county = -1\n\n[city."许昌".area_sources.dust]'),
+     "key city.许昌.compliance.teams: expected whole numbers ≥ 0"),
+    (('[city."许昌".area_sources.dust]',
+      '[city."许昌".transport]\nsurge = 0.5\n\n[city."许昌".area_sources.dust]'),
+     "key city.许昌.transport.surge: value 0.5"),
 ])
 def test_bad_multi_city_input_exits_2_with_one_line(tmp_path, edit, message):
     shutil.copytree(EXAMPLE.parent / "data", tmp_path / "data")
@@ -426,3 +439,184 @@ def test_spec_rejects_city_and_cities_together(tmp_path):
     data = {"scenario": {"city": "漯河", "cities": ["漯河"]}}
     with pytest.raises(ValueError, match="either scenario.city or scenario.cities"):
         RegionalSpec.from_dict(data, tmp_path / "s.toml")
+
+
+# -- [compliance] and [transport] in regional runs --------------------------------------------
+def regional(edit=None) -> "RegionalRun":  # noqa: F821 - a string annotation for the reader
+    """The Luohe–Xuchang example run in-process, its parsed file changed by ``edit(data)``."""
+    data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    if edit is not None:
+        edit(data)
+    spec = RegionalSpec.from_dict(data, EXAMPLE)  # paths stay relative to runs/
+    return run_regional(spec, load_regional_inputs(spec))
+
+
+@pytest.fixture(scope="module")
+def plain():
+    return regional()
+
+
+@pytest.fixture(scope="module")
+def ground(tmp_path_factory):
+    """The ground example (compliance + trucks) through the CLI: its run directory."""
+    out = tmp_path_factory.mktemp("ground") / "run"
+    result = RUNNER.invoke(app, ["regional", str(GROUND), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    (out / "summary.json").write_text(result.stdout, encoding="utf-8")
+    return out
+
+
+def tonnes(run) -> pd.DataFrame:
+    return run.combined().episodes[["city", "start", "pollutant", "baseline_t", "actual_t",
+                                    "cut_t"]]
+
+
+def test_full_compliance_gives_the_same_tonnes_as_no_compliance_model(plain):
+    full = regional(lambda d: d.update(compliance={
+        "enabled": True, "noncompliance": {}, "noncompliance_other": 0.0}))
+    pd.testing.assert_frame_equal(tonnes(full), tonnes(plain), rtol=1e-12)
+    episodes = full.combined().episodes
+    assert episodes.required_cut_t.to_numpy() == pytest.approx(episodes.cut_t.to_numpy())
+    verification = full.combined().verification
+    assert set(verification.city) == {"漯河", "许昌"}
+    assert (verification.behaviour == "compliant").all()
+    assert verification.shortfall.abs().max() < 1e-12
+    for city in ("漯河", "许昌"):
+        assert full.air.pm25_with[city].to_numpy() == pytest.approx(
+            plain.air.pm25_with[city].to_numpy(), rel=1e-12)
+
+
+def test_compliance_lowers_what_the_measures_achieve_and_pm25_shows_it(plain):
+    evading = regional(lambda d: d.update(compliance={"enabled": True}))
+    episodes = evading.combined().episodes
+    assert (episodes.cut_t <= episodes.required_cut_t + 1e-9).all()
+    assert (episodes.cut_t < episodes.required_cut_t - 1e-3).any()
+    # the required cut is what full compliance cuts: the plain run's tonnes
+    assert episodes.required_cut_t.to_numpy() == pytest.approx(
+        plain.combined().episodes.cut_t.to_numpy(), rel=1e-9)
+    for city in ("漯河", "许昌"):
+        worse = evading.air.pm25_with[city].to_numpy() - plain.air.pm25_with[city].to_numpy()
+        assert (worse >= -1e-9).all() and worse.max() > 0.01, city
+    inspections = evading.combined().inspections
+    assert set(inspections.city) == {"漯河", "许昌"} and len(inspections) > 0
+
+
+def test_cut_fractions_hold_each_segment_s_truck_cut_evenly():
+    # NOx: a segment [2.5, 6) h of 3.5 t baseline (1 t/h) whose trucks cut 0.35 t → 10 %;
+    # SO2 has no truck figure (NaN); a second segment [7, 8) cuts nothing
+    start = pd.Timestamp("2024-01-01")
+    at = [start + pd.Timedelta(hours=h) for h in (2.5, 6.0, 7.0, 8.0)]
+    episodes = pd.DataFrame({
+        "start": [at[0], at[0], at[2]], "end": [at[1], at[1], at[3]],
+        "pollutant": ["NOx", "SO2", "NOx"], "baseline_t": [3.5, 3.5, 1.0],
+        "transport_cut_t": [0.35, np.nan, 0.0]})
+    f = transport_cut_fractions(episodes, start, 9)
+    assert f[:, 1] == pytest.approx([0, 0, 0.05, 0.1, 0.1, 0.1, 0, 0, 0])
+    assert f[:, 1].sum() * 1.0 == pytest.approx(0.35)  # t/h × h: the trucks' cut
+    assert not f[:, [0, 2, 3]].any()
+
+
+def test_truck_cut_reaches_pm25_and_is_conserved():
+    on = regional(lambda d: d.update(transport={"fleet": "synthetic"}))
+    off = regional()
+    for city in ("漯河", "许昌"):
+        episodes = on.results[city].episodes
+        assert on.transport[city].counted  # the example has a mobile area source
+        rate = (episodes.baseline_t / episodes.hours).groupby(episodes.pollutant).first()
+        added = on.cut_fractions[city] - off.cut_fractions[city]
+        trucks = episodes.groupby("pollutant").transport_cut_t.sum()
+        for k, pollutant in enumerate(("NOx", "PM", "VOCs"), start=1):
+            assert (added[:, k] * rate[pollutant]).sum() == pytest.approx(trucks[pollutant])
+            assert trucks[pollutant] > 0
+        assert np.abs(added[:, 0]).max() == 0  # no SO2 from trucks
+        cleaner = off.air.pm25_with[city].to_numpy() - on.air.pm25_with[city].to_numpy()
+        assert (cleaner >= -1e-9).all() and cleaner.max() > 0.01
+        # the engine's own tonnes are untouched by the gate
+        pd.testing.assert_frame_equal(tonnes(on), tonnes(off))
+
+
+def single_city_file(tmp: Path, city: str) -> Path:
+    """The ground example as a one-city ``smogsim run`` file for ``city`` (no own tables)."""
+    data = tomllib.loads(GROUND.read_text(encoding="utf-8"))
+    assert city not in data.pop("city")
+    data.pop("airquality")
+    data["scenario"].pop("cities")
+    data["scenario"]["city"] = city
+    for table in ("inventory", "forecast", "region"):
+        data[table]["file"] = str(GROUND.parent / data[table]["file"])
+    lines = []
+    for name, table in data.items():
+        nested = {k: v for k, v in table.items() if isinstance(v, dict)}
+        lines.append(f"[{name}]")
+        lines += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in table.items()
+                  if k not in nested]
+        for key, sub in nested.items():
+            lines.append(f"[{name}.{key}]")
+            lines += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in sub.items()]
+    path = tmp / f"{city}.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_each_city_s_tables_equal_a_one_city_run_on_the_same_windows(ground, tmp_path):
+    one = tmp_path / "one"
+    result = RUNNER.invoke(app, ["run", str(single_city_file(tmp_path, "漯河")), "--out",
+                                 str(one), "-q"])
+    assert result.exit_code == 0, result.output
+    for name in ("alerts.csv", "episodes.csv", "verification.csv", "inspections.csv",
+                 "transport.csv", "transport_summary.csv"):
+        alone = (one / name).read_text(encoding="utf-8-sig").splitlines()
+        together = (ground / name).read_text(encoding="utf-8-sig").splitlines()
+        assert together[0] == alone[0], name  # same columns
+        city = alone[0].split(",").index("city")
+        rows = [r for r in together[1:] if r.split(",")[city] == "漯河"]
+        # the one-city summary leaves its whole-city rows' city empty; here they name it
+        alone = [",".join(c if k != city else c or "漯河" for k, c in enumerate(r.split(",")))
+                 for r in alone]
+        assert rows == alone[1:], name
+        assert len(rows) > 0, name
+
+
+def test_ground_run_writes_every_city_s_compliance_and_truck_tables(ground):
+    for name in ("verification.csv", "inspections.csv", "transport.csv"):
+        assert set(read(ground, name).city) == {"漯河", "许昌"}, name
+    summary = read(ground, "transport_summary.csv")
+    assert summary.city.notna().all()
+    episodes = read(ground, "episodes.csv")
+    for column in ("required_cut_t", "transport_cut_t", "cut_pct_with_transport"):
+        assert episodes[column].notna().any(), column
+    # conservation per city and segment, as written (6 decimals)
+    assert (episodes.baseline_t - episodes.actual_t - episodes.cut_t).abs().max() < 2e-6
+    trucks = read(ground, "transport.csv").groupby(["city", "start"]).NOx_cut_kg.sum() / 1000
+    nox = episodes[episodes.pollutant == "NOx"].set_index(["city", "start"]).transport_cut_t
+    assert nox.to_numpy() == pytest.approx(trucks.reindex(nox.index).to_numpy(), abs=2e-6)
+    # 许昌's own [compliance] (two teams per county) replaces the shared one
+    visits = read(ground, "inspections.csv")
+    assert visits[visits.city == "许昌"].team.str.endswith("-2").any()
+    assert not visits[visits.city == "漯河"].team.str.endswith("-2").any()
+    summary = json.loads((ground / "summary.json").read_text(encoding="utf-8"))
+    assert [c["city"] for c in summary["compliance"]] == ["漯河", "许昌"]
+    assert all(t["trips_blocked"] > 0 and t["in_pm25"] for t in summary["transport"])
+    manifest = json.loads((ground / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["compliance"] == ["漯河", "许昌"] and set(manifest["transport"]) == {
+        "漯河", "许昌"}
+    assert "transport.csv" in manifest["files"] and "verification.csv" in manifest["files"]
+
+
+def test_ground_run_is_deterministic(ground, tmp_path):
+    assert run_cli(GROUND, tmp_path / "again").exit_code == 0
+    for name in ("episodes.csv", "verification.csv", "inspections.csv", "transport.csv",
+                 "transport_summary.csv", "airquality.csv", "contributions.csv"):
+        assert (ground / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
+
+
+def test_a_city_may_turn_the_truck_gate_off(tmp_path):
+    run = regional(lambda d: d.update(transport={"fleet": "synthetic"},
+                                      city={**d["city"], "许昌": {
+                                          **d["city"]["许昌"],
+                                          "transport": {"enabled": False}}}))
+    assert set(run.transport) == {"漯河"}
+    tables = run.transport_tables()
+    assert set(tables["transport.csv"].city) == {"漯河"}
+    episodes = run.combined().episodes
+    assert episodes.loc[episodes.city == "许昌", "transport_cut_t"].isna().all()
