@@ -23,6 +23,7 @@ from simulator.io import (
     read_scenario_toml,
 )
 from simulator.regional import ANNUAL_MIN_DAYS, RegionalInputs, RegionalRun, RegionalSpec
+from simulator.report import add_report
 from simulator.scenario import ScenarioError
 from simulator.transport_run import TransportInputs, load_transport_inputs
 
@@ -138,7 +139,8 @@ def regional_tables(run: RegionalRun, comparison: pd.DataFrame | None = None
 def write_regional_run(run: RegionalRun, out_dir: Path, manifest: dict,
                        comparison: pd.DataFrame | None = None) -> Path:
     """Write the run's tables (``regional_tables``), ``airquality.png`` when matplotlib is
-    installed, and ``manifest.json`` into ``out_dir`` atomically; return the directory."""
+    installed, ``report.html`` and ``manifest.json`` into ``out_dir`` atomically; return the
+    directory."""
     out_dir = Path(out_dir)
     if out_dir.exists():
         raise FileExistsError(f"{out_dir}: run directory already exists — choose another --out")
@@ -152,7 +154,7 @@ def write_regional_run(run: RegionalRun, out_dir: Path, manifest: dict,
             files.append(name)
         if plot_airquality(run.airquality_frame(), tmp / "airquality.png"):
             files.append("airquality.png")
-        manifest = {**manifest, "files": files}
+        manifest = add_report(tmp, {**manifest, "files": files})  # skipped without matplotlib
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         tmp.rename(out_dir)

@@ -263,7 +263,8 @@ def _summary(run: RunFiles) -> str:
     m = run.manifest
     period = m.get("period") or ["", ""]
     facts = [("scenario", m.get("scenario", "")), ("run id", m.get("run_id", "")),
-             ("city", m.get("city", "")), ("period", " → ".join(map(str, period))),
+             ("city", m.get("city") or ", ".join(m.get("cities", []))),
+             ("period", " → ".join(map(str, period))),
              ("seed", m.get("seed", "")), ("rules", m.get("rules", "")),
              ("smogsim version", m.get("smogsim_version", ""))]
     alerts, episodes = run.table("alerts.csv"), run.table("episodes.csv")

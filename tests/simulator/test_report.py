@@ -132,6 +132,21 @@ def test_run_writes_the_report_and_lists_it(demo_run):
         assert bool(page.images_in(section)) == computed, section
 
 
+def test_regional_run_writes_a_report_with_pm25_for_every_city(tmp_path):
+    scenario = DEMO_SCENARIO.parent / "regional-luohe-xuchang.toml"
+    out = tmp_path / "regional"
+    result = RUNNER.invoke(app, ["regional", str(scenario), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert REPORT_FILE in manifest["files"]
+    page = Page((out / REPORT_FILE).read_text(encoding="utf-8"))
+    assert NOT_COMPUTED not in page.sections["airquality"]
+    assert page.images_in("airquality")
+    assert "漯河, 许昌" in page.sections["summary"]
+    for city in ("漯河", "许昌"):
+        assert city in page.sections["airquality"] and city in page.sections["alerts"]
+
+
 def test_minimal_run_directory_shows_notes_for_optional_sections(minimal_run):
     page = Page(build_report(minimal_run))
     assert list(page.sections) == SECTION_IDS
