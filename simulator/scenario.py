@@ -102,6 +102,7 @@ class ScenarioSpec:
         base = origin.parent
         table = _table(data, "scenario", origin)
         _single_city(table, origin)
+        _known_tables(data, origin)
         for name in ("scenario", "inventory", "forecast", "region", "measures"):
             if name in data:
                 _known_keys(_table(data, name, origin), name, origin)
@@ -147,6 +148,22 @@ def _single_city(table: dict, origin: Path) -> None:
         raise ScenarioError(f"{origin}: key scenario.cities: value {table['cities']!r} — "
                             "expected one city (scenario.city); run several cities with: "
                             f"smogsim regional {origin}")
+
+
+RUN_TABLES = ("scenario", "inventory", "forecast", "region", "area_sources", "measures",
+              "seasonal", "compliance", "transport")
+REGIONAL_TABLES = ("airquality", "city")  # read by smogsim regional only
+
+
+def _known_tables(data: dict, origin: Path) -> None:
+    """Reject a top-level table a one-city run does not read (never ignore it silently)."""
+    for name in data:
+        if name in REGIONAL_TABLES:
+            raise ScenarioError(f"{origin}: table [{name}]: read by regional runs only — run "
+                                f"this file with: smogsim regional {origin}")
+        if name not in RUN_TABLES:
+            raise ScenarioError(f"{origin}: key {name}: unknown table — expected "
+                                f"{', '.join(RUN_TABLES)}")
 
 
 def _known_keys(table: dict, name: str, origin: Path, where: str | None = None) -> None:

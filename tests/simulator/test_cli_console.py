@@ -112,6 +112,20 @@ def test_run_on_a_regional_file_points_to_regional(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.parametrize("table, expected", [
+    ("[trasnport]\nrules = \"national\"\n", "key trasnport: unknown table — expected scenario"),
+    ("[airquality]\nmode = \"rehearsal\"\n", "table [airquality]: read by regional runs only"),
+])
+def test_run_refuses_a_table_it_would_not_read(tmp_path, table, expected):
+    scenario = tmp_path / "demo.toml"
+    data = f'"{DEMO_SCENARIO.parent}/data/'
+    text = DEMO_SCENARIO.read_text(encoding="utf-8").replace('"data/', data)
+    scenario.write_text(text + "\n" + table, encoding="utf-8")
+    line = one_error_line(invoke("run", str(scenario), "--out", str(tmp_path / "r")))
+    assert expected in line and "demo.toml" in line
+    assert not (tmp_path / "r").exists()
+
+
 # -- alerts ---------------------------------------------------------------------------------
 def test_alerts_json_and_quiet():
     document = only_json(invoke("alerts", "--observations", str(FORECAST), "--json"))
