@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 
 TABLES: tuple[str, ...] = ("runs", "cuts")
 ENGINES: tuple[str, ...] = ("serial", "processes", "dask")
-PART_FORMAT = 1  # bump when the part layout changes; older parts are then rerun
+PART_FORMAT = 2  # bump when the part layout changes; older parts are then rerun
 KEY_METADATA = b"smogsim.task_key"
 # Test hook: comma-separated task keys whose task raises before writing its part; simulates a
 # batch killed half-way. Read inside the worker, so it works with every runner.
@@ -55,9 +55,10 @@ class BatchError(RuntimeError):
 class Task:
     """One grid point: plain values only, so it pickles to any worker.
 
-    Times are ISO strings (local time, ``[start, end)``); ``observations`` and ``inventory`` are
-    absolute paths of staged input files that every worker can read; ``inputs`` is a digest of
-    those files' content, so a changed input gives new part names instead of reusing old parts.
+    Times are ISO strings (local time, ``[start, end)``); ``observations``, ``inventory`` and
+    ``area`` (empty: no area sources) are absolute paths of staged input files that every
+    worker can read; ``inputs`` is a digest of those files' content, so a changed input gives
+    new part names instead of reusing old parts.
     """
 
     city: str
@@ -70,6 +71,7 @@ class Task:
     seed: int
     observations: str
     inventory: str
+    area: str = ""
     inputs: str = ""
 
     @property
@@ -95,7 +97,7 @@ def grid(periods: Iterable[dict], rules: Sequence[str], forecasts: Sequence[str]
     """Expand periods × rule sets × forecast models × replicates into tasks, in key order.
 
     ``periods`` are mappings with the keys ``city``, ``episode``, ``start``, ``end``,
-    ``observations``, ``inventory`` and ``inputs`` (see ``Task``).
+    ``observations``, ``inventory`` and optionally ``area`` and ``inputs`` (see ``Task``).
     """
     tasks = [Task(rules=r, forecast=f, replicate=k, seed=seed, **period)
              for period in periods for r in rules for f in forecasts for k in range(replicates)]
@@ -194,11 +196,18 @@ def read_marker(parts_dir: Path, task: Task) -> dict | None:
 
 def read_part(parts_dir: Path, task: Task) -> tuple[dict, dict[str, pd.DataFrame]]:
     """The marker and tables of a finished part; ``BatchError`` if the part is not intact."""
+    marker, tables = read_part_arrow(parts_dir, task)
+    return marker, {name: table.to_pandas() for name, table in tables.items()}
+
+
+def read_part_arrow(parts_dir: Path, task: Task) -> tuple[dict, dict[str, pa.Table]]:
+    """``read_part`` as Arrow tables: gathering many parts converts to pandas once, after
+    concatenating, which costs far less than one conversion per part."""
     marker = read_marker(parts_dir, task)
     if marker is None:
         raise BatchError(f"{parts_dir}: part of {task.key} is missing or damaged")
     paths = part_paths(parts_dir, task)
-    return marker, {name: pd.read_parquet(paths[name]) for name in TABLES}
+    return marker, {name: pq.read_table(paths[name]) for name in TABLES}
 
 
 def execute(task: Task, func: TaskFunction, parts_dir: str) -> dict:

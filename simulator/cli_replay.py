@@ -22,7 +22,14 @@ from rich.text import Text
 
 from enterprises.schema import POLLUTANTS
 from simulator import batch
-from simulator.replay import USER_ERRORS, ReplayResult, replay, summary_frame, summary_json
+from simulator.replay import (
+    USER_ERRORS,
+    ReplayResult,
+    base_note,
+    replay,
+    summary_frame,
+    summary_json,
+)
 
 console = Console()
 
@@ -47,14 +54,27 @@ def _split(values: list[str]) -> list[str]:
     return [item.strip() for value in values for item in value.split(",") if item.strip()]
 
 
+def _split_forecasts(values: list[str]) -> list[str]:
+    """Like ``_split``, keeping a noisy model's parameters together:
+    ``noisy:bias=-0.1,sd=0.3,perfect`` → ``[noisy:bias=-0.1,sd=0.3, perfect]``."""
+    models: list[str] = []
+    for item in _split(values):
+        if "=" in item and ":" not in item and models and models[-1].startswith("noisy:"):
+            models[-1] += f",{item}"
+        else:
+            models.append(item)
+    return models
+
+
 def summary_table(result: ReplayResult) -> Table:
     """Per rule set × forecast model: runs, mean alert and missed hours, mean cut %, runs met."""
     table = Table(title=f"Replay — {len(result.runs)} runs over {len(result.episodes)} "
                         "city-episodes",
                   caption="alert h: mean hours under alert; missed h: mean hours the observed "
                           "air reached a level the alert in force was below; P %: mean over runs "
-                          "of the cut in alert hours, % of baseline; met: runs where every alert "
-                          "segment met its level's target, of the runs with an alert",
+                          "of the cut in alert hours, % of the base named below; met: runs "
+                          "where every alert segment met its level's target, of the runs with "
+                          "an alert",
                   caption_justify="left", box=None, padding=(0, 1), pad_edge=False)
     table.add_column("rules", no_wrap=True)
     table.add_column("forecast", no_wrap=True)
@@ -99,7 +119,11 @@ def register(app: typer.Typer) -> None:
             ["mee-2024"], "--rules", help="Rule sets, comma-separated: ids or TOML files."),
         forecast: list[str] = typer.Option(
             ["perfect"], "--forecast", help="Forecast models, comma-separated: perfect, "
-                                            "late:<hours>."),
+                                            "persistence, noisy[:bias=B,sd=S], late:<hours>."),
+        area: Path | None = typer.Option(
+            None, "--area", help="Area sources outside the list, CSV: city, sector, so2_t, "
+                                 "nox_t, pm_t, vocs_t (t/a), optionally cut_<level>. Without "
+                                 "it (or for cities without rows) cut % is of the list only."),
         replicates: int = typer.Option(1, "--replicates", help="Runs per grid point."),
         seed: int = typer.Option(0, "--seed", help="Root seed of every run's generator."),
         margin_hours: int = typer.Option(
@@ -120,9 +144,11 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(
             False, "--json", help="Print a machine-readable summary on stdout instead of the "
                                   "table: out, runs, ran, resumed, cities, city_episodes, "
-                                  "missing_values, wall_s, files, and per rule set × forecast "
-                                  "the runs, mean alert_hours, missed_hours, cut_pct_<P>, met "
-                                  "and with_alerts. Progress and notes go to stderr."),
+                                  "missing_values, wall_s, files, base (cities per cut-% "
+                                  "base, and a note), and per rule set × forecast the runs, "
+                                  "mean alert_hours, missed_hours, cut_pct_<P>, met, "
+                                  "with_alerts and list_only. Progress and notes go to "
+                                  "stderr."),
     ) -> None:
         """Replay observed episodes: city × episode × rule set × forecast × replicate.
 
@@ -130,8 +156,9 @@ def register(app: typer.Typer) -> None:
         e.g. the national hourly city file (date, hour, type, <city columns>).
 
         Example: smogsim replay --observations runs/data/henan_2023-24_hourly.csv.gz
-        --inventory runs/data/henan_inventory.csv --rules mee-2019,mee-2024
-        --forecast perfect,late:24 --workers 2 --out runs/out/henan-replay
+        --inventory runs/data/henan_inventory.csv --area runs/data/henan_area_sources.csv
+        --rules mee-2019,mee-2024 --forecast perfect,late:24 --workers 2
+        --out runs/out/henan-replay
         """
         if engine not in ("local", "dask"):
             _fail(f"--engine: value {engine!r} — expected local or dask")
@@ -161,10 +188,10 @@ def register(app: typer.Typer) -> None:
             progress.advance(bar[0])
 
         try:
-            result = replay(observations, inventory, _split(rules), _split(forecast), replicates,
-                            out_dir, seed=seed, margin_hours=margin_hours, engine=mode,
-                            workers=workers, scheduler=scheduler, resume=resume,
-                            cities=_split(city),
+            result = replay(observations, inventory, _split(rules), _split_forecasts(forecast),
+                            replicates, out_dir, seed=seed, margin_hours=margin_hours,
+                            engine=mode, workers=workers, scheduler=scheduler, resume=resume,
+                            cities=_split(city), area=area,
                             on_start=on_start, on_done=on_done)
         except USER_ERRORS as bad:
             progress.stop()
@@ -190,6 +217,7 @@ def register(app: typer.Typer) -> None:
             return
         if not quiet:
             console.print(summary_table(result))
+            console.print(base_note(result.runs), highlight=False, soft_wrap=True)
         console.print(f"{len(result.runs)} runs ({result.ran} run now, {result.resumed} already "
                       f"finished) in {result.wall_s:.1f} s → {result.out}",
                       highlight=False, soft_wrap=True)

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tomllib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import pandas as pd
 
 from alerts.forecast import parse_model
 from alerts.io import is_forecast_table, load_alert_inputs, load_ruleset
-from enterprises.area import AreaSource, area_cut_fractions, default_cuts
+from enterprises.area import AreaSource, area_cut_fractions, area_rates, default_cuts
 from enterprises.errors import MeasureTableError
 from enterprises.io import load_inventory
 from enterprises.measures import MeasureTable
@@ -27,7 +28,6 @@ from simulator.report import add_report
 from simulator.results import RunResult
 from simulator.scenario import ScenarioError, ScenarioSpec
 
-HOURS_PER_YEAR = 8760.0  # area sources spread evenly over the year — assumption, as for the list
 CSV_ENCODING = "utf-8-sig"  # Excel opens Chinese text intact with the BOM
 
 
@@ -64,22 +64,33 @@ def build_inputs(spec: ScenarioSpec, rng: np.random.Generator | None = None,
         raise ScenarioError(f"{spec.inventory}: column city: no enterprise in {spec.city!r} — "
                             f"expected the scenario's city")
     windows = _alert_windows(spec, rng) if windows is None else tuple(windows)
-    area = np.array(list(spec.area_sources.values()), float).reshape(-1, 4).sum(axis=0)
+    rates, cuts = area_inputs(spec.area_sources, spec.area_cuts)
     return CityInputs(
         city=spec.city,
         start=spec.start,
         end=spec.end,
         inventory=inventory.subset(in_city),
-        area_rates=area / HOURS_PER_YEAR,
+        area_rates=rates,
         windows=windows,
         rules=rules,
         measures=_measures(spec),
-        area_cuts=area_cut_fractions([
-            AreaSource(sector, values, spec.area_cuts.get(sector, default_cuts(sector)))
-            for sector, values in spec.area_sources.items()]),
+        area_cuts=cuts,
         seasonal=spec.seasonal,
         compliance=getattr(spec, "compliance", None),
     )
+
+
+def area_inputs(sources: Mapping[str, Sequence[float]],
+                cuts: Mapping[str, Mapping[str, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """A city's area-source rates (t/h, ``POLLUTANTS`` order) and cut fractions per level.
+
+    ``sources``: sector → t/a in ``POLLUTANTS`` order; ``cuts``: sector → level id → fraction.
+    A sector without an entry in ``cuts`` takes its defaults (``enterprises.area``), as a
+    scenario's ``[area_sources.<sector>]`` table does. No sectors: zero rates, no cut.
+    """
+    area = [AreaSource(sector, tuple(values), cuts.get(sector, default_cuts(sector)))
+            for sector, values in sources.items()]
+    return area_rates(area), area_cut_fractions(area)
 
 
 def _measures(spec: ScenarioSpec) -> MeasureTable:

@@ -6,14 +6,16 @@
    written (``ReplayInputError``, one line);
 2. detect episodes per city (``detect_episodes``): maximal stretches where some alert level is
    reached under any of the rule sets, padded by a margin on each side;
-3. stage each city's observations and inventory once as Parquet under ``OUT/inputs/``;
+3. stage each city's observations and inventory once as Parquet, and its area sources (if
+   ``--area`` has rows for it) as JSON, under ``OUT/inputs/``;
 4. expand the grid city × episode × rule set × forecast model × replicate into
    ``simulator.batch.Task`` values and run the unfinished ones (``run_task`` in the workers);
 5. gather the parts into ``runs.parquet`` (+ ``runs.csv``) and ``cuts.parquet``.
 
 The couplings to other packages are one adapter function each, so they can be rewired alone:
-``read_observations`` (alerts.io), ``forecast_windows`` (the forecast models), and
-``city_inventories`` (enterprises).
+``read_observations`` (alerts.io), ``forecast_windows`` (the forecast models and the alert
+lifecycle, alerts.forecast and alerts.timeline), ``city_inventories`` (enterprises) and
+``read_area_sources`` (enterprises.area through ``simulator.io.area_inputs``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -29,35 +32,48 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from alerts.forecast import ForecastModel, make_model, parse_model
 from alerts.io import AlertInputError, load_observations, load_ruleset
 from alerts.levels import Level
+from alerts.lifecycle import CONSULTATION_INTERVAL_HOURS
 from alerts.observations import city_daily_aqi
 from alerts.rules import RuleSet
-from alerts.triggers import AlertWindow, alert_windows, hourly_levels, runs
+from alerts.timeline import alert_timeline
+from alerts.triggers import AlertWindow, hourly_levels, runs
 from enterprises.errors import InventoryError
 from enterprises.inventory import Inventory
 from enterprises.io import load_inventory
 from enterprises.measures import MeasureTable
-from enterprises.schema import POLLUTANTS
+from enterprises.schema import EMISSION_COLUMNS, POLLUTANTS
 from enterprises.synthetic import synthesize
 from simulator import batch
 from simulator.batch import Task
 from simulator.engine import CityInputs, Simulation
+from simulator.io import area_inputs
 from simulator.runner import make_rng, smogsim_version
+from simulator.scenario_schema import CUT_LEVELS
+from simulator.transport_run import child_rng
 
 HOUR = pd.Timedelta(hours=1)
 DEFAULT_MARGIN_HOURS = 48  # assumption: 2 days of ordinary air before and after an episode
 ALERT_LEVELS = tuple(lv for lv in Level if lv != Level.NONE)
 KEY_COLUMNS = ["city", "episode", "rules", "forecast", "replicate"]
 RUN_COLUMNS = [
-    *KEY_COLUMNS, "seed", "start", "end", "hours", "alerts", "peak_level", "alert_hours",
+    *KEY_COLUMNS, "seed", "base", "start", "end", "hours", "alerts", "peak_level", "alert_hours",
     *(f"hours_{lv.id}" for lv in ALERT_LEVELS), "observed_hours", "missed_hours", "target_pct",
     *(f"cut_pct_{p}" for p in POLLUTANTS), *(f"met_{p}" for p in POLLUTANTS), "met",
 ]
 CUT_COLUMNS = [*KEY_COLUMNS, "alert_episode", "level", "start", "end", "hours", "pollutant",
                "baseline_t", "actual_t", "cut_t", "cut_pct", "target_pct", "met"]
 CSV_ENCODING = "utf-8-sig"  # Excel opens Chinese text intact with the BOM
+FORECAST_MODELS = "perfect, persistence, noisy[:bias=B,sd=S] or late:<hours>"
+FORECAST_STREAM = "forecast"  # the named child of a run's generator that a noisy model draws
+AREA_CUT_COLUMNS = tuple(f"cut_{level}" for level in CUT_LEVELS)
+AREA_COLUMNS = ("city", "sector", *EMISSION_COLUMNS, *AREA_CUT_COLUMNS, "source")
+# The base of a run's cut %: the list alone, or the city-wide base (list + area sources).
+LIST_ONLY, WITH_AREA = "list", "list+area"
 
 
 class ReplayInputError(ValueError):
@@ -122,32 +138,71 @@ def read_observations(paths: Sequence[str | Path], cities: Sequence[str] = ()
 
 
 def parse_forecast(name: str) -> str:
-    """Canonical forecast model name: ``perfect`` or ``late:<hours>`` (whole hours ≥ 0)."""
-    text = name.strip()
-    if text == "perfect":
-        return text
-    match = re.fullmatch(r"late:(\d+)", text)
-    if match:
-        return f"late:{int(match.group(1))}"
-    raise ReplayInputError(f"--forecast: value {name!r} — expected perfect or late:<hours>")
+    """Canonical name of a forecast model ``alerts.forecast.parse_model`` accepts.
 
-
-def forecast_windows(daily: pd.Series, rules: RuleSet, city: str,
-                     model: str) -> list[AlertWindow]:
-    """Alert windows a city would issue under forecast ``model``, from its observed daily AQI.
-
-    REWIRE when the forecast models land (perfect/persistence/noisy/late:<h>). Until then:
-
-    * ``perfect``: the forecast is the observation itself;
-    * ``late:<h>``: the forecast arrives ``h`` hours late, so every window (issue, start and
-      end) is decided on the observed series shifted ``h`` hours later.
+    ``late:06`` → ``late:6``; ``noisy:sd=0.30,bias=-0.1`` → ``noisy:bias=-0.1,sd=0.3`` (only the
+    parameters given, in that order), so one model is one grid point whichever way it is spelt.
     """
-    model = parse_forecast(model)
-    if model != "perfect":
-        shifted = daily.copy()
-        shifted.index = shifted.index + int(model.split(":")[1]) * HOUR
-        daily = shifted
-    return alert_windows(daily, rules, city)
+    try:
+        model, params = parse_model(name)
+    except ValueError as bad:
+        why = str(bad).split(": ", 1)[-1]
+        if why.startswith("expected"):
+            why = f"expected {FORECAST_MODELS}"
+        raise ReplayInputError(f"--forecast: value {name!r} — {why}") from None
+    if model == "late":
+        return f"late:{params['hours']}"
+    if model == "noisy" and params:
+        given = [f"{short}={params[key]!r}" for short, key in
+                 (("bias", "bias_per_day"), ("sd", "sd_per_day")) if key in params]
+        return "noisy:" + ",".join(given)
+    return model
+
+
+def consultation_lead(rules: RuleSet) -> pd.Timedelta:
+    """How long before a run's start its daily consultations begin.
+
+    The lifecycle issues an alert at the last consultation that still gives the lead time
+    before the response starts, so an alert whose response starts at the run's start may be
+    issued up to lead time + one consultation interval earlier; starting that early keeps it.
+    """
+    return (math.ceil(rules.lead_time_hours) + CONSULTATION_INTERVAL_HOURS) * HOUR
+
+
+def forecast_windows(daily: pd.Series, rules: RuleSet, city: str, model: str,
+                     start: pd.Timestamp, end: pd.Timestamp,
+                     rng: np.random.Generator | None = None) -> list[AlertWindow]:
+    """Alert windows a city issues for ``[start, end)`` under forecast ``model``.
+
+    The same path as ``smogsim run`` (``alerts.timeline.AlertInputs.windows``): the forecast
+    model (``alerts.forecast.make_model``: perfect, persistence, noisy, late:<h>) over the
+    city's observed daily AQI, consulted daily by the alert lifecycle (``alert_timeline``) from
+    ``consultation_lead`` before ``start`` to ``end``. ``rng`` feeds a noisy model. Windows
+    that end before ``start`` are dropped; the rest are returned whole.
+    """
+    models = {city: SharedOutlook(make_model(parse_forecast(model), daily, rng))}
+    windows = alert_timeline(models, {city: rules}, start - consultation_lead(rules), end)
+    return [w for w in windows.get(city, ()) if w.end > start]
+
+
+class SharedOutlook:
+    """A forecast model whose latest outlook is reused by the next identical request.
+
+    A rule set with a temporary-control slot runs two lifecycle tiers that consult the same
+    forecast at the same hour; computing it once saves about a fifth of the lifecycle's time.
+    Each caller gets its own copy, so neither can change what the other reads.
+    """
+
+    def __init__(self, model: ForecastModel):
+        self.model, self.name = model, model.name
+        self._key: tuple | None = None
+        self._outlook: pd.Series | None = None
+
+    def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
+        key = (at, lookback_hours, horizon_hours)
+        if key != self._key:
+            self._key, self._outlook = key, self.model.outlook(at, lookback_hours, horizon_hours)
+        return self._outlook.copy()
 
 
 def city_inventories(spec: str, cities: Sequence[str], seed: int) -> dict[str, Inventory]:
@@ -182,6 +237,79 @@ def city_inventories(spec: str, cities: Sequence[str], seed: int) -> dict[str, I
                                    "every city of the observations")
         lists[city] = inventory.subset(in_city)
     return lists
+
+
+def read_area_sources(path: str | Path) -> dict[str, dict]:
+    """Each city's area sources from an ``--area`` CSV: city → ``{"sources", "cuts"}``.
+
+    One row per city and sector: ``city, sector, so2_t, nox_t, pm_t, vocs_t`` (t/a; an empty
+    cell is 0, as a key left out of a scenario's ``[area_sources.<sector>]`` table), and
+    optionally ``cut_temporary, cut_yellow, cut_orange, cut_red`` (fractions in [0, 1]) and
+    ``source`` (where the numbers come from; not read). A row
+    whose cut cells are all empty takes the sector's defaults (``enterprises.area``); a row with
+    any cut given uses those, 0 for the levels left empty — as a scenario's ``cuts`` table.
+    ``sources`` maps sector → t/a in ``POLLUTANTS`` order, ``cuts`` sector → level id → cut,
+    the arguments of ``simulator.io.area_inputs``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ReplayInputError(f"{path}: area-source file not found — expected a CSV with "
+                               f"columns {', '.join(AREA_COLUMNS[:6])}")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (ValueError, UnicodeDecodeError) as bad:  # pandas' parser and empty-file errors
+        raise ReplayInputError(f"{path}: not a readable CSV ({bad})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    for column in frame.columns:
+        if column not in AREA_COLUMNS:
+            raise ReplayInputError(f"{path}: column {column!r} unknown — expected "
+                                   f"{', '.join(AREA_COLUMNS)}")
+    for column in AREA_COLUMNS[:6]:
+        if column not in frame.columns:
+            raise ReplayInputError(f"{path}: column {column} missing — expected "
+                                   f"{', '.join(AREA_COLUMNS[:6])}, optionally "
+                                   f"{', '.join(AREA_COLUMNS[6:])}")
+    areas: dict[str, dict] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for i, record in enumerate(frame.to_dict("records")):
+        row = i + 2  # the header is row 1
+        city, sector = record["city"].strip(), record["sector"].strip()
+        for column, text in (("city", city), ("sector", sector)):
+            if not text:
+                raise ReplayInputError(f"{path}: row {row}, column {column}: value '' — "
+                                       f"expected a {column} name")
+        if (city, sector) in seen:
+            raise ReplayInputError(f"{path}: row {row}, column sector: value {sector!r} — "
+                                   f"one row per city and sector (row {seen[city, sector]} "
+                                   f"has {city} {sector} already)")
+        seen[city, sector] = row
+        emissions = [_area_number(path, row, c, record[c], "a number of t/a ≥ 0") or 0.0
+                     for c in EMISSION_COLUMNS]
+        cuts = {level: _area_number(path, row, column, record[column], "a fraction in [0, 1]",
+                                    top=1.0)
+                for level, column in zip(CUT_LEVELS, AREA_CUT_COLUMNS, strict=True)
+                if column in record}
+        area = areas.setdefault(city, {"sources": {}, "cuts": {}})
+        area["sources"][sector] = emissions
+        if any(cut is not None for cut in cuts.values()):
+            area["cuts"][sector] = {level: cut or 0.0 for level, cut in cuts.items()}
+    return areas
+
+
+def _area_number(path: Path, row: int, column: str, text: str, expected: str,
+                 top: float = math.inf) -> float | None:
+    """A cell of the area file: None when empty, else a finite number in [0, top]."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value <= top):
+        raise ReplayInputError(f"{path}: row {row}, column {column}: value {text!r} — "
+                               f"expected {expected}")
+    return value
 
 
 # -- episodes -----------------------------------------------------------------------------------
@@ -237,45 +365,69 @@ def _daily_aqi(path: str) -> pd.Series:
     return pd.read_parquet(path).set_index("time")["daily_aqi"].asfreq("h")
 
 
+@functools.lru_cache(maxsize=16)
+def _observed_levels(path: str, rules: str) -> pd.Series:
+    """The observed hourly levels of a staged city under a rule set (for ``coverage``)."""
+    return hourly_levels(_daily_aqi(path), _ruleset(rules))
+
+
 @functools.lru_cache(maxsize=8)
 def _inventory(path: str) -> Inventory:
     return Inventory.from_frame(pd.read_parquet(path))
+
+
+@functools.lru_cache(maxsize=8)
+def _area(path: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Area rates and cuts from a staged area file; no file: no area sources."""
+    if not path:
+        return np.zeros(len(POLLUTANTS)), None
+    area = json.loads(Path(path).read_text(encoding="utf-8"))
+    return area_inputs(area["sources"], area["cuts"])
 
 
 def run_task(task: Task) -> dict[str, pd.DataFrame]:
     """Simulate one grid point and return its ``runs`` row and ``cuts`` rows.
 
     Pure: everything is built here from the task's plain values and staged files, with one
-    generator from ``make_rng(task.seed, task.key)``.
+    generator from ``make_rng(task.seed, task.key)``. The forecast model draws from its named
+    child (``FORECAST_STREAM``), so the engine's draws do not depend on the forecast model.
     """
     rules = _ruleset(task.rules)
     daily = _daily_aqi(task.observations)
     start, end = pd.Timestamp(task.start), pd.Timestamp(task.end)
+    rng = make_rng(task.seed, task.key)
+    windows = forecast_windows(daily, rules, task.city, task.forecast, start, end,
+                               child_rng(rng, FORECAST_STREAM))
+    area_rates, area_cuts = _area(task.area)
     inputs = CityInputs(
         city=task.city, start=start, end=end, inventory=_inventory(task.inventory),
-        area_rates=np.zeros(len(POLLUTANTS)),  # assumption: no area sources in a replay yet
-        windows=tuple(forecast_windows(daily, rules, task.city, task.forecast)),
+        area_rates=area_rates, area_cuts=area_cuts, windows=tuple(windows),
         rules=rules, measures=_measures(),
     )
-    result = Simulation(inputs, make_rng(task.seed, task.key)).run()
+    result = Simulation(inputs, rng).run()
     keys = {"city": task.city, "episode": task.episode, "rules": task.rules,
             "forecast": task.forecast, "replicate": task.replicate}
-    observed, missed = coverage(daily, rules, inputs.windows, start, end)
+    observed, missed = coverage(daily, rules, inputs.windows, start, end,
+                                levels=_observed_levels(task.observations, task.rules))
     return {"runs": run_row(keys, task, result.episodes, len(result.alerts),
                             observed_hours=observed, missed_hours=missed),
             "cuts": cut_rows(keys, result.episodes)}
 
 
 def coverage(daily: pd.Series, rules: RuleSet, windows: Sequence[AlertWindow],
-             start: pd.Timestamp, end: pd.Timestamp) -> tuple[float, float]:
+             start: pd.Timestamp, end: pd.Timestamp, levels: pd.Series | None = None
+             ) -> tuple[float, float]:
     """Hours of ``[start, end)`` the observed air reached an alert level, and of those the hours
     whose alert in force was lower (or none): what a late or low forecast costs.
 
-    The observed level is ``hourly_levels`` of the observed daily AQI under ``rules``; the alert
-    in force is the highest window covering the hour.
+    The observed level is ``hourly_levels`` of the observed daily AQI under ``rules`` (or
+    ``levels``, when already computed); the alert in force is the highest window covering the
+    hour.
     """
     hours = pd.date_range(start, end - HOUR, freq="h")
-    observed = hourly_levels(daily, rules).reindex(hours, fill_value=Level.NONE)
+    if levels is None:
+        levels = hourly_levels(daily, rules)
+    observed = levels.reindex(hours, fill_value=Level.NONE)
     observed = observed.to_numpy(int)
     issued = np.zeros(len(hours), int)
     for window in windows:
@@ -289,35 +441,58 @@ def run_row(keys: dict, task: Task, episodes: pd.DataFrame, alerts: int, *,
             observed_hours: float = np.nan, missed_hours: float = np.nan) -> pd.DataFrame:
     """One row per run: alert hours per level, cut % per pollutant, targets met.
 
-    ``observed_hours`` and ``missed_hours`` come from ``coverage``.
+    ``observed_hours`` and ``missed_hours`` come from ``coverage``. ``base`` says what the
+    cut % is a share of: ``list+area`` (the city-wide base) or ``list`` (no area sources).
 
     ``cut_pct_<P>`` is 100 × Σ cut / Σ baseline over the run's alert segments; ``target_pct``
     is the hours-weighted mean of their level targets; ``met_<P>`` holds when every segment met
     its own level's target for P, ``met`` when that holds for every pollutant (NA: no alert).
+    Plain numpy over the episode table's columns: this runs once per task.
     """
     start, end = pd.Timestamp(task.start), pd.Timestamp(task.end)
-    segments = episodes.drop_duplicates(["episode", "start"])
-    row: dict = {**keys, "seed": task.seed, "start": start, "end": end,
+    column = {name: episodes[name].to_numpy() for name in
+              ("level", "hours", "target_pct", "pollutant", "baseline_t", "cut_t", "met")}
+    first = _segment_rows(episodes)  # one row per alert segment (episode, start)
+    level, hours = column["level"][first], column["hours"][first].astype(float)
+    row: dict = {**keys, "seed": task.seed, "base": WITH_AREA if task.area else LIST_ONLY,
+                 "start": start, "end": end,
                  "hours": (end - start) / HOUR, "alerts": alerts}
-    peak = max((Level.parse(lv) for lv in segments["level"]), default=Level.NONE)
+    peak = max((Level.parse(lv) for lv in level), default=Level.NONE)
     row["peak_level"] = peak.id
-    row["alert_hours"] = float(segments["hours"].sum())
+    row["alert_hours"] = float(hours.sum())
     for lv in ALERT_LEVELS:
-        row[f"hours_{lv.id}"] = float(segments.loc[segments["level"] == lv.id, "hours"].sum())
+        row[f"hours_{lv.id}"] = float(hours[level == lv.id].sum())
     row["observed_hours"], row["missed_hours"] = observed_hours, missed_hours
-    hours = segments["hours"].to_numpy(float)
-    row["target_pct"] = (float(np.dot(hours, segments["target_pct"]) / hours.sum())
+    targets = column["target_pct"][first].astype(float)
+    row["target_pct"] = (float(np.dot(hours, targets) / hours.sum())
                          if hours.sum() > 0 else np.nan)
     met_all = []
     for p in POLLUTANTS:
-        rows = episodes[episodes["pollutant"] == p]
-        base = rows["baseline_t"].sum()
-        row[f"cut_pct_{p}"] = 100.0 * rows["cut_t"].sum() / base if base > 0 else np.nan
-        row[f"met_{p}"] = bool(rows["met"].all()) if len(rows) else pd.NA
+        rows = column["pollutant"] == p
+        base = column["baseline_t"][rows].astype(float).sum()
+        row[f"cut_pct_{p}"] = (100.0 * column["cut_t"][rows].astype(float).sum() / base
+                               if base > 0 else np.nan)
+        row[f"met_{p}"] = bool(column["met"][rows].all()) if rows.any() else pd.NA
         met_all.append(row[f"met_{p}"])
-    row["met"] = pd.NA if not len(segments) else all(met_all)
-    frame = pd.DataFrame([row], columns=RUN_COLUMNS)
-    return frame.astype({f"met_{p}": "boolean" for p in POLLUTANTS} | {"met": "boolean"})
+    row["met"] = pd.NA if not len(first) else all(met_all)
+    flags = {f"met_{p}" for p in POLLUTANTS} | {"met"}
+    return pd.DataFrame({name: pd.array([row[name]], dtype="boolean") if name in flags
+                         else [row[name]] for name in RUN_COLUMNS})
+
+
+def _segment_rows(episodes: pd.DataFrame) -> np.ndarray:
+    """Positions of the first row of each alert segment (episode, start), in table order."""
+    if episodes.empty:
+        return np.zeros(0, int)
+    keys = np.stack([episodes["episode"].to_numpy(np.int64),
+                     episodes["start"].to_numpy("datetime64[us]").astype(np.int64)], axis=1)
+    return np.sort(np.unique(keys, axis=0, return_index=True)[1])
+
+
+CUT_TYPES = {"episode": "int64", "replicate": "int64", "alert_episode": "int64",
+             "hours": "float64", "baseline_t": "float64", "actual_t": "float64",
+             "cut_t": "float64", "cut_pct": "float64", "target_pct": "float64", "met": "bool",
+             "start": "datetime64[us]", "end": "datetime64[us]"}
 
 
 def cut_rows(keys: dict, episodes: pd.DataFrame) -> pd.DataFrame:
@@ -326,10 +501,9 @@ def cut_rows(keys: dict, episodes: pd.DataFrame) -> pd.DataFrame:
     for name, value in keys.items():
         frame[name] = value
     frame = frame.reindex(columns=CUT_COLUMNS)
-    return frame.astype({"episode": "int64", "replicate": "int64", "alert_episode": "int64",
-                         "hours": "float64", "baseline_t": "float64", "actual_t": "float64",
-                         "cut_t": "float64", "cut_pct": "float64", "target_pct": "float64",
-                         "met": "bool", "start": "datetime64[us]", "end": "datetime64[us]"})
+    # convert only what is not yet of its type: astype on every column costs more than the run
+    convert = {name: kind for name, kind in CUT_TYPES.items() if frame[name].dtype != kind}
+    return frame.astype(convert) if convert else frame
 
 
 # -- the orchestrator ---------------------------------------------------------------------------
@@ -361,8 +535,12 @@ class ReplayPlan:
 def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str],
          forecasts: Sequence[str], replicates: int, out: str | Path, *, seed: int = 0,
          margin_hours: int = DEFAULT_MARGIN_HOURS, resume: bool = False,
-         cities: Sequence[str] = ()) -> ReplayPlan:
-    """Validate every input and expand the grid; nothing is written yet."""
+         cities: Sequence[str] = (), area: str | Path | None = None) -> ReplayPlan:
+    """Validate every input and expand the grid; nothing is written yet.
+
+    ``area``: the ``--area`` CSV (``read_area_sources``); cities without rows in it, or every
+    city without it, get no area sources.
+    """
     out = Path(out).resolve()
     if replicates < 1:
         raise ReplayInputError(f"--replicates: value {replicates} — expected a whole number ≥ 1")
@@ -374,6 +552,7 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
     rule_names = [_rule_name(r) for r in rules]
     rulesets = [load_ruleset(r) for r in rule_names]
     models = list(dict.fromkeys(parse_forecast(m) for m in forecasts))
+    areas = read_area_sources(area) if area is not None else {}
     daily_by_city, gaps = read_observations(observations, cities)
     lists = city_inventories(inventory, list(daily_by_city), seed)
     episodes, staged, periods = [], {}, []
@@ -388,12 +567,17 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
         obs_path = out / "inputs" / f"obs-{_digest(obs)[:16]}.parquet"
         inv_path = out / "inputs" / f"inv-{_digest(inv)[:16]}.parquet"
         staged |= {obs_path: obs, inv_path: inv}
-        inputs = _digest(obs, inv, rules_digest.encode())[:16]
+        area_bytes, area_path = b"", ""
+        if city in areas:
+            area_bytes = json.dumps(areas[city], ensure_ascii=False).encode("utf-8")
+            area_file = out / "inputs" / f"area-{_digest(area_bytes)[:16]}.json"
+            staged[area_file], area_path = area_bytes, str(area_file)
+        inputs = _digest(obs, inv, rules_digest.encode(), area_bytes)[:16]
         for ep in found:
             episodes.append(ep)
             periods.append({"city": city, "episode": ep.number, "start": ep.start.isoformat(),
                             "end": ep.end.isoformat(), "observations": str(obs_path),
-                            "inventory": str(inv_path), "inputs": inputs})
+                            "inventory": str(inv_path), "area": area_path, "inputs": inputs})
     tasks = batch.grid(periods, rule_names, models, replicates, seed)
     return ReplayPlan(out, tuple(tasks), tuple(episodes), staged, gaps)
 
@@ -402,7 +586,7 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
            forecasts: Sequence[str], replicates: int, out: str | Path, *, seed: int = 0,
            margin_hours: int = DEFAULT_MARGIN_HOURS, engine: str = "serial", workers: int = 1,
            scheduler: str | None = None, resume: bool = False, cities: Sequence[str] = (),
-           on_start: Callable[[int, int], None] | None = None,
+           area: str | Path | None = None, on_start: Callable[[int, int], None] | None = None,
            on_done: Callable[[dict], None] | None = None) -> ReplayResult:
     """Replay the observations over the grid and write ``out``; see the module docstring.
 
@@ -412,7 +596,7 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
     """
     t0 = time.perf_counter()
     p = plan(observations, inventory, rules, forecasts, replicates, out, seed=seed,
-             margin_hours=margin_hours, resume=resume, cities=cities)
+             margin_hours=margin_hours, resume=resume, cities=cities, area=area)
     parts = p.out / "parts"
     for directory in (p.out / "inputs", parts):
         directory.mkdir(parents=True, exist_ok=True)
@@ -431,6 +615,7 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
         "smogsim_version": smogsim_version(), "seed": seed, "rules": list(rules),
         "forecasts": list(forecasts), "replicates": replicates, "margin_hours": margin_hours,
         "inventory": inventory, "observations": [str(Path(o).resolve()) for o in observations],
+        "area": str(Path(area).resolve()) if area is not None else None,
         "cities": list(cities),
         "engine": engine, "workers": workers, "scheduler": scheduler, "runs": len(p.tasks),
         "ran": len(todo), "resumed": len(p.tasks) - len(todo),
@@ -445,17 +630,20 @@ def gather(tasks: Sequence[Task], parts: Path) -> tuple[pd.DataFrame, pd.DataFra
     """Read every finished part in key order into the final runs and cuts tables."""
     runs_parts, cut_parts, timings = [], [], []
     for task in sorted(tasks, key=lambda t: t.sort_key):
-        marker, tables = batch.read_part(parts, task)
+        marker, tables = batch.read_part_arrow(parts, task)
         runs_parts.append(tables["runs"])
-        if len(tables["cuts"]):
+        if tables["cuts"].num_rows:
             cut_parts.append(tables["cuts"])
         timings.append({**dict(zip(KEY_COLUMNS, task.sort_key, strict=True)),
                         "wall_s": marker["wall_s"]})
-    runs_frame = (pd.concat(runs_parts, ignore_index=True) if runs_parts
-                  else pd.DataFrame(columns=RUN_COLUMNS))
-    cuts_frame = (pd.concat(cut_parts, ignore_index=True) if cut_parts
-                  else pd.DataFrame(columns=CUT_COLUMNS))
+    runs_frame = (_concat(runs_parts) if runs_parts else pd.DataFrame(columns=RUN_COLUMNS))
+    cuts_frame = (_concat(cut_parts) if cut_parts else pd.DataFrame(columns=CUT_COLUMNS))
     return runs_frame, cuts_frame, pd.DataFrame(timings, columns=[*KEY_COLUMNS, "wall_s"])
+
+
+def _concat(tables: list[pa.Table]) -> pd.DataFrame:
+    """Parts of one table as one frame with a fresh index."""
+    return pa.concat_tables(tables).to_pandas().reset_index(drop=True)
 
 
 def write_outputs(out: Path, runs_frame: pd.DataFrame, cuts_frame: pd.DataFrame,
@@ -499,7 +687,8 @@ def _digest(*parts: bytes) -> str:
 # -- summaries ----------------------------------------------------------------------------------
 def summary_frame(runs_frame: pd.DataFrame) -> pd.DataFrame:
     """Per rule set × forecast model: runs, mean alert and missed hours, mean cut % per
-    pollutant, and how many runs with an alert met every target (``met`` of ``with_alerts``)."""
+    pollutant, how many runs with an alert met every target (``met`` of ``with_alerts``), and
+    how many runs' cut % is of the list only (``list_only``: cities without area sources)."""
     rows = []
     for (rules, forecast), group in runs_frame.groupby(["rules", "forecast"], sort=True):
         met = group["met"].dropna()
@@ -509,15 +698,40 @@ def summary_frame(runs_frame: pd.DataFrame) -> pd.DataFrame:
             "missed_hours": group["missed_hours"].mean(),
             **{f"cut_pct_{p}": group[f"cut_pct_{p}"].mean() for p in POLLUTANTS},
             "met": int(met.sum()), "with_alerts": len(met),
+            "list_only": int((group["base"] == LIST_ONLY).sum()),
         })
     return pd.DataFrame(rows, columns=["rules", "forecast", "runs", "alert_hours",
                                        "missed_hours", *(f"cut_pct_{p}" for p in POLLUTANTS),
-                                       "met", "with_alerts"])
+                                       "met", "with_alerts", "list_only"])
+
+
+def cities_by_base(runs_frame: pd.DataFrame) -> dict[str, list[str]]:
+    """The replayed cities whose cut % is of the list + area sources, and of the list only."""
+    bases = runs_frame.drop_duplicates("city").set_index("city")["base"]
+    return {base: sorted(bases.index[bases == base]) for base in (WITH_AREA, LIST_ONLY)}
+
+
+def base_note(runs_frame: pd.DataFrame) -> str:
+    """One sentence saying what the cut % is a share of; plain when it is the list only."""
+    if runs_frame.empty:
+        return ""
+    cities = cities_by_base(runs_frame)
+    with_area, list_only = cities[WITH_AREA], cities[LIST_ONLY]
+    if not list_only:
+        return ("cut % is of the city-wide base (list + area sources from --area) for every "
+                "city")
+    upper = ("an upper bound on the share of the city-wide base (全社会排放总量), and 'met' is "
+             "optimistic")
+    if not with_area:
+        return f"cut % is of the emergency-reduction list only (no --area): {upper}"
+    return (f"cut % is of the list + area sources for {len(with_area)} of "
+            f"{len(with_area) + len(list_only)} cities, of the list only for "
+            f"{', '.join(list_only)} (no rows in --area): for those, {upper}")
 
 
 def summary_json(result: ReplayResult) -> dict:
-    """The machine-readable summary ``smogsim replay --json`` prints: counts, files, and
-    ``summary_frame`` as records (NaN becomes null)."""
+    """The machine-readable summary ``smogsim replay --json`` prints: counts, files, the
+    cities per cut-% base with ``base_note``, and ``summary_frame`` as records (NaN: null)."""
     table = summary_frame(result.runs).astype(object)
     table = table.where(table.notna(), None)
     names = ("runs.parquet", "runs.csv", "cuts.parquet", "timings.csv", "manifest.json")
@@ -529,6 +743,7 @@ def summary_json(result: ReplayResult) -> dict:
         "missing_values": int(result.gaps["missing"].sum()),
         "wall_s": round(result.wall_s, 3),
         "files": {name: str(result.out / name) for name in names},
+        "base": {**cities_by_base(result.runs), "note": base_note(result.runs)},
         "summary": [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
                     for row in table.to_dict("records")],
     }

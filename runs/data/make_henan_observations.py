@@ -5,7 +5,10 @@ SYNTHETIC DATA — not measurements. Writes, next to this script:
 * ``henan_2023-24_hourly.csv.gz``: hourly air quality for eight Henan cities from 2023-11-01 to
   2024-02-29 in the national hourly city-file layout (``date, hour, type, <city columns…>``,
   the 15 types AQI, PM2.5, PM2.5_24h, …, CO_24h), gzip-compressed (pandas reads it as it is);
-* ``henan_inventory.csv``: a synthetic emergency-reduction list for the same eight cities.
+* ``henan_inventory.csv``: a synthetic emergency-reduction list for the same eight cities;
+* ``henan_area_sources.csv``: synthetic area sources outside that list, one row per city and
+  sector (``smogsim replay --area``), scaled per city from the list as described at
+  ``AREA_LIST_SHARE``.
 
 How the air is made (every number an assumption): one regional field that all cities share —
 a seasonal PM2.5 level, slow synoptic swings (AR(1) in log space) and six stagnation episodes
@@ -38,6 +41,7 @@ HERE = Path(__file__).resolve().parent
 SEED = 20231101
 OBSERVATIONS = HERE / "henan_2023-24_hourly.csv.gz"
 INVENTORY = HERE / "henan_inventory.csv"
+AREA = HERE / "henan_area_sources.csv"
 HOURS = pd.date_range("2023-11-01 00:00", "2024-02-29 23:00", freq="h")
 TYPES = ("AQI", "PM2.5", "PM2.5_24h", "PM10", "PM10_24h", "SO2", "SO2_24h", "NO2", "NO2_24h",
          "O3", "O3_24h", "O3_8h", "O3_8h_24h", "CO", "CO_24h")  # national file order
@@ -216,6 +220,38 @@ HENAN_PROFILES = {
 }
 
 
+# Area sources (assumption, made as runs/xuchang.toml's were): the demo's sectors (runs/demo.toml,
+# t/a) scaled per city and pollutant so that each city's list holds the same share of its
+# city-wide base as the demo's list does of Luohe's — about 60 % of SO2, 30 % of NOx, 35 % of PM
+# and 40 % of VOCs. Not any city's official inventory.
+AREA_LIST_SHARE = {"so2_t": 0.60, "nox_t": 0.30, "pm_t": 0.35, "vocs_t": 0.40}
+DEMO_AREA_SECTORS = {  # runs/demo.toml [area_sources.*], t/a: so2_t, nox_t, pm_t, vocs_t
+    "mobile": (30.0, 8000.0, 300.0, 1500.0),
+    "dust": (0.0, 0.0, 2500.0, 0.0),
+    "residential": (1200.0, 500.0, 500.0, 400.0),
+    "other": (380.0, 1500.0, 0.0, 1000.0),
+}
+AREA_SOURCE_NOTE = "synthetic: runs/demo.toml sectors scaled to the city's list"
+
+
+def area_sources_csv(inventory: Inventory) -> str:
+    """The area-source table as CSV text: per city, A = L × (1 − s) / s for each pollutant
+    (L the list's t/a, s its share in ``AREA_LIST_SHARE``), split over the sectors as in the
+    demo, whole tonnes; cut columns left out, so each sector takes its default cuts."""
+    columns = list(AREA_LIST_SHARE)
+    totals = inventory.to_frame().groupby("city")[columns].sum()
+    demo = pd.DataFrame(DEMO_AREA_SECTORS, index=columns).T
+    split = demo / demo.sum()
+    rows = []
+    for city in CITIES:
+        area = totals.loc[city] * [(1 - s) / s for s in AREA_LIST_SHARE.values()]
+        for sector, shares in split.iterrows():
+            values = (area * shares).round(0)
+            rows.append({"city": city, "sector": sector,
+                         **{c: f"{values[c]:.0f}" for c in columns}, "source": AREA_SOURCE_NOTE})
+    return pd.DataFrame(rows).to_csv(index=False, lineterminator="\n")
+
+
 def henan_inventory() -> Inventory:
     """One synthetic list for the eight cities; each city's part from its own child seed."""
     seeds = np.random.SeedSequence(SEED).spawn(len(CITIES))
@@ -227,10 +263,12 @@ def henan_inventory() -> Inventory:
 def main() -> None:
     text = observations_csv().encode("utf-8")
     OBSERVATIONS.write_bytes(gzip.compress(text, compresslevel=9, mtime=0))
-    write_inventory(henan_inventory(), INVENTORY)
+    inventory = henan_inventory()
+    write_inventory(inventory, INVENTORY)
+    AREA.write_text(area_sources_csv(inventory), encoding="utf-8-sig")
     rows = text.count(b"\n") - 1
-    print(f"wrote {OBSERVATIONS.name} ({OBSERVATIONS.stat().st_size / 1e6:.2f} MB, {rows} rows) "
-          f"and {INVENTORY.name}")
+    print(f"wrote {OBSERVATIONS.name} ({OBSERVATIONS.stat().st_size / 1e6:.2f} MB, {rows} rows), "
+          f"{INVENTORY.name} and {AREA.name}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The replay analyst's worked example (docs/guide-analyst.md) on a quick variant.
 
-Two of the eight Henan cities, one rule set, two forecast models, serial — through the command
-line, as an analyst runs it — and the bundled synthetic data checked against its script.
+Two of the eight Henan cities with their area sources, one rule set, two forecast models,
+serial — through the command line, as an analyst runs it — and the bundled synthetic data
+checked against its script.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from simulator.replay import KEY_COLUMNS
 DATA = Path(__file__).resolve().parents[2] / "runs" / "data"
 OBSERVATIONS = DATA / "henan_2023-24_hourly.csv.gz"
 INVENTORY = DATA / "henan_inventory.csv"
+AREA = DATA / "henan_area_sources.csv"
 CITIES, RULES, FORECASTS = ("郑州", "漯河"), ("mee-2024",), ("perfect", "late:24")
 
 
@@ -30,7 +32,7 @@ def example(tmp_path_factory):
     out = tmp_path_factory.mktemp("henan") / "replay"
     result = CliRunner().invoke(app, [
         "replay", "--observations", str(OBSERVATIONS), "--inventory", str(INVENTORY),
-        "--city", ",".join(CITIES), "--rules", ",".join(RULES),
+        "--area", str(AREA), "--city", ",".join(CITIES), "--rules", ",".join(RULES),
         "--forecast", ",".join(FORECASTS), "--out", str(out), "--json"])
     assert result.exit_code == 0, result.output
     return out, json.loads(result.stdout)
@@ -46,6 +48,8 @@ def test_json_summary_counts_the_grid(example):
         ("mee-2024", "late:24"), ("mee-2024", "perfect")]
     assert sum(row["runs"] for row in summary["summary"]) == grid
     assert Path(summary["out"]) == out.resolve()
+    assert summary["base"]["list+area"] == sorted(CITIES) and summary["base"]["list"] == []
+    assert all(row["list_only"] == 0 for row in summary["summary"])
 
 
 def test_runs_table_has_one_row_per_grid_point(example):
@@ -58,6 +62,7 @@ def test_runs_table_has_one_row_per_grid_point(example):
     perfect, late = runs[runs.forecast == "perfect"], runs[runs.forecast == "late:24"]
     assert (perfect.missed_hours == 0).all()  # a perfect forecast is never late
     assert (late.missed_hours > 0).all() and (late.missed_hours <= late.observed_hours).all()
+    assert set(runs.base) == {"list+area"}
 
 
 def test_cuts_table_conserves_and_adds_up_to_the_runs(example):
@@ -86,6 +91,18 @@ def test_bundled_data_is_what_the_script_writes(tmp_path):
     script = load_script()
     # Compare the CSV text, not the gzip bytes (zlib builds may compress differently).
     assert gzip.decompress(OBSERVATIONS.read_bytes()) == script.observations_csv().encode()
-    write_inventory(script.henan_inventory(), tmp_path / "inventory.csv")
+    inventory = script.henan_inventory()
+    write_inventory(inventory, tmp_path / "inventory.csv")
     assert (tmp_path / "inventory.csv").read_bytes() == INVENTORY.read_bytes()
+    assert AREA.read_text(encoding="utf-8-sig") == script.area_sources_csv(inventory)
+
+
+def test_area_sources_give_the_list_its_share_of_the_city_wide_base():
+    # Every city's list is about 60 / 30 / 35 / 40 % of its city-wide base (SO2, NOx, PM, VOCs):
+    # the assumption the script scales the area sources by (whole tonnes, so within 0.5 %).
+    lists = pd.read_csv(INVENTORY).groupby("city")[["so2_t", "nox_t", "pm_t", "vocs_t"]].sum()
+    area = pd.read_csv(AREA, encoding="utf-8-sig").groupby("city")[lists.columns].sum()
+    share = lists / (lists + area.loc[lists.index])
+    assert ((share - [0.60, 0.30, 0.35, 0.40]).abs() < 0.005).all().all()
+    assert len(area) == 8
     assert OBSERVATIONS.stat().st_size < 3_000_000

@@ -41,7 +41,8 @@ def test_stem_is_deterministic_and_changes_with_any_field():
     task = tasks(1)[0]
     assert task.stem == Task(**{**task.__dict__}).stem
     assert task.stem.startswith("part-") and len(task.stem) == 5 + 24
-    for field, value in [("seed", 8), ("inputs", "other"), ("end", "2023-12-06T00:00:00")]:
+    for field, value in [("seed", 8), ("inputs", "other"), ("end", "2023-12-06T00:00:00"),
+                         ("area", "/data/area.json")]:
         assert Task(**{**task.__dict__, field: value}).stem != task.stem
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from alerts.io import load_ruleset
 from alerts.levels import Level
+from alerts.timeline import AlertInputs
 from simulator import batch, replay
 from simulator.cli import app
 
@@ -81,41 +83,101 @@ def test_no_level_no_episode():
     assert replay.detect_episodes(series((95.0, 300)), [load_ruleset("mee-2024")]) == []
 
 
-# -- forecast adapter ---------------------------------------------------------------------------
-@pytest.mark.parametrize(("name", "canonical"), [("perfect", "perfect"), ("late:06", "late:6"),
-                                                 (" late:0 ", "late:0")])
+# -- forecast models through the alert lifecycle ------------------------------------------------
+@pytest.mark.parametrize(("name", "canonical"), [
+    ("perfect", "perfect"), ("late:06", "late:6"), (" late:0 ", "late:0"),
+    ("persistence", "persistence"), ("noisy", "noisy"),
+    ("noisy:sd=0.30,bias=-0.1", "noisy:bias=-0.1,sd=0.3"), ("noisy:sd=0.2", "noisy:sd=0.2")])
 def test_forecast_names(name, canonical):
     assert replay.parse_forecast(name) == canonical
 
 
-@pytest.mark.parametrize("name", ["noisy", "late:", "late:-3", "late:1.5", ""])
-def test_unknown_forecast_is_refused(name):
-    with pytest.raises(replay.ReplayInputError, match="expected perfect or late:<hours>"):
+@pytest.mark.parametrize(("name", "why"), [
+    ("late:", "expected perfect, persistence, noisy[:bias=B,sd=S] or late:<hours>"),
+    ("late:1.5", "expected perfect, persistence, noisy[:bias=B,sd=S] or late:<hours>"),
+    ("noisy:spread=2", "expected perfect, persistence, noisy[:bias=B,sd=S] or late:<hours>"),
+    ("crystal-ball", "expected perfect, persistence, noisy[:bias=B,sd=S] or late:<hours>"),
+    ("", "expected perfect, persistence"),
+    ("late:-3", "late hours must be ≥ 0"), ("noisy:sd=-1", "sd must be ≥ 0")])
+def test_unknown_forecast_is_refused(name, why):
+    with pytest.raises(replay.ReplayInputError, match=f"--forecast: value {name!r} — "):
+        replay.parse_forecast(name)
+    with pytest.raises(replay.ReplayInputError, match=re.escape(why)):
         replay.parse_forecast(name)
 
 
-def test_late_forecast_shifts_every_window_by_its_hours():
-    daily = series((80.0, 100), (210.0, 60), (80.0, 100))
+# 100 h at 80, 60 h at 210, 100 h at 80 from 12-01 00:00. Under mee-2024 the 60 h above 200
+# (> 200 lasting ≥ 48 h) are orange: hours [12-05 04:00, 12-07 16:00). The 12-04 00:00 start
+# leaves 28 h before them, less than the 48 h margin, so the issue falls before the start.
+CRAFTED = ((80.0, 100), (210.0, 60), (80.0, 100))
+CRAFTED_START, CRAFTED_END = T0 + 72 * HOUR, T0 + 260 * HOUR
+
+
+def test_perfect_forecast_goes_through_the_lifecycle():
+    # Consultations at 10:00 (mee-2024), lead 24 h: the last one giving 24 h before 12-05 04:00
+    # is 12-03 10:00 (the next, 12-04 10:00, is 18 h before). It issues orange, response from
+    # the first orange hour; the lift is announced for 12-07 16:00, when the forecast turns
+    # below every criterion for ≥ 36 h. Issued 14 h before the run's start, and kept.
+    daily = series(*CRAFTED)
+    [window] = replay.forecast_windows(daily, load_ruleset("mee-2024"), "漯河", "perfect",
+                                       CRAFTED_START, CRAFTED_END)
+    assert window.level == Level.ORANGE
+    assert window.issued_at == pd.Timestamp("2023-12-03 10:00")
+    assert (window.start, window.end) == (pd.Timestamp("2023-12-05 04:00"),
+                                          pd.Timestamp("2023-12-07 16:00"))
+    assert "lift 12-07 16:00" in window.reason
+
+
+def test_perfect_windows_are_the_lifecycle_over_the_whole_series():
+    # Starting consultations lead + one interval before the run changes nothing: the same
+    # windows as the lifecycle consulted from the first hour of the data (smogsim run's path).
+    daily = series(*CRAFTED)
     rules = load_ruleset("mee-2024")
-    perfect = replay.forecast_windows(daily, rules, "漯河", "perfect")
-    late = replay.forecast_windows(daily, rules, "漯河", "late:12")
-    assert perfect and len(late) == len(perfect)
-    for p, q in zip(perfect, late, strict=True):
-        assert (q.level, q.start, q.end, q.issued_at) == (
-            p.level, p.start + 12 * HOUR, p.end + 12 * HOUR, p.issued_at + 12 * HOUR)
+    whole = AlertInputs({"漯河": daily}, {"漯河": rules}, daily.index[0],
+                        daily.index[-1] + HOUR).windows("perfect")["漯河"]
+    assert replay.forecast_windows(daily, rules, "漯河", "perfect", CRAFTED_START,
+                                   CRAFTED_END) == whole
+
+
+def test_late_forecast_starts_the_response_its_hours_later():
+    # late:24 sees the orange hours a day late: issued at 12-04 10:00 (24 h before 12-06 04:00),
+    # the response starts 24 h after the perfect forecast's.
+    daily = series(*CRAFTED)
+    rules = load_ruleset("mee-2024")
+    [perfect] = replay.forecast_windows(daily, rules, "漯河", "perfect", CRAFTED_START,
+                                        CRAFTED_END)
+    late = replay.forecast_windows(daily, rules, "漯河", "late:24", CRAFTED_START, CRAFTED_END)
+    assert late[0].level == Level.ORANGE
+    assert late[0].start == perfect.start + 24 * HOUR
+    assert late[0].issued_at == perfect.issued_at + 24 * HOUR
 
 
 def test_coverage_counts_the_hours_a_late_alert_misses():
-    # mee-2024: 100 h at 80 (none), 60 h at 210 (> 200 for ≥ 48 h: orange), 100 h at 80.
-    # A perfect forecast covers all 60 observed hours; 12 h late, the first 12 are missed.
-    daily = series((80.0, 100), (210.0, 60), (80.0, 100))
+    # The 60 observed orange hours: a perfect forecast covers them all; 24 h late, the first 24
+    # pass with no alert in force; with no window, all 60 are missed.
+    daily = series(*CRAFTED)
     rules = load_ruleset("mee-2024")
-    start, end = T0, T0 + 260 * HOUR
-    perfect = replay.forecast_windows(daily, rules, "漯河", "perfect")
-    late = replay.forecast_windows(daily, rules, "漯河", "late:12")
-    assert replay.coverage(daily, rules, perfect, start, end) == (60.0, 0.0)
-    assert replay.coverage(daily, rules, late, start, end) == (60.0, 12.0)
-    assert replay.coverage(daily, rules, [], start, end) == (60.0, 60.0)
+    perfect = replay.forecast_windows(daily, rules, "漯河", "perfect", T0, CRAFTED_END)
+    late = replay.forecast_windows(daily, rules, "漯河", "late:24", T0, CRAFTED_END)
+    assert replay.coverage(daily, rules, perfect, T0, CRAFTED_END) == (60.0, 0.0)
+    assert replay.coverage(daily, rules, late, T0, CRAFTED_END) == (60.0, 24.0)
+    assert replay.coverage(daily, rules, [], T0, CRAFTED_END) == (60.0, 60.0)
+
+
+def test_noisy_replicates_differ_and_the_seed_reproduces_them(observations, tmp_path):
+    def noisy(out, seed):
+        return replay.replay([observations], "synthetic:40:3", ["mee-2024"], ["noisy:sd=0.4"],
+                             3, tmp_path / out, seed=seed)
+
+    first, again, other = noisy("a", 11), noisy("b", 11), noisy("c", 12)
+    for name in OUTPUTS:
+        assert (first.out / name).read_bytes() == (again.out / name).read_bytes(), name
+    windows = first.cuts.drop_duplicates([*replay.KEY_COLUMNS, "start"])
+    shapes = windows.groupby(["city", "replicate"])[["start", "end", "level"]].apply(
+        lambda t: tuple(map(tuple, t.astype(str).to_numpy())))
+    for city in ("漯河", "许昌"):  # the three replicates issue different windows
+        assert shapes[city].nunique() == 3, shapes[city]
+    assert not first.runs.equals(other.runs)  # another seed, other forecasts
 
 
 # -- one run's row ------------------------------------------------------------------------------
@@ -136,11 +198,12 @@ def test_run_row_golden_values():
                          "met": 100 * cut / base >= target})
     task = batch.Task("漯河", 1, "2023-12-01T00:00:00", "2023-12-03T00:00:00", "mee-2024",
                       "perfect", 0, 5, "", "")
+    assert task.area == ""  # no area sources: the cut % is of the list only
     keys = dict(zip(replay.KEY_COLUMNS, task.sort_key, strict=True))
     row = replay.run_row(keys, task, pd.DataFrame(rows), alerts=2).iloc[0]
     assert row["hours"] == 48.0 and row["alert_hours"] == 40.0
     assert (row["hours_yellow"], row["hours_orange"], row["hours_red"]) == (10.0, 30.0, 0.0)
-    assert row["peak_level"] == "orange"
+    assert row["peak_level"] == "orange" and row["base"] == "list"
     assert row["target_pct"] == pytest.approx(17.5)
     assert row["cut_pct_SO2"] == pytest.approx(17.5)
     assert row["cut_pct_NOx"] == pytest.approx(100 * 6.5 / 40)
@@ -162,7 +225,7 @@ def check_tables(result) -> None:
     so2 = cuts[cuts.pollutant == "SO2"].groupby(replay.KEY_COLUMNS)[["cut_t", "baseline_t"]].sum()
     assert np.allclose(runs.set_index(replay.KEY_COLUMNS)["cut_pct_SO2"].loc[so2.index],
                        100 * so2.cut_t / so2.baseline_t)
-    # Replicates differ only in their generator; nothing in the engine draws from it yet.
+    # perfect and late:<h> forecasts draw nothing, nor does the engine: replicates are equal.
     first = runs[runs.replicate == 0].drop(columns="replicate").reset_index(drop=True)
     second = runs[runs.replicate == 1].drop(columns="replicate").reset_index(drop=True)
     pd.testing.assert_frame_equal(first, second)
@@ -181,9 +244,9 @@ def test_serial_replay_tables(reference):
     _, result = reference
     check_tables(result)
     assert result.ran == 16 and result.resumed == 0
-    late = result.cuts[result.cuts.forecast == "late:6"].reset_index(drop=True)
-    perfect = result.cuts[result.cuts.forecast == "perfect"].reset_index(drop=True)
-    assert (late.start - perfect.start == 6 * HOUR).all()  # the response starts 6 h later
+    first = result.cuts.groupby(["city", "rules", "forecast", "replicate"])["start"].min()
+    late, perfect = first.xs("late:6", level="forecast"), first.xs("perfect", level="forecast")
+    assert (late - perfect == 6 * HOUR).all()  # the response starts 6 h later
     assert (result.out / "runs.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 
@@ -307,7 +370,10 @@ def test_cli_json_summary_on_stdout(observations, tmp_path):
     assert (summary["cities"], summary["city_episodes"], summary["missing_values"]) == (2, 2, 0)
     rows = {row["forecast"]: row for row in summary["summary"]}
     assert rows["perfect"]["missed_hours"] == 0.0 and rows["late:24"]["missed_hours"] > 0
-    assert rows["perfect"]["alert_hours"] == rows["late:24"]["alert_hours"] > 0
+    assert rows["perfect"]["alert_hours"] > 0 and rows["late:24"]["alert_hours"] > 0
+    assert summary["base"]["list"] == ["漯河", "许昌"] and summary["base"]["list+area"] == []
+    assert summary["base"]["note"].startswith("cut % is of the emergency-reduction list only")
+    assert rows["perfect"]["list_only"] == rows["perfect"]["runs"] == 2
     runs = pd.read_parquet(summary["files"]["runs.parquet"])
     assert len(runs) == 4
     assert rows["perfect"]["cut_pct_SO2"] == pytest.approx(
@@ -324,3 +390,91 @@ def test_cli_city_without_synthetic_profile(tmp_path):
     assert result.exit_code == 2
     assert "no synthetic profile for city '火星'" in result.output
     assert not (tmp_path / "out").exists()
+
+
+# -- area sources -------------------------------------------------------------------------------
+def write_area(path, rows: str, header: str = "city,sector,so2_t,nox_t,pm_t,vocs_t,cut_orange"
+               ) -> None:
+    path.write_text(f"{header}\n{rows}", encoding="utf-8-sig")
+
+
+def test_area_file_reads_sources_and_cuts(tmp_path):
+    path = tmp_path / "area.csv"
+    write_area(path, "漯河,other,8760,,,,\n漯河,construction,,,8760,,0.5\n许昌,mobile,1,2,3,4,\n")
+    areas = replay.read_area_sources(path)
+    assert areas["漯河"]["sources"] == {"other": [8760.0, 0.0, 0.0, 0.0],
+                                       "construction": [0.0, 0.0, 8760.0, 0.0]}
+    # Only construction gives a cut: it replaces the sector's defaults (0 at the other levels);
+    # other and 许昌's mobile keep their defaults (enterprises.area).
+    assert areas["漯河"]["cuts"] == {"construction": {"orange": 0.5}}
+    assert areas["许昌"] == {"sources": {"mobile": [1.0, 2.0, 3.0, 4.0]}, "cuts": {}}
+
+
+def test_area_sources_join_the_base_of_their_city(observations, tmp_path):
+    # 漯河 gains 1 t/h of SO2 never cut ("other") and 1 t/h of PM from construction cut by half at
+    # orange only (a cut column given replaces the defaults). 许昌 has no rows: list only.
+    # Per alert segment: SO2 baseline + hours × 1 t and the same cut; PM baseline + hours × 1 t
+    # and cut + hours × 0.5 t at orange, + 0 elsewhere. The list's tonnes do not change.
+    area = tmp_path / "area.csv"
+    write_area(area, "漯河,other,8760,,,,\n漯河,construction,,,8760,,0.5\n")
+    args = ([observations], "synthetic:40:3", ["mee-2024"], ["perfect"], 1)
+    bare = replay.replay(*args, tmp_path / "bare", seed=11)
+    full = replay.replay(*args, tmp_path / "area", seed=11, area=area)
+    assert dict(zip(full.runs.city, full.runs.base, strict=True)) == {"漯河": "list+area",
+                                                                     "许昌": "list"}
+    assert set(bare.runs.base) == {"list"}
+    keys = [*replay.KEY_COLUMNS, "start", "pollutant"]
+    a, b = full.cuts.set_index(keys), bare.cuts.set_index(keys).loc[full.cuts.set_index(keys).index]
+    extra_base, extra_cut = a.baseline_t - b.baseline_t, a.cut_t - b.cut_t
+    pollutant = a.index.get_level_values("pollutant")
+    luohe = a.index.get_level_values("city") == "漯河"
+    orange = (a.level == "orange").to_numpy()
+    expected_base = np.where(luohe & np.isin(pollutant, ["SO2", "PM"]), a.hours, 0.0)
+    expected_cut = np.where(luohe & (pollutant == "PM") & orange, 0.5 * a.hours, 0.0)
+    assert np.allclose(extra_base, expected_base) and np.allclose(extra_cut, expected_cut)
+    assert (luohe & orange & (pollutant == "PM")).any()
+    assert replay.base_note(full.runs) == (
+        "cut % is of the list + area sources for 1 of 2 cities, of the list only for 许昌 (no "
+        "rows in --area): for those, an upper bound on the share of the city-wide base "
+        "(全社会排放总量), and 'met' is optimistic")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("城市,sector,so2_t,nox_t,pm_t,vocs_t\n", "column '城市' unknown"),
+    ("city,sector,so2_t,nox_t,pm_t\n", "column vocs_t missing"),
+    ("city,sector,so2_t,nox_t,pm_t,vocs_t\n漯河,mobile,1,2,-3,4\n",
+     "row 2, column pm_t: value '-3' — expected a number of t/a ≥ 0"),
+    ("city,sector,so2_t,nox_t,pm_t,vocs_t\n漯河,mobile,1,2,3,4\n漯河,dust,1,2,3,x\n",
+     "row 3, column vocs_t: value 'x'"),
+    ("city,sector,so2_t,nox_t,pm_t,vocs_t\n漯河,mobile,1,2,3,4\n漯河,mobile,1,2,3,4\n",
+     "row 3, column sector: value 'mobile' — one row per city and sector (row 2 has"),
+    ("city,sector,so2_t,nox_t,pm_t,vocs_t,cut_red\n漯河,dust,0,0,9,0,1.5\n",
+     "row 2, column cut_red: value '1.5' — expected a fraction in [0, 1]"),
+    ("city,sector,so2_t,nox_t,pm_t,vocs_t\n,dust,0,0,9,0\n", "row 2, column city: value ''"),
+    ("", "not a readable CSV"),
+])
+def test_cli_bad_area_file_exits_2_with_one_line(observations, tmp_path, text, message):
+    area = tmp_path / "area.csv"
+    area.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = RUNNER.invoke(app, ["replay", "--observations", str(observations), "--inventory",
+                                 "synthetic:10", "--area", str(area), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert f"{area}: " in result.output and message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_cli_noisy_parameters_survive_the_comma_split(observations, tmp_path):
+    result = RUNNER.invoke(app, ["replay", "--observations", str(observations), "--inventory",
+                                 "synthetic:10", "--forecast", "noisy:sd=0.3,bias=-0.1,persistence",
+                                 "--area", str(tmp_path / "none.csv"), "--out",
+                                 str(tmp_path / "out")])
+    assert result.exit_code == 2 and "none.csv: area-source file not found" in result.output
+    result = RUNNER.invoke(app, ["replay", "--observations", str(observations), "--inventory",
+                                 "synthetic:10", "--forecast", "noisy:sd=0.3,bias=-0.1,persistence",
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    assert set(runs.forecast) == {"noisy:bias=-0.1,sd=0.3", "persistence"}
+    assert "cut % is of the emergency-reduction list only" in result.output
