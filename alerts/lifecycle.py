@@ -36,7 +36,7 @@ import simpy
 from alerts.forecast import DEFAULT_HORIZON_HOURS, ForecastModel
 from alerts.levels import Level
 from alerts.rules import RuleSet
-from alerts.triggers import _reason, hourly_levels
+from alerts.triggers import _reason, hourly_level_codes
 
 HOUR = pd.Timedelta(hours=1)
 # rules.md §3.1: the consultation is daily.
@@ -93,7 +93,7 @@ class CityLifecycle:
     def consult(self, at: pd.Timestamp) -> None:
         """Decide at consultation time ``at`` from the forecast available then."""
         outlook = self.model.outlook(at, self.lookback, self.horizon)
-        raw = hourly_levels(outlook, self.rules).to_numpy(int)
+        raw = hourly_level_codes(outlook, self.rules)
         levels = self.tier_levels(raw)
         values = outlook.to_numpy(float)
         view = _View(outlook.index, values, levels, self.lookback, self.lift_hours)

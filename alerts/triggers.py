@@ -79,14 +79,23 @@ def condition_mask(values: np.ndarray, cond: Condition) -> np.ndarray:
     return mask
 
 
-def hourly_levels(daily_aqi: pd.Series, rules: RuleSet) -> pd.Series:
-    """The level each hour would be at under ``rules``: a Series of ``Level`` values."""
+_LEVELS = np.array(list(Level), dtype=object)  # Level by its int value, for vectorised lookup
+
+
+def hourly_level_codes(daily_aqi: pd.Series, rules: RuleSet) -> np.ndarray:
+    """The level each hour would be at under ``rules``, as ``int(Level)`` codes."""
     values = daily_aqi.to_numpy(float)
     levels = np.full(len(values), int(Level.NONE))
     for rule in rules.levels:  # mild to strict, so a stricter level overwrites
         for cond in rule.conditions:
             levels[condition_mask(values, cond)] = int(rule.level)
-    return pd.Series(levels, index=daily_aqi.index, name="level").map(Level)
+    return levels
+
+
+def hourly_levels(daily_aqi: pd.Series, rules: RuleSet) -> pd.Series:
+    """The level each hour would be at under ``rules``: a Series of ``Level`` values."""
+    return pd.Series(_LEVELS[hourly_level_codes(daily_aqi, rules)], index=daily_aqi.index,
+                     name="level")
 
 
 def _reason(values: np.ndarray, times: pd.DatetimeIndex, rule, at: int) -> str:
@@ -113,7 +122,7 @@ def alert_windows(daily_aqi: pd.Series, rules: RuleSet, city: str = "") -> list[
     """
     if len(daily_aqi) and daily_aqi.index.freq is None:
         daily_aqi = daily_aqi.asfreq("h")
-    levels = hourly_levels(daily_aqi, rules).to_numpy(int)
+    levels = hourly_level_codes(daily_aqi, rules)
     values, times = daily_aqi.to_numpy(float), daily_aqi.index
     lead = pd.Timedelta(hours=rules.lead_time_hours)
     windows = []

@@ -41,7 +41,7 @@ from alerts.lifecycle import CONSULTATION_INTERVAL_HOURS
 from alerts.observations import city_daily_aqi
 from alerts.rules import RuleSet
 from alerts.timeline import alert_timeline
-from alerts.triggers import AlertWindow, hourly_levels, runs
+from alerts.triggers import AlertWindow, hourly_level_codes, hourly_levels, runs
 from enterprises.errors import InventoryError
 from enterprises.inventory import Inventory
 from enterprises.io import load_inventory
@@ -336,7 +336,7 @@ def detect_episodes(daily: pd.Series, rulesets: Sequence[RuleSet], city: str = "
     daily = daily.asfreq("h")
     reached = np.zeros(len(daily), bool)
     for rules in rulesets:
-        reached |= hourly_levels(daily, rules).to_numpy(int) > int(Level.NONE)
+        reached |= hourly_level_codes(daily, rules) > int(Level.NONE)
     times, margin = daily.index, margin_hours * HOUR
     first, last = times[0], times[-1] + HOUR
     spans: list[list[pd.Timestamp]] = []
