@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +21,7 @@ from simulator.cli_replay import register as register_replay
 from simulator.cli_report import register as register_report
 from simulator.cli_review import register as register_review
 from simulator.county import county_tables
-from simulator.io import load_scenario, write_run
+from simulator.io import default_run_dir, load_scenario, write_run
 from simulator.runner import Run, run_scenario
 from simulator.scenario import ScenarioError
 from simulator.transport_run import table_caption, table_rows
@@ -117,17 +116,6 @@ def episode_tables(run: Run) -> list[Table]:
     return tables
 
 
-def _run_dir(out: Path | None, spec_stem: str) -> Path:
-    if out is not None:
-        return out
-    base = Path("runs") / "out" / f"{spec_stem}-{datetime.now():%Y%m%d-%H%M%S}"
-    candidate, n = base, 1
-    while candidate.exists():
-        n += 1
-        candidate = base.with_name(f"{base.name}-{n}")
-    return candidate
-
-
 def run_document(run: Run, run_dir: Path) -> dict:
     """What ``run --json`` prints: the run directory, alert windows and episode rows."""
     spec = run.spec
@@ -144,7 +132,7 @@ def _execute(scenario: Path, out: Path | None, mode: str) -> None:
     try:
         spec = load_scenario(scenario)
         run = run_scenario(spec)
-        run_dir = _run_dir(out, Path(scenario).stem)
+        run_dir = default_run_dir(out, Path(scenario).stem)
         write_run(run.result, run_dir, run.manifest(run_dir.name), tables=run.tables())
     except USER_ERRORS as bad:
         fail(str(bad))

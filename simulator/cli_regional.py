@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ from rich.table import Table
 from alerts.io import AlertInputError
 from enterprises.io import InventoryError
 from simulator.airquality import POLLUTANTS
+from simulator.io import default_run_dir
 from simulator.regional import (
     ANNUAL_MIN_DAYS,
     RegionalRun,
@@ -248,17 +248,6 @@ def summary(run: RegionalRun, run_dir: Path, comparison: pd.DataFrame | None = N
     return out
 
 
-def _run_dir(out: Path | None, stem: str) -> Path:
-    if out is not None:
-        return out
-    base = Path("runs") / "out" / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
-    candidate, n = base, 1
-    while candidate.exists():
-        n += 1
-        candidate = base.with_name(f"{base.name}-{n}")
-    return candidate
-
-
 def register(app: typer.Typer) -> None:
     """Add ``regional`` to the ``smogsim`` command line."""
 
@@ -287,7 +276,7 @@ def register(app: typer.Typer) -> None:
                                      "alone" if run.response == "regional" else "regional")
                 pair = (run, other) if run.response == "regional" else (other, run)
                 comparison = compare_responses(*pair)
-            run_dir = _run_dir(out, Path(scenario).stem)
+            run_dir = default_run_dir(out, Path(scenario).stem)
             write_regional_run(run, run_dir, manifest(run, run_dir.name), comparison)
         except USER_ERRORS as bad:
             _fail(str(bad))

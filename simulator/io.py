@@ -12,6 +12,7 @@ import os
 import shutil
 import tomllib
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -133,13 +134,26 @@ def input_hashes(spec: ScenarioSpec) -> dict[str, str]:
     return {name: "sha256:" + file_digest(p) for name, p in files.items() if p}
 
 
-def _csv(frame: pd.DataFrame, path: Path) -> None:
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """A run table as smogsim writes it: UTF-8 with BOM, minutes, 6 decimals, LF."""
     out = frame.copy()
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M")
     out.to_csv(path, index=False, encoding=CSV_ENCODING, float_format="%.6f",
                lineterminator="\n")
+
+
+def default_run_dir(out: Path | None, stem: str) -> Path:
+    """``out``, else a new ``runs/out/<stem>-<time>`` (suffixed -2, -3 … if taken)."""
+    if out is not None:
+        return out
+    base = Path("runs") / "out" / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
 
 
 def write_run(result: RunResult, out_dir: Path, manifest: dict,
@@ -154,17 +168,17 @@ def write_run(result: RunResult, out_dir: Path, manifest: dict,
     tmp = out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}"
     try:
         tmp.mkdir()
-        _csv(result.alerts, tmp / "alerts.csv")
-        _csv(result.episodes, tmp / "episodes.csv")
-        _csv(result.audit, tmp / "audit.csv")
-        _csv(result.enterprise_tonnes, tmp / "enterprises.csv")
+        write_csv(result.alerts, tmp / "alerts.csv")
+        write_csv(result.episodes, tmp / "episodes.csv")
+        write_csv(result.audit, tmp / "audit.csv")
+        write_csv(result.enterprise_tonnes, tmp / "enterprises.csv")
         if result.breakdown is not None:
-            _csv(result.breakdown, tmp / "breakdown.csv")
+            write_csv(result.breakdown, tmp / "breakdown.csv")
         if getattr(result, "verification", None) is not None:  # compliance model on
-            _csv(result.verification, tmp / "verification.csv")
-            _csv(result.inspections, tmp / "inspections.csv")
+            write_csv(result.verification, tmp / "verification.csv")
+            write_csv(result.inspections, tmp / "inspections.csv")
         for name, frame in (tables or {}).items():
-            _csv(frame, tmp / name)
+            write_csv(frame, tmp / name)
         manifest = add_report(tmp, manifest)  # report.html; skipped without matplotlib
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

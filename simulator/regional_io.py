@@ -16,11 +16,11 @@ import pandas as pd
 
 from alerts.io import AlertInputError, is_forecast_table, load_alert_inputs, load_observations
 from simulator.io import (
-    CSV_ENCODING,
     build_inputs,
     file_digest,
     input_hashes,
     read_scenario_toml,
+    write_csv,
 )
 from simulator.regional import ANNUAL_MIN_DAYS, RegionalInputs, RegionalRun, RegionalSpec
 from simulator.report import add_report
@@ -105,15 +105,6 @@ def _hashes(spec: RegionalSpec, transport: dict[str, TransportInputs]) -> dict[s
     return out
 
 
-def _csv(frame: pd.DataFrame, path: Path) -> None:
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M")
-    out.to_csv(path, index=False, encoding=CSV_ENCODING, float_format="%.6f",
-               lineterminator="\n")
-
-
 def regional_tables(run: RegionalRun, comparison: pd.DataFrame | None = None
                     ) -> dict[str, pd.DataFrame]:
     """Every table of a regional run directory, by file name, in writing order."""
@@ -150,7 +141,7 @@ def write_regional_run(run: RegionalRun, out_dir: Path, manifest: dict,
         tmp.mkdir()
         files = []
         for name, frame in regional_tables(run, comparison).items():
-            _csv(frame, tmp / name)
+            write_csv(frame, tmp / name)
             files.append(name)
         if plot_airquality(run.airquality_frame(), tmp / "airquality.png"):
             files.append("airquality.png")
