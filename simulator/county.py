@@ -104,6 +104,8 @@ def county_tables(run) -> list[Table]:
     for (city, _, _, start), rows in frame.groupby(["city", *SEGMENT_KEYS], sort=True):
         first = rows.iloc[0]
         tables.append(_table(rows, result.episodes, city, start, first))
+    if tables:  # the note once, under the last table
+        tables[-1].caption, tables[-1].caption_justify = CAPTION, "left"
     return tables
 
 
@@ -111,8 +113,7 @@ def _table(rows: pd.DataFrame, episodes: pd.DataFrame, city: str, start: pd.Time
            first: pd.Series) -> Table:
     target = first.target_pct
     table = Table(title=f"Counties, {first.level} {start:%m-%d %H:%M} → {first.end:%m-%d %H:%M}: "
-                        f"cut % against the city's {target:.0f} % target (planner's view)",
-                  caption=CAPTION, caption_justify="left")
+                        f"cut % against the city's {target:.0f} % target (planner's view)")
     table.add_column("county")
     for pollutant in POLLUTANTS:
         table.add_column(f"{pollutant} %", justify="right")
