@@ -364,15 +364,37 @@ def cut_vs_target(episodes: pd.DataFrame) -> pd.DataFrame:
     """Per level and pollutant over all of a run's segments: baseline and cut tonnes, cut % of
     the baseline (tonne-weighted, so hours count), the level's target % and whether every
     segment met it."""
-    frame = episodes.assign(met=episodes["met"].astype(str).str.lower().eq("true"))
-    table = frame.groupby(["level", "pollutant"], sort=False).agg(
-        segments=("cut_t", "size"), baseline_t=("baseline_t", "sum"), cut_t=("cut_t", "sum"),
-        target_pct=("target_pct", "max"), met=("met", "all")).reset_index()
-    table.insert(4, "cut_pct", 100.0 * table["cut_t"] / table["baseline_t"].where(
-        table["baseline_t"] > 0))
+    frame = episodes.assign(met=_true(episodes["met"]))
+    aggregates = dict(segments=("cut_t", "size"), baseline_t=("baseline_t", "sum"),
+                      cut_t=("cut_t", "sum"), target_pct=("target_pct", "max"),
+                      met=("met", "all"))
+    trucks = _trucks_counted(episodes)
+    if trucks:  # the truck gate's cut counts towards the city-wide cut (docs/transport.md)
+        frame = frame.assign(truck_cut_t=episodes["transport_cut_t"].fillna(0.0),
+                             met_with_trucks=_true(episodes["met_with_transport"]))
+        aggregates |= dict(truck_cut_t=("truck_cut_t", "sum"),
+                           met_with_trucks=("met_with_trucks", "all"))
+    table = frame.groupby(["level", "pollutant"], sort=False).agg(**aggregates).reset_index()
+    base = table["baseline_t"].where(table["baseline_t"] > 0)
+    table.insert(4, "cut_pct", 100.0 * table["cut_t"] / base)
+    if trucks:
+        with_trucks = 100.0 * (table["cut_t"] + table.pop("truck_cut_t")) / base
+        table.insert(table.columns.get_loc("met") + 1, "cut_pct_with_trucks", with_trucks)
+        table["met_with_trucks"] = table.pop("met_with_trucks")
     order = table["level"].map(_level_order) * 10 + table["pollutant"].map(
         {p: k for k, p in enumerate(POLLUTANTS)}).fillna(9)
     return table.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
+
+
+def _true(values: pd.Series) -> pd.Series:
+    """A boolean column read back from CSV (True/False text, blanks false)."""
+    return values.astype(str).str.lower().eq("true")
+
+
+def _trucks_counted(episodes: pd.DataFrame) -> bool:
+    """Whether the run's trucks count towards its cut % (a with-transport column is filled)."""
+    column = episodes.get("cut_pct_with_transport")
+    return column is not None and bool(column.notna().any())
 
 
 def _cuts(run: RunFiles) -> str:
@@ -391,6 +413,10 @@ def _cuts(run: RunFiles) -> str:
                color=LEVEL_COLOURS.get(level, "#555555"), edgecolor="black", linewidth=0.4)
         ax.hlines(rows["target_pct"], x - width * 0.45, x + width * 0.45, color="black",
                   linewidth=2, label="target" if j == 0 else None)
+        if "cut_pct_with_trucks" in rows:
+            ax.plot(x, rows["cut_pct_with_trucks"], linestyle="none", marker="D", color="black",
+                    markerfacecolor="white", markersize=5,
+                    label="with the truck gate" if j == 0 else None)
     ax.set_xticks(range(len(POLLUTANTS)), POLLUTANTS)
     ax.set_ylabel("cut, % of city-wide baseline")
     ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))

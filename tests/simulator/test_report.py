@@ -222,6 +222,19 @@ def test_cut_vs_target_weights_segments_by_tonnes():
     assert table.iloc[0]["cut_pct"] == pytest.approx(25.0)  # yellow SO2: 1/4
 
 
+def test_cut_vs_target_adds_the_truck_gate_where_it_counts(demo_run):
+    episodes = pd.read_csv(demo_run / "episodes.csv", encoding="utf-8-sig")
+    table = cut_vs_target(episodes).set_index(["level", "pollutant"])
+    nox = episodes[(episodes["level"] == "orange") & (episodes["pollutant"] == "NOx")]
+    expected = 100 * (nox["cut_t"].sum() + nox["transport_cut_t"].sum()) / nox["baseline_t"].sum()
+    row = table.loc[("orange", "NOx")]
+    assert row["cut_pct_with_trucks"] == pytest.approx(expected)
+    assert row["cut_pct"] < 20 <= row["cut_pct_with_trucks"]  # the demo's story
+    assert not row["met"] and row["met_with_trucks"]
+    without = cut_vs_target(episodes.drop(columns=["cut_pct_with_transport"]))
+    assert "cut_pct_with_trucks" not in without.columns
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.tuples(st.floats(0.1, 1e4), st.floats(0.0, 1.0)), min_size=1, max_size=6))
 def test_level_cut_lies_between_its_segments(segments):
