@@ -274,9 +274,12 @@ def _summary(run: RunFiles) -> str:
                                                         key=lambda kv: _level_order(kv[0])))
         or "no alert"))
     targeted = episodes[episodes["target_pct"] > 0]
-    met = targeted["met"].astype(str).str.lower().eq("true")
-    facts.append(("targets met", f"{int(met.sum())} of {len(targeted)} segment × pollutant "
-                                 f"tallies with a target"))
+    met = _true(targeted["met"])
+    summary = f"{int(met.sum())} of {len(targeted)} segment × pollutant tallies with a target"
+    if _trucks_counted(episodes):
+        with_trucks = int(_true(targeted["met_with_transport"]).sum())
+        summary += f"; {with_trucks} with the truck gate's cut added"
+    facts.append(("targets met", summary))
     for name, digest in (m.get("inputs") or {}).items():
         facts.append((f"input {name}", digest))
     facts.append(("files", ", ".join(run.files)))

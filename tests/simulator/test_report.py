@@ -233,6 +233,9 @@ def test_cut_vs_target_adds_the_truck_gate_where_it_counts(demo_run):
     assert not row["met"] and row["met_with_trucks"]
     without = cut_vs_target(episodes.drop(columns=["cut_pct_with_transport"]))
     assert "cut_pct_with_trucks" not in without.columns
+    page = Page((demo_run / REPORT_FILE).read_text(encoding="utf-8"))
+    assert ("3 of 4 segment × pollutant tallies with a target; 4 with the truck gate"
+            in page.sections["summary"])
 
 
 @settings(max_examples=50, deadline=None)
