@@ -59,6 +59,10 @@ class Task:
     ``area`` (empty: no area sources) are absolute paths of staged input files that every
     worker can read; ``inputs`` is a digest of those files' content, so a changed input gives
     new part names instead of reusing old parts.
+
+    A replay with a region file sets ``region`` (the staged region file) on every task. A task
+    of a regional episode has ``city`` ``region:<name>`` and ``members``: one
+    ``(city, observations, inventory, area)`` per region city it runs, its own files left empty.
     """
 
     city: str
@@ -73,6 +77,8 @@ class Task:
     inventory: str
     area: str = ""
     inputs: str = ""
+    region: str = ""
+    members: tuple[tuple[str, str, str, str], ...] = ()
 
     @property
     def key(self) -> str:
@@ -87,8 +93,11 @@ class Task:
     @property
     def stem(self) -> str:
         """Part file stem: a digest of every field, so it is deterministic and unique."""
-        text = json.dumps({"format": PART_FORMAT, **asdict(self)}, sort_keys=True,
-                          ensure_ascii=False)
+        fields = asdict(self)
+        for name in ("region", "members"):  # left out when empty: replays without a region
+            if not fields[name]:            # keep the part names they always had
+                del fields[name]
+        text = json.dumps({"format": PART_FORMAT, **fields}, sort_keys=True, ensure_ascii=False)
         return "part-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 
@@ -97,7 +106,8 @@ def grid(periods: Iterable[dict], rules: Sequence[str], forecasts: Sequence[str]
     """Expand periods × rule sets × forecast models × replicates into tasks, in key order.
 
     ``periods`` are mappings with the keys ``city``, ``episode``, ``start``, ``end``,
-    ``observations``, ``inventory`` and optionally ``area`` and ``inputs`` (see ``Task``).
+    ``observations``, ``inventory`` and optionally ``area``, ``inputs``, ``region`` and
+    ``members`` (see ``Task``).
     """
     tasks = [Task(rules=r, forecast=f, replicate=k, seed=seed, **period)
              for period in periods for r in rules for f in forecasts for k in range(replicates)]

@@ -124,6 +124,10 @@ def register(app: typer.Typer) -> None:
             None, "--area", help="Area sources outside the list, CSV: city, sector, so2_t, "
                                  "nox_t, pm_t, vocs_t (t/a), optionally cut_<level>. Without "
                                  "it (or for cities without rows) cut % is of the list only."),
+        region: Path | None = typer.Option(
+            None, "--region", help="Region file (TOML, docs/alerts.md): its cities are replayed "
+                                   "together over regional episodes, so its rules and "
+                                   "dispatch orders raise them; other cities run alone."),
         replicates: int = typer.Option(1, "--replicates", help="Runs per grid point."),
         seed: int = typer.Option(0, "--seed", help="Root seed of every run's generator."),
         margin_hours: int = typer.Option(
@@ -185,13 +189,13 @@ def register(app: typer.Typer) -> None:
                                          resumed=finished))
 
         def on_done(marker: dict) -> None:
-            progress.advance(bar[0])
+            progress.advance(bar[0], marker["files"]["runs"]["rows"])  # a regional task: many
 
         try:
             result = replay(observations, inventory, _split(rules), _split_forecasts(forecast),
                             replicates, out_dir, seed=seed, margin_hours=margin_hours,
                             engine=mode, workers=workers, scheduler=scheduler, resume=resume,
-                            cities=_split(city), area=area,
+                            cities=_split(city), area=area, region=region,
                             on_start=on_start, on_done=on_done)
         except USER_ERRORS as bad:
             progress.stop()

@@ -12,6 +12,11 @@
    ``simulator.batch.Task`` values and run the unfinished ones (``run_task`` in the workers);
 5. gather the parts into ``runs.parquet`` (+ ``runs.csv``) and ``cuts.parquet``.
 
+With a region file (``--region``) the region's cities are replayed together: their episodes
+merge into regional episodes (``merge_region_episodes``), and a task runs one joint alert
+timeline for all of them (``run_region_task``), so regional rules raise cities; the rest of
+the cities are replayed alone as above.
+
 The couplings to other packages are one adapter function each, so they can be rewired alone:
 ``read_observations`` (alerts.io), ``forecast_windows`` (the forecast models and the alert
 lifecycle, alerts.forecast and alerts.timeline), ``city_inventories`` (enterprises) and
@@ -27,7 +32,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,10 +40,11 @@ import pandas as pd
 import pyarrow as pa
 
 from alerts.forecast import ForecastModel, make_model, parse_model
-from alerts.io import AlertInputError, load_observations, load_ruleset
+from alerts.io import AlertInputError, load_observations, load_region, load_ruleset
 from alerts.levels import Level
 from alerts.lifecycle import CONSULTATION_INTERVAL_HOURS
 from alerts.observations import city_daily_aqi
+from alerts.region import Region
 from alerts.rules import RuleSet
 from alerts.timeline import alert_timeline
 from alerts.triggers import AlertWindow, hourly_level_codes, hourly_levels, runs
@@ -65,6 +71,10 @@ RUN_COLUMNS = [
     *(f"hours_{lv.id}" for lv in ALERT_LEVELS), "observed_hours", "missed_hours", "target_pct",
     *(f"cut_pct_{p}" for p in POLLUTANTS), *(f"met_{p}" for p in POLLUTANTS), "met",
 ]
+# With --region every run row also says which region ran it ("" for a city replayed alone) and
+# for how many hours the region raised the city above its own forecast's level.
+REGION_COLUMNS = ["region", "raised_hours"]
+REGION_TASK_PREFIX = "region:"
 CUT_COLUMNS = [*KEY_COLUMNS, "alert_episode", "level", "start", "end", "hours", "pollutant",
                "baseline_t", "actual_t", "cut_t", "cut_pct", "target_pct", "met"]
 CSV_ENCODING = "utf-8-sig"  # Excel opens Chinese text intact with the BOM
@@ -349,6 +359,21 @@ def detect_episodes(daily: pd.Series, rulesets: Sequence[RuleSet], city: str = "
     return [Episode(city, n, s, e) for n, (s, e) in enumerate(spans, start=1)]
 
 
+def merge_region_episodes(episodes: Sequence[Episode], name: str) -> list[Episode]:
+    """Regional episodes: the region cities' padded episodes, merged where they overlap or touch.
+
+    A regional episode spans every city episode it merged, so each city's padding is kept; it
+    is numbered from 1 and named by the region (``city`` is ``name``).
+    """
+    spans: list[list[pd.Timestamp]] = []
+    for ep in sorted(episodes, key=lambda e: (e.start, e.end)):
+        if spans and ep.start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], ep.end)
+        else:
+            spans.append([ep.start, ep.end])
+    return [Episode(name, n, s, e) for n, (s, e) in enumerate(spans, start=1)]
+
+
 # -- the task run in a worker -------------------------------------------------------------------
 @functools.lru_cache(maxsize=16)
 def _ruleset(name: str) -> RuleSet:
@@ -360,7 +385,7 @@ def _measures() -> MeasureTable:
     return MeasureTable.default()
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=16)
 def _daily_aqi(path: str) -> pd.Series:
     return pd.read_parquet(path).set_index("time")["daily_aqi"].asfreq("h")
 
@@ -371,7 +396,12 @@ def _observed_levels(path: str, rules: str) -> pd.Series:
     return hourly_levels(_daily_aqi(path), _ruleset(rules))
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=4)
+def _region(path: str) -> Region:
+    return load_region(path)
+
+
+@functools.lru_cache(maxsize=16)
 def _inventory(path: str) -> Inventory:
     return Inventory.from_frame(pd.read_parquet(path))
 
@@ -392,12 +422,54 @@ def run_task(task: Task) -> dict[str, pd.DataFrame]:
     generator from ``make_rng(task.seed, task.key)``. The forecast model draws from its named
     child (``FORECAST_STREAM``), so the engine's draws do not depend on the forecast model.
     """
+    if task.members:
+        return run_region_task(task)
+    start, end = pd.Timestamp(task.start), pd.Timestamp(task.end)
+    rng = make_rng(task.seed, task.key)
+    windows = forecast_windows(_daily_aqi(task.observations), _ruleset(task.rules), task.city,
+                               task.forecast, start, end, child_rng(rng, FORECAST_STREAM))
+    return simulate_city(task, windows, rng)
+
+
+def run_region_task(task: Task) -> dict[str, pd.DataFrame]:
+    """Simulate one regional episode: the joint alert timeline, then the engine per city.
+
+    Every member city's forecast model feeds ``alert_timeline`` with the region, so the
+    region's rules and dispatch orders raise cities above their own forecasts. Each city then
+    runs as a per-city task would: its generator is ``make_rng(seed, <its own run key>)``, its
+    noisy forecast draws from that generator's ``FORECAST_STREAM`` child. Returns one runs row
+    and the cut rows per city, in city order.
+    """
+    rules = _ruleset(task.rules)
+    start, end = pd.Timestamp(task.start), pd.Timestamp(task.end)
+    cities = {city: replace(task, city=city, observations=obs, inventory=inv, area=area,
+                            members=())
+              for city, obs, inv, area in sorted(task.members)}
+    rngs = {city: make_rng(t.seed, t.key) for city, t in cities.items()}
+    models = {city: SharedOutlook(make_model(parse_forecast(t.forecast),
+                                             _daily_aqi(t.observations),
+                                             child_rng(rngs[city], FORECAST_STREAM)))
+              for city, t in cities.items()}
+    windows = alert_timeline(models, dict.fromkeys(cities, rules),
+                             start - consultation_lead(rules), end, region=_region(task.region))
+    tables = [simulate_city(t, [w for w in windows.get(city, ()) if w.end > start], rngs[city],
+                            region_name=task.city.removeprefix(REGION_TASK_PREFIX))
+              for city, t in cities.items()]
+    # empty cut tables (cities without an alert) would turn the text columns to object
+    cuts = [t["cuts"] for t in tables if len(t["cuts"])] or [tables[0]["cuts"]]
+    return {"runs": pd.concat([t["runs"] for t in tables], ignore_index=True),
+            "cuts": pd.concat(cuts, ignore_index=True)}
+
+
+def simulate_city(task: Task, windows: Sequence[AlertWindow], rng: np.random.Generator,
+                  region_name: str = "") -> dict[str, pd.DataFrame]:
+    """Run the engine for one city under ``windows``: its ``runs`` row and ``cuts`` rows.
+
+    A task of a replay with a region (``task.region``) adds ``REGION_COLUMNS`` to the row.
+    """
     rules = _ruleset(task.rules)
     daily = _daily_aqi(task.observations)
     start, end = pd.Timestamp(task.start), pd.Timestamp(task.end)
-    rng = make_rng(task.seed, task.key)
-    windows = forecast_windows(daily, rules, task.city, task.forecast, start, end,
-                               child_rng(rng, FORECAST_STREAM))
     area_rates, area_cuts = _area(task.area)
     inputs = CityInputs(
         city=task.city, start=start, end=end, inventory=_inventory(task.inventory),
@@ -409,9 +481,24 @@ def run_task(task: Task) -> dict[str, pd.DataFrame]:
             "forecast": task.forecast, "replicate": task.replicate}
     observed, missed = coverage(daily, rules, inputs.windows, start, end,
                                 levels=_observed_levels(task.observations, task.rules))
-    return {"runs": run_row(keys, task, result.episodes, len(result.alerts),
-                            observed_hours=observed, missed_hours=missed),
-            "cuts": cut_rows(keys, result.episodes)}
+    row = run_row(keys, task, result.episodes, len(result.alerts),
+                  observed_hours=observed, missed_hours=missed)
+    if task.region:
+        row["region"] = region_name
+        row["raised_hours"] = raised_hours(inputs.windows, start, end)
+    return {"runs": row, "cuts": cut_rows(keys, result.episodes)}
+
+
+def raised_hours(windows: Sequence[AlertWindow], start: pd.Timestamp, end: pd.Timestamp
+                 ) -> float:
+    """Hours of ``[start, end)`` under a window a regional rule or dispatch order set.
+
+    The timeline lets such a window win only where it is above the city's own level, so these
+    are the hours the region kept the city higher than its own forecast would have.
+    """
+    hours = sum((min(w.end, end) - max(w.start, start)) / HOUR for w in windows
+                if w.trigger != "forecast" and w.end > start and w.start < end)
+    return float(hours)
 
 
 def coverage(daily: pd.Series, rules: RuleSet, windows: Sequence[AlertWindow],
@@ -535,11 +622,14 @@ class ReplayPlan:
 def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str],
          forecasts: Sequence[str], replicates: int, out: str | Path, *, seed: int = 0,
          margin_hours: int = DEFAULT_MARGIN_HOURS, resume: bool = False,
-         cities: Sequence[str] = (), area: str | Path | None = None) -> ReplayPlan:
+         cities: Sequence[str] = (), area: str | Path | None = None,
+         region: str | Path | None = None) -> ReplayPlan:
     """Validate every input and expand the grid; nothing is written yet.
 
     ``area``: the ``--area`` CSV (``read_area_sources``); cities without rows in it, or every
-    city without it, get no area sources.
+    city without it, get no area sources. ``region``: a region file (``alerts.region``); its
+    cities with observations are replayed together over regional episodes
+    (``merge_region_episodes``), the other cities alone.
     """
     out = Path(out).resolve()
     if replicates < 1:
@@ -555,48 +645,89 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
     areas = read_area_sources(area) if area is not None else {}
     daily_by_city, gaps = read_observations(observations, cities)
     lists = city_inventories(inventory, list(daily_by_city), seed)
-    episodes, staged, periods = [], {}, []
-    rules_digest = _digest(*(_rule_text(r) for r in rule_names))
-    for city, daily in daily_by_city.items():
-        found = detect_episodes(daily, rulesets, city, margin_hours)
-        if not found:
+    linked, region_file, staged = _region_cities(region, daily_by_city, out)
+    episodes, periods = [], []
+    rules_digest = _digest(*(_rule_text(r) for r in rule_names)).encode()
+    found = {city: detect_episodes(daily, rulesets, city, margin_hours)
+             for city, daily in daily_by_city.items()}
+    inputs = {city: _stage_city(out, daily, lists[city], areas.get(city), rules_digest, staged)
+              for city, daily in daily_by_city.items() if found[city] or city in linked}
+    for city in daily_by_city:
+        if city in linked:
             continue
-        # Workers need only the city's daily AQI, so that is what is staged.
-        obs = batch.parquet_bytes(daily.rename("daily_aqi").reset_index())
-        inv = batch.parquet_bytes(lists[city].to_frame())
-        obs_path = out / "inputs" / f"obs-{_digest(obs)[:16]}.parquet"
-        inv_path = out / "inputs" / f"inv-{_digest(inv)[:16]}.parquet"
-        staged |= {obs_path: obs, inv_path: inv}
-        area_bytes, area_path = b"", ""
-        if city in areas:
-            area_bytes = json.dumps(areas[city], ensure_ascii=False).encode("utf-8")
-            area_file = out / "inputs" / f"area-{_digest(area_bytes)[:16]}.json"
-            staged[area_file], area_path = area_bytes, str(area_file)
-        inputs = _digest(obs, inv, rules_digest.encode(), area_bytes)[:16]
-        for ep in found:
+        for ep in found[city]:
             episodes.append(ep)
             periods.append({"city": city, "episode": ep.number, "start": ep.start.isoformat(),
-                            "end": ep.end.isoformat(), "observations": str(obs_path),
-                            "inventory": str(inv_path), "area": area_path, "inputs": inputs})
+                            "end": ep.end.isoformat(), **inputs[city]} | region_file)
+    if linked:
+        name = REGION_TASK_PREFIX + Path(region).stem
+        members = tuple((city, *(inputs[city][k] for k in ("observations", "inventory", "area")))
+                        for city in sorted(linked))
+        digest = _digest(*(inputs[c]["inputs"].encode() for c in sorted(linked)),
+                         staged[Path(region_file["region"])])[:16]
+        for ep in merge_region_episodes([e for c in linked for e in found[c]], name):
+            episodes += [Episode(city, ep.number, ep.start, ep.end) for city in sorted(linked)]
+            periods.append({"city": name, "episode": ep.number, "start": ep.start.isoformat(),
+                            "end": ep.end.isoformat(), "observations": "", "inventory": "",
+                            "inputs": digest, "members": members, **region_file})
     tasks = batch.grid(periods, rule_names, models, replicates, seed)
     return ReplayPlan(out, tuple(tasks), tuple(episodes), staged, gaps)
+
+
+def _region_cities(region: str | Path | None, daily_by_city: dict[str, pd.Series], out: Path
+                   ) -> tuple[list[str], dict, dict]:
+    """The region's cities among the replayed ones, the task field naming the staged region
+    file (empty without a region), and the staged files so far."""
+    if region is None:
+        return [], {}, {}
+    graph = load_region(region)
+    linked = [city for city in daily_by_city if city in graph.cities()]
+    if not linked:
+        raise ReplayInputError(f"{region}: no city of the region is replayed — the region has "
+                               f"{', '.join(graph.cities())}; the observations (after --city) "
+                               f"have {', '.join(daily_by_city)}")
+    data = Path(region).read_bytes()
+    path = out / "inputs" / f"region-{_digest(data)[:16]}.toml"
+    return linked, {"region": str(path)}, {path: data}
+
+
+def _stage_city(out: Path, daily: pd.Series, inventory: Inventory, area: dict | None,
+                rules_digest: bytes, staged: dict) -> dict:
+    """Add a city's staged files to ``staged``; return the task fields that name them."""
+    # Workers need only the city's daily AQI, so that is what is staged.
+    obs = batch.parquet_bytes(daily.rename("daily_aqi").reset_index())
+    inv = batch.parquet_bytes(inventory.to_frame())
+    obs_path = out / "inputs" / f"obs-{_digest(obs)[:16]}.parquet"
+    inv_path = out / "inputs" / f"inv-{_digest(inv)[:16]}.parquet"
+    staged |= {obs_path: obs, inv_path: inv}
+    area_bytes, area_path = b"", ""
+    if area is not None:
+        area_bytes = json.dumps(area, ensure_ascii=False).encode("utf-8")
+        area_file = out / "inputs" / f"area-{_digest(area_bytes)[:16]}.json"
+        staged[area_file], area_path = area_bytes, str(area_file)
+    return {"observations": str(obs_path), "inventory": str(inv_path), "area": area_path,
+            "inputs": _digest(obs, inv, rules_digest, area_bytes)[:16]}
 
 
 def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[str],
            forecasts: Sequence[str], replicates: int, out: str | Path, *, seed: int = 0,
            margin_hours: int = DEFAULT_MARGIN_HOURS, engine: str = "serial", workers: int = 1,
            scheduler: str | None = None, resume: bool = False, cities: Sequence[str] = (),
-           area: str | Path | None = None, on_start: Callable[[int, int], None] | None = None,
+           area: str | Path | None = None, region: str | Path | None = None,
+           on_start: Callable[[int, int], None] | None = None,
            on_done: Callable[[dict], None] | None = None) -> ReplayResult:
     """Replay the observations over the grid and write ``out``; see the module docstring.
 
-    ``on_start(total, already_finished)`` and ``on_done(marker)`` drive a progress display.
+    ``on_start(total, already_finished)`` (counted in runs, one per city and grid point) and
+    ``on_done(marker)`` (once per task; ``marker["files"]["runs"]["rows"]`` runs) drive a
+    progress display. ``ran`` and ``resumed`` of the result count runs too.
     Raises ``ReplayInputError`` (or a loader's one-line error) before writing anything when an
     input is bad, and ``batch.BatchError`` when a task fails (finished parts are kept).
     """
     t0 = time.perf_counter()
     p = plan(observations, inventory, rules, forecasts, replicates, out, seed=seed,
-             margin_hours=margin_hours, resume=resume, cities=cities, area=area)
+             margin_hours=margin_hours, resume=resume, cities=cities, area=area,
+             region=region)
     parts = p.out / "parts"
     for directory in (p.out / "inputs", parts):
         directory.mkdir(parents=True, exist_ok=True)
@@ -605,25 +736,32 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
             batch.atomic_write(path, data)
     batch.remove_stale_temporaries(parts)
     todo = batch.pending(p.tasks, parts)
+    total, ran = run_count(p.tasks), run_count(todo)
     if on_start:
-        on_start(len(p.tasks), len(p.tasks) - len(todo))
+        on_start(total, total - ran)
     batch.run_tasks(todo, run_task, parts, engine=engine, workers=workers,
                     scheduler=scheduler, on_done=on_done)
     runs_frame, cuts_frame, timings = gather(p.tasks, parts)
     wall = time.perf_counter() - t0
+    extra = {"region": str(Path(region).resolve())} if region is not None else {}
     write_outputs(p.out, runs_frame, cuts_frame, timings, {
         "smogsim_version": smogsim_version(), "seed": seed, "rules": list(rules),
         "forecasts": list(forecasts), "replicates": replicates, "margin_hours": margin_hours,
         "inventory": inventory, "observations": [str(Path(o).resolve()) for o in observations],
         "area": str(Path(area).resolve()) if area is not None else None,
-        "cities": list(cities),
-        "engine": engine, "workers": workers, "scheduler": scheduler, "runs": len(p.tasks),
-        "ran": len(todo), "resumed": len(p.tasks) - len(todo),
+        "cities": list(cities), **extra,
+        "engine": engine, "workers": workers, "scheduler": scheduler, "runs": total,
+        "ran": ran, "resumed": total - ran,
         "city_episodes": len(p.episodes), "missing_values": int(p.gaps["missing"].sum()),
         "wall_s": round(wall, 3),
     })
-    return ReplayResult(p.out, runs_frame, cuts_frame, p.episodes, len(todo),
-                        len(p.tasks) - len(todo), wall, p.gaps)
+    return ReplayResult(p.out, runs_frame, cuts_frame, p.episodes, ran, total - ran, wall,
+                        p.gaps)
+
+
+def run_count(tasks: Sequence[Task]) -> int:
+    """Runs (rows of ``runs``) the tasks make: one per city and grid point."""
+    return sum(max(1, len(t.members)) for t in tasks)
 
 
 def gather(tasks: Sequence[Task], parts: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -8,7 +8,9 @@ SYNTHETIC DATA — not measurements. Writes, next to this script:
 * ``henan_inventory.csv``: a synthetic emergency-reduction list for the same eight cities;
 * ``henan_area_sources.csv``: synthetic area sources outside that list, one row per city and
   sector (``smogsim replay --area``), scaled per city from the list as described at
-  ``AREA_LIST_SHARE``.
+  ``AREA_LIST_SHARE``;
+* ``henan_region.toml``: the eight cities as a region (``smogsim replay --region``) with Henan's
+  provincial linkage rule of 2016 (rules.md §1.4, §3.4); see ``region_toml``.
 
 How the air is made (every number an assumption): one regional field that all cities share —
 a seasonal PM2.5 level, slow synoptic swings (AR(1) in log space) and six stagnation episodes
@@ -42,6 +44,7 @@ SEED = 20231101
 OBSERVATIONS = HERE / "henan_2023-24_hourly.csv.gz"
 INVENTORY = HERE / "henan_inventory.csv"
 AREA = HERE / "henan_area_sources.csv"
+REGION = HERE / "henan_region.toml"
 HOURS = pd.date_range("2023-11-01 00:00", "2024-02-29 23:00", freq="h")
 TYPES = ("AQI", "PM2.5", "PM2.5_24h", "PM10", "PM10_24h", "SO2", "SO2_24h", "NO2", "NO2_24h",
          "O3", "O3_24h", "O3_8h", "O3_8h_24h", "CO", "CO_24h")  # national file order
@@ -252,6 +255,49 @@ def area_sources_csv(inventory: Inventory) -> str:
     return pd.DataFrame(rows).to_csv(index=False, lineterminator="\n")
 
 
+# Shared prefecture boundaries among the eight cities, read off the map of Henan (not from
+# rules.md). Borders with the province's other cities are left out: they are not replayed.
+NEIGHBOURS = {
+    "郑州": ("开封", "新乡", "焦作", "洛阳", "许昌"), "开封": ("郑州", "新乡", "许昌"),
+    "洛阳": ("郑州", "焦作"), "新乡": ("郑州", "开封", "焦作", "安阳"),
+    "焦作": ("郑州", "洛阳", "新乡"), "安阳": ("新乡",), "许昌": ("郑州", "开封", "漯河"),
+    "漯河": ("许昌",),
+}
+
+
+def region_toml() -> str:
+    """The region file of the eight cities, with Henan's 2016 provincial linkage rule."""
+    lines = [
+        "# Region file of the Henan replay example, written by make_henan_observations.py",
+        "# (edit the script, not this file). The eight example cities as the zone \"henan\";",
+        "# neighbours are shared prefecture boundaries read off the map (assumption, not in",
+        "# rules.md). The real province has 17 prefecture cities and 济源: borders with the nine",
+        "# not replayed here are left out, so a group of six must form among these eight.",
+        'name = "河南 (eight example cities)"',
+    ]
+    for city, neighbours in NEIGHBOURS.items():
+        names = ", ".join(f'"{n}"' for n in neighbours)
+        lines += ["", "[[city]]", f'name = "{city}"', 'province = "河南"', 'zones = ["henan"]',
+                  f"neighbours = [{names}]"]
+    lines += [
+        "",
+        "# Henan 2016 plan: a provincial-level alert when ≥ 6 adjacent prefecture cities meet",
+        "# orange or red at the same time (rules.md §1.4, §3.4). Assumptions: the provincial",
+        "# alert is orange (the plan's level is not in rules.md) and covers every city of the",
+        "# zone; the 2019 plan (rules.md §14) may have changed the rule — not found.",
+        "[[rule]]",
+        'id = "henan-2016"',
+        'kind = "adjacent"',
+        'zone = "henan"',
+        "min_cities = 6",
+        'at_least = "orange"',
+        'level = "orange"',
+        'applies_to = "zone"',
+        'source = "rules.md §1.4, §3.4 (Henan 2016 plan); level and zone-wide: assumptions"',
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def henan_inventory() -> Inventory:
     """One synthetic list for the eight cities; each city's part from its own child seed."""
     seeds = np.random.SeedSequence(SEED).spawn(len(CITIES))
@@ -266,9 +312,10 @@ def main() -> None:
     inventory = henan_inventory()
     write_inventory(inventory, INVENTORY)
     AREA.write_text(area_sources_csv(inventory), encoding="utf-8-sig")
+    REGION.write_text(region_toml(), encoding="utf-8")
     rows = text.count(b"\n") - 1
     print(f"wrote {OBSERVATIONS.name} ({OBSERVATIONS.stat().st_size / 1e6:.2f} MB, {rows} rows), "
-          f"{INVENTORY.name} and {AREA.name}")
+          f"{INVENTORY.name}, {AREA.name} and {REGION.name}")
 
 
 if __name__ == "__main__":

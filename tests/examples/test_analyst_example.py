@@ -24,6 +24,7 @@ DATA = Path(__file__).resolve().parents[2] / "runs" / "data"
 OBSERVATIONS = DATA / "henan_2023-24_hourly.csv.gz"
 INVENTORY = DATA / "henan_inventory.csv"
 AREA = DATA / "henan_area_sources.csv"
+REGION = DATA / "henan_region.toml"
 CITIES, RULES, FORECASTS = ("郑州", "漯河"), ("mee-2024",), ("perfect", "late:24")
 
 
@@ -95,6 +96,7 @@ def test_bundled_data_is_what_the_script_writes(tmp_path):
     write_inventory(inventory, tmp_path / "inventory.csv")
     assert (tmp_path / "inventory.csv").read_bytes() == INVENTORY.read_bytes()
     assert AREA.read_text(encoding="utf-8-sig") == script.area_sources_csv(inventory)
+    assert REGION.read_text(encoding="utf-8") == script.region_toml()
 
 
 def test_area_sources_give_the_list_its_share_of_the_city_wide_base():
@@ -106,3 +108,31 @@ def test_area_sources_give_the_list_its_share_of_the_city_wide_base():
     assert ((share - [0.60, 0.30, 0.35, 0.40]).abs() < 0.005).all().all()
     assert len(area) == 8
     assert OBSERVATIONS.stat().st_size < 3_000_000
+
+
+# -- provincial linkage: the eight cities with henan_region.toml (Henan 2016 rule) -------------
+def replay_json(out, *args):
+    result = CliRunner().invoke(app, [
+        "replay", "--observations", str(OBSERVATIONS), "--inventory", str(INVENTORY),
+        "--area", str(AREA), "--rules", "mee-2019", "--forecast", "perfect", "--out", str(out),
+        "--json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_provincial_rule_raises_luohe_where_it_would_not_alert_alone(tmp_path):
+    summary = replay_json(tmp_path / "region", "--region", str(REGION))
+    assert (summary["cities"], summary["runs"]) == (8, summary["city_episodes"])
+    runs = pd.read_parquet(tmp_path / "region" / "runs.parquet")
+    assert set(runs.region) == {"henan_region"} and (runs.raised_hours <= runs.alert_hours).all()
+    first = runs[runs.episode == 1].set_index("city")
+    # ≥ 6 adjacent cities at orange on their own: the zone is raised to orange; 漯河, whose own
+    # forecast gives no alert then, is on orange for 61 h only because of the rule.
+    assert first.loc["漯河", ["alert_hours", "hours_orange", "raised_hours"]].tolist() == [61] * 3
+    cuts = pd.read_parquet(tmp_path / "region" / "cuts.parquet")
+    raised = cuts[(cuts.city == "漯河") & (cuts.episode == 1)]
+    start, end = raised.start.min(), raised.end.max()
+    assert (start, end) == (pd.Timestamp("2023-12-10 11:00"), pd.Timestamp("2023-12-13 00:00"))
+    replay_json(tmp_path / "alone", "--city", "漯河")
+    alone = pd.read_parquet(tmp_path / "alone" / "cuts.parquet")
+    assert not ((alone.start < end) & (alone.end > start)).any()  # no alert of its own then

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -478,3 +479,135 @@ def test_cli_noisy_parameters_survive_the_comma_split(observations, tmp_path):
     runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
     assert set(runs.forecast) == {"noisy:bias=-0.1,sd=0.3", "persistence"}
     assert "cut % is of the emergency-reduction list only" in result.output
+
+
+# -- regional linkage (--region) ----------------------------------------------------------------
+BASIN = "runs/data/taiyuan_basin_region.toml"  # zone rule: ≥ 2 of 太原, 晋中, 吕梁 at orange → all
+
+
+def write_basin_observations(path) -> None:
+    """太原 from day 4 and 晋中 from day 5 at PM2.5 180 µg/m³ for 3 days; 吕梁 stays clean;
+    漯河 (outside the region) as 太原."""
+    times = pd.date_range(T0, periods=24 * 16, freq="h")
+    frames = []
+    for city, first_day, level in (("太原", 4, 180.0), ("晋中", 5, 180.0), ("吕梁", 4, 40.0),
+                                   ("漯河", 4, 180.0)):
+        pm = np.full(len(times), 40.0)
+        pm[24 * first_day: 24 * (first_day + 3)] = level
+        frames.append(pd.DataFrame({"time": times.strftime("%Y-%m-%d %H:%M"), "city": city,
+                                    "PM2.5": pm, "NO2": 30.0}))
+    pd.concat(frames).to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def basin_replay(observations, out, **options):
+    return replay.replay([observations], "synthetic:30:3", ["mee-2024"], ["perfect"], 2, out,
+                         seed=5, region=BASIN, **options)
+
+
+@pytest.fixture(scope="module")
+def basin(tmp_path_factory):
+    root = tmp_path_factory.mktemp("basin")
+    write_basin_observations(root / "obs.csv")
+    return root, basin_replay(root / "obs.csv", root / "out")
+
+
+def test_region_raises_a_city_that_would_not_alert_alone(basin):
+    root, result = basin
+    runs = result.runs[result.runs.replicate == 0].set_index("city")
+    # Alone, each polluted city's perfect forecast gives orange over [day 5 12:00, day 8 10:00)
+    # (70 h), 晋中 a day later; both are orange over [12-06 12:00, 12-08 10:00): 46 h, so the
+    # zone rule puts 吕梁, whose own air never reaches an alert level, on orange for 46 h.
+    assert runs.loc["吕梁", ["alert_hours", "hours_orange", "raised_hours"]].tolist() == [46] * 3
+    assert runs.loc["吕梁", "observed_hours"] == 0 and runs.loc["吕梁", "peak_level"] == "orange"
+    cuts = result.cuts[(result.cuts.city == "吕梁") & (result.cuts.replicate == 0)]
+    assert set(zip(cuts.level, cuts.start, cuts.end, strict=True)) == {
+        ("orange", pd.Timestamp("2023-12-06 12:00"), pd.Timestamp("2023-12-08 10:00"))}
+    # The raising cities were at orange on their own: the region added nothing to them.
+    assert runs.loc[["太原", "晋中"], "raised_hours"].tolist() == [0, 0]
+    assert runs.loc[["太原", "晋中"], "hours_orange"].tolist() == [70, 70]
+    # One regional episode spans both padded city episodes: 太原's [12-03 06:00, 12-10 17:00)
+    # and 晋中's [12-04 06:00, 12-11 17:00).
+    for city in ("太原", "晋中", "吕梁"):
+        assert (runs.loc[city, "start"], runs.loc[city, "end"]) == (
+            pd.Timestamp("2023-12-03 06:00"), pd.Timestamp("2023-12-11 17:00"))
+        assert (runs.loc[city, "episode"], runs.loc[city, "region"]) == (
+            1, "taiyuan_basin_region")
+    # 漯河 is outside the region: its own episode, its own alerts, nothing raised.
+    assert runs.loc["漯河", "region"] == "" and runs.loc["漯河", "raised_hours"] == 0
+    assert runs.loc["漯河", "end"] == pd.Timestamp("2023-12-10 17:00")
+    assert len(result.runs) == 8 and (result.ran, result.resumed) == (8, 0)
+    assert sorted((e.city, e.number) for e in result.episodes) == [
+        ("吕梁", 1), ("太原", 1), ("晋中", 1), ("漯河", 1)]
+
+
+def test_without_region_the_clean_city_is_not_replayed(basin, tmp_path):
+    root, linked = basin
+    alone = replay.replay([root / "obs.csv"], "synthetic:30:3", ["mee-2024"], ["perfect"], 2,
+                          tmp_path / "out", seed=5)
+    assert "吕梁" not in set(alone.runs.city) and "region" not in alone.runs.columns
+    assert list(alone.runs.columns) == replay.RUN_COLUMNS
+    assert list(linked.runs.columns) == [*replay.RUN_COLUMNS, *replay.REGION_COLUMNS]
+    same = [c for c in replay.RUN_COLUMNS if c not in ("start", "end", "hours")]
+    outside = linked.runs[linked.runs.city == "漯河"][same].reset_index(drop=True)
+    pd.testing.assert_frame_equal(outside, alone.runs[alone.runs.city == "漯河"][same]
+                                  .reset_index(drop=True))
+
+
+def test_region_runners_agree_and_resume_to_the_same_bytes(basin, tmp_path, monkeypatch):
+    root, full = basin
+    processes = basin_replay(root / "obs.csv", tmp_path / "processes", engine="processes",
+                             workers=2)
+    for name in OUTPUTS:
+        assert (processes.out / name).read_bytes() == (full.out / name).read_bytes(), name
+    plan = replay.plan([root / "obs.csv"], "synthetic:30:3", ["mee-2024"], ["perfect"], 2,
+                       tmp_path / "out", seed=5, region=BASIN)
+    regional = [t for t in plan.tasks if t.members]
+    assert [t.key for t in regional] == ["region:taiyuan_basin_region/e001/mee-2024/perfect/"
+                                         f"r{k:03d}" for k in (0, 1)]
+    monkeypatch.setenv(batch.FAIL_ENV, regional[1].key)
+    with pytest.raises(batch.BatchError):
+        basin_replay(root / "obs.csv", tmp_path / "out")
+    monkeypatch.delenv(batch.FAIL_ENV)
+    resumed = basin_replay(root / "obs.csv", tmp_path / "out", resume=True)
+    # serial, in key order: region r000 (3 cities) finished; region r001 failed, so it and
+    # 漯河's two runs are left: 3 + 2 runs
+    assert (resumed.ran, resumed.resumed) == (5, 3)
+    for name in OUTPUTS:
+        assert (resumed.out / name).read_bytes() == (full.out / name).read_bytes(), name
+
+
+def test_part_names_without_region_are_unchanged():
+    # The part digest leaves out the empty region fields, so a replay without --region
+    # resumes parts written before the option existed.
+    task = batch.Task("漯河", 1, "2023-12-01T00:00:00", "2023-12-02T00:00:00", "mee-2024",
+                      "perfect", 0, 0, "/o.parquet", "/i.parquet")
+    fields = {k: v for k, v in vars(task).items() if k not in ("region", "members")}
+    text = json.dumps({"format": batch.PART_FORMAT, **fields}, sort_keys=True,
+                      ensure_ascii=False)
+    assert task.stem == "part-" + hashlib.sha256(text.encode()).hexdigest()[:24]
+    assert batch.Task(**{**vars(task), "region": "/r.toml"}).stem != task.stem
+
+
+@pytest.mark.parametrize(("region", "message"), [
+    ("nowhere.toml", "nowhere.toml: region file not found"),
+    ("runs/data/luohe_xuchang_region.toml", "no city of the region is replayed"),
+])
+def test_cli_bad_region_exits_2_with_one_line(basin, tmp_path, region, message):
+    root, _ = basin
+    out = tmp_path / "out"
+    result = RUNNER.invoke(app, ["replay", "--observations", str(root / "obs.csv"), "--city",
+                                 "太原,吕梁", "--inventory", "synthetic:10", "--region", region,
+                                 "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_cli_region_counts_runs_per_city(basin, tmp_path):
+    root, _ = basin
+    result = RUNNER.invoke(app, ["replay", "--observations", str(root / "obs.csv"),
+                                 "--inventory", "synthetic:30:3", "--region", BASIN,
+                                 "--out", str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["runs"], summary["ran"], summary["cities"]) == (4, 4, 4)
