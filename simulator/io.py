@@ -11,7 +11,8 @@ import json
 import os
 import shutil
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -156,11 +157,11 @@ def default_run_dir(out: Path | None, stem: str) -> Path:
     return candidate
 
 
-def write_run(result: RunResult, out_dir: Path, manifest: dict,
-              tables: dict[str, pd.DataFrame] | None = None) -> Path:
-    """Write ``alerts.csv``, ``episodes.csv``, ``audit.csv``, ``enterprises.csv``,
-    ``breakdown.csv``, the extra CSV ``tables`` by file name (e.g. ``transport.csv``) and
-    ``manifest.json`` into ``out_dir`` atomically; return the final directory."""
+@contextmanager
+def staged_run_dir(out_dir: Path) -> Iterator[Path]:
+    """A run directory written atomically: fill the yielded temporary folder; it becomes
+    ``out_dir`` when the block ends, and is removed if the block fails (nothing half-written,
+    nothing existing overwritten)."""
     out_dir = Path(out_dir)
     if out_dir.exists():
         raise FileExistsError(f"{out_dir}: run directory already exists — choose another --out")
@@ -168,6 +169,27 @@ def write_run(result: RunResult, out_dir: Path, manifest: dict,
     tmp = out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}"
     try:
         tmp.mkdir()
+        yield tmp
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def finish_run_dir(folder: Path, manifest: dict) -> None:
+    """Last files of a run directory: ``report.html`` (skipped without matplotlib), then
+    ``manifest.json`` listing it."""
+    manifest = add_report(folder, manifest)
+    (folder / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def write_run(result: RunResult, out_dir: Path, manifest: dict,
+              tables: dict[str, pd.DataFrame] | None = None) -> Path:
+    """Write ``alerts.csv``, ``episodes.csv``, ``audit.csv``, ``enterprises.csv``,
+    ``breakdown.csv``, the extra CSV ``tables`` by file name (e.g. ``transport.csv``),
+    ``report.html`` and ``manifest.json`` into ``out_dir`` atomically; return ``out_dir``."""
+    with staged_run_dir(out_dir) as tmp:
         write_csv(result.alerts, tmp / "alerts.csv")
         write_csv(result.episodes, tmp / "episodes.csv")
         write_csv(result.audit, tmp / "audit.csv")
@@ -179,11 +201,5 @@ def write_run(result: RunResult, out_dir: Path, manifest: dict,
             write_csv(result.inspections, tmp / "inspections.csv")
         for name, frame in (tables or {}).items():
             write_csv(frame, tmp / name)
-        manifest = add_report(tmp, manifest)  # report.html; skipped without matplotlib
-        (tmp / "manifest.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
+        finish_run_dir(tmp, manifest)
+    return Path(out_dir)

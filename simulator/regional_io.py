@@ -6,9 +6,6 @@ into place only when complete, so a failed run never leaves a partial directory.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 import warnings
 from pathlib import Path
 
@@ -18,12 +15,13 @@ from alerts.io import AlertInputError, is_forecast_table, load_alert_inputs, loa
 from simulator.io import (
     build_inputs,
     file_digest,
+    finish_run_dir,
     input_hashes,
     read_scenario_toml,
+    staged_run_dir,
     write_csv,
 )
 from simulator.regional import ANNUAL_MIN_DAYS, RegionalInputs, RegionalRun, RegionalSpec
-from simulator.report import add_report
 from simulator.scenario import ScenarioError
 from simulator.transport_run import TransportInputs, load_transport_inputs
 
@@ -132,27 +130,15 @@ def write_regional_run(run: RegionalRun, out_dir: Path, manifest: dict,
     """Write the run's tables (``regional_tables``), ``airquality.png`` when matplotlib is
     installed, ``report.html`` and ``manifest.json`` into ``out_dir`` atomically; return the
     directory."""
-    out_dir = Path(out_dir)
-    if out_dir.exists():
-        raise FileExistsError(f"{out_dir}: run directory already exists — choose another --out")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}"
-    try:
-        tmp.mkdir()
+    with staged_run_dir(out_dir) as tmp:
         files = []
         for name, frame in regional_tables(run, comparison).items():
             write_csv(frame, tmp / name)
             files.append(name)
         if plot_airquality(run.airquality_frame(), tmp / "airquality.png"):
             files.append("airquality.png")
-        manifest = add_report(tmp, {**manifest, "files": files})  # skipped without matplotlib
-        (tmp / "manifest.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
+        finish_run_dir(tmp, {**manifest, "files": files})
+    return Path(out_dir)
 
 
 def plot_airquality(frame: pd.DataFrame, path: Path, title: str = "") -> bool:
