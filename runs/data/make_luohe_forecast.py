@@ -23,22 +23,43 @@ def pm25_profile(hours: pd.DatetimeIndex) -> np.ndarray:
     return level * diurnal
 
 
+# Other pollutants from PM2.5 (µg/m³, CO mg/m³): offset + slope × PM2.5, a PM2.5-dominated
+# central-Henan winter mix (assumption). O3 falls as PM2.5 rises, floored at 5.
+HENAN_WINTER_MIX = {"PM10": (0.0, 1.35), "SO2": (12.0, 0.05), "NO2": (30.0, 0.2),
+                    "CO": (0.8, 0.008), "O3": (60.0, -0.2)}
+
+
+def ar1_noise(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Log-space AR(1) noise of a few per cent (assumption), one value per hour."""
+    noise = np.zeros(n)
+    for i in range(1, n):
+        noise[i] = 0.85 * noise[i - 1] + rng.normal(0, 0.03)
+    return noise
+
+
+def forecast_frame(hours: pd.DatetimeIndex, city: str, pm25: np.ndarray,
+                   mix: dict = HENAN_WINTER_MIX) -> pd.DataFrame:
+    """The hourly forecast table of one city: time, city and every pollutant from PM2.5."""
+    def from_pm25(name: str) -> np.ndarray:
+        offset, slope = mix[name]
+        return offset + pm25 * slope
+
+    return pd.DataFrame({
+        "time": hours.strftime("%Y-%m-%d %H:%M"),
+        "city": city,
+        "PM2.5": pm25.round(1),
+        "PM10": from_pm25("PM10").round(1),
+        "SO2": from_pm25("SO2").round(1),
+        "NO2": from_pm25("NO2").round(1),
+        "CO": from_pm25("CO").round(2),  # mg/m³
+        "O3": np.clip(from_pm25("O3"), 5, None).round(1),
+    })
+
+
 def main() -> None:
     rng = np.random.default_rng(SEED)
-    noise = np.zeros(len(HOURS))
-    for i in range(1, len(HOURS)):  # AR(1) multiplicative noise, a few per cent
-        noise[i] = 0.85 * noise[i - 1] + rng.normal(0, 0.03)
-    pm25 = pm25_profile(HOURS) * np.exp(noise)
-    frame = pd.DataFrame({
-        "time": HOURS.strftime("%Y-%m-%d %H:%M"),
-        "city": "漯河",
-        "PM2.5": pm25.round(1),
-        "PM10": (pm25 * 1.35).round(1),
-        "SO2": (12 + pm25 * 0.05).round(1),
-        "NO2": (30 + pm25 * 0.2).round(1),
-        "CO": (0.8 + pm25 * 0.008).round(2),  # mg/m³
-        "O3": np.clip(60 - pm25 * 0.2, 5, None).round(1),
-    })
+    pm25 = pm25_profile(HOURS) * np.exp(ar1_noise(rng, len(HOURS)))
+    frame = forecast_frame(HOURS, "漯河", pm25)
     out = Path(__file__).with_name("luohe_2023-12_forecast.csv")
     frame.to_csv(out, index=False, encoding="utf-8-sig", lineterminator="\n")
 

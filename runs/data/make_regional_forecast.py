@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from make_luohe_forecast import HOURS, pm25_profile
+from make_luohe_forecast import HOURS, ar1_noise, forecast_frame, pm25_profile
 
 from enterprises.io import write_inventory
 from enterprises.synthetic import synthesize_cities
@@ -27,20 +27,9 @@ HERE = Path(__file__).parent
 
 
 def city_frame(city: str, ahead: int, factor: float, rng: np.random.Generator) -> pd.DataFrame:
-    noise = np.zeros(len(HOURS))
-    for i in range(1, len(HOURS)):  # AR(1) multiplicative noise, a few per cent
-        noise[i] = 0.85 * noise[i - 1] + rng.normal(0, 0.03)
+    noise = ar1_noise(rng, len(HOURS))
     pm25 = factor * pm25_profile(HOURS + pd.Timedelta(hours=ahead)) * np.exp(noise)
-    return pd.DataFrame({
-        "time": HOURS.strftime("%Y-%m-%d %H:%M"),
-        "city": city,
-        "PM2.5": pm25.round(1),
-        "PM10": (pm25 * 1.35).round(1),
-        "SO2": (12 + pm25 * 0.05).round(1),
-        "NO2": (30 + pm25 * 0.2).round(1),
-        "CO": (0.8 + pm25 * 0.008).round(2),  # mg/m³
-        "O3": np.clip(60 - pm25 * 0.2, 5, None).round(1),
-    })
+    return forecast_frame(HOURS, city, pm25)
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from make_luohe_forecast import ar1_noise, forecast_frame
 
 from enterprises.io import write_inventory
 from enterprises.synthetic import synthesize_cities
@@ -51,21 +52,15 @@ def pm25_profile(hours: pd.DatetimeIndex) -> np.ndarray:
     return level * diurnal
 
 
+# assumption: a coal-heating winter mix, more SO2 and CO than Henan (as forecast_frame's mix)
+BASIN_WINTER_MIX = {"PM10": (0.0, 1.45), "SO2": (20.0, 0.15), "NO2": (30.0, 0.2),
+                    "CO": (1.0, 0.012), "O3": (50.0, -0.2)}
+
+
 def city_frame(city: str, ahead: int, factor: float, rng: np.random.Generator) -> pd.DataFrame:
-    noise = np.zeros(len(HOURS))
-    for i in range(1, len(HOURS)):  # AR(1) multiplicative noise, a few per cent
-        noise[i] = 0.85 * noise[i - 1] + rng.normal(0, 0.03)
+    noise = ar1_noise(rng, len(HOURS))
     pm25 = factor * pm25_profile(HOURS + pd.Timedelta(hours=ahead)) * np.exp(noise)
-    return pd.DataFrame({  # assumption: a coal-heating winter mix, more SO2 and CO than Henan
-        "time": HOURS.strftime("%Y-%m-%d %H:%M"),
-        "city": city,
-        "PM2.5": pm25.round(1),
-        "PM10": (pm25 * 1.45).round(1),
-        "SO2": (20 + pm25 * 0.15).round(1),
-        "NO2": (30 + pm25 * 0.2).round(1),
-        "CO": (1.0 + pm25 * 0.012).round(2),  # mg/m³
-        "O3": np.clip(50 - pm25 * 0.2, 5, None).round(1),
-    })
+    return forecast_frame(HOURS, city, pm25, BASIN_WINTER_MIX)
 
 
 def forecast() -> pd.DataFrame:

@@ -161,15 +161,16 @@ def test_ground_rehearsal_facts_the_guide_states(tmp_path):
     assert (tmp_path / "run" / "transport_summary.csv").is_file()
 
 
-def load_script():
+def load_script(monkeypatch):
     path = RUNS / "data" / "make_taiyuan_basin.py"
+    monkeypatch.syspath_prepend(str(path.parent))  # it imports its sibling make_luohe_forecast
     spec = importlib.util.spec_from_file_location("make_taiyuan_basin", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def test_bundled_basin_data_equal_what_the_script_writes(tmp_path):
-    for written in load_script().write_all(tmp_path):
+def test_bundled_basin_data_equal_what_the_script_writes(tmp_path, monkeypatch):
+    for written in load_script(monkeypatch).write_all(tmp_path):
         bundled = RUNS / "data" / written.name
         assert written.read_bytes() == bundled.read_bytes(), written.name
