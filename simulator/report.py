@@ -511,13 +511,21 @@ def _transport(run: RunFiles) -> str:
     return _img(fig, "Bar chart of truck trips and trips blocked") + _table(table, digits=1)
 
 
+def _unusable(frame: pd.DataFrame | None, name: str, columns: tuple[str, ...]) -> str:
+    """The section's text when ``name`` was not written or lacks ``columns``, else ""."""
+    if frame is None:
+        return _not_computed(name)
+    if not set(columns) <= set(frame.columns):
+        return _note(f"{name} has no {'/'.join(columns)} columns; first rows:") \
+            + _table(frame.head(20))
+    return ""
+
+
 def _compliance(run: RunFiles) -> str:
     frame = run.table("verification.csv")
-    if frame is None:
-        return _not_computed("verification.csv")
-    if not {"required_cut", "achieved_cut"} <= set(frame.columns):
-        return _note("verification.csv has no required_cut/achieved_cut columns; first rows:") \
-            + _table(frame.head(20))
+    unusable = _unusable(frame, "verification.csv", ("required_cut", "achieved_cut"))
+    if unusable:
+        return unusable
     required = pd.to_numeric(frame["required_cut"], errors="coerce")
     achieved = pd.to_numeric(frame["achieved_cut"], errors="coerce")
     short = achieved < required - 1e-9  # tolerance for float round-off (assumption)
@@ -541,11 +549,9 @@ def _compliance(run: RunFiles) -> str:
 
 def _airquality(run: RunFiles) -> str:
     frame = run.table("airquality.csv")
-    if frame is None:
-        return _not_computed("airquality.csv")
-    if not {"pm25_with", "pm25_without"} <= set(frame.columns):
-        return _note("airquality.csv has no pm25_with/pm25_without columns; first rows:") \
-            + _table(frame.head(20))
+    unusable = _unusable(frame, "airquality.csv", ("pm25_with", "pm25_without"))
+    if unusable:
+        return unusable
     cities = frame.groupby("city", sort=True) if "city" in frame.columns else [("", frame)]
     cities = list(cities)
     fig = _figure(10, 2.4 * len(cities) + 0.6)
