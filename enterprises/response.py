@@ -91,9 +91,8 @@ def respond(inventory: Inventory, level: LevelLike, table: MeasureTable | None =
     level = Level.parse(level)
     table = MeasureTable.default() if table is None else table
     lower = lower_alert_level(level) if cumulative else None
-    if lower is not None:
-        below = respond(inventory, lower, table, floor=floor)
-        floor = below if floor is None else stricter(below, floor, inventory)
+    if lower is not None:  # the lower level's requirement already holds the given floor
+        floor = respond(inventory, lower, table, floor=floor)
     inv = inventory
     cut, ecut, basis = table.lookup(inv.industries, inv.grades, level)
     cut, ecut, basis = cut.copy(), ecut.copy(), basis.copy()

@@ -258,19 +258,21 @@ class Simulation:
         level = self.level if level is None else level
         key = (level, tuple(self.season_on))
         if key not in self._responses:
-            inv = self.inputs.inventory
-            floor = None
-            for control, on in zip(self.inputs.seasonal, self.season_on, strict=True):
-                if on:
-                    season = control.response(inv)
-                    floor = season if floor is None else stricter(floor, season, inv)
             lower = lower_alert_level(level)
-            if lower is not None:  # a higher level asks at least what the lower one did
-                below = self.requirement(lower)
-                floor = below if floor is None else stricter(below, floor, inv)
-            self._responses[key] = respond(inv, level, self.inputs.measures, floor=floor,
-                                           cumulative=False)
+            # A higher level asks at least what the lower one did (seasonal floor included).
+            floor = self.requirement(lower) if lower is not None else self._seasonal_floor()
+            self._responses[key] = respond(self.inputs.inventory, level, self.inputs.measures,
+                                           floor=floor, cumulative=False)
         return self._responses[key]
+
+    def _seasonal_floor(self) -> Response | None:
+        """The stricter of the seasonal production-control periods in force, if any."""
+        inv, floor = self.inputs.inventory, None
+        for control, on in zip(self.inputs.seasonal, self.season_on, strict=True):
+            if on:
+                season = control.response(inv)
+                floor = season if floor is None else stricter(floor, season, inv)
+        return floor
 
     def apply(self) -> None:
         """Move every line whose requirement changed onto a ramp towards its new cut."""
