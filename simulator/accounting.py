@@ -118,15 +118,13 @@ class Ledger:
             lost = float(seg.groups[:, -1].sum()) if len(seg.groups) else 0.0
             required = seg.list_required + seg.area_actual
             for k, pollutant in enumerate(POLLUTANTS):
-                cut = baseline[k] - actual[k]
-                if abs(cut) <= ROUNDING_T * max(1.0, baseline[k]):
-                    cut, actual[k] = 0.0, baseline[k]  # float noise of a zero cut
+                cut = _clean_cut(baseline[k], actual[k])
+                if cut == 0.0:
+                    actual[k] = baseline[k]  # float noise of a zero cut
                 pct = 100.0 * cut / baseline[k] if baseline[k] > 0 else np.nan
                 extra = {}
                 if self.track_required:  # same arithmetic as cut_t: equal when all comply
-                    need = baseline[k] - required[k]
-                    if abs(need) <= ROUNDING_T * max(1.0, baseline[k]):
-                        need = 0.0
+                    need = _clean_cut(baseline[k], required[k])
                     extra = {"required_cut_t": need, "required_cut_pct":
                              100.0 * need / baseline[k] if baseline[k] > 0 else np.nan}
                 records.append({
@@ -151,3 +149,9 @@ class Ledger:
             diff = seg.groups
             out.append((episode, seg, baseline, baseline - diff[:, :4], diff[:, 4]))
         return out
+
+
+def _clean_cut(baseline: float, emitted: float) -> float:
+    """``baseline − emitted``, with float noise of a zero cut read as exactly 0."""
+    cut = baseline - emitted
+    return 0.0 if abs(cut) <= ROUNDING_T * max(1.0, baseline) else cut

@@ -67,15 +67,15 @@ def _segment(rows: pd.DataFrame, breakdown: pd.DataFrame) -> pd.DataFrame:
         area_base = city.baseline_t - total
         area_cut = city.area_cut_t
         numerator, denominator = cut + share * area_cut, base + share * area_base
+        pct = _pct(numerator, denominator)
         parts.append(pd.DataFrame({
             "episode": first.episode, "level": first.level, "start": first.start,
             "end": first.end, "hours": first.hours, "city": first.city, "county": base.index,
             "pollutant": pollutant, "list_baseline_t": base.to_numpy(),
             "list_cut_t": cut.to_numpy(), "area_baseline_t": (share * area_base).to_numpy(),
             "area_cut_t": (share * area_cut).to_numpy(),
-            "cut_pct": _pct(numerator, denominator), "list_cut_pct": _pct(cut, base),
-            "target_pct": first.target_pct,
-            "short": _below(_pct(numerator, denominator), first.target_pct),
+            "cut_pct": pct, "list_cut_pct": _pct(cut, base),
+            "target_pct": first.target_pct, "short": _below(pct, first.target_pct),
             "output_lost_wan": lost.reindex(base.index).to_numpy(),
         }))
     return pd.concat(parts, ignore_index=True)

@@ -18,7 +18,6 @@ import html
 import io
 import json
 import logging
-import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ import pandas as pd
 
 from alerts.levels import Level
 from enterprises.schema import POLLUTANTS
+from simulator.batch import atomic_write
 
 REPORT_FILE = "report.html"
 SECTIONS: tuple[tuple[str, str], ...] = (  # (element id, heading); ids are stable
@@ -620,17 +620,6 @@ def build_report(run_dir: str | Path, manifest: dict | None = None) -> str:
             + "\n".join(sections) + "\n</body>\n</html>\n")
 
 
-def _write_text(path: Path, text: str) -> None:
-    """Write atomically: a reader never sees half a page."""
-    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     """Build the report of ``run_dir`` and write it to ``out`` (default
     ``run_dir/report.html``); return the path written."""
@@ -638,7 +627,7 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     path = Path(out) if out is not None else Path(run_dir) / REPORT_FILE
     if not path.parent.is_dir():
         raise ReportError(f"{path.parent}: directory not found — cannot write the report")
-    _write_text(path, page)
+    atomic_write(path, page.encode("utf-8"))
     return path
 
 
@@ -651,5 +640,5 @@ def add_report(run_dir: str | Path, manifest: dict) -> dict:
     except ReportUnavailable as why:
         log.warning("note: report.html not written: %s", why)
         return {**manifest, "report": f"not written: {why}"}
-    _write_text(Path(run_dir) / REPORT_FILE, page)
+    atomic_write(Path(run_dir) / REPORT_FILE, page.encode("utf-8"))
     return {**manifest, "files": [*manifest.get("files", []), REPORT_FILE]}

@@ -157,6 +157,8 @@ def _verification(sim) -> pd.DataFrame:
         "episode": np.concatenate([np.full(len(who), ep) for ep, who, _ in sim.flags] or [[]]),
         "who": np.concatenate([who for _, who, _ in sim.flags] or [[]]),
         "flagged_at": np.concatenate([when for _, _, when in sim.flags] or [[]])})
+    monitoring = np.array(CHANNELS, dtype=object)[b.channel]  # the same in every episode
+    behaviour = np.array(MODES, dtype=object)[b.mode]
     parts = []
     for record in sim.episodes:
         hours = record["end"] - record["start"]
@@ -172,8 +174,7 @@ def _verification(sim) -> pd.DataFrame:
             "enterprise": inv.ids, "industry": inv.industries, "grade": inv.grades,
             "level": Level(record["level"]).id,
             "start": start + record["start"] * HOUR, "end": start + record["end"] * HOUR,
-            "hours": hours, "monitoring": np.array(CHANNELS, dtype=object)[b.channel],
-            "record": b.record, "behaviour": np.array(MODES, dtype=object)[b.mode],
+            "hours": hours, "monitoring": monitoring, "record": b.record, "behaviour": behaviour,
             "required_cut": required / hours, "achieved_cut": achieved / hours,
             "shortfall": (required - achieved) / hours})
         for k, pollutant in enumerate(POLLUTANTS):
@@ -188,7 +189,7 @@ def _verification(sim) -> pd.DataFrame:
         team, finding = np.full(n, "", dtype=object), np.full(n, "", dtype=object)
         inspected[who] = seen.start.to_numpy(float)
         corrected[who] = seen.corrected_at.to_numpy(float)
-        team[who] = (seen.county + "-" + seen.team.astype(str)).to_numpy(object)
+        team[who] = _team_names(seen).to_numpy(object)
         finding[who] = seen.finding.to_numpy(object)
         frame["flagged_at"] = _hours_to_stamps(start, flagged)
         frame["inspected_at"] = _hours_to_stamps(start, inspected)
@@ -200,6 +201,11 @@ def _verification(sim) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=VERIFICATION_COLUMNS)
     return pd.concat(parts, ignore_index=True)[VERIFICATION_COLUMNS]
+
+
+def _team_names(visits: pd.DataFrame) -> pd.Series:
+    """A team's name: its county and number, e.g. 临颍县-2."""
+    return visits["county"] + "-" + visits["team"].astype(str)
 
 
 def _inspections(sim) -> pd.DataFrame:
@@ -214,7 +220,7 @@ def _inspections(sim) -> pd.DataFrame:
     frame["city"] = sim.inputs.city
     frame["enterprise"] = inv.ids[who]
     frame["grade"] = inv.grades[who]
-    frame["team"] = frame["county"] + "-" + frame["team"].astype(str)
+    frame["team"] = _team_names(frame)
     for column in ("start", "end", "corrected_at"):
         frame[column] = _hours_to_stamps(start, frame[column].to_numpy(float))
     return frame[INSPECTION_COLUMNS].reset_index(drop=True)
