@@ -33,13 +33,6 @@ REPORT_WIDTH = 160  # characters per line of a table written with --out
 console = Console()
 
 
-def _fail(message: str) -> None:
-    """A user mistake: one line on stderr, exit code 2, no traceback, no output."""
-    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False,
-                               soft_wrap=True)  # escape: a spec may hold "[…]"
-    raise typer.Exit(2)
-
-
 # -- inputs --------------------------------------------------------------------------------
 
 
@@ -282,10 +275,12 @@ def register(app: typer.Typer) -> None:
         Example: smogsim review runs/data/xuchang_inventory.csv --scenario runs/xuchang.toml
         --what-if "grade B->A where industry=铸造"
         """
+        from simulator.cli import fail  # late: simulator.cli registers this module
+
         if fmt not in FORMATS:
-            _fail(f"option --format: value {fmt!r} — expected one of {', '.join(FORMATS)}")
+            fail(f"option --format: value {fmt!r} — expected one of {', '.join(FORMATS)}")
         if not 0 <= max_share <= 1:
-            _fail(f"option --max-exempt-share: value {max_share} — expected a fraction in "
+            fail(f"option --max-exempt-share: value {max_share} — expected a fraction in "
                   "[0, 1]")
         try:
             specs_what_if = [WhatIf.parse(text) for text in what_ifs]
@@ -296,7 +291,7 @@ def register(app: typer.Typer) -> None:
             table = _measures(measures, specs)
             result = review(inv, ruleset, table, area, specs_what_if, max_share)
         except (TableError, AlertInputError, ScenarioError, WhatIfError) as bad:
-            _fail(str(bad))
+            fail(str(bad))
         cities = ", ".join(sorted(set(inv.cities)))
         title = (f"Grading review — {inventory.name}: {len(inv):,} enterprises in {cities}; "
                  f"rules {ruleset.id}; measures {table.name}")

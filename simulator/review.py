@@ -47,7 +47,7 @@ from enterprises.grades import GRADE_RANK, GRADE_SETS, normalise_grade
 from enterprises.industries import industry_by_id, parse_industry
 from enterprises.inventory import HOURS_PER_YEAR, Inventory
 from enterprises.measures import MeasureTable
-from enterprises.response import Response, respond
+from enterprises.response import Response, lower_alert_level, respond
 from enterprises.schema import POLLUTANTS
 
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
@@ -175,6 +175,13 @@ def _on_base(inventory: Inventory) -> Inventory:
                                output_last_year=None)
 
 
+def literal_responses(inventory: Inventory, table: MeasureTable,
+                      levels: Sequence[Level] = ALERT_LEVELS) -> dict[Level, Response]:
+    """Per level, the rules as written (not cumulative) on the list without capacities."""
+    inv = _on_base(inventory)
+    return {lv: respond(inv, lv, table, cumulative=False) for lv in levels}
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f} %" if abs(100 * x - round(100 * x)) < 1e-6 else f"{100 * x:.1f} %"
 
@@ -188,7 +195,8 @@ def _where(inv: Inventory, i: int) -> dict:
 
 
 def check_consistency(inventory: Inventory, table: MeasureTable,
-                      levels: Sequence[Level] = ALERT_LEVELS) -> list[Finding]:
+                      levels: Sequence[Level] = ALERT_LEVELS,
+                      responses: Mapping[Level, Response] | None = None) -> list[Finding]:
     """Plants whose 一厂一策 override differs from what their peers get at a level.
 
     Peers are the plants of the same city, industry and grade; without an override a plant
@@ -196,15 +204,18 @@ def check_consistency(inventory: Inventory, table: MeasureTable,
     every exception is an override that changes the emission or the production cut. Looser
     than the catalogue is an error in a key industry (B and below must cut no less than the
     technical guide, rules.md §4.1), a warning in ``other``, whose rows are defaults and whose
-    plans are 一厂一策 by design (rules.md §6); stricter is information.
+    plans are 一厂一策 by design (rules.md §6); stricter is information. ``responses``:
+    ``literal_responses`` of the list, computed when not given.
     """
     inv = _on_base(inventory)
+    if responses is None:
+        responses = literal_responses(inventory, table, levels)
     plain = dataclasses.replace(inv, overrides=None)
     peers = pd.Series(1, index=pd.MultiIndex.from_arrays(
         [inv.cities, inv.industries, inv.grades])).groupby(level=[0, 1, 2]).sum()
     findings = []
     for level in levels:
-        own = respond(inv, level, table, cumulative=False)  # the rules as written, per level
+        own = responses[level]  # the rules as written, per level
         usual = respond(plain, level, table, cumulative=False)
         d_em = own.emission_cut - usual.emission_cut
         d_out = own.cut - usual.cut
@@ -230,7 +241,8 @@ def check_consistency(inventory: Inventory, table: MeasureTable,
 
 
 def check_monotonicity(inventory: Inventory, table: MeasureTable,
-                       levels: Sequence[Level] = ALERT_LEVELS) -> list[Finding]:
+                       levels: Sequence[Level] = ALERT_LEVELS,
+                       responses: Mapping[Level, Response] | None = None) -> list[Finding]:
     """The catalogue and the plants' requirements never ask more of a better grade or a milder
     level. All violations are errors.
 
@@ -239,11 +251,15 @@ def check_monotonicity(inventory: Inventory, table: MeasureTable,
     and along yellow ≤ orange ≤ red for each grade. Plants (overrides included, exempt classes
     left to ``check_exemptions``): within a city, industry and level no plant of a better grade
     must cut more of its emissions than a plant of a worse grade, and no plant must cut more
-    at a milder level.
+    at a milder level. ``responses``: ``literal_responses`` of the list, computed when not
+    given.
     """
     findings = catalogue_monotonicity(sorted(set(inventory.industries)), table, levels)
     inv = _on_base(inventory)
-    responses = {lv: respond(inv, lv, table, cumulative=False) for lv in levels}  # literal
+    if responses is None:
+        responses = literal_responses(inventory, table, levels)
+    else:
+        responses = {lv: responses[lv] for lv in levels}
     findings += _plant_grade_monotonicity(inv, responses)
     findings += _plant_level_monotonicity(inv, responses)
     return findings
@@ -358,13 +374,16 @@ def exemption_table(inventory: Inventory, bases: Mapping[str, CityBase]) -> pd.D
 
 
 def check_exemptions(inventory: Inventory, bases: Mapping[str, CityBase],
-                     max_share: float = MAX_EXEMPT_SHARE) -> list[Finding]:
+                     max_share: float = MAX_EXEMPT_SHARE,
+                     table: pd.DataFrame | None = None) -> list[Finding]:
     """Who is exempt and what they hold (info); exempt plants holding more than ``max_share``
     of a city's base of a pollutant (warning; the limit is an assumption); exempt plants graded
-    D (error: livelihood firms must themselves reach B or better, rules.md §14)."""
+    D (error: livelihood firms must themselves reach B or better, rules.md §14). ``table``:
+    ``exemption_table(inventory, bases)``, built when not given."""
     inv = inventory
+    table = exemption_table(inv, bases) if table is None else table
     findings = []
-    for row in exemption_table(inv, bases).to_dict("records"):
+    for row in table.to_dict("records"):
         shares = ", ".join(f"{p} {row[p + '_pct']:.1f} %" for p in POLLUTANTS)
         findings.append(Finding("exemptions", "info",
                                 f"{row['enterprises']} {row['class']} plant(s) hold {shares} "
@@ -407,8 +426,10 @@ def coverage(inventory: Inventory, table: MeasureTable, rules: RuleSet,
     """
     rates = inventory.hourly_rates()
     rows = []
+    prev: Response | None = None
     for level in review_levels(rules):
-        resp = respond(inventory, level, table)
+        resp = _cumulative(inventory, level, table, prev)
+        prev = resp
         cut_rates = rates * resp.achieved_emission_cut(inventory)[:, None]
         target = rules.target_pct(level)
         for city, base in bases.items():
@@ -426,6 +447,16 @@ def coverage(inventory: Inventory, table: MeasureTable, rules: RuleSet,
                     "cut_pct": pct, "target_pct": target, "short_pct": short,
                     "short_t_h": short / 100 * total, "met": short <= TOLERANCE})
     return pd.DataFrame(rows, columns=list(COVERAGE_COLUMNS))
+
+
+def _cumulative(inventory: Inventory, level: Level, table: MeasureTable,
+                prev: Response | None) -> Response:
+    """``respond(inventory, level, table)``, reusing ``prev`` when it is the (cumulative)
+    response of the level just below, so lower levels are not worked out again."""
+    lower = lower_alert_level(level)
+    if prev is not None and lower is not None and prev.level == lower:
+        return respond(inventory, level, table, floor=prev, cumulative=False)
+    return respond(inventory, level, table)
 
 
 def check_coverage(frame: pd.DataFrame, bases: Mapping[str, CityBase] | None = None
@@ -583,20 +614,24 @@ WHAT_IF_COLUMNS: tuple[str, ...] = (
 
 
 def what_if(inventory: Inventory, table: MeasureTable, rules: RuleSet,
-            bases: Mapping[str, CityBase], spec: WhatIf | str
-            ) -> tuple[pd.DataFrame, list[Finding]]:
+            bases: Mapping[str, CityBase], spec: WhatIf | str,
+            cover: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[Finding]]:
     """Required cut before and after a regrading, per affected city, level and pollutant.
 
     Cuts are ``coverage``'s (list + area, t/h and % of the city-wide base); the change is
     after − before (negative: the city cuts less). A target met before and missed after is a
-    warning; every row is also an info finding.
+    warning; every row is also an info finding. ``cover``: ``coverage`` of the list as given
+    over ``bases`` (at least the affected cities), worked out when not given.
     """
     spec = WhatIf.parse(spec) if isinstance(spec, str) else spec
     after_inv, mask = spec.apply(inventory, table)
     cities = sorted(set(inventory.cities[mask]))
     counts = pd.Series(inventory.cities[mask]).value_counts()
     affected = {c: bases[c] for c in cities}
-    before = coverage(inventory, table, rules, affected)
+    if cover is None:
+        before = coverage(inventory, table, rules, affected)
+    else:  # coverage rows run level, city, pollutant: keeping the affected keeps the order
+        before = cover[cover["city"].isin(cities)].reset_index(drop=True)
     after = coverage(after_inv, table, rules, affected)
     frame = pd.DataFrame({
         "what_if": spec.text, "city": before["city"], "level": before["level"],
@@ -638,15 +673,17 @@ def review(inventory: Inventory, rules: RuleSet, table: MeasureTable | None = No
     levels = review_levels(rules)
     bases = city_bases(inventory, area)
     cover = coverage(inventory, table, rules, bases)
-    findings = [*check_consistency(inventory, table, levels),
-                *check_monotonicity(inventory, table, levels),
-                *check_exemptions(inventory, bases, max_exempt_share),
+    literal = literal_responses(inventory, table, levels)
+    exempt = exemption_table(inventory, bases)
+    findings = [*check_consistency(inventory, table, levels, literal),
+                *check_monotonicity(inventory, table, levels, literal),
+                *check_exemptions(inventory, bases, max_exempt_share, exempt),
                 *check_coverage(cover, bases)]
     frames = []
     for spec in what_ifs:
-        frame, found = what_if(inventory, table, rules, bases, spec)
+        frame, found = what_if(inventory, table, rules, bases, spec, cover)
         frames.append(frame)
         findings += found
     what = (pd.concat(frames, ignore_index=True) if frames
             else pd.DataFrame(columns=list(WHAT_IF_COLUMNS)))
-    return Review(tuple(findings), cover, exemption_table(inventory, bases), what)
+    return Review(tuple(findings), cover, exempt, what)
