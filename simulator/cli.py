@@ -37,11 +37,12 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                        "\n\nExample: smogsim run runs/demo.toml --out runs/out/dec-rehearsal")
 
 
-def fail(message: str) -> None:
-    """A user mistake: one line on stderr, exit code 2, no traceback. The text is literal."""
+def fail(message: str, code: int = 2) -> None:
+    """A user mistake (exit code 2) or a failed run (``code``): one line on stderr, no
+    traceback. The text is literal."""
     Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False,
                                soft_wrap=True)
-    raise typer.Exit(2)
+    raise typer.Exit(code)
 
 
 def say(text: str) -> None:

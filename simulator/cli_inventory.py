@@ -21,12 +21,6 @@ GROUPS = (("city", "Base emissions by city"), ("industry", "Base emissions by in
           ("grade", "Base emissions by grade"))
 
 
-def _fail(message: str) -> None:
-    from simulator.cli import fail  # the cli module registers this one
-
-    fail(message)
-
-
 def base_frame(inventory: Inventory, by: str) -> pd.DataFrame:
     """Enterprises and base emissions (t/a) per group of ``by``: columns by, enterprises, …"""
     base = inventory.base_by(by)
@@ -96,13 +90,13 @@ def register(app: typer.Typer) -> None:
 
         Example: smogsim validate runs/data/luohe_inventory.csv
         """
-        from simulator.cli import output_mode, print_json, records, say
+        from simulator.cli import fail, output_mode, print_json, records, say
 
         mode = output_mode(as_json, quiet)
         try:
             inventory = load_inventory(file)
         except TableError as bad:
-            _fail(str(bad))
+            fail(str(bad))
         if mode == "json":
             print_json({"file": str(file), "valid": True, **summary_counts(inventory),
                         **{f"by_{by}": records(base_frame(inventory, by)) for by, _ in GROUPS}})
@@ -134,22 +128,22 @@ def register(app: typer.Typer) -> None:
 
         Example: smogsim synth --city 漯河 --city 许昌 -n 5000 --out henan.csv
         """
-        from simulator.cli import output_mode, print_json, say
+        from simulator.cli import fail, output_mode, print_json, say
 
         mode = output_mode(as_json, quiet)
         if Path(out).suffix.lower() not in INVENTORY_SUFFIXES:
-            _fail(f"{out}: option --out: value {Path(out).suffix!r} — expected .csv, .xlsx or "
-                  ".parquet")
+            fail(f"{out}: option --out: value {Path(out).suffix!r} — expected .csv, .xlsx or "
+                 ".parquet")
         if enterprises < 0:
-            _fail(f"option --enterprises: value {enterprises} — expected a whole number ≥ 0")
+            fail(f"option --enterprises: value {enterprises} — expected a whole number ≥ 0")
         if seed < 0:
-            _fail(f"option --seed: value {seed} — expected a whole number ≥ 0")
+            fail(f"option --seed: value {seed} — expected a whole number ≥ 0")
         try:
             for name in city:
                 city_profile(name)
             inventory = synthesize_cities(city, enterprises, seed)
         except ValueError as bad:
-            _fail(f"option --city: {bad}")
+            fail(f"option --city: {bad}")
         path = write_inventory(inventory, out, headers="zh" if chinese else "en")
         if mode == "json":
             print_json({"file": str(path), "enterprises": len(inventory), "cities": list(city),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 
@@ -42,11 +41,6 @@ class RateColumn(ProgressColumn):
         if not task.elapsed or ran <= 0:
             return Text("– runs/s", style="progress.data.speed")
         return Text(f"{ran / task.elapsed:.1f} runs/s", style="progress.data.speed")
-
-
-def _fail(message: str, code: int = 2) -> None:
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 def _split(values: list[str]) -> list[str]:
@@ -164,17 +158,19 @@ def register(app: typer.Typer) -> None:
         --rules mee-2019,mee-2024 --forecast perfect,late:24 --workers 2
         --out runs/out/henan-replay
         """
+        from simulator.cli import fail, print_json  # late: simulator.cli registers this module
+
         if engine not in ("local", "dask"):
-            _fail(f"--engine: value {engine!r} — expected local or dask")
+            fail(f"--engine: value {engine!r} — expected local or dask")
         if workers < 1:
-            _fail(f"--workers: value {workers} — expected a whole number ≥ 1")
+            fail(f"--workers: value {workers} — expected a whole number ≥ 1")
         mode = "dask" if engine == "dask" or scheduler else (
             "processes" if workers > 1 else "serial")
         if mode == "dask":
             try:
                 import distributed  # noqa: F401
             except ImportError:
-                _fail("--engine dask needs Dask: pip install 'smogsim[dask]'")
+                fail("--engine dask needs Dask: pip install 'smogsim[dask]'")
         out_dir = out or Path("runs") / "out" / f"replay-{datetime.now():%Y%m%d-%H%M%S}"
         # With --json, stdout carries the JSON alone; the progress bar moves to stderr.
         progress = Progress(TextColumn("replay"), BarColumn(), MofNCompleteColumn(),
@@ -199,16 +195,16 @@ def register(app: typer.Typer) -> None:
                             on_start=on_start, on_done=on_done)
         except USER_ERRORS as bad:
             progress.stop()
-            _fail(str(bad))
+            fail(str(bad))
         except batch.BatchError as bad:
             progress.stop()
-            _fail(str(bad), code=1)
+            fail(str(bad), code=1)
         except OSError as bad:  # e.g. an unreachable --scheduler
             progress.stop()
-            _fail(f"{scheduler or out_dir}: {bad}", code=1 if not scheduler else 2)
+            fail(f"{scheduler or out_dir}: {bad}", code=1 if not scheduler else 2)
         except KeyboardInterrupt:
             progress.stop()
-            finished = len(list((out_dir / "parts").glob("*.done.json")))
+            finished = int(progress.tasks[0].completed) if bar else 0  # runs, resumed ones too
             Console(stderr=True).print(
                 f"interrupted: {finished} finished runs kept in {out_dir / 'parts'} — run the "
                 "same command with --resume to continue", highlight=False, soft_wrap=True)
@@ -217,7 +213,7 @@ def register(app: typer.Typer) -> None:
         if not quiet:
             _note_gaps(result)
         if as_json:
-            typer.echo(json.dumps(summary_json(result), ensure_ascii=False, indent=2))
+            print_json(summary_json(result))
             return
         if not quiet:
             console.print(summary_table(result))

@@ -35,13 +35,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from alerts.forecast import make_model
 from alerts.io import AlertInputError, load_region, load_ruleset
 from alerts.levels import Level
 from alerts.region import Region
 from alerts.rules import RuleSet
-from alerts.timeline import alert_timeline
-from alerts.triggers import AlertWindow, hourly_level_codes, hourly_levels, runs
+from alerts.triggers import AlertWindow, hourly_level_codes, runs
 from enterprises.errors import InventoryError
 from enterprises.inventory import Inventory
 from enterprises.measures import MeasureTable
@@ -52,11 +50,11 @@ from simulator.engine import CityInputs, Simulation
 from simulator.io import area_inputs
 from simulator.replay_inputs import (
     FORECAST_STREAM,
+    CityForecast,
     ReplayInputError,
-    SharedOutlook,
     city_inventories,
-    consultation_lead,
     forecast_windows,
+    forecast_windows_by_city,
     parse_forecast,
     read_area_sources,
     read_observations,
@@ -150,15 +148,18 @@ def _measures() -> MeasureTable:
     return MeasureTable.default()
 
 
-@functools.lru_cache(maxsize=16)
+# The per-worker caches below are keyed by the staged files of one replay, which a regional
+# task reads many of at once: unbounded, so no city's input is read twice.
+@functools.cache
 def _daily_aqi(path: str) -> pd.Series:
     return pd.read_parquet(path).set_index("time")["daily_aqi"].asfreq("h")
 
 
-@functools.lru_cache(maxsize=16)
+@functools.cache
 def _observed_levels(path: str, rules: str) -> pd.Series:
-    """The observed hourly levels of a staged city under a rule set (for ``coverage``)."""
-    return hourly_levels(_daily_aqi(path), _ruleset(rules))
+    """The observed hourly level codes of a staged city under a rule set (``level_coverage``)."""
+    daily = _daily_aqi(path)
+    return pd.Series(hourly_level_codes(daily, _ruleset(rules)), index=daily.index)
 
 
 @functools.lru_cache(maxsize=4)
@@ -166,12 +167,12 @@ def _region(path: str) -> Region:
     return load_region(path)
 
 
-@functools.lru_cache(maxsize=16)
+@functools.cache
 def _inventory(path: str) -> Inventory:
     return Inventory.from_frame(pd.read_parquet(path))
 
 
-@functools.lru_cache(maxsize=8)
+@functools.cache
 def _area(path: str) -> tuple[np.ndarray, np.ndarray | None]:
     """Area rates and cuts from a staged area file; no file: no area sources."""
     if not path:
@@ -205,19 +206,17 @@ def run_region_task(task: Task) -> dict[str, pd.DataFrame]:
     noisy forecast draws from that generator's ``FORECAST_STREAM`` child. Returns one runs row
     and the cut rows per city, in city order.
     """
-    rules = _ruleset(task.rules)
     start, end = pd.Timestamp(task.start), pd.Timestamp(task.end)
     cities = {city: replace(task, city=city, observations=obs, inventory=inv, area=area,
                             members=())
               for city, obs, inv, area in sorted(task.members)}
     rngs = {city: make_rng(t.seed, t.key) for city, t in cities.items()}
-    models = {city: SharedOutlook(make_model(parse_forecast(t.forecast),
-                                             _daily_aqi(t.observations),
-                                             child_rng(rngs[city], FORECAST_STREAM)))
-              for city, t in cities.items()}
-    windows = alert_timeline(models, dict.fromkeys(cities, rules),
-                             start - consultation_lead(rules), end, region=_region(task.region))
-    tables = [simulate_city(t, [w for w in windows.get(city, ()) if w.end > start], rngs[city],
+    forecasts = {city: CityForecast(_daily_aqi(t.observations), t.forecast,
+                                    child_rng(rngs[city], FORECAST_STREAM))
+                 for city, t in cities.items()}
+    windows = forecast_windows_by_city(forecasts, _ruleset(task.rules), start, end,
+                                       region=_region(task.region))
+    tables = [simulate_city(t, windows[city], rngs[city],
                             region_name=task.city.removeprefix(REGION_TASK_PREFIX))
               for city, t in cities.items()]
     # empty cut tables (cities without an alert) would turn the text columns to object
@@ -232,20 +231,18 @@ def simulate_city(task: Task, windows: Sequence[AlertWindow], rng: np.random.Gen
 
     A task of a replay with a region (``task.region``) adds ``REGION_COLUMNS`` to the row.
     """
-    rules = _ruleset(task.rules)
-    daily = _daily_aqi(task.observations)
     start, end = pd.Timestamp(task.start), pd.Timestamp(task.end)
     area_rates, area_cuts = _area(task.area)
     inputs = CityInputs(
         city=task.city, start=start, end=end, inventory=_inventory(task.inventory),
         area_rates=area_rates, area_cuts=area_cuts, windows=tuple(windows),
-        rules=rules, measures=_measures(),
+        rules=_ruleset(task.rules), measures=_measures(),
     )
     result = Simulation(inputs, rng).run()
     keys = {"city": task.city, "episode": task.episode, "rules": task.rules,
             "forecast": task.forecast, "replicate": task.replicate}
-    observed, missed = coverage(daily, rules, inputs.windows, start, end,
-                                levels=_observed_levels(task.observations, task.rules))
+    observed, missed = level_coverage(_observed_levels(task.observations, task.rules),
+                                      inputs.windows, start, end)
     row = run_row(keys, task, result.episodes, len(result.alerts),
                   observed_hours=observed, missed_hours=missed)
     if task.region:
@@ -267,20 +264,22 @@ def raised_hours(windows: Sequence[AlertWindow], start: pd.Timestamp, end: pd.Ti
 
 
 def coverage(daily: pd.Series, rules: RuleSet, windows: Sequence[AlertWindow],
-             start: pd.Timestamp, end: pd.Timestamp, levels: pd.Series | None = None
-             ) -> tuple[float, float]:
+             start: pd.Timestamp, end: pd.Timestamp) -> tuple[float, float]:
+    """``level_coverage`` of the levels the observed daily AQI reaches under ``rules``."""
+    codes = pd.Series(hourly_level_codes(daily, rules), index=daily.index)
+    return level_coverage(codes, windows, start, end)
+
+
+def level_coverage(levels: pd.Series, windows: Sequence[AlertWindow], start: pd.Timestamp,
+                   end: pd.Timestamp) -> tuple[float, float]:
     """Hours of ``[start, end)`` the observed air reached an alert level, and of those the hours
     whose alert in force was lower (or none): what a late or low forecast costs.
 
-    The observed level is ``hourly_levels`` of the observed daily AQI under ``rules`` (or
-    ``levels``, when already computed); the alert in force is the highest window covering the
-    hour.
+    ``levels``: the observed hourly level codes (``int(Level)``, ``hourly_level_codes``; hours
+    it lacks count as ``NONE``); the alert in force is the highest window covering the hour.
     """
     hours = pd.date_range(start, end - HOUR, freq="h")
-    if levels is None:
-        levels = hourly_levels(daily, rules)
-    observed = levels.reindex(hours, fill_value=Level.NONE)
-    observed = observed.to_numpy(int)
+    observed = levels.reindex(hours, fill_value=int(Level.NONE)).to_numpy(int)
     issued = np.zeros(len(hours), int)
     for window in windows:
         inside = (hours >= window.start) & (hours < window.end)

@@ -1,7 +1,7 @@
 """Replay inputs: one adapter per neighbouring package, so each can be rewired alone.
 
-``read_observations`` (alerts.io), ``forecast_windows`` (the forecast models and the alert
-lifecycle, alerts.forecast and alerts.timeline), ``city_inventories`` (enterprises) and
+``read_observations`` (alerts.io), ``forecast_windows_by_city`` (the forecast models and the
+alert lifecycle, alerts.forecast and alerts.timeline), ``city_inventories`` (enterprises) and
 ``read_area_sources`` (enterprises.area through ``simulator.io.area_inputs``). Every problem is
 a one-line ``ReplayInputError`` naming the file or option and the value.
 """
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from alerts.forecast import ForecastModel, make_model, parse_model
 from alerts.io import load_observations
 from alerts.lifecycle import CONSULTATION_INTERVAL_HOURS
 from alerts.observations import city_daily_aqi
+from alerts.region import Region
 from alerts.rules import RuleSet
 from alerts.timeline import alert_timeline
 from alerts.triggers import AlertWindow
@@ -125,20 +127,40 @@ def consultation_lead(rules: RuleSet) -> pd.Timedelta:
     return (math.ceil(rules.lead_time_hours) + CONSULTATION_INTERVAL_HOURS) * HOUR
 
 
+class CityForecast(NamedTuple):
+    """One city's forecast: its observed daily AQI, the model's name (``parse_forecast``) and
+    the generator a noisy model draws from."""
+
+    daily: pd.Series
+    model: str
+    rng: np.random.Generator | None = None
+
+
+def forecast_windows_by_city(forecasts: Mapping[str, CityForecast], rules: RuleSet,
+                             start: pd.Timestamp, end: pd.Timestamp,
+                             region: Region | None = None) -> dict[str, list[AlertWindow]]:
+    """Alert windows each city of ``forecasts`` issues for ``[start, end)``, all under ``rules``.
+
+    The same path as ``smogsim run`` (``alerts.timeline.AlertInputs.windows``): each city's
+    forecast model (``alerts.forecast.make_model``: perfect, persistence, noisy, late:<h>) over
+    its observed daily AQI, consulted daily by the alert lifecycle (``alert_timeline``) from
+    ``consultation_lead`` before ``start`` to ``end``; a ``region``'s rules and dispatch orders
+    raise its cities. Windows that end before ``start`` are dropped; the rest are returned whole.
+    """
+    models = {city: SharedOutlook(make_model(parse_forecast(f.model), f.daily, f.rng))
+              for city, f in forecasts.items()}
+    windows = alert_timeline(models, dict.fromkeys(forecasts, rules),
+                             start - consultation_lead(rules), end, region=region)
+    return {city: [w for w in windows.get(city, ()) if w.end > start] for city in forecasts}
+
+
 def forecast_windows(daily: pd.Series, rules: RuleSet, city: str, model: str,
                      start: pd.Timestamp, end: pd.Timestamp,
                      rng: np.random.Generator | None = None) -> list[AlertWindow]:
-    """Alert windows a city issues for ``[start, end)`` under forecast ``model``.
-
-    The same path as ``smogsim run`` (``alerts.timeline.AlertInputs.windows``): the forecast
-    model (``alerts.forecast.make_model``: perfect, persistence, noisy, late:<h>) over the
-    city's observed daily AQI, consulted daily by the alert lifecycle (``alert_timeline``) from
-    ``consultation_lead`` before ``start`` to ``end``. ``rng`` feeds a noisy model. Windows
-    that end before ``start`` are dropped; the rest are returned whole.
-    """
-    models = {city: SharedOutlook(make_model(parse_forecast(model), daily, rng))}
-    windows = alert_timeline(models, {city: rules}, start - consultation_lead(rules), end)
-    return [w for w in windows.get(city, ()) if w.end > start]
+    """Alert windows one city issues alone for ``[start, end)`` under forecast ``model``
+    (``forecast_windows_by_city``); ``rng`` feeds a noisy model."""
+    forecasts = {city: CityForecast(daily, model, rng)}
+    return forecast_windows_by_city(forecasts, rules, start, end)[city]
 
 
 class SharedOutlook:
