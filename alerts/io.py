@@ -355,12 +355,15 @@ def load_region(path: str | Path) -> Region:
 def load_alert_inputs(observations: list[str | Path], rules: str | Path = "mee-2024", *,
                       city: str | None = None, only_city: str | None = None,
                       forecast_table: str | Path | None = None,
-                      region: str | Path | None = None) -> AlertInputs:
+                      region: str | Path | None = None,
+                      loaded: Observations | None = None) -> AlertInputs:
     """Read observations, an optional forecast table and region file, and the rule sets.
 
     ``observations`` may be empty when a ``forecast_table`` is given. Every city alerts under
     ``rules`` unless the region file names another rule set for it. ``only_city`` keeps one
-    city's own forecast (the scenario's city) when there is no region.
+    city's own forecast (the scenario's city) when there is no region. ``loaded``: those files
+    already read by ``load_observations`` with the same ``city`` and, without a region, the
+    same ``only_city`` — a caller that needs the concentrations too reads them once.
     """
     if not observations and forecast_table is None:
         raise AlertInputError("no observation file given — expected one or more files "
@@ -369,8 +372,9 @@ def load_alert_inputs(observations: list[str | Path], rules: str | Path = "mee-2
     keep = None if area is not None else only_city
     truth: dict[str, pd.Series] = {}
     gaps = None
-    if observations:
-        obs = load_observations(observations, city=city, only_city=keep)
+    if loaded is not None or observations:
+        obs = (loaded if loaded is not None
+               else load_observations(observations, city=city, only_city=keep))
         truth, gaps = obs.daily_aqi(), obs.gaps()
     table = load_forecast_table(forecast_table) if forecast_table is not None else None
     if table is not None and keep is not None:

@@ -224,21 +224,22 @@ def _plain(value):
 
 def summary(run: RegionalRun, run_dir: Path, comparison: pd.DataFrame | None = None) -> dict:
     """What ``--json`` prints: the run's key tables as lists of records (docs/airquality.md)."""
-    spec = run.spec
+    spec, combined = run.spec, run.combined()
+    compliance, trucks = run.compliance_frame(), run.truck_frame()
     out = {
         "scenario": spec.name, "cities": list(spec.cities), "response": run.response,
         "mode": spec.mode, "rules": spec.first.rules, "seed": spec.seed,
         "period": [spec.start.strftime("%Y-%m-%dT%H:%M"), spec.end.strftime("%Y-%m-%dT%H:%M")],
         "run_directory": str(run_dir),
-        "alerts": _records(run.combined().alerts),
-        "episodes": _records(run.combined().episodes, EPISODE_KEYS),
+        "alerts": _records(combined.alerts),
+        "episodes": _records(combined.episodes, EPISODE_KEYS),
         "heavy_pollution": _records(run.heavy_frame()),
         "contributions": _records(run.contributions_frame()),
     }
-    if run.compliance_frame() is not None:
-        out["compliance"] = _records(run.compliance_frame())
-    if run.truck_frame() is not None:
-        out["transport"] = _records(run.truck_frame())
+    if compliance is not None:
+        out["compliance"] = _records(compliance)
+    if trucks is not None:
+        out["transport"] = _records(trucks)
     if run.feedback is not None:
         out["feedback"] = _records(run.feedback)
     if run.days >= ANNUAL_MIN_DAYS:
@@ -289,10 +290,11 @@ def register(app: typer.Typer) -> None:
             console.print(heavy_table(run))
             if len(spec.cities) > 1:
                 console.print(contributions_table(run))
-            if run.compliance_frame() is not None:
-                console.print(compliance_table(run.compliance_frame()))
-            if run.truck_frame() is not None:
-                console.print(truck_table(run.truck_frame()))
+            compliance, trucks = run.compliance_frame(), run.truck_frame()
+            if compliance is not None:
+                console.print(compliance_table(compliance))
+            if trucks is not None:
+                console.print(truck_table(trucks))
             if run.feedback is not None:
                 console.print(feedback_table(run))
             if run.days >= ANNUAL_MIN_DAYS:

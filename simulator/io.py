@@ -23,6 +23,7 @@ from alerts.forecast import parse_model
 from alerts.io import is_forecast_table, load_alert_inputs, load_ruleset
 from enterprises.area import AreaSource, area_cut_fractions, area_rates, default_cuts
 from enterprises.errors import MeasureTableError
+from enterprises.inventory import Inventory
 from enterprises.io import load_inventory
 from enterprises.measures import MeasureTable
 from simulator.engine import CityInputs
@@ -51,16 +52,19 @@ def load_scenario(path: str | Path) -> ScenarioSpec:
 
 
 def build_inputs(spec: ScenarioSpec, rng: np.random.Generator | None = None,
-                 windows: tuple | None = None) -> CityInputs:
+                 windows: tuple | None = None, inventory: Inventory | None = None
+                 ) -> CityInputs:
     """Read every file the scenario names and turn them into model inputs for its city.
 
     The city's alert windows come from the alert lifecycle (``alerts.timeline``) with the
     scenario's forecast model and region file. ``rng`` feeds a noisy forecast model; without
     one, a generator is made from the scenario's seed (``simulator.runner.make_rng``).
     ``windows`` given (e.g. by a regional run's joint timeline) skip the lifecycle.
+    ``inventory``: the scenario's list already loaded (a regional run shares one over its
+    cities); the city's enterprises are taken from it as from the file.
     """
     rules = load_ruleset(spec.rules)
-    inventory = load_inventory(spec.inventory)
+    inventory = load_inventory(spec.inventory) if inventory is None else inventory
     in_city = inventory.cities == spec.city
     if not in_city.any():
         raise ScenarioError(f"{spec.inventory}: column city: no enterprise in {spec.city!r} — "

@@ -49,9 +49,9 @@ from simulator.airquality import (
     heavy_days,
     with_and_without,
 )
-from simulator.engine import CityInputs, Simulation
+from simulator.engine import CityInputs
 from simulator.results import RunResult
-from simulator.runner import make_rng
+from simulator.runner import make_rng, simulate_city
 from simulator.scenario import ScenarioError, ScenarioSpec
 from simulator.scenario_schema import TABLES as SCHEMA_TABLES
 from simulator.transport_run import (
@@ -59,7 +59,6 @@ from simulator.transport_run import (
     TRANSPORT_FILE,
     TransportInputs,
     TransportRun,
-    tally_transport,
 )
 
 HOUR = pd.Timedelta(hours=1)
@@ -396,6 +395,15 @@ def rolling_pm25_aqi(pm25: pd.Series) -> pd.Series:
     return daily_aqi(pm25.rename("PM2.5").to_frame())
 
 
+def day_counts(pm25_with: pd.DataFrame, pm25_without: pd.DataFrame
+               ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per city: valid days (≥ 20 valid hours, GB 3095 data validity, in the world without)
+    and heavy-pollution days with and without measures (``simulator.airquality.heavy_days``).
+    """
+    valid = (pm25_without.resample("D").count() >= 20).sum()
+    return valid, heavy_days(pm25_with), heavy_days(pm25_without)
+
+
 def heavy_day_ratio(pm25_with: pd.DataFrame, pm25_without: pd.DataFrame,
                     targets: dict[str, float] | None = None) -> pd.DataFrame:
     """Annual view: share of valid days with a PM2.5 daily AQI > 200, with and without measures.
@@ -406,8 +414,7 @@ def heavy_day_ratio(pm25_with: pd.DataFrame, pm25_without: pd.DataFrame,
     NaN and ``met`` None. Ratios in %.
     """
     targets = ANNUAL_TARGETS_PCT if targets is None else targets
-    valid = (pm25_without.resample("D").count() >= 20).sum()
-    with_days, without_days = heavy_days(pm25_with), heavy_days(pm25_without)
+    valid, with_days, without_days = day_counts(pm25_with, pm25_without)
     rows = []
     for city in pm25_without.columns:
         days = int(valid[city])
@@ -473,8 +480,7 @@ class RegionalRun:
 
         def stack(name):
             frames = [getattr(p, name) for p in parts if getattr(p, name) is not None]
-            frames = [f for f in frames if not f.empty] or frames[:1]
-            return pd.concat(frames, ignore_index=True) if frames else None
+            return _stack(frames) if frames else None
 
         return RunResult(alerts=stack("alerts"), episodes=stack("episodes"),
                          audit=stack("audit"), enterprise_tonnes=stack("enterprise_tonnes"),
@@ -555,8 +561,7 @@ class RegionalRun:
         """Per city: alert hours, mean PM2.5, the mean reduction in alert hours, and
         heavy-pollution hours (rolling daily AQI > 200) and days with and without measures."""
         air = self.air
-        days_with, days_without = heavy_days(air.pm25_with), heavy_days(air.pm25_without)
-        valid = (air.pm25_without.resample("D").count() >= 20).sum()
+        valid, days_with, days_without = day_counts(air.pm25_with, air.pm25_without)
         rows = []
         for city in self.spec.cities:
             on = self.levels(city) >= int(Level.YELLOW)
@@ -631,21 +636,17 @@ def simulate(spec: RegionalSpec, inputs: RegionalInputs, windows: dict[str, list
              ) -> Simulated:
     """One ``Simulation`` per city on its windows, then its truck gate when it has one.
 
-    Each city's generator is the one ``smogsim run`` gives it (``make_rng(seed, city)``), and
-    the gate draws only from named children of it, so a city's tables equal a one-city run's
-    on the same windows.
+    Each city goes through ``simulator.runner.simulate_city``, as in ``smogsim run``, so a
+    city's tables equal a one-city run's on the same windows.
     """
     hours = len(hourly_grid(spec.start, spec.end))
     out = Simulated({}, {}, {})
     for city in spec.cities:
         city_inputs = replace(inputs.cities[city], windows=tuple(windows.get(city, ())))
-        rng = make_rng(spec.seed, city)
-        sim = Simulation(city_inputs, rng)
-        result = sim.run()
+        sim, result, tally, _ = simulate_city(spec.spec(city), city_inputs,
+                                              inputs.transport.get(city))
         fraction = hourly_cut_fractions(sim.ledger, hours)
-        if city in inputs.transport:
-            result, tally = tally_transport(inputs.transport[city], spec.spec(city),
-                                            city_inputs.inventory, result, rng)
+        if tally is not None:
             out.transport[city] = tally
             if tally.counted:  # the base holds the trucks (mobile sources): their cut counts
                 fraction = fraction + transport_cut_fractions(result.episodes, spec.start, hours)

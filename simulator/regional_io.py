@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from alerts.io import AlertInputError, is_forecast_table, load_alert_inputs, load_observations
+from enterprises.io import load_inventory
 from simulator.io import (
     build_inputs,
     file_digest,
@@ -56,9 +57,13 @@ def load_regional_inputs(spec: RegionalSpec) -> RegionalInputs:
             raise AlertInputError(f"{first.forecast}: row 1, column PM2.5: missing — expected "
                                   "hourly PM2.5 (µg/m³) for the air-quality model")
         concentrations[city] = frame
-    alerts = load_alert_inputs([first.forecast], first.rules, region=first.region)
-    # windows come from the joint timeline of each run (simulator.regional.timeline)
-    cities = {city: build_inputs(spec.spec(city), windows=()) for city in spec.cities}
+    alerts = load_alert_inputs([first.forecast], first.rules, region=first.region,
+                               loaded=observations)
+    # one list for every city (a city cannot override [inventory]); windows come from the
+    # joint timeline of each run (simulator.regional.timeline)
+    inventory = load_inventory(first.inventory)
+    cities = {city: build_inputs(spec.spec(city), windows=(), inventory=inventory)
+              for city in spec.cities}
     matrix = _read_matrix(spec.matrix) if spec.matrix is not None else None
     transport = _transport_inputs(spec)
     return RegionalInputs(alerts, cities, concentrations, matrix,
@@ -103,9 +108,12 @@ def _hashes(spec: RegionalSpec, transport: dict[str, TransportInputs]) -> dict[s
     return out
 
 
-def regional_tables(run: RegionalRun, comparison: pd.DataFrame | None = None
-                    ) -> dict[str, pd.DataFrame]:
-    """Every table of a regional run directory, by file name, in writing order."""
+def regional_tables(run: RegionalRun, comparison: pd.DataFrame | None = None,
+                    airquality: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Every table of a regional run directory, by file name, in writing order.
+
+    ``airquality``: ``run.airquality_frame()`` when the caller has built it already.
+    """
     combined = run.combined()
     tables = {"alerts.csv": combined.alerts, "episodes.csv": combined.episodes,
               "audit.csv": combined.audit, "enterprises.csv": combined.enterprise_tonnes,
@@ -113,7 +121,8 @@ def regional_tables(run: RegionalRun, comparison: pd.DataFrame | None = None
               # [compliance]: every city with the model on (city column)
               "verification.csv": combined.verification, "inspections.csv": combined.inspections,
               **run.transport_tables(),  # [transport]: transport.csv, transport_summary.csv
-              "airquality.csv": run.airquality_frame(),
+              "airquality.csv": (run.airquality_frame() if airquality is None
+                                 else airquality),
               "heavy_pollution.csv": run.heavy_frame(),
               "contributions.csv": run.contributions_frame()}
     if run.days >= ANNUAL_MIN_DAYS:
@@ -132,10 +141,11 @@ def write_regional_run(run: RegionalRun, out_dir: Path, manifest: dict,
     directory."""
     with staged_run_dir(out_dir) as tmp:
         files = []
-        for name, frame in regional_tables(run, comparison).items():
+        airquality = run.airquality_frame()
+        for name, frame in regional_tables(run, comparison, airquality).items():
             write_csv(frame, tmp / name)
             files.append(name)
-        if plot_airquality(run.airquality_frame(), tmp / "airquality.png"):
+        if plot_airquality(airquality, tmp / "airquality.png"):
             files.append("airquality.png")
         finish_run_dir(tmp, {**manifest, "files": files})
     return Path(out_dir)

@@ -6,14 +6,20 @@ import time
 import zlib
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
+from typing import NamedTuple
 
 import numpy as np
 
-from simulator.engine import Simulation
+from simulator.engine import CityInputs, Simulation
 from simulator.io import build_inputs, input_hashes
 from simulator.results import RunResult
 from simulator.scenario import ScenarioSpec
-from simulator.transport_run import TransportRun, load_transport_inputs, tally_transport
+from simulator.transport_run import (
+    TransportInputs,
+    TransportRun,
+    load_transport_inputs,
+    tally_transport,
+)
 
 
 def smogsim_version() -> str:
@@ -64,18 +70,42 @@ class Run:
         return {} if self.transport is None else self.transport.tables()
 
 
+class CitySimulation(NamedTuple):
+    """One city simulated: the engine (its ledger), its tables, the truck-gate tally (None
+    without ``[transport]``) and the seconds each step took (``simulate``, ``transport``)."""
+
+    sim: Simulation
+    result: RunResult
+    transport: TransportRun | None
+    timings: dict[str, float]
+
+
+def simulate_city(spec: ScenarioSpec, inputs: CityInputs,
+                  transport_inputs: TransportInputs | None = None) -> CitySimulation:
+    """The engine on the city's loaded inputs, then its truck gate when it has one.
+
+    The generator is keyed by the city (``make_rng(seed, city)``) and the gate draws only
+    from named children of it after the engine, so a city's tables are the same whether it
+    runs alone (``run_scenario``) or in a regional run on the same windows.
+    """
+    t0 = time.perf_counter()
+    rng = make_rng(spec.seed, spec.city)
+    sim = Simulation(inputs, rng)
+    result = sim.run()
+    t1 = time.perf_counter()
+    timings = {"simulate": t1 - t0}
+    transport = None
+    if transport_inputs is not None:
+        result, transport = tally_transport(transport_inputs, spec, inputs.inventory, result, rng)
+        timings["transport"] = time.perf_counter() - t1
+    return CitySimulation(sim, result, transport, timings)
+
+
 def run_scenario(spec: ScenarioSpec) -> Run:
     """Load the scenario's inputs and simulate it; nothing is written."""
     t0 = time.perf_counter()
     inputs = build_inputs(spec)
     transport_inputs = load_transport_inputs(spec.transport) if spec.transport else None
-    t1 = time.perf_counter()
-    rng = make_rng(spec.seed, spec.city)
-    result = Simulation(inputs, rng).run()
-    t2 = time.perf_counter()
-    timings = {"load": t1 - t0, "simulate": t2 - t1}
-    transport = None
-    if transport_inputs is not None:  # after the engine, from named children of its generator
-        result, transport = tally_transport(transport_inputs, spec, inputs.inventory, result, rng)
-        timings["transport"] = time.perf_counter() - t2
-    return Run(spec, result, timings, transport)
+    load = time.perf_counter() - t0
+    city = simulate_city(spec, inputs, transport_inputs)
+    return Run(spec, city.result, {"load": load, **city.timings}, city.transport)
