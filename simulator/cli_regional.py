@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -33,11 +32,6 @@ USER_ERRORS = (ScenarioError, AlertInputError, InventoryError, FileExistsError)
 EPISODE_KEYS = ["city", "episode", "level", "start", "end", "hours", "pollutant", "baseline_t",
                 "cut_t", "cut_pct", "target_pct", "met"]
 console = Console()
-
-
-def _fail(message: str) -> None:
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 def _num(value: float, digits: int = 1) -> str:
@@ -267,6 +261,8 @@ def register(app: typer.Typer) -> None:
 
         Example: smogsim regional runs/regional-luohe-xuchang.toml --compare
         """
+        from simulator.cli import fail, print_json  # late: simulator.cli registers this module
+
         try:
             spec = load_regional_scenario(scenario)
             inputs = load_regional_inputs(spec)
@@ -280,10 +276,9 @@ def register(app: typer.Typer) -> None:
             run_dir = default_run_dir(out, Path(scenario).stem)
             write_regional_run(run, run_dir, manifest(run, run_dir.name), comparison)
         except USER_ERRORS as bad:
-            _fail(str(bad))
+            fail(str(bad))  # literal: a file name or value may hold "[…]"
         if as_json:
-            typer.echo(json.dumps(summary(run, run_dir, comparison), ensure_ascii=False,
-                                  indent=2))
+            print_json(summary(run, run_dir, comparison))
             return
         if not quiet:
             console.print(alerts_table(run))
