@@ -32,8 +32,8 @@ from benchmarks.inputs import (
 from enterprises.inventory import Inventory
 from enterprises.measures import MeasureTable
 from enterprises.schema import POLLUTANTS
-from simulator.engine import CityInputs, Simulation
-from simulator.runner import make_rng
+from simulator.core.engine import CityInputs, Simulation
+from simulator.core.rng import make_rng
 
 CITY = "漯河"
 SEED = 2023

@@ -22,8 +22,8 @@ import numpy as np
 from alerts.io import load_ruleset
 from benchmarks.inputs import HOUR, SEASON_START, national_inventories, season_windows
 from enterprises.measures import MeasureTable
-from simulator.engine import CityInputs, Simulation
-from simulator.runner import make_rng
+from simulator.core.engine import CityInputs, Simulation
+from simulator.core.rng import make_rng
 
 SEED = 2023
 WALL_TARGET_S = 10.0  # target: national season ≤ 10 s on a 2-core machine

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from enterprises.synthetic import synthesize
-from simulator.replay import replay
+from simulator.batch.replay import replay
 
 CITIES = 100
 EPISODES_PER_CITY = 10

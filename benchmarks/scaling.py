@@ -16,7 +16,7 @@ from alerts.levels import Level
 from alerts.triggers import AlertWindow
 from enterprises.measures import MeasureTable
 from enterprises.synthetic import synthesize
-from simulator.engine import CityInputs, Simulation
+from simulator.core.engine import CityInputs, Simulation
 
 START = pd.Timestamp("2023-12-12 00:00")
 HOUR = pd.Timedelta(hours=1)

@@ -80,7 +80,7 @@ REGION = '''\
 # the membership is an assumption from geography. 忻州, 阳泉 and 临汾 border the basin cities;
 # they have no forecast and no list here, so they make no cuts, but they stay in the graph so
 # the source–receptor model splits each basin city's non-local PM2.5 over all its neighbours
-# (equal weights, 6 h lag per edge: assumptions, simulator.airquality).
+# (equal weights, 6 h lag per edge: assumptions, simulator.core.airquality).
 name = "太原盆地 (Taiyuan basin) and neighbours"
 
 [[city]]

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from alerts.io import AlertInputError, load_observations, read_observation_file
-from simulator.cli import app
+from simulator.cli.app import app
 
 RUNNER = CliRunner()
 UCI_HEADER = ("No,year,month,day,hour,PM2.5,PM10,SO2,NO2,CO,O3,TEMP,PRES,DEWP,RAIN,wd,WSPM,"

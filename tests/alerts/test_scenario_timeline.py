@@ -1,21 +1,16 @@
 """`smogsim run` takes its alert windows from the lifecycle, with a model and a region file."""
 
-import shutil
 
 import pytest
 
 from alerts.levels import Level
-from simulator.cli import DEMO_SCENARIO
-from simulator.io import build_inputs, load_scenario
-from simulator.scenario import ScenarioError
+from simulator.io.inputs import build_inputs, load_scenario
+from simulator.spec.scenario import ScenarioError
 
 
 @pytest.fixture
-def scenario(tmp_path):
-    runs = tmp_path / "runs"
-    shutil.copytree(DEMO_SCENARIO.parent / "data", runs / "data")
-    shutil.copy(DEMO_SCENARIO, runs / "demo.toml")
-    return runs / "demo.toml"
+def scenario(demo_copy):
+    return demo_copy
 
 
 def with_forecast_keys(path, text):

@@ -17,8 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from enterprises.io import write_inventory
-from simulator.cli import app
-from simulator.replay import KEY_COLUMNS
+from simulator.batch.replay import KEY_COLUMNS
+from simulator.cli.app import app
 
 DATA = Path(__file__).resolve().parents[2] / "runs" / "data"
 OBSERVATIONS = DATA / "henan_2023-24_hourly.csv.gz"

@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simulator.cli import app
-from simulator.county import county_frame, county_tables
-from simulator.io import load_scenario
-from simulator.runner import run_scenario
+from simulator.city.county import county_frame
+from simulator.city.run import run_scenario
+from simulator.cli.app import app
+from simulator.cli.run import county_tables
+from simulator.io.inputs import load_scenario
 
 RUNNER = CliRunner()
 REPO = Path(__file__).resolve().parents[2]

@@ -11,11 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from rich.console import Console
 from typer.testing import CliRunner
 
-import simulator.cli_review as cli_review
-from simulator.cli import app
+from simulator.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "guide-reviewer.md"
@@ -33,7 +31,7 @@ RUNNER = CliRunner()
 def at_root(monkeypatch):
     """Run from the repository root, as the guide does, on a 100-column console."""
     monkeypatch.chdir(ROOT)
-    monkeypatch.setattr(cli_review, "console", Console(width=100))
+    monkeypatch.setenv("COLUMNS", "100")
 
 
 def guide_example() -> tuple[list[str], list[str]]:

@@ -8,7 +8,7 @@ from alerts.triggers import AlertWindow
 from enterprises.inventory import Inventory
 from enterprises.io import validate_inventory
 from enterprises.measures import MeasureTable
-from simulator.engine import CityInputs
+from simulator.core.engine import CityInputs
 
 T0 = pd.Timestamp("2023-12-12 00:00")
 HOUR = pd.Timedelta(hours=1)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.airquality import (
+from simulator.core.airquality import (
     DEFAULTS,
     SourceReceptorModel,
     heavy_days,

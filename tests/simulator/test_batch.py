@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from simulator import batch
-from simulator.batch import Task
+from simulator.batch import runner as batch
+from simulator.batch.runner import Task
 
 PERIOD = {"city": "漯河", "episode": 1, "start": "2023-12-01T00:00:00",
           "end": "2023-12-05T00:00:00", "observations": "/data/obs.parquet",

@@ -1,25 +1,21 @@
 """The command line end to end: demo scenario, run directory, bad input."""
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simulator.cli import DEMO_SCENARIO, app
+from simulator.cli.app import app
+from simulator.cli.run import DEMO_SCENARIO
 
 RUNNER = CliRunner()
 
 
 @pytest.fixture
-def scenario_copy(tmp_path):
-    """The demo scenario and its data, copied so tests can spoil them."""
-    runs = tmp_path / "runs"
-    shutil.copytree(DEMO_SCENARIO.parent / "data", runs / "data")
-    shutil.copy(DEMO_SCENARIO, runs / "demo.toml")
-    return runs / "demo.toml"
+def scenario_copy(demo_copy):
+    return demo_copy
 
 
 def test_run_writes_the_run_directory(scenario_copy, tmp_path):

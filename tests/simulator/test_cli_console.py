@@ -10,7 +10,9 @@ from typer.testing import CliRunner
 
 from enterprises.io import write_inventory
 from enterprises.synthetic import synthesize_cities
-from simulator.cli import DEMO_SCENARIO, app, fail
+from simulator.cli.app import app
+from simulator.cli.common import fail
+from simulator.cli.run import DEMO_SCENARIO
 
 RUNNER = CliRunner()
 FORECAST = DEMO_SCENARIO.parent / "data" / "luohe_2023-12_forecast.csv"

@@ -1,6 +1,5 @@
 """``smogsim validate`` and ``smogsim synth``; scenario keys and their generated reference."""
 
-import shutil
 import tomllib
 from dataclasses import fields
 
@@ -10,14 +9,17 @@ from typer.testing import CliRunner
 
 from enterprises.io import load_inventory
 from enterprises.synthetic import synthesize_cities
-from simulator import regional, scenario_schema, transport_spec
-from simulator.airquality import DEFAULTS
-from simulator.cli import DEMO_SCENARIO, app
-from simulator.compliance import ComplianceModel
-from simulator.io import build_inputs, load_scenario
-from simulator.regional import RegionalSpec
-from simulator.scenario import ScenarioError
-from simulator.scenario_schema import SCHEMA, default, reference, undescribed
+from simulator.cli.app import app
+from simulator.cli.run import DEMO_SCENARIO
+from simulator.core.airquality import DEFAULTS
+from simulator.core.compliance import ComplianceModel
+from simulator.io.inputs import build_inputs, load_scenario
+from simulator.spec import regional
+from simulator.spec import schema as scenario_schema
+from simulator.spec import transport as transport_spec
+from simulator.spec.regional import RegionalSpec
+from simulator.spec.scenario import ScenarioError
+from simulator.spec.schema import SCHEMA, default, reference, undescribed
 
 RUNNER = CliRunner()
 
@@ -76,11 +78,8 @@ def test_validate_missing_file_exits_2(tmp_path):
 
 
 @pytest.fixture
-def scenario_copy(tmp_path):
-    runs = tmp_path / "runs"
-    shutil.copytree(DEMO_SCENARIO.parent / "data", runs / "data")
-    shutil.copy(DEMO_SCENARIO, runs / "demo.toml")
-    return runs / "demo.toml"
+def scenario_copy(demo_copy):
+    return demo_copy
 
 
 def test_scenario_keys_for_area_measures_seasons_and_measure_overrides(scenario_copy):
@@ -135,7 +134,7 @@ def test_demo_run_writes_the_breakdown(scenario_copy, tmp_path):
 # -- the scenario schema and its generated reference ------------------------------------------
 def test_committed_reference_is_the_generated_one():
     committed = scenario_schema.REFERENCE.read_text(encoding="utf-8")
-    assert committed == reference(), "run: python -m simulator.scenario_schema"
+    assert committed == reference(), "run: python -m simulator.spec.schema"
 
 
 @pytest.mark.parametrize("path", sorted(DEMO_SCENARIO.parent.glob("*.toml")),
@@ -158,7 +157,7 @@ def test_schema_tables_match_the_code_that_reads_them():
     assert SCHEMA["compliance"].key_names == tuple(f.name for f in fields(ComplianceModel))
     assert SCHEMA["transport"].key_names == transport_spec.KEYS
     assert SCHEMA['city."<name>"'].key_names == regional.CITY_KEYS
-    # the regional format's defaults, applied by simulator.regional
+    # the regional format's defaults, applied by simulator.regional.model
     assert (scenario_schema.AIR_MODES, scenario_schema.AIR_RESPONSES) == \
         (regional.MODES, regional.RESPONSES)
     assert default("airquality", "feedback_iterations") == regional.FEEDBACK_ITERATIONS

@@ -2,7 +2,6 @@
 shortfall on a fixed seed set, monotonicity in the number of teams, determinism."""
 
 import math
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,8 +12,8 @@ from typer.testing import CliRunner
 
 from alerts.levels import Level
 from enterprises.synthetic import synthesize
-from simulator.cli import app
-from simulator.compliance import (
+from simulator.cli.app import app
+from simulator.core.compliance import (
     COMPLIANT,
     LATE,
     NOT_STOPPING,
@@ -24,10 +23,10 @@ from simulator.compliance import (
     draw_behaviour,
     priority_rank,
 )
-from simulator.engine import Simulation
-from simulator.io import load_scenario
-from simulator.results import EPISODE_COLUMNS, REQUIRED_COLUMNS
-from simulator.scenario import ScenarioError
+from simulator.core.engine import Simulation
+from simulator.core.results import EPISODE_COLUMNS, REQUIRED_COLUMNS
+from simulator.io.inputs import load_scenario
+from simulator.spec.scenario import ScenarioError
 from tests.simulator.conftest import city_inputs, inventory, window
 
 RATE = 876.0  # t/a → exactly 0.1 t/h
@@ -258,12 +257,10 @@ DEMO = Path(__file__).parents[2] / "runs" / "demo.toml"
 
 
 @pytest.fixture
-def scenario(tmp_path):
-    runs = tmp_path / "runs"
-    shutil.copytree(DEMO.parent / "data", runs / "data")
-    text = DEMO.read_text(encoding="utf-8")
-    path = runs / "demo.toml"
-    path.write_text(text + "\n[compliance]\nenabled = true\nteams_per_county = 2\n"
+def scenario(demo_copy):
+    path = demo_copy
+    path.write_text(path.read_text(encoding="utf-8")
+                    + "\n[compliance]\nenabled = true\nteams_per_county = 2\n"
                     "teams = { \"临颍县\" = 3 }\ncoverage = { online = 0.2, power = 0.5 }\n",
                     encoding="utf-8")
     return path

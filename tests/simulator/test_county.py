@@ -1,4 +1,4 @@
-"""Counties against the city's target (simulator.county): hand-computed cases and the demo.
+"""Counties against the city's target (simulator.city.county): hand-computed cases and the demo.
 
 Golden case, every pollutant alike unless said: one orange segment (target 20 %), city-wide
 base 200 t of which the list holds 100 t — county A 60 t (cut 6 t), county B 40 t (cut 16 t),
@@ -18,10 +18,11 @@ import pytest
 from rich.console import Console
 
 from enterprises.schema import POLLUTANTS
-from simulator.county import county_frame, county_tables
-from simulator.io import load_scenario
-from simulator.results import BREAKDOWN_COLUMNS, EPISODE_COLUMNS
-from simulator.runner import run_scenario
+from simulator.city.county import county_frame
+from simulator.city.run import run_scenario
+from simulator.cli.run import county_tables
+from simulator.core.results import BREAKDOWN_COLUMNS, EPISODE_COLUMNS
+from simulator.io.inputs import load_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 START = pd.Timestamp("2023-12-15 10:00")

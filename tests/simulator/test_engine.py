@@ -10,7 +10,7 @@ from alerts.levels import Level
 from enterprises.schema import POLLUTANTS
 from enterprises.seasonal import SeasonalControl
 from enterprises.synthetic import synthesize
-from simulator.engine import Simulation
+from simulator.core.engine import Simulation
 from tests.simulator.conftest import HOUR as HOUR_
 from tests.simulator.conftest import T0, city_inputs, inventory, window
 

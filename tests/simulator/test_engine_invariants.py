@@ -10,7 +10,7 @@ from alerts.levels import Level
 from enterprises.grades import GRADE_SETS, grade_rank
 from enterprises.industries import INDUSTRY_IDS, industry_by_id
 from enterprises.schema import POLLUTANTS
-from simulator.engine import Simulation
+from simulator.core.engine import Simulation
 from tests.simulator.conftest import city_inputs, inventory, window
 
 NAN = float("nan")

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from alerts.levels import Level
 from enterprises.response import _rule_ids
 from enterprises.synthetic import synthesize
-from simulator.engine import GROUP_KEYS, _groups
+from simulator.core.engine import GROUP_KEYS, _groups
 
 labels = st.lists(st.sampled_from(["水泥", "cement", "玻璃", "B", "A", "", "临颍县"]),
                   min_size=0, max_size=40)

@@ -21,17 +21,17 @@ from typer.testing import CliRunner
 
 from alerts.io import load_ruleset
 from alerts.levels import Level
-from simulator.accounting import Ledger
-from simulator.cli import app
-from simulator.regional import (
+from simulator.cli.app import app
+from simulator.core.accounting import Ledger
+from simulator.io.regional import load_regional_inputs, load_regional_scenario
+from simulator.regional.model import (
     ANNUAL_TARGETS_PCT,
-    RegionalSpec,
     heavy_day_ratio,
     hourly_cut_fractions,
     run_regional,
     transport_cut_fractions,
 )
-from simulator.regional_io import load_regional_inputs, load_regional_scenario
+from simulator.spec.regional import RegionalSpec
 
 RUNNER = CliRunner()
 REPO = Path(__file__).resolve().parents[2]

@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 from alerts.io import load_ruleset
 from alerts.levels import Level
 from alerts.timeline import AlertInputs
-from simulator import batch, replay
-from simulator.cli import app
+from simulator.batch import replay
+from simulator.batch import runner as batch
+from simulator.cli.app import app
 
 HOUR = pd.Timedelta(hours=1)
 T0 = pd.Timestamp("2023-12-01 00:00")

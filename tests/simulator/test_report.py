@@ -18,8 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from simulator.cli import DEMO_SCENARIO, app
-from simulator.report import (
+from simulator.cli.app import app
+from simulator.cli.run import DEMO_SCENARIO
+from simulator.report.html import (
     NOT_COMPUTED,
     REPORT_FILE,
     SECTIONS,

@@ -1,4 +1,4 @@
-"""The grading review (simulator.review) and ``smogsim review``: every check passing and
+"""The grading review (simulator.grading.checks) and ``smogsim review``: every check passing and
 failing on crafted lists, the what-if arithmetic by hand, exit codes 0/1/2."""
 
 import json
@@ -18,9 +18,9 @@ from enterprises.industries import INDUSTRY_IDS
 from enterprises.inventory import Inventory
 from enterprises.io import load_inventory, validate_inventory, write_inventory
 from enterprises.measures import MeasureTable
-from simulator.cli import DEMO_SCENARIO, app
-from simulator.io import load_scenario
-from simulator.review import (
+from simulator.cli.app import app
+from simulator.cli.run import DEMO_SCENARIO
+from simulator.grading.checks import (
     WhatIf,
     WhatIfError,
     catalogue_monotonicity,
@@ -33,6 +33,7 @@ from simulator.review import (
     review,
     what_if,
 )
+from simulator.io.inputs import load_scenario
 
 RUNNER = CliRunner()
 RULES = load_ruleset("mee-2024")  # targets 10/20/30 % at yellow/orange/red (rules.md §2)
@@ -459,7 +460,7 @@ def test_coverage_equals_the_engines_cut_for_instant_plants():
     """Coverage is the engine's steady state: with instant processes and a window covering the
     whole run, the episode's cut % equals the review's, per pollutant."""
     from alerts.triggers import AlertWindow
-    from simulator.engine import CityInputs, Simulation
+    from simulator.core.engine import CityInputs, Simulation
 
     inv = inventory([{"so2_t": 100, "nox_t": 40}, {"grade": "C", "so2_t": 50, "nox_t": 80,
                                                    "lines": 2, "line_capacity": "3;1"},

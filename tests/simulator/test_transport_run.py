@@ -1,7 +1,6 @@
 """Transport in runs: [transport] keys, transport.csv and its summary, episode columns, CLI."""
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -9,11 +8,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simulator.cli import DEMO_SCENARIO, app
-from simulator.io import load_scenario
-from simulator.results import EPISODE_COLUMNS
-from simulator.scenario import ScenarioError
-from simulator.transport_run import EPISODE_TRANSPORT_COLUMNS, child_rng
+from simulator.city.trucks import EPISODE_TRANSPORT_COLUMNS
+from simulator.cli.app import app
+from simulator.core.results import EPISODE_COLUMNS
+from simulator.core.rng import child_rng
+from simulator.io.inputs import load_scenario
+from simulator.spec.scenario import ScenarioError
 
 RUNNER = CliRunner()
 ENGINE_FILES = ("alerts.csv", "audit.csv", "enterprises.csv", "breakdown.csv")
@@ -28,12 +28,8 @@ def invoke(scenario: Path, out: Path, *args: str):
 
 
 @pytest.fixture
-def demo(tmp_path):
-    """The demo scenario and its data, copied so tests can change them."""
-    runs = tmp_path / "runs"
-    shutil.copytree(DEMO_SCENARIO.parent / "data", runs / "data")
-    shutil.copy(DEMO_SCENARIO, runs / "demo.toml")
-    return runs / "demo.toml"
+def demo(demo_copy):
+    return demo_copy
 
 
 def edit_transport(scenario: Path, table: str | None) -> Path:

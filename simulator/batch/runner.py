@@ -1,0 +1,313 @@
+"""Batches of independent runs: tasks, their part files, resume, and three runners.
+
+A batch is a list of ``Task`` values. Each task is run by one pure, top-level function that
+builds everything it needs inside the worker (simpy environments are never shipped) and returns
+its result tables; ``execute`` wraps that function and writes the tables as the task's *part*.
+
+A part is three files in the parts directory, named from the task's identity::
+
+    part-<digest>.runs.parquet   part-<digest>.cuts.parquet   part-<digest>.done.json
+
+Every file is written under a temporary name in the same directory, fsynced, then renamed with
+``os.replace``; the ``done`` marker is written last and records the task key, and the sha256 and
+row count of every data file. A part counts as finished only if its marker parses, names the
+same task, and every data file matches its checksum and row count — so a truncated or corrupt
+part is rerun, never read as a result. A finished part is never written again.
+
+Runners: ``serial``, ``processes`` (``concurrent.futures`` with spawned workers) and ``dask``
+(a ``distributed.LocalCluster`` of worker processes, or an existing scheduler). All of them run
+the same function on the same tasks, so the parts are identical whichever ran them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from simulator.io.files import atomic_write
+
+TABLES: tuple[str, ...] = ("runs", "cuts")
+ENGINES: tuple[str, ...] = ("serial", "processes", "dask")
+PART_FORMAT = 2  # bump when the part layout changes; older parts are then rerun
+KEY_METADATA = b"smogsim.task_key"
+# Test hook: comma-separated task keys whose task raises before writing its part; simulates a
+# batch killed half-way. Read inside the worker, so it works with every runner.
+FAIL_ENV = "SMOGSIM_FAIL_TASKS"
+
+TaskFunction = Callable[["Task"], dict[str, pd.DataFrame]]
+
+
+class BatchError(RuntimeError):
+    """A task failed; finished parts are kept and ``resume=True`` continues the batch."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One grid point: plain values only, so it pickles to any worker.
+
+    Times are ISO strings (local time, ``[start, end)``); ``observations``, ``inventory`` and
+    ``area`` (empty: no area sources) are absolute paths of staged input files that every
+    worker can read; ``inputs`` is a digest of those files' content, so a changed input gives
+    new part names instead of reusing old parts.
+
+    A replay with a region file sets ``region`` (the staged region file) on every task. A task
+    of a regional episode has ``city`` ``region:<name>`` and ``members``: one
+    ``(city, observations, inventory, area)`` per region city it runs, its own files left empty.
+    """
+
+    city: str
+    episode: int
+    start: str
+    end: str
+    rules: str
+    forecast: str
+    replicate: int
+    seed: int
+    observations: str
+    inventory: str
+    area: str = ""
+    inputs: str = ""
+    region: str = ""
+    members: tuple[tuple[str, str, str, str], ...] = ()
+
+    @property
+    def key(self) -> str:
+        """Readable run key, also the key of the run's random generator."""
+        return (f"{self.city}/e{self.episode:03d}/{self.rules}/{self.forecast}/"
+                f"r{self.replicate:03d}")
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.city, self.episode, self.rules, self.forecast, self.replicate)
+
+    @property
+    def stem(self) -> str:
+        """Part file stem: a digest of every field, so it is deterministic and unique."""
+        fields = asdict(self)
+        for name in ("region", "members"):  # left out when empty: replays without a region
+            if not fields[name]:            # keep the part names they always had
+                del fields[name]
+        text = json.dumps({"format": PART_FORMAT, **fields}, sort_keys=True, ensure_ascii=False)
+        return "part-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def grid(periods: Iterable[dict], rules: Sequence[str], forecasts: Sequence[str],
+         replicates: int, seed: int) -> list[Task]:
+    """Expand periods × rule sets × forecast models × replicates into tasks, in key order.
+
+    ``periods`` are mappings with the keys ``city``, ``episode``, ``start``, ``end``,
+    ``observations``, ``inventory`` and optionally ``area``, ``inputs``, ``region`` and
+    ``members`` (see ``Task``).
+    """
+    tasks = [Task(rules=r, forecast=f, replicate=k, seed=seed, **period)
+             for period in periods for r in rules for f in forecasts for k in range(replicates)]
+    return sorted(tasks, key=lambda t: t.sort_key)
+
+
+# -- part files ---------------------------------------------------------------------------------
+
+
+def parquet_bytes(frame: pd.DataFrame, key: str = "") -> bytes:
+    """A frame as Parquet bytes (no index), tagged with the task key in the file metadata."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if key:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                               KEY_METADATA: key.encode("utf-8")})
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return sink.getvalue()
+
+
+def part_paths(parts_dir: Path, task: Task) -> dict[str, Path]:
+    """The data files and the ``done`` marker of ``task``'s part."""
+    paths = {name: parts_dir / f"{task.stem}.{name}.parquet" for name in TABLES}
+    paths["done"] = parts_dir / f"{task.stem}.done.json"
+    return paths
+
+
+def write_part(parts_dir: Path, task: Task, tables: dict[str, pd.DataFrame],
+               wall_s: float) -> dict:
+    """Write the task's tables, then its ``done`` marker; return the marker's content."""
+    paths = part_paths(parts_dir, task)
+    files = {}
+    for name in TABLES:
+        data = parquet_bytes(tables[name], task.key)
+        atomic_write(paths[name], data)
+        files[name] = {"file": paths[name].name, "sha256": hashlib.sha256(data).hexdigest(),
+                       "rows": len(tables[name])}
+    marker = {"format": PART_FORMAT, "key": task.key, "stem": task.stem, "files": files,
+              "wall_s": round(wall_s, 6)}
+    atomic_write(paths["done"], json.dumps(marker, ensure_ascii=False, indent=1).encode())
+    return marker
+
+
+def read_marker(parts_dir: Path, task: Task) -> dict | None:
+    """The part's ``done`` marker if the part is finished and intact, else ``None``.
+
+    Checks: the marker parses, names this task and format, and each data file's sha256 and
+    Parquet row count match it and its metadata names this task.
+    """
+    paths = part_paths(parts_dir, task)
+    try:
+        marker = json.loads(paths["done"].read_text(encoding="utf-8"))
+        if (marker.get("format") != PART_FORMAT or marker.get("key") != task.key
+                or marker.get("stem") != task.stem):
+            return None
+        for name in TABLES:
+            entry = marker["files"][name]
+            data = paths[name].read_bytes()
+            if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+                return None
+            meta = pq.read_metadata(io.BytesIO(data))
+            if (meta.num_rows != entry["rows"]
+                    or (meta.metadata or {}).get(KEY_METADATA) != task.key.encode("utf-8")):
+                return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, pa.ArrowException):
+        return None
+    return marker
+
+
+def read_part(parts_dir: Path, task: Task) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """The marker and tables of a finished part; ``BatchError`` if the part is not intact."""
+    marker, tables = read_part_arrow(parts_dir, task)
+    return marker, {name: table.to_pandas() for name, table in tables.items()}
+
+
+def read_part_arrow(parts_dir: Path, task: Task) -> tuple[dict, dict[str, pa.Table]]:
+    """``read_part`` as Arrow tables: gathering many parts converts to pandas once, after
+    concatenating, which costs far less than one conversion per part."""
+    marker = read_marker(parts_dir, task)
+    if marker is None:
+        raise BatchError(f"{parts_dir}: part of {task.key} is missing or damaged")
+    paths = part_paths(parts_dir, task)
+    return marker, {name: pq.read_table(paths[name]) for name in TABLES}
+
+
+def execute(task: Task, func: TaskFunction, parts_dir: str) -> dict:
+    """Run one task in this process and write its part; return the ``done`` marker.
+
+    Top-level and argument-only, so every runner can ship it to a spawned worker.
+    """
+    if task.key in os.environ.get(FAIL_ENV, "").split(","):
+        raise RuntimeError(f"{FAIL_ENV}: simulated failure of {task.key}")
+    finished = read_marker(Path(parts_dir), task)
+    if finished is not None:  # e.g. a retried task: a finished part is never written again
+        return finished
+    t0 = time.perf_counter()
+    tables = func(task)
+    return write_part(Path(parts_dir), task, tables, time.perf_counter() - t0)
+
+
+# -- runners ------------------------------------------------------------------------------------
+def pending(tasks: Sequence[Task], parts_dir: Path) -> list[Task]:
+    """Tasks without a finished, intact part (a damaged part counts as not finished)."""
+    return [t for t in tasks if read_marker(parts_dir, t) is None]
+
+
+def remove_stale_temporaries(parts_dir: Path) -> None:
+    """Delete temporary files left by writers that were killed mid-write."""
+    for tmp in parts_dir.glob(".part-*.tmp-*"):
+        tmp.unlink(missing_ok=True)
+
+
+def run_tasks(tasks: Sequence[Task], func: TaskFunction, parts_dir: Path, *,
+              engine: str = "serial", workers: int = 1, scheduler: str | None = None,
+              on_done: Callable[[dict], None] | None = None) -> list[dict]:
+    """Run ``tasks`` with one of ``ENGINES`` and write their parts; return their markers.
+
+    ``on_done`` is called in this process once per finished task (for a progress bar). On the
+    first failing task no new task is started, tasks already running finish and write their
+    parts, and ``BatchError`` names the failure.
+    """
+    parts_dir = Path(parts_dir).resolve()
+    parts_dir.mkdir(parents=True, exist_ok=True)
+    done = on_done or (lambda marker: None)
+    if engine == "serial":
+        return _serial(tasks, func, parts_dir, done)
+    if engine == "processes":
+        return _processes(tasks, func, parts_dir, workers, done)
+    if engine == "dask":
+        return _dask(tasks, func, parts_dir, workers, scheduler, done)
+    raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+
+
+def _failure(task: Task, error: BaseException) -> BatchError:
+    return BatchError(f"task {task.key} failed ({type(error).__name__}: {error}); finished "
+                      "parts are kept — rerun with --resume to continue")
+
+
+def _serial(tasks, func, parts_dir, done) -> list[dict]:
+    markers = []
+    for task in tasks:
+        try:
+            marker = execute(task, func, str(parts_dir))
+        except Exception as error:
+            raise _failure(task, error) from error
+        markers.append(marker)
+        done(marker)
+    return markers
+
+
+def _processes(tasks, func, parts_dir, workers, done) -> list[dict]:
+    markers = []
+    # spawn: workers start clean (no forked locks or threads) as on macOS and Windows
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
+        futures = {pool.submit(execute, t, func, str(parts_dir)): t for t in tasks}
+        remaining = set(futures)
+        try:
+            while remaining:
+                finished, remaining = wait(remaining, return_when=FIRST_EXCEPTION)
+                for future in sorted(finished, key=lambda f: futures[f].sort_key):
+                    error = future.exception()
+                    if error is not None:
+                        raise _failure(futures[future], error) from error
+                    markers.append(future.result())
+                    done(markers[-1])
+        except BaseException:  # a failed task or Ctrl-C: start nothing new
+            for other in remaining:
+                other.cancel()
+            raise  # leaving the pool waits for running tasks, which keep their parts
+    return markers
+
+
+def _dask(tasks, func, parts_dir, workers, scheduler, done) -> list[dict]:
+    from distributed import Client, LocalCluster, as_completed
+
+    if scheduler:
+        cluster, client = None, Client(scheduler, timeout="10s")
+    else:
+        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    markers = []
+    try:
+        n = len(tasks)
+        futures = client.map(execute, list(tasks), [func] * n, [str(parts_dir)] * n,
+                             key=[f"smogsim-{t.stem}" for t in tasks], pure=False)
+        by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
+        for future in as_completed(futures):
+            if future.status == "error":
+                error = future.exception()
+                rest = [f for f in futures if not f.done()]
+                client.cancel(rest)
+                raise _failure(by_key[future.key], error) from error
+            markers.append(future.result())
+            done(markers[-1])
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return markers

@@ -1,0 +1,90 @@
+"""The orchestrator: scenario → inputs → simulation → results, with timings."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from simulator.city.trucks import TransportRun, tally_transport
+from simulator.core.engine import CityInputs, Simulation
+from simulator.core.results import RunResult
+from simulator.core.rng import make_rng, smogsim_version
+from simulator.io.inputs import TransportInputs, build_inputs, input_hashes, load_transport_inputs
+from simulator.spec.scenario import ScenarioSpec
+
+
+@dataclass(frozen=True)
+class Run:
+    spec: ScenarioSpec
+    result: RunResult
+    timings: dict[str, float]
+    transport: TransportRun | None = None  # [transport] tally, when the scenario asks
+
+    def manifest(self, run_id: str) -> dict:
+        spec = self.spec
+        manifest = {
+            "smogsim_version": smogsim_version(),
+            "run_id": run_id,
+            "scenario": spec.name,
+            "city": spec.city,
+            "seed": spec.seed,
+            "rules": spec.rules,
+            "period": [spec.start.isoformat(), spec.end.isoformat()],
+            "inputs": input_hashes(spec),
+            "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
+            "files": ["alerts.csv", "episodes.csv", "audit.csv", "enterprises.csv",
+                      "breakdown.csv"],
+        }
+        if self.result.verification is not None:  # [compliance] enabled
+            manifest["files"] += ["verification.csv", "inspections.csv"]
+        if self.transport is not None:
+            manifest["inputs"] |= self.transport.inputs.hashes()
+            manifest["files"] += list(self.transport.tables())
+            manifest["transport"] = self.transport.manifest()
+        return manifest
+
+    def tables(self) -> dict:
+        """Extra CSV files of the run directory by name (transport.csv, …)."""
+        return {} if self.transport is None else self.transport.tables()
+
+
+class CitySimulation(NamedTuple):
+    """One city simulated: the engine (its ledger), its tables, the truck-gate tally (None
+    without ``[transport]``) and the seconds each step took (``simulate``, ``transport``)."""
+
+    sim: Simulation
+    result: RunResult
+    transport: TransportRun | None
+    timings: dict[str, float]
+
+
+def simulate_city(spec: ScenarioSpec, inputs: CityInputs,
+                  transport_inputs: TransportInputs | None = None) -> CitySimulation:
+    """The engine on the city's loaded inputs, then its truck gate when it has one.
+
+    The generator is keyed by the city (``make_rng(seed, city)``) and the gate draws only
+    from named children of it after the engine, so a city's tables are the same whether it
+    runs alone (``run_scenario``) or in a regional run on the same windows.
+    """
+    t0 = time.perf_counter()
+    rng = make_rng(spec.seed, spec.city)
+    sim = Simulation(inputs, rng)
+    result = sim.run()
+    t1 = time.perf_counter()
+    timings = {"simulate": t1 - t0}
+    transport = None
+    if transport_inputs is not None:
+        result, transport = tally_transport(transport_inputs, spec, inputs.inventory, result, rng)
+        timings["transport"] = time.perf_counter() - t1
+    return CitySimulation(sim, result, transport, timings)
+
+
+def run_scenario(spec: ScenarioSpec) -> Run:
+    """Load the scenario's inputs and simulate it; nothing is written."""
+    t0 = time.perf_counter()
+    inputs = build_inputs(spec)
+    transport_inputs = load_transport_inputs(spec.transport) if spec.transport else None
+    load = time.perf_counter() - t0
+    city = simulate_city(spec, inputs, transport_inputs)
+    return Run(spec, city.result, {"load": load, **city.timings}, city.transport)

@@ -1,0 +1,132 @@
+"""``smogsim alerts``: print the alert timeline for observations, a forecast model and rules."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from alerts.forecast import parse_model
+from alerts.io import AlertInputError, is_forecast_table, load_alert_inputs
+from alerts.levels import Level
+from alerts.timeline import timeline_frame
+from simulator.cli.common import USER_ERRORS, fail, output_mode, print_json, records, say
+from simulator.core.rng import make_rng
+
+FORMATS = ("table", "csv")
+
+
+def _timeline(files: list[Path], city: str | None, rules: str, forecast: str,
+              region: Path | None, seed: int) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Read the inputs and build the timeline table and the gap report (no printing)."""
+
+    table = Path(forecast) if is_forecast_table(forecast) else None
+    if table is None:
+        try:
+            parse_model(forecast)
+        except ValueError as bad:
+            raise typer.BadParameter(str(bad), param_hint="--forecast") from None
+    inputs = load_alert_inputs(files, rules, city=city, forecast_table=table, region=region)
+    windows = inputs.windows(forecast, make_rng(seed, "alerts/forecast"))
+    return timeline_frame(windows, inputs.rules), inputs.gaps
+
+
+def _print_table(frame: pd.DataFrame, console: Console) -> None:
+    table = Table(title="Alert timeline", caption_justify="left")
+    for name in ("#", "city", "level", "response", "issued", "start", "end", "hours", "trigger"):
+        table.add_column(name, justify="right" if name in ("#", "hours") else "left")
+    reasons = []
+    for n, row in enumerate(frame.itertuples(), start=1):
+        table.add_row(str(n), escape(row.city), f"{row.level_zh} {row.level}", row.response,
+                      f"{row.issued_at:%m-%d %H:%M}", f"{row.start:%m-%d %H:%M}",
+                      f"{row.end:%m-%d %H:%M}", f"{row.hours:.0f}", escape(row.trigger))
+        reasons.append(escape(f"{n}. {row.reason}"))
+    table.caption = "\n".join(reasons) or "no alert in this period"
+    console.print(table)
+
+
+def _print_gaps(gaps: pd.DataFrame | None) -> None:
+    if gaps is None or gaps.empty:
+        return
+    err = Console(stderr=True)
+    for (city, quantity), rows in gaps.groupby(["city", "quantity"], sort=True):
+        longest = rows.loc[rows["missing"].idxmax()]
+        err.print(f"note: {city} {quantity}: {int(rows['missing'].sum())} missing "
+                  f"{longest['unit']} in {len(rows)} gap(s), longest {int(longest['missing'])} "
+                  f"from {longest['start']:%Y-%m-%d %H:%M} — left missing, never read as zero",
+                  markup=False, highlight=False, soft_wrap=True)
+
+
+def summary_line(frame: pd.DataFrame) -> str:
+    """The essential line of a timeline: how many windows, and the highest one."""
+    if frame.empty:
+        return "no alert in this period"
+    top = frame.loc[frame["level"].map(Level.parse).idxmax()]
+    cities = frame["city"].unique()
+    where = cities[0] if len(cities) == 1 else f"{len(cities)} cities"
+    return (f"{len(frame)} alert window(s) in {where}; highest {top['level']} ({top['city']}) "
+            f"{top['start']:%m-%d %H:%M} → {top['end']:%m-%d %H:%M} ({top['hours']:.0f} h)")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``alerts`` command to ``app``."""
+
+    @app.command("alerts")
+    def alerts(
+        files: list[Path] | None = typer.Argument(None, help="More observation files."),
+        observations: list[Path] | None = typer.Option(
+            None, "--observations", help="Observation file(s): long table, UCI station files "
+            "or national hourly city files."),
+        city: str | None = typer.Option(None, "--city",
+                                        help="City of station files without a city column."),
+        rules: str = typer.Option("mee-2024", "--rules",
+                                  help="Rule set: mee-2017, mee-2019, mee-2024, beijing-2023 "
+                                       "or a TOML file."),
+        forecast: str = typer.Option("perfect", "--forecast",
+                                     help="perfect, persistence, noisy[:bias=B,sd=S], "
+                                          "late:<hours>, or a forecast table (issued_at, city, "
+                                          "time, daily_aqi)."),
+        region: Path | None = typer.Option(None, "--region", help="Region file (TOML)."),
+        seed: int = typer.Option(0, "--seed", help="Seed of the noisy forecast model."),
+        fmt: str = typer.Option("table", "--format", help="table or csv."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout "
+                                     "(windows and data gaps) and nothing else."),
+        quiet: bool = typer.Option(False, "--quiet", "-q",
+                                   help="Print only the number of windows and the highest."),
+    ) -> None:
+        """Print the alert timeline: city, level, issued_at, start, end, trigger, reason.
+
+        Example: smogsim alerts --observations obs.csv --city 北京 --format csv
+        """
+
+        mode = output_mode(as_json, quiet)
+        if fmt not in FORMATS:
+            fail(f"--format: value {fmt!r} — expected table or csv")
+        if fmt == "csv" and mode != "full":
+            fail(f"--format csv: with --{mode} — expected either a CSV or --{mode}, not both")
+        paths = [*(observations or []), *(files or [])]
+        try:
+            frame, gaps = _timeline(paths, city, rules, forecast, region, seed)
+        except (*USER_ERRORS, AlertInputError) as bad:
+            fail(str(bad))
+        except typer.BadParameter as bad:
+            fail(f"--forecast: {bad}")
+        if mode == "json":
+            print_json({"alerts": records(frame), "gaps": records(gaps)})
+            return
+        if mode == "quiet":
+            say(summary_line(frame))
+            return
+        _print_gaps(gaps)
+        if fmt == "csv":
+            out = frame.copy()
+            for column in ("issued_at", "start", "end"):
+                out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M")
+            sys.stdout.write(out.to_csv(index=False, lineterminator="\n"))
+        else:
+            _print_table(frame, Console())

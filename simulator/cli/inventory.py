@@ -1,0 +1,151 @@
+"""``smogsim validate`` and ``smogsim synth``: check a bureau's list, make a synthetic one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from enterprises.errors import TableError
+from enterprises.inventory import Inventory
+from enterprises.io import INVENTORY_SUFFIXES, load_inventory, write_inventory
+from enterprises.schema import POLLUTANTS
+from enterprises.synthetic import CITY_PROFILES, city_profile, synthesize_cities
+from simulator.cli.common import fail, output_mode, print_json, records, say
+
+GROUPS = (("city", "Base emissions by city"), ("industry", "Base emissions by industry"),
+          ("grade", "Base emissions by grade"))
+
+
+def base_frame(inventory: Inventory, by: str) -> pd.DataFrame:
+    """Enterprises and base emissions (t/a) per group of ``by``: columns by, enterprises, …"""
+    base = inventory.base_by(by)
+    count = pd.Series(getattr(inventory, {"city": "cities", "industry": "industries",
+                                          "grade": "grades", "county": "counties"}[by])
+                      ).value_counts()
+    frame = base[list(POLLUTANTS)].rename(columns={p: f"{p}_t" for p in POLLUTANTS})
+    frame.insert(0, "enterprises", [int(count[key]) for key in base.index])
+    return frame.rename_axis(by).reset_index().astype({by: str})
+
+
+def base_table(inventory: Inventory, by: str, title: str) -> Table:
+    """Enterprises and base emissions (t/a) per group of ``by``, with a total row."""
+    frame = base_frame(inventory, by)
+    table = Table(title=title)
+    table.add_column(by)
+    table.add_column("enterprises", justify="right")
+    for p in POLLUTANTS:
+        table.add_column(f"{p} t/a", justify="right")
+    for row in frame.itertuples(index=False):
+        table.add_row(escape(row[0]), f"{row[1]:,}", *(f"{v:,.1f}" for v in row[2:]))
+    total = frame.sum(numeric_only=True)
+    table.add_row("total", f"{len(inventory):,}",
+                  *(f"{total[f'{p}_t']:,.1f}" for p in POLLUTANTS), style="bold")
+    return table
+
+
+def summary_counts(inventory: Inventory) -> dict:
+    """Counts of enterprises, lines and the special classes, and output value (万元/d)."""
+    exempt = pd.Series(inventory.exemptions).value_counts()
+    return {
+        "enterprises": len(inventory),
+        "production_lines": int(inventory.n_lines),
+        "multi_line": int((inventory.lines > 1).sum()),
+        "exemptions": {str(k): int(v) for k, v in exempt.items() if k != "none"},
+        "emission_cap": int(inventory.online_monitoring.sum()),  # 限排不限产
+        "overrides": int((~np.isnan(inventory.overrides)).any(axis=1).sum()),  # 一厂一策
+        "output_value_wan_per_day": round(float(inventory.output_value.sum()), 6),
+    }
+
+
+def summary(inventory: Inventory) -> str:
+    """One paragraph: counts of enterprises, lines and the special classes."""
+    c = summary_counts(inventory)
+    classes = ", ".join(f"{k} {v:,}" for k, v in c["exemptions"].items()) or "none"
+    return (f"{c['enterprises']:,} enterprises, {c['production_lines']:,} production lines, "
+            f"{c['multi_line']:,} multi-line; exemption classes: {classes}; "
+            f"限排不限产 {c['emission_cap']:,}; 一厂一策 overrides {c['overrides']:,}; "
+            f"output value {c['output_value_wan_per_day']:,.0f} 万元/d")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``validate`` and ``synth`` to the ``smogsim`` app."""
+
+    @app.command()
+    def validate(
+        file: Path = typer.Argument(..., help="Inventory: .csv, .xlsx or .parquet."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout "
+                                     "(summary and tables by city, industry, grade)."),
+        quiet: bool = typer.Option(False, "--quiet", "-q",
+                                   help="Print only the valid line with the count."),
+    ) -> None:
+        """Check an emergency-reduction list and summarise it.
+
+        Prints the enterprises and base emissions by city, industry and grade. A bad file
+        exits with code 2 and one line naming file, sheet, row, column and value.
+
+        Example: smogsim validate runs/data/luohe_inventory.csv
+        """
+
+        mode = output_mode(as_json, quiet)
+        try:
+            inventory = load_inventory(file)
+        except TableError as bad:
+            fail(str(bad))
+        if mode == "json":
+            print_json({"file": str(file), "valid": True, **summary_counts(inventory),
+                        **{f"by_{by}": records(base_frame(inventory, by)) for by, _ in GROUPS}})
+            return
+        if mode == "quiet":
+            say(f"valid: {file} ({len(inventory):,} enterprises)")
+            return
+        console = Console()
+        console.print(f"[green]valid:[/] {escape(str(file))}", highlight=False, soft_wrap=True)
+        console.print(summary(inventory), markup=False, highlight=False, soft_wrap=True)
+        for by, title in GROUPS:
+            console.print(base_table(inventory, by, title))
+
+    @app.command()
+    def synth(
+        city: list[str] = typer.Option(..., "--city", help="City (repeatable): "
+                                       + ", ".join(CITY_PROFILES) + "."),
+        enterprises: int = typer.Option(300, "--enterprises", "-n",
+                                        help="Number of enterprises, 100 to 300 000."),
+        seed: int = typer.Option(0, "--seed", help="Seed of the generator."),
+        out: Path = typer.Option(..., "--out", help="Output: .csv, .xlsx or .parquet."),
+        chinese: bool = typer.Option(False, "--chinese-headers",
+                                     help="Write Chinese headers (企业名称 …)."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout "
+                                     "(file, count, cities, seed)."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the file written."),
+    ) -> None:
+        """Write a synthetic inventory in the schema that run, validate and review read.
+
+        Example: smogsim synth --city 漯河 --city 许昌 -n 5000 --out henan.csv
+        """
+
+        mode = output_mode(as_json, quiet)
+        if Path(out).suffix.lower() not in INVENTORY_SUFFIXES:
+            fail(f"{out}: option --out: value {Path(out).suffix!r} — expected .csv, .xlsx or "
+                 ".parquet")
+        if enterprises < 0:
+            fail(f"option --enterprises: value {enterprises} — expected a whole number ≥ 0")
+        if seed < 0:
+            fail(f"option --seed: value {seed} — expected a whole number ≥ 0")
+        try:
+            for name in city:
+                city_profile(name)
+            inventory = synthesize_cities(city, enterprises, seed)
+        except ValueError as bad:
+            fail(f"option --city: {bad}")
+        path = write_inventory(inventory, out, headers="zh" if chinese else "en")
+        if mode == "json":
+            print_json({"file": str(path), "enterprises": len(inventory), "cities": list(city),
+                        "seed": seed, "headers": "zh" if chinese else "en"})
+        else:
+            say(str(path) if mode == "quiet" else f"{len(inventory):,} enterprises → {path}")

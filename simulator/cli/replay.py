@@ -1,0 +1,222 @@
+"""``smogsim replay``: replay observed episodes over a grid of rule sets, forecasts and seeds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from enterprises.schema import POLLUTANTS
+from simulator.batch import runner as batch
+from simulator.batch.replay import (
+    USER_ERRORS,
+    ReplayResult,
+    base_note,
+    replay,
+    summary_frame,
+    summary_json,
+)
+from simulator.cli.common import fail, print_json
+
+
+class RateColumn(ProgressColumn):
+    """Runs finished per second, over the runs done in this invocation."""
+
+    def render(self, task) -> Text:
+        ran = task.completed - task.fields.get("resumed", 0)
+        if not task.elapsed or ran <= 0:
+            return Text("– runs/s", style="progress.data.speed")
+        return Text(f"{ran / task.elapsed:.1f} runs/s", style="progress.data.speed")
+
+
+def _split(values: list[str]) -> list[str]:
+    """``--rules a,b --rules c`` → ``[a, b, c]``."""
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def _split_forecasts(values: list[str]) -> list[str]:
+    """Like ``_split``, keeping a noisy model's parameters together:
+    ``noisy:bias=-0.1,sd=0.3,perfect`` → ``[noisy:bias=-0.1,sd=0.3, perfect]``."""
+    models: list[str] = []
+    for item in _split(values):
+        if "=" in item and ":" not in item and models and models[-1].startswith("noisy:"):
+            models[-1] += f",{item}"
+        else:
+            models.append(item)
+    return models
+
+
+def summary_table(result: ReplayResult) -> Table:
+    """Per rule set × forecast model: runs, mean alert and missed hours, mean cut %, runs met."""
+    table = Table(title=f"Replay — {len(result.runs)} runs over {len(result.episodes)} "
+                        "city-episodes",
+                  caption="alert h: mean hours under alert; missed h: mean hours the observed "
+                          "air reached a level the alert in force was below; P %: mean over runs "
+                          "of the cut in alert hours, % of the base named below; met: runs "
+                          "where every alert segment met its level's target, of the runs with "
+                          "an alert",
+                  caption_justify="left", box=None, padding=(0, 1), pad_edge=False)
+    table.add_column("rules", no_wrap=True)
+    table.add_column("forecast", no_wrap=True)
+    for name in ("runs", "alert h", "missed h", *(f"{p} %" for p in POLLUTANTS), "met"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for row in summary_frame(result.runs).itertuples(index=False):
+        values = row._asdict()
+        table.add_row(
+            Path(row.rules).name, row.forecast, str(row.runs), f"{row.alert_hours:.1f}",
+            f"{row.missed_hours:.1f}", *(_pct(values[f"cut_pct_{p}"]) for p in POLLUTANTS),
+            f"{row.met}/{row.with_alerts}" if row.with_alerts else "–")
+    return table
+
+
+def _note_gaps(result: ReplayResult) -> None:
+    gaps = result.gaps
+    if gaps.empty:
+        return
+    Console(stderr=True).print(
+        f"note: the observations miss {int(gaps['missing'].sum())} values in {len(gaps)} gaps "
+        f"over {gaps['city'].nunique()} cities; they stay missing (a daily AQI needs ≥ 20 "
+        "valid hours in its 24 h)", highlight=False, soft_wrap=True)
+
+
+def _pct(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:.1f}"
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``replay`` to the ``smogsim`` command line."""
+
+    @app.command(name="replay")
+    def replay_command(
+        observations: list[Path] = typer.Option(
+            ..., "--observations", help="Observation file (.csv, .csv.gz) or directory of "
+                                        "them, any layout smogsim reads; repeatable."),
+        city: list[str] = typer.Option(
+            [], "--city", help="Replay only these cities, comma-separated (default: all)."),
+        inventory: str = typer.Option(
+            ..., "--inventory", help="Inventory CSV, or synthetic:<N>[:seed] per city."),
+        rules: list[str] = typer.Option(
+            ["mee-2024"], "--rules", help="Rule sets, comma-separated: ids or TOML files."),
+        forecast: list[str] = typer.Option(
+            ["perfect"], "--forecast", help="Forecast models, comma-separated: perfect, "
+                                            "persistence, noisy[:bias=B,sd=S], late:<hours>."),
+        area: Path | None = typer.Option(
+            None, "--area", help="Area sources outside the list, CSV: city, sector, so2_t, "
+                                 "nox_t, pm_t, vocs_t (t/a), optionally cut_<level>. Without "
+                                 "it (or for cities without rows) cut % is of the list only."),
+        region: Path | None = typer.Option(
+            None, "--region", help="Region file (TOML, docs/alerts.md): its cities are replayed "
+                                   "together over regional episodes, so its rules and "
+                                   "dispatch orders raise them; other cities run alone."),
+        replicates: int = typer.Option(1, "--replicates", help="Runs per grid point."),
+        seed: int = typer.Option(0, "--seed", help="Root seed of every run's generator."),
+        margin_hours: int = typer.Option(
+            48, "--margin-hours", help="Hours of ordinary air kept before and after each "
+                                       "episode (assumption: 2 days)."),
+        out: Path | None = typer.Option(
+            None, "--out", help="Output directory (default runs/out/replay-<time>)."),
+        workers: int = typer.Option(1, "--workers", help="Worker processes (1: serial)."),
+        engine: str = typer.Option("local", "--engine", help="local or dask."),
+        scheduler: str | None = typer.Option(
+            None, "--scheduler", help="Join a Dask cluster, e.g. tcp://HOST:8786 "
+                                      "(parts and inputs must be on a shared filesystem)."),
+        resume: bool = typer.Option(
+            False, "--resume", help="Continue a replay in --out, skipping finished parts."),
+        quiet: bool = typer.Option(
+            False, "--quiet", "-q", help="No progress bar, notes or summary table; only the "
+                                         "closing line (or the JSON)."),
+        as_json: bool = typer.Option(
+            False, "--json", help="Print a machine-readable summary on stdout instead of the "
+                                  "table: out, runs, ran, resumed, cities, city_episodes, "
+                                  "missing_values, wall_s, files, base (cities per cut-% "
+                                  "base, and a note), and per rule set × forecast the runs, "
+                                  "mean alert_hours, missed_hours, cut_pct_<P>, met, "
+                                  "with_alerts and list_only. Progress and notes go to "
+                                  "stderr."),
+    ) -> None:
+        """Replay observed episodes: city × episode × rule set × forecast × replicate.
+
+        Observations: files or folders of .csv/.csv.gz in any layout smogsim reads,
+        e.g. the national hourly city file (date, hour, type, <city columns>).
+
+        Example: smogsim replay --observations runs/data/henan_2023-24_hourly.csv.gz
+        --inventory runs/data/henan_inventory.csv --area runs/data/henan_area_sources.csv
+        --rules mee-2019,mee-2024 --forecast perfect,late:24 --workers 2
+        --out runs/out/henan-replay
+        """
+        console = Console()  # per call: the terminal's width now
+
+        if engine not in ("local", "dask"):
+            fail(f"--engine: value {engine!r} — expected local or dask")
+        if workers < 1:
+            fail(f"--workers: value {workers} — expected a whole number ≥ 1")
+        mode = "dask" if engine == "dask" or scheduler else (
+            "processes" if workers > 1 else "serial")
+        if mode == "dask":
+            try:
+                import distributed  # noqa: F401
+            except ImportError:
+                fail("--engine dask needs Dask: pip install 'smogsim[dask]'")
+        out_dir = out or Path("runs") / "out" / f"replay-{datetime.now():%Y%m%d-%H%M%S}"
+        # With --json, stdout carries the JSON alone; the progress bar moves to stderr.
+        progress = Progress(TextColumn("replay"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("runs"), RateColumn(), TimeRemainingColumn(),
+                            console=Console(stderr=True) if as_json else console,
+                            disable=quiet, transient=False)
+        bar: list = []
+
+        def on_start(total: int, finished: int) -> None:
+            progress.start()
+            bar.append(progress.add_task("replay", total=total, completed=finished,
+                                         resumed=finished))
+
+        def on_done(marker: dict) -> None:
+            progress.advance(bar[0], marker["files"]["runs"]["rows"])  # a regional task: many
+
+        try:
+            result = replay(observations, inventory, _split(rules), _split_forecasts(forecast),
+                            replicates, out_dir, seed=seed, margin_hours=margin_hours,
+                            engine=mode, workers=workers, scheduler=scheduler, resume=resume,
+                            cities=_split(city), area=area, region=region,
+                            on_start=on_start, on_done=on_done)
+        except USER_ERRORS as bad:
+            progress.stop()
+            fail(str(bad))
+        except batch.BatchError as bad:
+            progress.stop()
+            fail(str(bad), code=1)
+        except OSError as bad:  # e.g. an unreachable --scheduler
+            progress.stop()
+            fail(f"{scheduler or out_dir}: {bad}", code=1 if not scheduler else 2)
+        except KeyboardInterrupt:
+            progress.stop()
+            finished = int(progress.tasks[0].completed) if bar else 0  # runs, resumed ones too
+            Console(stderr=True).print(
+                f"interrupted: {finished} finished runs kept in {out_dir / 'parts'} — run the "
+                "same command with --resume to continue", highlight=False, soft_wrap=True)
+            raise typer.Exit(130) from None
+        progress.stop()
+        if not quiet:
+            _note_gaps(result)
+        if as_json:
+            print_json(summary_json(result))
+            return
+        if not quiet:
+            console.print(summary_table(result))
+            console.print(base_note(result.runs), highlight=False, soft_wrap=True)
+        console.print(f"{len(result.runs)} runs ({result.ran} run now, {result.resumed} already "
+                      f"finished) in {result.wall_s:.1f} s → {result.out}",
+                      highlight=False, soft_wrap=True)

@@ -1,0 +1,39 @@
+"""``smogsim report``: rebuild a run directory's self-contained HTML report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from simulator.cli.common import fail, output_mode, print_json, say
+from simulator.report.html import REPORT_FILE, ReportError, ReportUnavailable, write_report
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``report`` to the ``smogsim`` command line."""
+
+    @app.command(name="report")
+    def report_command(
+        run_dir: Path = typer.Argument(..., help="Run directory written by smogsim run or demo."),
+        out: Path | None = typer.Option(
+            None, "--out", help=f"HTML file to write (default RUN_DIR/{REPORT_FILE})."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout "
+                                     "(run directory, report file, size)."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the report file."),
+    ) -> None:
+        """Rebuild the self-contained HTML report of a run directory (opens offline).
+
+        Example: smogsim report runs/out/dec-rehearsal --out dec-rehearsal.html
+        """
+
+        mode = output_mode(as_json, quiet)
+        try:
+            path = write_report(run_dir, out)
+        except (ReportError, ReportUnavailable) as bad:
+            fail(str(bad))
+        if mode == "json":
+            print_json({"run_dir": str(run_dir), "report": str(path),
+                        "bytes": Path(path).stat().st_size})
+        else:
+            say(str(path) if mode == "quiet" else f"report: {path}")

@@ -1,0 +1,319 @@
+"""``smogsim review``: the grading review of an emergency-reduction list (``simulator.grading``)."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import sys
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from alerts.io import AlertInputError, load_ruleset
+from enterprises.area import AreaSource, default_cuts
+from enterprises.errors import TableError
+from enterprises.inventory import Inventory
+from enterprises.io import load_inventory
+from enterprises.measures import MeasureTable
+from enterprises.schema import POLLUTANTS
+from simulator.cli.common import fail
+from simulator.grading.checks import MAX_EXEMPT_SHARE, Review, WhatIf, WhatIfError, review
+from simulator.io.inputs import load_scenario
+from simulator.spec.scenario import ScenarioError
+
+FORMATS = ("table", "csv", "json")
+CSV_ENCODING = "utf-8-sig"  # Excel opens Chinese text intact with the BOM
+MAX_FINDING_ROWS = 60  # console only; CSV and JSON hold every finding
+REPORT_WIDTH = 160  # characters per line of a table written with --out
+
+
+
+# -- inputs --------------------------------------------------------------------------------
+
+
+def _area(scenarios: list[Path], inventory: Inventory) -> tuple[dict, list]:
+    """City → area sources from each scenario file, and the specs themselves."""
+    specs = [load_scenario(path) for path in scenarios]
+    area: dict[str, list[AreaSource]] = {}
+    cities = set(inventory.cities)
+    for spec in specs:
+        if spec.city not in cities:
+            raise ScenarioError(f"{spec.source}: key scenario.city: value {spec.city!r} — "
+                                f"expected a city of the inventory ({', '.join(sorted(cities))})")
+        if spec.city in area:
+            raise ScenarioError(f"{spec.source}: key scenario.city: value {spec.city!r} — "
+                                "expected one scenario per city")
+        area[spec.city] = [AreaSource(sector, values,
+                                      spec.area_cuts.get(sector, default_cuts(sector)))
+                           for sector, values in spec.area_sources.items()]
+    return area, specs
+
+
+def _one(values: set, option: str) -> object | None:
+    if len(values) > 1:
+        raise ScenarioError(f"the scenarios name different {option} files — pass --{option}")
+    return next(iter(values), None)
+
+
+def _measures(path: Path | None, specs: list) -> MeasureTable:
+    """The bundled catalogue with --measures (or the scenarios' [measures] file) on top."""
+    path = path or _one({s.measures for s in specs if s.measures is not None}, "measures")
+    table = MeasureTable.default()
+    return table if path is None else table.overlay(MeasureTable.from_csv(path))
+
+
+# -- console tables ------------------------------------------------------------------------
+
+
+def summary_table(result: Review) -> Table:
+    table = Table(title="Checks")
+    for name in ("check", "status", "errors", "warnings", "info"):
+        table.add_column(name, justify="right" if name in ("errors", "warnings", "info")
+                         else "left")
+    for row in result.summary().itertuples(index=False):
+        status = "[red]fail[/]" if row.status == "fail" else "[green]pass[/]"
+        table.add_row(row.check, status, str(row.errors), str(row.warnings), str(row.info))
+    return table
+
+
+def coverage_table(result: Review) -> Table:
+    """Per city, level and pollutant; two-line headers keep it within 100 columns."""
+    table = Table(title="Target coverage: % of the city-wide base (list + area sources)",
+                  caption="steady state, full compliance: ramps and late or partial "
+                          "compliance only lower the cut")
+    for name in ("city", "level", "pollutant", "base\nt/h", "list\n%", "area\n%", "cut\n%",
+                 "target\n%", "short\npts", "short\nt/h", "met"):
+        table.add_column(name, justify="left" if name in ("city", "level", "pollutant", "met")
+                         else "right")
+    for r in result.coverage.itertuples(index=False):
+        table.add_row(r.city, r.level, r.pollutant, f"{r.base_t_h:.4g}",
+                      _share(r.list_cut_t_h, r.base_t_h), _share(r.area_cut_t_h, r.base_t_h),
+                      _share(r.cut_t_h, r.base_t_h), f"{r.target_pct:g}",
+                      f"{r.short_pct:.1f}" if r.short_pct > 0 else "",
+                      f"{r.short_t_h:.4g}" if r.short_pct > 0 else "",
+                      "[green]yes[/]" if r.met else "[red]no[/]")
+    return table
+
+
+def _share(part: float, total: float) -> str:
+    return f"{100 * part / total:.1f}" if total > 0 else "–"
+
+
+def exemption_table(result: Review) -> Table:
+    table = Table(title="Exempt plants: % of the city-wide base",
+                  caption="emission_cap: online-monitored plants under 限排不限产")
+    for name in ("city", "class", "plants", *(f"{p} %" for p in POLLUTANTS)):
+        table.add_column(name, justify="left" if name in ("city", "class") else "right")
+    for r in result.exemptions.to_dict("records"):
+        table.add_row(r["city"], r["class"], str(r["enterprises"]),
+                      *(f"{r[p + '_pct']:.1f}" for p in POLLUTANTS))
+    return table
+
+
+def what_if_tables(result: Review) -> list[Table]:
+    """One table per --what-if: the required cut before and after, per city, level, pollutant."""
+    tables = []
+    for spec, rows in result.what_if.groupby("what_if", sort=False):
+        plants = ", ".join(f"{n} in {c}" for c, n in
+                           rows.groupby("city")["regraded"].first().items())
+        table = Table(title=f"What-if: {escape(spec)} ({plants} regraded)",
+                      caption="required cut of the list + area sources, before → after")
+        for name in ("city", "level", "pollutant", "before\nt/h", "after\nt/h", "Δ\nt/h",
+                     "cut %", "Δ\npts", "target\n%", "met"):
+            table.add_column(name, justify="left" if name in (
+                "city", "level", "pollutant", "met") else "right")
+        for r in rows.itertuples(index=False):
+            table.add_row(r.city, r.level, r.pollutant, f"{r.cut_before_t_h:.4f}",
+                          f"{r.cut_after_t_h:.4f}", f"{r.change_t_h:+.4f}",
+                          f"{_pct(r.cut_before_pct)}→{_pct(r.cut_after_pct)}",
+                          _pct(r.change_pct, "+.1f"), f"{r.target_pct:g}",
+                          f"{_yes(r.met_before)}→{_yes(r.met_after)}")
+        tables.append(table)
+    return tables
+
+
+def _pct(value: float, spec: str = ".1f") -> str:
+    """A percentage, or "–" where a pollutant has no base to take a share of."""
+    return "–" if math.isnan(value) else format(value, spec)
+
+
+def _yes(flag: bool) -> str:
+    return "[green]yes[/]" if flag else "[red]no[/]"
+
+
+# Findings that differ only in the plant (same check, place, kind, level and message) share
+# one console row, so 45 identical 一厂一策 warnings read as one line naming 45 plants.
+_SAME_FINDING = ["severity", "check", "city", "industry", "grade", "level", "pollutant",
+                 "message"]
+
+
+def grouped_findings(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per group of identical findings: their plants' ids, counties and count."""
+    return frame.groupby(_SAME_FINDING, sort=False).agg(
+        ids=("ids", lambda s: ";".join(x for x in s if x)),
+        county=("county", lambda s: s.iloc[0] if s.nunique() == 1 else ""),
+        findings=("ids", "size")).reset_index()
+
+
+def findings_table(result: Review) -> tuple[Table, str]:
+    """Errors and warnings (at most ``MAX_FINDING_ROWS`` rows, identical findings grouped) and
+    a note on what was left out."""
+    frame = result.findings_frame()
+    shown = grouped_findings(frame[frame["severity"] != "info"])
+    table = Table(title="Findings (errors and warnings)")
+    table.add_column("severity")
+    table.add_column("check")
+    table.add_column("where", overflow="fold")
+    table.add_column("message", overflow="fold", ratio=1)
+    for r in shown.head(MAX_FINDING_ROWS).itertuples(index=False):
+        style = "[red]" if r.severity == "error" else "[yellow]"
+        ids = _some_ids(r.ids)
+        kind = "/".join(x for x in (r.industry, r.grade) if x)
+        where = " ".join(x for x in (r.city, r.county, ids, kind, r.level, r.pollutant) if x)
+        message = r.message if r.findings == 1 else f"{r.findings} plants: {r.message}"
+        table.add_row(f"{style}{r.severity}[/]", r.check, escape(where), escape(message))
+    hidden = int(shown["findings"].iloc[MAX_FINDING_ROWS:].sum())
+    info = int((frame["severity"] == "info").sum())
+    note = (f"{hidden} more error/warning finding(s) and " if hidden else "") + (
+        f"{info} info finding(s) not shown: --format csv or json lists every finding")
+    return table, note
+
+
+def _some_ids(ids: str, shown: int = 4) -> str:
+    """The first few of ";"-joined ids and how many more, at most about 40 characters."""
+    parts = ids.split(";")
+    text = ";".join(parts[:shown])
+    text = text if len(text) <= 40 else text[:37] + "…"
+    return text + (f" +{len(parts) - shown} more" if len(parts) > shown else "")
+
+
+def verdict(result: Review) -> str:
+    counts = result.summary()[["errors", "warnings"]].sum()
+    word = "[bold red]review failed[/]" if result.failed else "[bold green]review passed[/]"
+    return f"{word}: {counts['errors']} error(s), {counts['warnings']} warning(s)"
+
+
+def print_report(out: Console, result: Review, title: str) -> None:
+    out.print(escape(title), highlight=False, soft_wrap=True)
+    out.print(summary_table(result))
+    out.print(coverage_table(result))
+    if len(result.exemptions):
+        out.print(exemption_table(result))
+    for table in what_if_tables(result):
+        out.print(table)
+    table, note = findings_table(result)
+    if table.row_count:
+        out.print(table)
+    out.print(note, style="dim", highlight=False, soft_wrap=True)
+    out.print(verdict(result), highlight=False)
+
+
+# -- machine-readable output ---------------------------------------------------------------
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    # NaN → null; 15 decimals (pandas' most) keep small t/h rates exact to a few parts in 1e9
+    return json.loads(frame.to_json(orient="records", force_ascii=False, double_precision=15))
+
+
+def to_json(result: Review, meta: dict) -> str:
+    data = {**meta, "failed": result.failed, "summary": _records(result.summary()),
+            "findings": _records(result.findings_frame()),
+            "coverage": _records(result.coverage), "exemptions": _records(result.exemptions),
+            "what_if": _records(result.what_if)}
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(result: Review) -> str:
+    buffer = io.StringIO()
+    result.findings_frame().to_csv(buffer, index=False, float_format="%.6g",
+                                   lineterminator="\n")
+    return buffer.getvalue()
+
+
+def _render_table(result: Review, title: str) -> str:
+    buffer = io.StringIO()
+    print_report(Console(file=buffer, width=REPORT_WIDTH, no_color=True, emoji=False), result,
+                 title)
+    return buffer.getvalue()
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``review`` to the ``smogsim`` app."""
+
+    @app.command("review")
+    def review_command(
+        inventory: Path = typer.Argument(..., help="Inventory: .csv, .xlsx or .parquet."),
+        rules: str | None = typer.Option(
+            None, "--rules", help="Rule set id or TOML file for the targets (default: the "
+            "scenario's, else mee-2024)."),
+        measures: Path | None = typer.Option(
+            None, "--measures", help="CSV of catalogue rows replacing the bundled ones."),
+        scenario: list[Path] = typer.Option(
+            [], "--scenario", help="Scenario TOML whose area sources complete its city's "
+            "base (repeatable, one per city)."),
+        what_ifs: list[str] = typer.Option(
+            [], "--what-if", help='Regrading to price, e.g. "grade B->A where industry=cement '
+            'and county=临颍县" or "grade B->A where id in XC0007,XC0042" (repeatable; keys '
+            'id, city, county, industry, grade).'),
+        max_share: float = typer.Option(
+            MAX_EXEMPT_SHARE, "--max-exempt-share", help="Flag an exempt plant holding more "
+            "than this fraction of a city's base of a pollutant (assumption)."),
+        fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+        out: Path | None = typer.Option(None, "--out", help="Write the report to this file "
+                                        "(the console then shows the checks only)."),
+    ) -> None:
+        """Review a list's grading: consistency, monotonicity, exemptions, target coverage.
+
+        Exit code 0 when no check finds an error, 1 when one does (for CI), 2 for bad input.
+
+        Example: smogsim review runs/data/xuchang_inventory.csv --scenario runs/xuchang.toml
+        --what-if "grade B->A where industry=铸造"
+        """
+        console = Console()  # per call: the terminal's width now
+
+        if fmt not in FORMATS:
+            fail(f"option --format: value {fmt!r} — expected one of {', '.join(FORMATS)}")
+        if not 0 <= max_share <= 1:
+            fail(f"option --max-exempt-share: value {max_share} — expected a fraction in "
+                  "[0, 1]")
+        try:
+            specs_what_if = [WhatIf.parse(text) for text in what_ifs]
+            inv = load_inventory(inventory)
+            area, specs = _area(list(scenario), inv)
+            rule_name = rules or _one({s.rules for s in specs}, "rules") or "mee-2024"
+            ruleset = load_ruleset(rule_name)
+            table = _measures(measures, specs)
+            result = review(inv, ruleset, table, area, specs_what_if, max_share)
+        except (TableError, AlertInputError, ScenarioError, WhatIfError) as bad:
+            fail(str(bad))
+        cities = ", ".join(sorted(set(inv.cities)))
+        title = (f"Grading review — {inventory.name}: {len(inv):,} enterprises in {cities}; "
+                 f"rules {ruleset.id}; measures {table.name}")
+        if fmt == "table":
+            text = _render_table(result, title) if out else None
+        elif fmt == "csv":
+            text = to_csv(result)
+        else:
+            text = to_json(result, {"inventory": str(inventory), "rules": ruleset.id,
+                                    "measures": table.name,
+                                    "enterprises": int(len(inv))})
+        if out is not None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding=CSV_ENCODING if fmt == "csv" else "utf-8")
+            console.print(escape(title), highlight=False, soft_wrap=True)
+            console.print(summary_table(result))
+            console.print(f"{verdict(result)}; report → {escape(str(out))}", highlight=False,
+                          soft_wrap=True)
+        elif fmt == "table":
+            print_report(console, result, title)
+        else:
+            sys.stdout.write(text)
+        if result.failed:
+            raise typer.Exit(1)
+

@@ -1,0 +1,161 @@
+"""Reading a one-city scenario's files into model inputs.
+
+``load_scenario`` reads and validates the TOML file; ``build_inputs`` reads the list, the
+forecast, the rule set, the measure overrides and the area sources it names and returns the
+engine's ``CityInputs``; ``load_transport_inputs`` reads the ``[transport]`` files.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from alerts.forecast import parse_model
+from alerts.io import is_forecast_table, load_alert_inputs, load_ruleset
+from enterprises.area import AreaSource, area_cut_fractions, area_rates, default_cuts
+from enterprises.errors import MeasureTableError, TableError
+from enterprises.inventory import Inventory
+from enterprises.io import load_inventory
+from enterprises.measures import MeasureTable
+from enterprises.transport import EmissionFactors, Fleet, TransportRules, TransportRulesError
+from enterprises.transport_io import load_emission_factors, load_fleet, load_transport_rules
+from simulator.core.engine import CityInputs
+from simulator.core.rng import make_rng
+from simulator.io.files import file_digest
+from simulator.spec.scenario import ScenarioError, ScenarioSpec
+from simulator.spec.transport import TransportSpec
+
+
+def read_scenario_toml(path: str | Path) -> tuple[dict, Path]:
+    """The parsed scenario file and its resolved path; a missing or malformed file is a
+    one-line ``ScenarioError``."""
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise ScenarioError(f"{path}: scenario file not found")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")), path
+    except tomllib.TOMLDecodeError as bad:
+        raise ScenarioError(f"{path}: not valid TOML ({bad})") from None
+
+
+def load_scenario(path: str | Path) -> ScenarioSpec:
+    """Read and validate a scenario TOML file."""
+    return ScenarioSpec.from_dict(*read_scenario_toml(path))
+
+
+def build_inputs(spec: ScenarioSpec, rng: np.random.Generator | None = None,
+                 windows: tuple | None = None, inventory: Inventory | None = None
+                 ) -> CityInputs:
+    """Read every file the scenario names and turn them into model inputs for its city.
+
+    The city's alert windows come from the alert lifecycle (``alerts.timeline``) with the
+    scenario's forecast model and region file. ``rng`` feeds a noisy forecast model; without
+    one, a generator is made from the scenario's seed (``simulator.runner.make_rng``).
+    ``windows`` given (e.g. by a regional run's joint timeline) skip the lifecycle.
+    ``inventory``: the scenario's list already loaded (a regional run shares one over its
+    cities); the city's enterprises are taken from it as from the file.
+    """
+    rules = load_ruleset(spec.rules)
+    inventory = load_inventory(spec.inventory) if inventory is None else inventory
+    in_city = inventory.cities == spec.city
+    if not in_city.any():
+        raise ScenarioError(f"{spec.inventory}: column city: no enterprise in {spec.city!r} — "
+                            f"expected the scenario's city")
+    windows = _alert_windows(spec, rng) if windows is None else tuple(windows)
+    rates, cuts = area_inputs(spec.area_sources, spec.area_cuts)
+    return CityInputs(
+        city=spec.city,
+        start=spec.start,
+        end=spec.end,
+        inventory=inventory.subset(in_city),
+        area_rates=rates,
+        windows=windows,
+        rules=rules,
+        measures=_measures(spec),
+        area_cuts=cuts,
+        seasonal=spec.seasonal,
+        compliance=getattr(spec, "compliance", None),
+    )
+
+
+def area_inputs(sources: Mapping[str, Sequence[float]],
+                cuts: Mapping[str, Mapping[str, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """A city's area-source rates (t/h, ``POLLUTANTS`` order) and cut fractions per level.
+
+    ``sources``: sector → t/a in ``POLLUTANTS`` order; ``cuts``: sector → level id → fraction.
+    A sector without an entry in ``cuts`` takes its defaults (``enterprises.area``), as a
+    scenario's ``[area_sources.<sector>]`` table does. No sectors: zero rates, no cut.
+    """
+    area = [AreaSource(sector, tuple(values), cuts.get(sector, default_cuts(sector)))
+            for sector, values in sources.items()]
+    return area_rates(area), area_cut_fractions(area)
+
+
+def _measures(spec: ScenarioSpec) -> MeasureTable:
+    """The bundled catalogue, with the scenario's override rows (``[measures] file``) on top."""
+    if spec.measures is None:
+        return MeasureTable.default()
+    try:
+        return MeasureTable.default().overlay(MeasureTable.from_csv(spec.measures))
+    except MeasureTableError as bad:
+        raise ScenarioError(str(bad)) from None
+
+
+def _alert_windows(spec: ScenarioSpec, rng: np.random.Generator | None) -> tuple:
+    """The scenario city's alert windows from the lifecycle, regional rules and orders."""
+    table = is_forecast_table(spec.forecast)
+    inputs = load_alert_inputs([] if table else [spec.forecast], spec.rules, city=spec.city,
+                               only_city=spec.city,
+                               forecast_table=spec.forecast if table else None,
+                               region=spec.region)
+    if rng is None and parse_model(spec.forecast_model)[0] == "noisy":
+        rng = make_rng(spec.seed, f"{spec.city}/forecast")
+    windows = inputs.windows(spec.forecast_model, rng, start=spec.start, end=spec.end)
+    return tuple(windows.get(spec.city, ()))
+
+
+def input_hashes(spec: ScenarioSpec) -> dict[str, str]:
+    files = {"scenario": spec.source, "inventory": spec.inventory, "forecast": spec.forecast}
+    if spec.region is not None:
+        files["region"] = spec.region
+    if getattr(spec, "measures", None) is not None:
+        files["measures"] = spec.measures
+    if Path(spec.rules).is_file():
+        files["rules"] = Path(spec.rules)
+    return {name: "sha256:" + file_digest(p) for name, p in files.items() if p}
+
+
+@dataclass(frozen=True)
+class TransportInputs:
+    """The loaded ``[transport]`` inputs: ledger (None = synthesize), rules, factors."""
+
+    spec: TransportSpec
+    ledger: Fleet | None
+    rules: TransportRules
+    factors: EmissionFactors
+
+    def hashes(self) -> dict[str, str]:
+        """sha256 of the transport files the scenario names (bundled files are not listed)."""
+        spec = self.spec
+        files = {"fleet": spec.fleet, "transport_rules": None if isinstance(spec.rules, str)
+                 else spec.rules, "truck_factors": spec.factors}
+        return {k: "sha256:" + file_digest(p) for k, p in files.items() if p is not None}
+
+
+def load_transport_inputs(spec: TransportSpec) -> TransportInputs:
+    """Read the fleet ledger, rule file and factor table; bad input raises ScenarioError."""
+    try:
+        ledger = None if spec.fleet is None else load_fleet(spec.fleet)
+        if isinstance(spec.rules, str):
+            rules = TransportRules.builtin(spec.rules)
+        else:
+            rules = load_transport_rules(spec.rules, spec.ruleset)
+        factors = (EmissionFactors.default() if spec.factors is None
+                   else load_emission_factors(spec.factors))
+    except (TableError, TransportRulesError) as bad:
+        raise ScenarioError(str(bad)) from None
+    return TransportInputs(spec, ledger, rules, factors)

@@ -1,0 +1,243 @@
+"""Reading a replay's inputs: observation files, inventories, area sources, and the files a
+replay stages under ``OUT/inputs/`` for its workers (read once per worker, cached).
+
+Every problem with a user's file is a one-line ``ReplayInputError`` naming the file or option
+and the value.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from alerts.io import load_observations, load_region, load_ruleset
+from alerts.observations import city_daily_aqi
+from alerts.region import Region
+from alerts.rules import RuleSet
+from alerts.triggers import hourly_level_codes
+from enterprises.inventory import Inventory
+from enterprises.io import load_inventory
+from enterprises.measures import MeasureTable
+from enterprises.schema import EMISSION_COLUMNS, POLLUTANTS
+from enterprises.synthetic import synthesize
+from simulator.io.inputs import area_inputs
+from simulator.spec.schema import CUT_LEVELS
+
+AREA_CUT_COLUMNS = tuple(f"cut_{level}" for level in CUT_LEVELS)
+
+
+AREA_COLUMNS = ("city", "sector", *EMISSION_COLUMNS, *AREA_CUT_COLUMNS, "source")
+
+
+class ReplayInputError(ValueError):
+    """Bad replay input; the message is one line naming the file or option and the value."""
+
+
+def observation_files(paths: Sequence[str | Path]) -> list[Path]:
+    """The files behind ``--observations``: a directory stands for its ``*.csv``/``*.csv.gz``.
+
+    A folder of daily national files (``china_cities_20231101.csv`` …) is then one option.
+    """
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir()
+                            if p.is_file() and p.name.endswith((".csv", ".csv.gz")))
+            if not inside:
+                raise ReplayInputError(f"{path}: no .csv or .csv.gz file in this directory")
+            files += inside
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ReplayInputError(f"{path}: observations file not found")
+    return files
+
+
+def read_observations(paths: Sequence[str | Path], cities: Sequence[str] = ()
+                      ) -> tuple[dict[str, pd.Series], pd.DataFrame]:
+    """Hourly rolling daily AQI per city, and the gap report, from observation files.
+
+    ``cities`` keeps only those cities (all when empty); a city the files lack is an error.
+
+    Adapter over ``alerts.io.load_observations``: every layout it reads (long table, UCI station
+    files, the national hourly city file ``date, hour, type, <cities>``, the forecast layout;
+    ``.csv`` or ``.csv.gz``), stations averaged to cities, daily tables spread over their hours.
+    Missing hours stay missing (the daily AQI needs ≥ 20 valid hours, rules.md §1).
+    """
+    files = observation_files(paths)
+    if not files:
+        raise ReplayInputError("--observations: no file given")
+    observations = load_observations(files)
+    missing = [c for c in cities if c not in observations.cities]
+    if missing:
+        raise ReplayInputError(f"--city: value {missing[0]!r} — not in the observations, which "
+                               f"have {', '.join(observations.cities)}")
+    daily = {}
+    for city, frame in observations.cities.items():
+        if cities and city not in cities:
+            continue
+        try:
+            series = city_daily_aqi(frame, observations.daily)
+        except ValueError as bad:
+            raise ReplayInputError(f"observations of {city}: {bad}") from None
+        series.index.name = "time"
+        daily[city] = series.asfreq("h")
+    gaps = observations.gaps()
+    return daily, gaps[gaps["city"].isin(list(daily))].reset_index(drop=True)
+
+
+def city_inventories(spec: str, cities: Sequence[str], seed: int) -> dict[str, Inventory]:
+    """Each city's enterprise list from ``spec``: a CSV path or ``synthetic:<N>[:seed]``.
+
+    Adapter over ``enterprises.io.load_inventory`` and ``enterprises.synthetic.synthesize``;
+    a synthetic list without its own seed uses ``seed``.
+    """
+    if spec.startswith("synthetic:"):
+        match = re.fullmatch(r"synthetic:(\d+)(?::(\d+))?", spec)
+        if not match:
+            raise ReplayInputError(f"--inventory: value {spec!r} — expected a CSV file or "
+                                   "synthetic:<N>[:seed]")
+        n, own_seed = int(match.group(1)), match.group(2)
+        lists = {}
+        for city in cities:
+            try:
+                lists[city] = synthesize(city, n, int(own_seed) if own_seed else seed)
+            except ValueError as bad:
+                raise ReplayInputError(f"--inventory {spec}: {bad}") from None
+        return lists
+    path = Path(spec)
+    if not path.is_file():
+        raise ReplayInputError(f"{path}: inventory file not found — expected a CSV file or "
+                               "synthetic:<N>[:seed]")
+    inventory = load_inventory(path)
+    lists = {}
+    for city in cities:
+        in_city = inventory.cities == city
+        if not in_city.any():
+            raise ReplayInputError(f"{path}: column city: no enterprise in {city!r} — expected "
+                                   "every city of the observations")
+        lists[city] = inventory.subset(in_city)
+    return lists
+
+
+def read_area_sources(path: str | Path) -> dict[str, dict]:
+    """Each city's area sources from an ``--area`` CSV: city → ``{"sources", "cuts"}``.
+
+    One row per city and sector: ``city, sector, so2_t, nox_t, pm_t, vocs_t`` (t/a; an empty
+    cell is 0, as a key left out of a scenario's ``[area_sources.<sector>]`` table), and
+    optionally ``cut_temporary, cut_yellow, cut_orange, cut_red`` (fractions in [0, 1]) and
+    ``source`` (where the numbers come from; not read). A row
+    whose cut cells are all empty takes the sector's defaults (``enterprises.area``); a row with
+    any cut given uses those, 0 for the levels left empty — as a scenario's ``cuts`` table.
+    ``sources`` maps sector → t/a in ``POLLUTANTS`` order, ``cuts`` sector → level id → cut,
+    the arguments of ``simulator.io.area_inputs``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ReplayInputError(f"{path}: area-source file not found — expected a CSV with "
+                               f"columns {', '.join(AREA_COLUMNS[:6])}")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (ValueError, UnicodeDecodeError) as bad:  # pandas' parser and empty-file errors
+        raise ReplayInputError(f"{path}: not a readable CSV ({bad})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    for column in frame.columns:
+        if column not in AREA_COLUMNS:
+            raise ReplayInputError(f"{path}: column {column!r} unknown — expected "
+                                   f"{', '.join(AREA_COLUMNS)}")
+    for column in AREA_COLUMNS[:6]:
+        if column not in frame.columns:
+            raise ReplayInputError(f"{path}: column {column} missing — expected "
+                                   f"{', '.join(AREA_COLUMNS[:6])}, optionally "
+                                   f"{', '.join(AREA_COLUMNS[6:])}")
+    areas: dict[str, dict] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for i, record in enumerate(frame.to_dict("records")):
+        row = i + 2  # the header is row 1
+        city, sector = record["city"].strip(), record["sector"].strip()
+        for column, text in (("city", city), ("sector", sector)):
+            if not text:
+                raise ReplayInputError(f"{path}: row {row}, column {column}: value '' — "
+                                       f"expected a {column} name")
+        if (city, sector) in seen:
+            raise ReplayInputError(f"{path}: row {row}, column sector: value {sector!r} — "
+                                   f"one row per city and sector (row {seen[city, sector]} "
+                                   f"has {city} {sector} already)")
+        seen[city, sector] = row
+        emissions = [_area_number(path, row, c, record[c], "a number of t/a ≥ 0") or 0.0
+                     for c in EMISSION_COLUMNS]
+        cuts = {level: _area_number(path, row, column, record[column], "a fraction in [0, 1]",
+                                    top=1.0)
+                for level, column in zip(CUT_LEVELS, AREA_CUT_COLUMNS, strict=True)
+                if column in record}
+        area = areas.setdefault(city, {"sources": {}, "cuts": {}})
+        area["sources"][sector] = emissions
+        if any(cut is not None for cut in cuts.values()):
+            area["cuts"][sector] = {level: cut or 0.0 for level, cut in cuts.items()}
+    return areas
+
+
+def _area_number(path: Path, row: int, column: str, text: str, expected: str,
+                 top: float = math.inf) -> float | None:
+    """A cell of the area file: None when empty, else a finite number in [0, top]."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value <= top):
+        raise ReplayInputError(f"{path}: row {row}, column {column}: value {text!r} — "
+                               f"expected {expected}")
+    return value
+
+
+@functools.lru_cache(maxsize=16)
+def ruleset(name: str) -> RuleSet:
+    return load_ruleset(name)
+
+
+@functools.lru_cache(maxsize=1)
+def measures() -> MeasureTable:
+    return MeasureTable.default()
+
+
+# The per-worker caches below are keyed by the staged files of one replay, which a regional
+# task reads many of at once: unbounded, so no city's input is read twice.
+@functools.cache
+def staged_daily_aqi(path: str) -> pd.Series:
+    return pd.read_parquet(path).set_index("time")["daily_aqi"].asfreq("h")
+
+
+@functools.cache
+def staged_observed_levels(path: str, rules: str) -> pd.Series:
+    """The observed hourly level codes of a staged city under a rule set (``level_coverage``)."""
+    daily = staged_daily_aqi(path)
+    return pd.Series(hourly_level_codes(daily, ruleset(rules)), index=daily.index)
+
+
+@functools.lru_cache(maxsize=4)
+def region(path: str) -> Region:
+    return load_region(path)
+
+
+@functools.cache
+def staged_inventory(path: str) -> Inventory:
+    return Inventory.from_frame(pd.read_parquet(path))
+
+
+@functools.cache
+def staged_area(path: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Area rates and cuts from a staged area file; no file: no area sources."""
+    if not path:
+        return np.zeros(len(POLLUTANTS)), None
+    area = json.loads(Path(path).read_text(encoding="utf-8"))
+    return area_inputs(area["sources"], area["cuts"])

@@ -1,0 +1,26 @@
+"""Fixtures shared by every test package: the bundled demo scenario, once."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO_SCENARIO = REPO / "runs" / "demo.toml"
+
+
+@pytest.fixture
+def demo_spec_path() -> Path:
+    """The bundled demo scenario, read in place (tests must not change it)."""
+    return DEMO_SCENARIO
+
+
+@pytest.fixture
+def demo_copy(tmp_path) -> Path:
+    """The demo scenario and its data copied under ``tmp_path/runs``, so a test may spoil them."""
+    runs = tmp_path / "runs"
+    shutil.copytree(DEMO_SCENARIO.parent / "data", runs / "data")
+    shutil.copy(DEMO_SCENARIO, runs / "demo.toml")
+    return runs / "demo.toml"
