@@ -50,7 +50,8 @@ from simulator.batch.forecasts import (
     parse_forecast,
 )
 from simulator.batch.runner import Task
-from simulator.core.engine import CityInputs, Simulation
+from simulator.city.run import simulate_city
+from simulator.core.engine import CityInputs
 from simulator.core.rng import child_rng, make_rng, smogsim_version
 from simulator.io import replay as replay_io
 from simulator.io.replay import (
@@ -152,7 +153,7 @@ def run_task(task: Task) -> dict[str, pd.DataFrame]:
     daily = replay_io.staged_daily_aqi(task.observations)
     windows = forecast_windows(daily, replay_io.ruleset(task.rules), task.city, task.forecast,
                                start, end, child_rng(rng, FORECAST_STREAM))
-    return simulate_city(task, windows, rng)
+    return city_run_tables(task, windows, rng)
 
 
 def run_region_task(task: Task) -> dict[str, pd.DataFrame]:
@@ -174,7 +175,7 @@ def run_region_task(task: Task) -> dict[str, pd.DataFrame]:
                  for city, t in cities.items()}
     windows = forecast_windows_by_city(forecasts, replay_io.ruleset(task.rules), start, end,
                                        region=replay_io.region(task.region))
-    tables = [simulate_city(t, windows[city], rngs[city],
+    tables = [city_run_tables(t, windows[city], rngs[city],
                             region_name=task.city.removeprefix(REGION_TASK_PREFIX))
               for city, t in cities.items()]
     # empty cut tables (cities without an alert) would turn the text columns to object
@@ -183,20 +184,22 @@ def run_region_task(task: Task) -> dict[str, pd.DataFrame]:
             "cuts": pd.concat(cuts, ignore_index=True)}
 
 
-def simulate_city(task: Task, windows: Sequence[AlertWindow], rng: np.random.Generator,
-                  region_name: str = "") -> dict[str, pd.DataFrame]:
-    """Run the engine for one city under ``windows``: its ``runs`` row and ``cuts`` rows.
+def city_run_tables(task: Task, windows: Sequence[AlertWindow], rng: np.random.Generator,
+                    region_name: str = "") -> dict[str, pd.DataFrame]:
+    """One city under ``windows`` through ``simulator.city.run.simulate_city``: its ``runs``
+    row and ``cuts`` rows.
 
     A task of a replay with a region (``task.region``) adds ``REGION_COLUMNS`` to the row.
     """
     start, end = pd.Timestamp(task.start), pd.Timestamp(task.end)
-    area_rates, area_cuts = replay_io.staged_area(task.area)
+    area = replay_io.staged_area(task.area)
     inputs = CityInputs(
-        city=task.city, start=start, end=end, inventory=replay_io.staged_inventory(task.inventory),
-        area_rates=area_rates, area_cuts=area_cuts, windows=tuple(windows),
-        rules=replay_io.ruleset(task.rules), measures=replay_io.measures(),
+        city=task.city, start=start, end=end,
+        inventory=replay_io.staged_inventory(task.inventory), area_rates=area.rates,
+        area_cuts=area.cuts, windows=tuple(windows), rules=replay_io.ruleset(task.rules),
+        measures=replay_io.measures(), area_sectors=area.sectors,
     )
-    result = Simulation(inputs, rng).run()
+    result = simulate_city(inputs, rng).result
     keys = {"city": task.city, "episode": task.episode, "rules": task.rules,
             "forecast": task.forecast, "replicate": task.replicate}
     observed_levels = replay_io.staged_observed_levels(task.observations, task.rules)

@@ -1,10 +1,13 @@
-"""The orchestrator: scenario → inputs → simulation → results, with timings."""
+"""One city: the engine, then the truck gate (``simulate_city``), and a one-city scenario
+from its file to its tables (``run_scenario``)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 from typing import NamedTuple
+
+import numpy as np
 
 from simulator.city.trucks import TransportRun, tally_transport
 from simulator.core.engine import CityInputs, Simulation
@@ -51,7 +54,7 @@ class Run:
 
 class CitySimulation(NamedTuple):
     """One city simulated: the engine (its ledger), its tables, the truck-gate tally (None
-    without ``[transport]``) and the seconds each step took (``simulate``, ``transport``)."""
+    without a truck gate) and the seconds each step took (``simulate``, ``transport``)."""
 
     sim: Simulation
     result: RunResult
@@ -59,32 +62,36 @@ class CitySimulation(NamedTuple):
     timings: dict[str, float]
 
 
-def simulate_city(spec: ScenarioSpec, inputs: CityInputs,
-                  transport_inputs: TransportInputs | None = None) -> CitySimulation:
+def simulate_city(inputs: CityInputs, rng: np.random.Generator,
+                  transport: TransportInputs | None = None) -> CitySimulation:
     """The engine on the city's loaded inputs, then its truck gate when it has one.
 
-    The generator is keyed by the city (``make_rng(seed, city)``) and the gate draws only
-    from named children of it after the engine, so a city's tables are the same whether it
-    runs alone (``run_scenario``) or in a regional run on the same windows.
+    The one path of every city in smogsim: ``run_scenario``, each city of a regional run
+    and each run of a replay. ``rng`` is the run's generator (``make_rng``); the gate draws
+    only from named children of it after the engine, so a city's tables are the same
+    whether or not it has a gate, and whether it runs alone or in a regional run on the
+    same windows.
     """
     t0 = time.perf_counter()
-    rng = make_rng(spec.seed, spec.city)
     sim = Simulation(inputs, rng)
     result = sim.run()
     t1 = time.perf_counter()
     timings = {"simulate": t1 - t0}
-    transport = None
-    if transport_inputs is not None:
-        result, transport = tally_transport(transport_inputs, spec, inputs.inventory, result, rng)
+    tally = None
+    if transport is not None:
+        result, tally = tally_transport(transport, inputs, result, rng)
         timings["transport"] = time.perf_counter() - t1
-    return CitySimulation(sim, result, transport, timings)
+    return CitySimulation(sim, result, tally, timings)
 
 
 def run_scenario(spec: ScenarioSpec) -> Run:
-    """Load the scenario's inputs and simulate it; nothing is written."""
+    """Load the scenario's inputs and simulate it; nothing is written.
+
+    The generator is keyed by the city (``make_rng(seed, city)``), as in a regional run.
+    """
     t0 = time.perf_counter()
     inputs = build_inputs(spec)
-    transport_inputs = load_transport_inputs(spec.transport) if spec.transport else None
+    transport = load_transport_inputs(spec.transport) if spec.transport else None
     load = time.perf_counter() - t0
-    city = simulate_city(spec, inputs, transport_inputs)
+    city = simulate_city(inputs, make_rng(spec.seed, spec.city), transport)
     return Run(spec, city.result, {"load": load, **city.timings}, city.transport)

@@ -30,7 +30,7 @@ carry the combined figure. Production limits from undelivered raw material are r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -46,10 +46,10 @@ from enterprises.transport import (
     transport_tally,
 )
 from simulator.core.accounting import MET_TOLERANCE_PCT, ROUNDING_T
+from simulator.core.engine import CityInputs
 from simulator.core.results import RunResult
 from simulator.core.rng import child_rng
 from simulator.io.inputs import TransportInputs
-from simulator.spec.scenario import ScenarioSpec
 
 HOUR = pd.Timedelta(hours=1)
 TRANSPORT_FILE = "transport.csv"
@@ -63,10 +63,10 @@ EXTRA_SUMS = ("production_days_lost",)
 SCOPES = ("episode", "city", "county")
 
 
-def counts_in_cut_pct(area_sources: Mapping[str, object]) -> bool:
+def counts_in_cut_pct(area_sectors: Collection[str]) -> bool:
     """Do transport cuts count towards the city-wide cut %? Only if the base holds mobile
     sources: otherwise the trucks' emissions are not in the base their cut is divided by."""
-    return MOBILE_SECTOR in area_sources
+    return MOBILE_SECTOR in area_sectors
 
 
 @dataclass(frozen=True)
@@ -112,15 +112,15 @@ class TransportRun:
         return None if rows.empty else rows.iloc[0]
 
 
-def tally_transport(inputs: TransportInputs, spec: ScenarioSpec, inventory,
-                    result: RunResult, rng: np.random.Generator
-                    ) -> tuple[RunResult, TransportRun]:
+def tally_transport(inputs: TransportInputs, city: CityInputs, result: RunResult,
+                    rng: np.random.Generator) -> tuple[RunResult, TransportRun]:
     """Play the gate over the run's alert segments; return the result with the transport
     columns appended to its episode table, and the transport tally.
 
-    ``inventory`` is the simulated city's (``CityInputs.inventory``); ``rng`` the run's
-    generator, used only through ``child_rng``.
+    ``city``: the simulated city's inputs (its list, start and area sectors); ``rng`` the
+    run's generator, used only through ``child_rng``.
     """
+    inventory = city.inventory
     ids = inventory.ids
     if inputs.ledger is None:
         fleet = synthesize_fleets(inventory, child_rng(rng, "transport/fleet"))
@@ -128,12 +128,12 @@ def tally_transport(inputs: TransportInputs, spec: ScenarioSpec, inventory,
     else:
         fleet = inputs.ledger.align(ids)
         unmatched = tuple(inputs.ledger.unmatched(ids))
-    segments = _segments(result.episodes, spec.start)
+    segments = _segments(result.episodes, city.start)
     tally = transport_tally(fleet, inventory, [(s.level, s.start_h, s.end_h) for s in segments],
                             rules=inputs.rules, rng=child_rng(rng, "transport/trips"),
                             policy=inputs.spec.policy, factors=inputs.factors)
     per = _per_enterprise(tally, segments, inputs.spec.policy.draw == "poisson")
-    counted = counts_in_cut_pct(spec.area_sources)
+    counted = counts_in_cut_pct(city.area_sectors)
     run = TransportRun(inputs, tally, per, _summary(per), counted, unmatched)
     episodes = with_transport_columns(result.episodes, per, counted)
     return replace(result, episodes=episodes), run

@@ -55,6 +55,8 @@ class CityInputs:
     measures); None → area sources are never cut. ``seasonal``: seasonal production-control
     periods beneath the alerts. ``compliance``: behaviour, monitoring and inspection
     (``simulator.core.compliance``); None or disabled → every plant does exactly what is required.
+    ``area_sectors``: the sectors summed in ``area_rates``; whether ``mobile`` is among them
+    decides if a truck gate's cut counts towards the city-wide cut.
     """
 
     city: str
@@ -68,6 +70,7 @@ class CityInputs:
     area_cuts: np.ndarray | None = None
     seasonal: tuple[SeasonalControl, ...] = ()
     compliance: ComplianceModel | None = None  # None or disabled: full compliance
+    area_sectors: tuple[str, ...] = ()  # names of the area sources in area_rates (mobile, …)
 
 
 class Ramps:

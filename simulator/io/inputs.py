@@ -54,7 +54,7 @@ def build_inputs(spec: ScenarioSpec, rng: np.random.Generator | None = None,
 
     The city's alert windows come from the alert lifecycle (``alerts.timeline``) with the
     scenario's forecast model and region file. ``rng`` feeds a noisy forecast model; without
-    one, a generator is made from the scenario's seed (``simulator.runner.make_rng``).
+    one, a generator is made from the scenario's seed (``simulator.core.rng.make_rng``).
     ``windows`` given (e.g. by a regional run's joint timeline) skip the lifecycle.
     ``inventory``: the scenario's list already loaded (a regional run shares one over its
     cities); the city's enterprises are taken from it as from the file.
@@ -79,6 +79,7 @@ def build_inputs(spec: ScenarioSpec, rng: np.random.Generator | None = None,
         area_cuts=cuts,
         seasonal=spec.seasonal,
         compliance=getattr(spec, "compliance", None),
+        area_sectors=tuple(spec.area_sources),
     )
 
 

@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -234,10 +235,18 @@ def staged_inventory(path: str) -> Inventory:
     return Inventory.from_frame(pd.read_parquet(path))
 
 
+class StagedArea(NamedTuple):
+    """A city's area sources as the engine takes them (``CityInputs``)."""
+
+    rates: np.ndarray  # (4,) t/h by pollutant
+    cuts: np.ndarray | None  # fraction cut per level; None: never cut
+    sectors: tuple[str, ...]
+
+
 @functools.cache
-def staged_area(path: str) -> tuple[np.ndarray, np.ndarray | None]:
-    """Area rates and cuts from a staged area file; no file: no area sources."""
+def staged_area(path: str) -> StagedArea:
+    """Area rates, cuts and sector names from a staged area file; no file: none."""
     if not path:
-        return np.zeros(len(POLLUTANTS)), None
+        return StagedArea(np.zeros(len(POLLUTANTS)), None, ())
     area = json.loads(Path(path).read_text(encoding="utf-8"))
-    return area_inputs(area["sources"], area["cuts"])
+    return StagedArea(*area_inputs(area["sources"], area["cuts"]), tuple(area["sources"]))

@@ -438,14 +438,14 @@ def simulate(spec: RegionalSpec, inputs: RegionalInputs, windows: dict[str, list
              ) -> Simulated:
     """One ``Simulation`` per city on its windows, then its truck gate when it has one.
 
-    Each city goes through ``simulator.runner.simulate_city``, as in ``smogsim run``, so a
+    Each city goes through ``simulator.city.run.simulate_city``, as in ``smogsim run``, so a
     city's tables equal a one-city run's on the same windows.
     """
     hours = len(hourly_grid(spec.start, spec.end))
     out = Simulated({}, {}, {})
     for city in spec.cities:
         city_inputs = replace(inputs.cities[city], windows=tuple(windows.get(city, ())))
-        sim, result, tally, _ = simulate_city(spec.spec(city), city_inputs,
+        sim, result, tally, _ = simulate_city(city_inputs, make_rng(spec.seed, city),
                                               inputs.transport.get(city))
         fraction = hourly_cut_fractions(sim.ledger, hours)
         if tally is not None:
