@@ -2,8 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# the suite runs on every core (pytest-xdist); JOBS=1 runs it in one process
+JOBS ?= auto
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-fast lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +18,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/smogsim demo
 
-test: $(VENV)/.installed
-	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+test: lint
+	$(BIN)/python -m pytest -n $(JOBS)
+
+# the inner loop: everything but the end-to-end examples, batches and browser tests
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -n $(JOBS) -m "not slow" --hypothesis-profile=fast
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
@@ -27,4 +32,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) runs/out .pytest_cache
+	rm -rf $(VENV) runs/out .pytest_cache .mypy_cache

@@ -6,6 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# `make test-fast` runs property tests with fewer examples (--hypothesis-profile=fast);
+# `make test` and CI run the default 100 per test.
+settings.register_profile("fast", max_examples=20)
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_SCENARIO = REPO / "runs" / "demo.toml"

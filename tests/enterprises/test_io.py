@@ -264,6 +264,7 @@ def test_xlsx_errors_name_sheet_row_and_column(tmp_path, column, value, expected
     assert "\n" not in msg and err.value.sheet == "应急减排清单" and err.value.row == 5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".xlsx", ".parquet", ".csv"])
 @pytest.mark.parametrize("headers", ["en", "zh"])
 def test_every_format_round_trips(tmp_path, suffix, headers):

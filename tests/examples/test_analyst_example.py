@@ -20,6 +20,8 @@ from enterprises.io import write_inventory
 from simulator.batch.replay import KEY_COLUMNS
 from simulator.cli.app import app
 
+pytestmark = pytest.mark.slow  # the bundled examples end to end
+
 DATA = Path(__file__).resolve().parents[2] / "runs" / "data"
 OBSERVATIONS = DATA / "henan_2023-24_hourly.csv.gz"
 INVENTORY = DATA / "henan_inventory.csv"

@@ -19,6 +19,8 @@ from simulator.cli.app import app
 from simulator.cli.run import county_tables
 from simulator.io.inputs import load_scenario
 
+pytestmark = pytest.mark.slow  # the bundled examples end to end
+
 RUNNER = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
 RUNS = REPO / "runs"
@@ -27,7 +29,7 @@ BASIN = ("太原", "晋中", "吕梁")
 
 
 def cli(*args: str) -> None:
-    result = RUNNER.invoke(app, [*args, "--quiet"], terminal_width=200)
+    result = RUNNER.invoke(app, [*args, "--quiet", "--no-report"], terminal_width=200)
     assert result.exit_code == 0, result.output
 
 

@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 
 from simulator.cli.app import app
 
+pytestmark = pytest.mark.slow  # the bundled examples end to end
+
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "guide-reviewer.md"
 INVENTORY = ROOT / "runs" / "data" / "xuchang_inventory.csv"

@@ -18,6 +18,7 @@ def scenario_copy(demo_copy):
     return demo_copy
 
 
+@pytest.mark.slow
 def test_run_writes_the_run_directory(scenario_copy, tmp_path):
     out = tmp_path / "out" / "r1"
     result = RUNNER.invoke(app, ["run", str(scenario_copy), "--out", str(out)])
@@ -38,10 +39,22 @@ def test_run_writes_the_run_directory(scenario_copy, tmp_path):
     assert all(v.startswith("sha256:") for v in manifest["inputs"].values())
 
 
+def test_no_report_writes_the_tables_only(scenario_copy, tmp_path):
+    out = tmp_path / "out"
+    result = RUNNER.invoke(app, ["run", str(scenario_copy), "--out", str(out), "-q",
+                                 "--no-report"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert not (out / "report.html").exists() and "report.html" not in manifest["files"]
+    assert sorted(manifest["files"]) == sorted(p.name for p in out.iterdir()
+                                               if p.name != "manifest.json")
+
+
+@pytest.mark.slow
 def test_same_seed_same_bytes(scenario_copy, tmp_path):
     for name in ("a", "b"):
         assert RUNNER.invoke(app, ["run", str(scenario_copy), "--out",
-                                   str(tmp_path / name), "-q"]).exit_code == 0
+                                   str(tmp_path / name), "-q", "--no-report"]).exit_code == 0
     for file in ("alerts.csv", "episodes.csv", "audit.csv", "enterprises.csv", "breakdown.csv"):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
 

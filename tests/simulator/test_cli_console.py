@@ -42,7 +42,8 @@ def one_error_line(result) -> str:
 def demo_run(tmp_path_factory):
     """The demo scenario run once with --json; the document and its run directory."""
     out = tmp_path_factory.mktemp("console") / "demo"
-    return only_json(invoke("run", str(DEMO_SCENARIO), "--out", str(out), "--json")), out
+    return only_json(invoke("run", str(DEMO_SCENARIO), "--out", str(out), "--json",
+                           "--no-report")), out
 
 
 @pytest.fixture
@@ -90,13 +91,13 @@ def test_run_json_is_the_machine_readable_summary(demo_run):
 
 def test_run_quiet_prints_the_run_directory_only(tmp_path):
     out = tmp_path / "q"
-    result = invoke("run", str(DEMO_SCENARIO), "--out", str(out), "--quiet")
+    result = invoke("run", str(DEMO_SCENARIO), "--out", str(out), "--quiet", "--no-report")
     assert result.exit_code == 0, result.output
     assert result.stdout == f"run directory: {out}\n"
 
 
 def test_demo_takes_json_and_quiet(tmp_path):
-    result = invoke("demo", "--out", str(tmp_path / "d"), "-q")
+    result = invoke("demo", "--out", str(tmp_path / "d"), "-q", "--no-report")
     assert result.stdout == f"run directory: {tmp_path / 'd'}\n"
     line = one_error_line(invoke("demo", "--json", "--quiet"))
     assert "--json and --quiet" in line
@@ -174,6 +175,7 @@ def test_synth_json_and_quiet(tmp_path):
 
 
 # -- report ---------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_report_json_and_quiet(demo_run, tmp_path):
     _, run_dir = demo_run
     page = tmp_path / "page.html"

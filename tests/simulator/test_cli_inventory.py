@@ -24,6 +24,7 @@ from simulator.spec.schema import SCHEMA, default, reference, undescribed
 RUNNER = CliRunner()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
 def test_synth_then_validate(tmp_path, suffix):
     out = tmp_path / f"basin{suffix}"
@@ -119,7 +120,7 @@ def test_bad_new_scenario_keys(scenario_copy, old, new, message):
 
 def test_demo_run_writes_the_breakdown(scenario_copy, tmp_path):
     out = tmp_path / "run"
-    result = RUNNER.invoke(app, ["run", str(scenario_copy), "--out", str(out), "-q"])
+    result = RUNNER.invoke(app, ["run", str(scenario_copy), "--out", str(out), "-q", "--no-report"])
     assert result.exit_code == 0, result.output
     breakdown = pd.read_csv(out / "breakdown.csv", encoding="utf-8-sig")
     assert {"county", "industry", "grade", "output_lost_wan"} <= set(breakdown.columns)

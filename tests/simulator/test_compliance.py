@@ -27,7 +27,7 @@ from simulator.core.engine import Simulation
 from simulator.core.results import EPISODE_COLUMNS, REQUIRED_COLUMNS
 from simulator.io.inputs import load_scenario
 from simulator.spec.scenario import ScenarioError
-from tests.simulator.conftest import city_inputs, inventory, window
+from tests.simulator.builders import city_inputs, inventory, window
 
 RATE = 876.0  # t/a → exactly 0.1 t/h
 NO_FLAGS = {"online": 0.0, "power": 0.0, "video": 0.0, "none": 0.0}
@@ -209,6 +209,7 @@ SD_SHORTFALL = math.sqrt(0.2 * (0.36 + 0.16 / 12) + 0.1 + 0.1 * (100 / 3) / 576
                          - EXPECTED_SHORTFALL ** 2)
 
 
+@pytest.mark.slow
 def test_shortfall_without_teams_matches_its_expected_value():
     inv = inventory([{"grade": "D", "so2_t": RATE}] * N_PLANTS)
     known = model(noncompliance={"D": 0.4}, record_share=0.0,
@@ -226,6 +227,7 @@ def test_shortfall_without_teams_matches_its_expected_value():
     assert np.mean(shortfalls) == pytest.approx(EXPECTED_SHORTFALL, abs=tolerance)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(8))
 def test_more_teams_never_lower_the_achieved_cut(luohe, seed):
     # a harsh model, so that teams have plenty to find; every mode, flags and ramps included
@@ -266,10 +268,12 @@ def scenario(demo_copy):
     return path
 
 
+@pytest.mark.slow
 def test_same_seed_gives_byte_identical_verification(scenario, tmp_path):
     runner = CliRunner()
     for name in ("a", "b"):
-        result = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path / name), "-q"])
+        result = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path / name), "-q",
+                                     "--no-report"])
         assert result.exit_code == 0, result.output
     for file in ("verification.csv", "inspections.csv", "episodes.csv", "audit.csv"):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()

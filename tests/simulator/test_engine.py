@@ -11,8 +11,8 @@ from enterprises.schema import POLLUTANTS
 from enterprises.seasonal import SeasonalControl
 from enterprises.synthetic import synthesize
 from simulator.core.engine import Simulation
-from tests.simulator.conftest import HOUR as HOUR_
-from tests.simulator.conftest import T0, city_inputs, inventory, window
+from tests.simulator.builders import HOUR as HOUR_
+from tests.simulator.builders import T0, city_inputs, inventory, window
 
 RATE = 876.0  # t/a → exactly 0.1 t/h
 

@@ -11,7 +11,7 @@ from enterprises.grades import GRADE_SETS, grade_rank
 from enterprises.industries import INDUSTRY_IDS, industry_by_id
 from enterprises.schema import POLLUTANTS
 from simulator.core.engine import Simulation
-from tests.simulator.conftest import city_inputs, inventory, window
+from tests.simulator.builders import city_inputs, inventory, window
 
 NAN = float("nan")
 GRADES = {i: GRADE_SETS[industry_by_id(i).grade_set] for i in INDUSTRY_IDS}

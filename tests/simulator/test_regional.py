@@ -97,8 +97,10 @@ cuts = {{ {cut_text} }}
     return scenario
 
 
-def run_cli(scenario: Path, out: Path, *extra: str):
-    return RUNNER.invoke(app, ["regional", str(scenario), "--out", str(out), "-q", *extra])
+def run_cli(scenario: Path, out: Path, *extra: str, report: bool = False):
+    """``smogsim regional`` quietly; the report and figure only when a test reads them."""
+    options = ["-q"] if report else ["-q", "--no-report"]
+    return RUNNER.invoke(app, ["regional", str(scenario), "--out", str(out), *options, *extra])
 
 
 def read(out: Path, name: str) -> pd.DataFrame:
@@ -285,11 +287,12 @@ def test_annual_heavy_day_ratio_against_the_targets():
     assert frame.loc["许昌", "target_source"] == "the city's 2024 air-quality action plan"
 
 
+@pytest.mark.slow
 def test_a_year_long_run_prints_the_annual_view(tmp_path):
     scenario = write_case(tmp_path, ["A", "B"], [("A", "B")], [ORANGE_A], {"orange": 0.3},
                           airquality="response_hours = 0\ntargets = { A = 1.0 }", days=300)
     out = tmp_path / "out"
-    result = RUNNER.invoke(app, ["regional", str(scenario), "--out", str(out)],
+    result = RUNNER.invoke(app, ["regional", str(scenario), "--out", str(out), "--no-report"],
                            terminal_width=200)
     assert result.exit_code == 0, result.output
     assert "Annual view" in result.output
@@ -298,6 +301,7 @@ def test_a_year_long_run_prints_the_annual_view(tmp_path):
     assert annual.loc["A", "target_pct"] == 1.0 and annual.loc["A", "target_source"] == "scenario"
 
 
+@pytest.mark.slow
 def test_example_regional_rehearsal_runs_and_regional_beats_alone(tmp_path):
     out = tmp_path / "out"
     result = RUNNER.invoke(app, ["regional", str(EXAMPLE), "--compare", "--out", str(out)],
@@ -357,9 +361,10 @@ def test_json_prints_the_summary_instead_of_tables(tmp_path):
     assert len(summary["contributions"]) == 4 and "feedback" not in summary
 
 
+@pytest.mark.slow
 def test_example_is_deterministic(tmp_path):
     for name in ("a", "b"):
-        assert run_cli(EXAMPLE, tmp_path / name).exit_code == 0
+        assert run_cli(EXAMPLE, tmp_path / name, report=True).exit_code == 0
     for file in ("airquality.csv", "contributions.csv", "episodes.csv", "airquality.png"):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
 
@@ -370,7 +375,7 @@ def test_feedback_can_only_shorten_alerts_and_is_reported(tmp_path):
     scenario = tmp_path / "feedback.toml"
     scenario.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    result = RUNNER.invoke(app, ["regional", str(scenario), "--out", str(out)],
+    result = RUNNER.invoke(app, ["regional", str(scenario), "--out", str(out), "--no-report"],
                            terminal_width=160)
     assert result.exit_code == 0, result.output
     assert "Feedback" in result.output
@@ -460,7 +465,8 @@ def plain():
 def ground(tmp_path_factory):
     """The ground example (compliance + trucks) through the CLI: its run directory."""
     out = tmp_path_factory.mktemp("ground") / "run"
-    result = RUNNER.invoke(app, ["regional", str(GROUND), "--out", str(out), "--json"])
+    result = RUNNER.invoke(app, ["regional", str(GROUND), "--out", str(out), "--json",
+                                 "--no-report"])
     assert result.exit_code == 0, result.output
     (out / "summary.json").write_text(result.stdout, encoding="utf-8")
     return out
@@ -471,6 +477,7 @@ def tonnes(run) -> pd.DataFrame:
                                     "cut_t"]]
 
 
+@pytest.mark.slow
 def test_full_compliance_gives_the_same_tonnes_as_no_compliance_model(plain):
     full = regional(lambda d: d.update(compliance={
         "enabled": True, "noncompliance": {}, "noncompliance_other": 0.0}))
@@ -486,6 +493,7 @@ def test_full_compliance_gives_the_same_tonnes_as_no_compliance_model(plain):
             plain.air.pm25_with[city].to_numpy(), rel=1e-12)
 
 
+@pytest.mark.slow
 def test_compliance_lowers_what_the_measures_achieve_and_pm25_shows_it(plain):
     evading = regional(lambda d: d.update(compliance={"enabled": True}))
     episodes = evading.combined().episodes
@@ -516,6 +524,7 @@ def test_cut_fractions_hold_each_segment_s_truck_cut_evenly():
     assert not f[:, [0, 2, 3]].any()
 
 
+@pytest.mark.slow
 def test_truck_cut_reaches_pm25_and_is_conserved():
     on = regional(lambda d: d.update(transport={"fleet": "synthetic"}))
     off = regional()
@@ -558,10 +567,11 @@ def single_city_file(tmp: Path, city: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_each_city_s_tables_equal_a_one_city_run_on_the_same_windows(ground, tmp_path):
     one = tmp_path / "one"
     result = RUNNER.invoke(app, ["run", str(single_city_file(tmp_path, "漯河")), "--out",
-                                 str(one), "-q"])
+                                 str(one), "-q", "--no-report"])
     assert result.exit_code == 0, result.output
     for name in ("alerts.csv", "episodes.csv", "verification.csv", "inspections.csv",
                  "transport.csv", "transport_summary.csv"):
@@ -577,6 +587,7 @@ def test_each_city_s_tables_equal_a_one_city_run_on_the_same_windows(ground, tmp
         assert len(rows) > 0, name
 
 
+@pytest.mark.slow
 def test_ground_run_writes_every_city_s_compliance_and_truck_tables(ground):
     for name in ("verification.csv", "inspections.csv", "transport.csv"):
         assert set(read(ground, name).city) == {"漯河", "许昌"}, name
@@ -603,6 +614,7 @@ def test_ground_run_writes_every_city_s_compliance_and_truck_tables(ground):
     assert "transport.csv" in manifest["files"] and "verification.csv" in manifest["files"]
 
 
+@pytest.mark.slow
 def test_ground_run_is_deterministic(ground, tmp_path):
     assert run_cli(GROUND, tmp_path / "again").exit_code == 0
     for name in ("episodes.csv", "verification.csv", "inspections.csv", "transport.csv",

@@ -166,6 +166,7 @@ def test_coverage_counts_the_hours_a_late_alert_misses():
     assert replay.coverage(daily, rules, [], T0, CRAFTED_END) == (60.0, 60.0)
 
 
+@pytest.mark.slow
 def test_noisy_replicates_differ_and_the_seed_reproduces_them(observations, tmp_path):
     def noisy(out, seed):
         return replay.replay([observations], "synthetic:40:3", ["mee-2024"], ["noisy:sd=0.4"],
@@ -242,6 +243,7 @@ def reference(tmp_path_factory):
     return root, result
 
 
+@pytest.mark.slow
 def test_serial_replay_tables(reference):
     _, result = reference
     check_tables(result)
@@ -252,6 +254,7 @@ def test_serial_replay_tables(reference):
     assert (result.out / "runs.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("engine", "workers"), [("processes", 2), ("dask", 2)])
 def test_runners_give_identical_tables(reference, tmp_path, engine, workers):
     root, serial = reference
@@ -260,6 +263,7 @@ def test_runners_give_identical_tables(reference, tmp_path, engine, workers):
         assert (result.out / name).read_bytes() == (serial.out / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_interrupted_replay_resumes_to_the_same_tables(reference, tmp_path, monkeypatch):
     root, full = reference
     plan = replay.plan([root / "obs.csv"], "synthetic:40:3", ["mee-2024", "mee-2019"],
@@ -283,6 +287,7 @@ def test_interrupted_replay_resumes_to_the_same_tables(reference, tmp_path, monk
         assert (resumed.out / name).read_bytes() == (full.out / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_corrupt_and_truncated_parts_are_rerun(reference, tmp_path):
     root, full = reference
     first = small_replay(root / "obs.csv", tmp_path / "out")
@@ -340,6 +345,7 @@ def test_cli_bad_input_exits_2_with_one_line(observations, tmp_path, args, messa
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_national_city_files_in_a_directory_read_like_one_long_table(tmp_path):
     # The same two cities written as daily national files (date, hour, type, <cities>), one per
     # day, in a directory: the replay reads the directory and finds the same runs.
@@ -362,6 +368,7 @@ def test_national_city_files_in_a_directory_read_like_one_long_table(tmp_path):
     pd.testing.assert_frame_equal(from_long.runs, from_national.runs)
 
 
+@pytest.mark.slow
 def test_cli_json_summary_on_stdout(observations, tmp_path):
     result = RUNNER.invoke(app, ["replay", "--observations", str(observations), "--inventory",
                                  "synthetic:30", "--rules", "mee-2024", "--forecast",
@@ -412,6 +419,7 @@ def test_area_file_reads_sources_and_cuts(tmp_path):
     assert areas["许昌"] == {"sources": {"mobile": [1.0, 2.0, 3.0, 4.0]}, "cuts": {}}
 
 
+@pytest.mark.slow
 def test_area_sources_join_the_base_of_their_city(observations, tmp_path):
     # 漯河 gains 1 t/h of SO2 never cut ("other") and 1 t/h of PM from construction cut by half at
     # orange only (a cut column given replaces the defaults). 许昌 has no rows: list only.
@@ -467,6 +475,7 @@ def test_cli_bad_area_file_exits_2_with_one_line(observations, tmp_path, text, m
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_cli_noisy_parameters_survive_the_comma_split(observations, tmp_path):
     result = RUNNER.invoke(app, ["replay", "--observations", str(observations), "--inventory",
                                  "synthetic:10", "--forecast", "noisy:sd=0.3,bias=-0.1,persistence",
@@ -512,6 +521,7 @@ def basin(tmp_path_factory):
     return root, basin_replay(root / "obs.csv", root / "out")
 
 
+@pytest.mark.slow
 def test_region_raises_a_city_that_would_not_alert_alone(basin):
     root, result = basin
     runs = result.runs[result.runs.replicate == 0].set_index("city")
@@ -541,6 +551,7 @@ def test_region_raises_a_city_that_would_not_alert_alone(basin):
         ("吕梁", 1), ("太原", 1), ("晋中", 1), ("漯河", 1)]
 
 
+@pytest.mark.slow
 def test_without_region_the_clean_city_is_not_replayed(basin, tmp_path):
     root, linked = basin
     alone = replay.replay([root / "obs.csv"], "synthetic:30:3", ["mee-2024"], ["perfect"], 2,
@@ -554,6 +565,7 @@ def test_without_region_the_clean_city_is_not_replayed(basin, tmp_path):
                                   .reset_index(drop=True))
 
 
+@pytest.mark.slow
 def test_region_runners_agree_and_resume_to_the_same_bytes(basin, tmp_path, monkeypatch):
     root, full = basin
     processes = basin_replay(root / "obs.csv", tmp_path / "processes", engine="processes",
@@ -604,6 +616,7 @@ def test_cli_bad_region_exits_2_with_one_line(basin, tmp_path, region, message):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_cli_region_counts_runs_per_city(basin, tmp_path):
     root, _ = basin
     result = RUNNER.invoke(app, ["replay", "--observations", str(root / "obs.csv"),

@@ -114,6 +114,7 @@ def demo_run(tmp_path_factory) -> Path:
 # --- the page, without a browser ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_run_writes_the_report_and_lists_it(demo_run):
     manifest = json.loads((demo_run / "manifest.json").read_text(encoding="utf-8"))
     assert REPORT_FILE in manifest["files"]
@@ -133,6 +134,7 @@ def test_run_writes_the_report_and_lists_it(demo_run):
         assert bool(page.images_in(section)) == computed, section
 
 
+@pytest.mark.slow
 def test_regional_run_writes_a_report_with_pm25_for_every_city(tmp_path):
     scenario = DEMO_SCENARIO.parent / "regional-luohe-xuchang.toml"
     out = tmp_path / "regional"
@@ -148,6 +150,7 @@ def test_regional_run_writes_a_report_with_pm25_for_every_city(tmp_path):
         assert city in page.sections["airquality"] and city in page.sections["alerts"]
 
 
+@pytest.mark.slow
 def test_minimal_run_directory_shows_notes_for_optional_sections(minimal_run):
     page = Page(build_report(minimal_run))
     assert list(page.sections) == SECTION_IDS
@@ -186,6 +189,7 @@ def test_page_is_self_contained(demo_run):
         assert width > 100 and height > 100
 
 
+@pytest.mark.slow
 def test_optional_sections_render_when_their_files_exist(minimal_run):
     _csv(pd.DataFrame({"level": ["orange", "orange"], "industry": ["cement", "coking"],
                        "trips": [120, 80], "trips_blocked": [30, 80]}),
@@ -253,6 +257,7 @@ def test_level_cut_lies_between_its_segments(segments):
     assert (table["cut_pct"] <= max(shares) + 1e-9).all()
 
 
+@pytest.mark.slow
 def test_same_run_directory_same_bytes(minimal_run):
     assert build_report(minimal_run) == build_report(minimal_run)
 
@@ -267,6 +272,7 @@ def test_cjk_font_is_found_in_ci():
 # --- command line ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_report_command_rebuilds_to_another_file(minimal_run, tmp_path):
     out = tmp_path / "elsewhere.html"
     result = RUNNER.invoke(app, ["report", str(minimal_run), "--out", str(out)])

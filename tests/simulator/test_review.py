@@ -350,6 +350,7 @@ def test_cli_exit_1_when_a_check_fails(failing_csv):
     (["--rules", "mee-1999"], "rule set not found"),
     (["--max-exempt-share", "2"], "--max-exempt-share"),
 ])
+@pytest.mark.slow
 def test_cli_exit_2_for_bad_input(clean_csv, args, message):
     extra = [] if "--format" in args else ["--format", "json"]
     result = RUNNER.invoke(app, ["review", str(clean_csv), *args, *extra])

@@ -24,7 +24,7 @@ def read(path: Path) -> pd.DataFrame:
 
 
 def invoke(scenario: Path, out: Path, *args: str):
-    return RUNNER.invoke(app, ["run", str(scenario), "--out", str(out), *args])
+    return RUNNER.invoke(app, ["run", str(scenario), "--out", str(out), "--no-report", *args])
 
 
 @pytest.fixture
@@ -43,6 +43,7 @@ def edit_transport(scenario: Path, table: str | None) -> Path:
 # -- the demo ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_demo_blocks_trips_at_orange_and_reports_them(demo, tmp_path):
     out = tmp_path / "out"
     result = invoke(demo, out)
@@ -77,6 +78,7 @@ def test_demo_blocks_trips_at_orange_and_reports_them(demo, tmp_path):
     assert manifest["transport"]["counted_in_cut_pct"] is True
 
 
+@pytest.mark.slow
 def test_same_seed_same_transport_bytes(demo, tmp_path):
     for name in ("a", "b"):
         assert invoke(demo, tmp_path / name, "-q").exit_code == 0
@@ -84,6 +86,7 @@ def test_same_seed_same_transport_bytes(demo, tmp_path):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
 
 
+@pytest.mark.slow
 def test_transport_off_writes_nothing_and_leaves_the_engine_alone(demo, tmp_path):
     assert invoke(demo, tmp_path / "on", "-q").exit_code == 0
     edit_transport(demo, 'enabled = false\nfleet = "synthetic"\n')
