@@ -9,7 +9,7 @@ pure parts; ``simulator.core.engine`` runs them in time.
 * ``draw_behaviour`` — per enterprise, drawn up front in one bulk call from the run's generator:
   monitoring channel, prior-violation record, behaviour mode and its parameter, whether the
   monitoring channel flags the plant. Nothing drawn here depends on the inspection teams, so
-  adding teams can only move findings earlier (``tests/simulator/test_compliance.py``).
+  adding teams can only move findings earlier (``tests/simulator/core/test_compliance.py``).
 * ``priority_rank`` — the static order in which a county's teams pick their targets.
 * ``achieved_targets`` — what a plant actually does given what is required of it.
 * ``round_starts`` — inspection rounds: visits start only at round boundaries (see below).

@@ -34,7 +34,7 @@ from simulator.regional.model import (
 from simulator.spec.regional import RegionalSpec
 
 RUNNER = CliRunner()
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 EXAMPLE = REPO / "runs" / "regional-luohe-xuchang.toml"
 GROUND = REPO / "runs" / "regional-luohe-xuchang-ground.toml"  # with compliance and trucks
 LOCAL = 0.8 * 0.471  # anthropogenic share × local share (rules.md §8 defaults) = 0.3768

@@ -3,7 +3,6 @@ shortfall on a fixed seed set, monotonicity in the number of teams, determinism.
 
 import math
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -255,7 +254,6 @@ def test_modes_and_channels_are_drawn(luohe):
 
 # -- scenario knobs, files, determinism ------------------------------------------------------
 
-DEMO = Path(__file__).parents[2] / "runs" / "demo.toml"
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from simulator.cli.run import county_tables
 from simulator.core.results import BREAKDOWN_COLUMNS, EPISODE_COLUMNS
 from simulator.io.inputs import load_scenario
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 START = pd.Timestamp("2023-12-15 10:00")
 END = START + pd.Timedelta(hours=48)
 EARLY = START - pd.Timedelta(hours=24)
