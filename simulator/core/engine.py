@@ -159,6 +159,7 @@ class Simulation:
         self.base_rates = inv.hourly_rates()  # (n, 4) t/h per enterprise
         self.line_rates = inv.line_hourly_rates()  # (L, 4) t/h per line
         self.line_value = inv.line_output_value() / HOURS_PER_DAY  # (L,) 万元/h
+        assert inv.processes is not None  # Inventory fills its optional arrays
         self.ramp_down, self.ramp_up = ramp_hours(inv.processes[owner])
         self.line_start = np.concatenate([[0], np.cumsum(inv.lines)[:-1]]).astype(np.int64)
         self.line_no = np.arange(inv.n_lines) - self.line_start[owner] + 1
@@ -201,7 +202,7 @@ class Simulation:
         online = inv.online_monitoring
         if not self.enabled:
             return Behaviour.compliant(len(inv), online)
-        assert online is not None  # Inventory fills every optional array in __post_init__
+        assert online is not None  # Inventory fills its optional arrays
         return draw_behaviour(self.model, inv.grades, online, self.rng)
 
     # -- time -------------------------------------------------------------------------------

@@ -109,6 +109,7 @@ def _enterprise_tonnes(record: EngineRecord) -> pd.DataFrame:
         frame[f"{pollutant}_actual_t"] = actual[:, k]
         frame[f"{pollutant}_cut_t"] = base - actual[:, k]
     frame["city"] = inv.cities
+    assert inv.output_value is not None  # Inventory fills its optional arrays
     frame["output_value_wan"] = inv.output_value * hours / 24.0
     frame["output_lost_wan"] = record.enterprise_lost
     return frame
