@@ -35,7 +35,7 @@ from simulator.core.compliance import (
     achieved_targets,
     draw_behaviour,
 )
-from simulator.core.inspections import Inspections
+from simulator.core.inspections import Inspections, Process
 from simulator.core.record import CORRECTED_TAG, Decision, EngineRecord, Episode
 from simulator.core.results import RunResult
 
@@ -148,6 +148,10 @@ class Simulation:
     does, ``simulator.core.compliance``), corrected by inspection findings. Emissions, tallies and
     the audit log follow the achieved cuts; the required ones feed ``verification.csv`` and the
     required cut % of ``episodes.csv``. Without one, both are the same object.
+
+    The simulation schedules the decisions; the inspection teams are ``Inspections``
+    (``simulator.core.inspections``), and the tables are made by ``RunResult.build`` from
+    ``record()``, an ``EngineRecord`` that holds no reference to the simulation.
     """
 
     def __init__(self, inputs: CityInputs, rng: np.random.Generator):
@@ -331,7 +335,7 @@ class Simulation:
         if ramps_event and end.max() > now:
             self.env.process(self._ramps_done(float(end.max()), len(changed)))
 
-    def _ramps_done(self, t: float, lines: int):
+    def _ramps_done(self, t: float, lines: int) -> Process:
         """The last line of a decision reaches its target: a kink in the rates.
 
         One event per decision, not per line: the kinks of the other lines fall inside an
@@ -373,7 +377,7 @@ class Simulation:
         self.inflating = False
         self.inspections.end_episode()
 
-    def _inflate(self, window: AlertWindow):
+    def _inflate(self, window: AlertWindow) -> Process:
         """Baseline inflation before an episode: from ``inflation_hours`` before the response
         (not before the alert is issued) plants of that mode raise their emissions."""
         env = self.env
@@ -389,7 +393,7 @@ class Simulation:
             self.inflate_mask, self.inflating = mask, True
             self.apply()
 
-    def _window(self, window: AlertWindow, follows: bool):
+    def _window(self, window: AlertWindow, follows: bool) -> Process:
         env = self.env
         issued, start, end = (max(0.0, self.hours(t)) for t in
                               (window.issued_at, window.start, window.end))
@@ -403,7 +407,7 @@ class Simulation:
         if not follows:  # no window takes over at this instant: the response ends
             self.set_level(Level.NONE, None)
 
-    def _season(self, k: int, control: SeasonalControl, horizon: float):
+    def _season(self, k: int, control: SeasonalControl, horizon: float) -> Process:
         env = self.env
         start = min(max(0.0, self.hours(control.start)), horizon)
         end = min(max(0.0, self.hours(control.end)), horizon)

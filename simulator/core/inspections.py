@@ -18,6 +18,7 @@ from enterprises.response import Response
 from simulator.core.compliance import COMPLIANT, MODES, Behaviour, ComplianceModel, priority_rank
 from simulator.core.record import Flags, Visit
 
+Process = Generator[simpy.Event, object, None]  # what a simpy process function returns
 RELEASE_SLACK_H = 1e-9  # float slack when a flag's release time meets a round boundary
 
 
@@ -91,7 +92,7 @@ class Inspections:
             self.queue[county] = (np.concatenate([ranks, self.rank[mine]]),
                                   np.concatenate([times, release[mine]]))
 
-    def _rounds(self, county: int, episode: int) -> Generator[simpy.Event, object, None]:
+    def _rounds(self, county: int, episode: int) -> Process:
         """A county's inspection rounds through one episode.
 
         Every ``travel_hours + visit_hours`` each team takes the best open target (lowest
@@ -109,8 +110,7 @@ class Inspections:
                 env.process(self._visit(county, int(self.by_rank[rank]), episode))
             yield env.timeout(self.model.round_hours)
 
-    def _visit(self, county: int, who: int, episode: int
-               ) -> Generator[simpy.Event, object, None]:
+    def _visit(self, county: int, who: int, episode: int) -> Process:
         """One team travels to ``who`` and inspects it; a finding corrects it after a delay."""
         env, model = self.env, self.model
         with self.teams[county].request() as request:
