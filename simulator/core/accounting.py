@@ -43,6 +43,7 @@ class Segment:
     @property
     def groups(self) -> np.ndarray:
         """Per group over the segment: tonnes emitted (4) and output lost (万元), (G, 5)."""
+        assert self.groups_start is not None and self.groups_end is not None, "no snapshots"
         return self.groups_end - self.groups_start
 
 

@@ -30,21 +30,18 @@ from simulator.core.accounting import Ledger
 from simulator.core.compliance import (
     COMPLIANT,
     INFLATION,
-    MODES,
     Behaviour,
     ComplianceModel,
     achieved_targets,
     draw_behaviour,
-    priority_rank,
 )
+from simulator.core.inspections import Inspections, Process
+from simulator.core.record import CORRECTED_TAG, Decision, EngineRecord, Episode
 from simulator.core.results import RunResult
 
 HOUR = pd.Timedelta(hours=1)
 HOURS_PER_DAY = 24.0
 GROUP_KEYS = ("city", "county", "industry", "grade")
-RELEASE_SLACK_H = 1e-9  # float slack when a flag's release time meets a round boundary
-# Suffixes of audit rule ids by behaviour (``MODES`` order, then "corrected after a finding").
-RULE_TAGS = np.array(["", *(f" [{m}]" for m in MODES[1:]), " [corrected]"], dtype=object)
 
 
 @dataclass(frozen=True)
@@ -151,6 +148,10 @@ class Simulation:
     does, ``simulator.core.compliance``), corrected by inspection findings. Emissions, tallies and
     the audit log follow the achieved cuts; the required ones feed ``verification.csv`` and the
     required cut % of ``episodes.csv``. Without one, both are the same object.
+
+    The simulation schedules the decisions; the inspection teams are ``Inspections``
+    (``simulator.core.inspections``), and the tables are made by ``RunResult.build`` from
+    ``record()``, an ``EngineRecord`` that holds no reference to the simulation.
     """
 
     def __init__(self, inputs: CityInputs, rng: np.random.Generator):
@@ -158,12 +159,14 @@ class Simulation:
         self.rng = rng  # one generator per run; the behaviour model draws from it up front
         self.env = simpy.Environment()
         inv = inputs.inventory
+        self.line_owner = owner = _line_owner(inv)
         self.base_rates = inv.hourly_rates()  # (n, 4) t/h per enterprise
         self.line_rates = inv.line_hourly_rates()  # (L, 4) t/h per line
         self.line_value = inv.line_output_value() / HOURS_PER_DAY  # (L,) 万元/h
-        self.ramp_down, self.ramp_up = ramp_hours(inv.processes[inv.line_owner])
+        assert inv.processes is not None  # Inventory fills its optional arrays
+        self.ramp_down, self.ramp_up = ramp_hours(inv.processes[owner])
         self.line_start = np.concatenate([[0], np.cumsum(inv.lines)[:-1]]).astype(np.int64)
-        self.line_no = np.arange(inv.n_lines) - self.line_start[inv.line_owner] + 1
+        self.line_no = np.arange(inv.n_lines) - self.line_start[owner] + 1
         n_lines = inv.n_lines
         self.model = inputs.compliance or ComplianceModel()
         self.enabled = self.model.enabled
@@ -189,34 +192,22 @@ class Simulation:
         self._last = 0.0
         self.ramps: list[dict] = []  # per decision with ramps: when its last line arrived
         self._responses: dict[tuple, Response] = {}
-        self.audit: list[dict] = []  # per decision: arrays of the lines that changed
-        self.timeline: list[dict] = []
+        self.audit: list[Decision] = []  # per decision: arrays of the lines that changed
+        self.issued: list[AlertWindow] = []  # alert windows in the order they were issued
         self.episode = 0
-        self.episodes: list[dict] = []  # per episode: start, end, top level, cut-hour snapshots
-        self._setup_compliance(inv)
-
-    def _setup_compliance(self, inv: Inventory) -> None:
-        """Behaviour drawn up front; inspection teams, queues and records per county."""
-        n = len(inv)
-        model = self.model
-        self.behaviour = (draw_behaviour(model, inv.grades, inv.online_monitoring, self.rng)
-                          if self.enabled else Behaviour.compliant(n, inv.online_monitoring))
-        self.corrected = np.zeros(n, bool)
+        self.episodes: list[Episode] = []
+        self.behaviour = self._draw_behaviour(inv)
         self.inflating = False
-        self.inflate_mask = np.zeros(n, bool)
-        self.enqueued = np.zeros(n, bool)  # targets already queued in this episode
-        self.flags: list[tuple[int, np.ndarray, np.ndarray]] = []  # (episode, who, when)
-        self.visits: list[dict] = []
-        names, self.county_of = np.unique(inv.counties.astype(str), return_inverse=True)
-        self.county_names = names
-        teams = np.array([model.teams_in(c) for c in names], np.int64) if self.enabled else \
-            np.zeros(len(names), np.int64)
-        self.teams = {c: simpy.Resource(self.env, capacity=int(k))
-                      for c, k in enumerate(teams) if k > 0}
-        self.free_teams = {c: list(range(1, int(k) + 1)) for c, k in enumerate(teams) if k > 0}
-        self.queue = {c: (np.zeros(0, np.int64), np.zeros(0)) for c in self.teams}  # rank, t
-        self.rank = priority_rank(model, inv.emissions, inv.grades, self.behaviour.flagged)
-        self.by_rank = np.argsort(self.rank)
+        self.inflate_mask = np.zeros(len(inv), bool)
+        self.inspections = Inspections(self.env, self.model, inv, self.behaviour, self._correct)
+
+    def _draw_behaviour(self, inv: Inventory) -> Behaviour:
+        """What each plant does, drawn up front (everyone complies with the model off)."""
+        online = inv.online_monitoring
+        if not self.enabled:
+            return Behaviour.compliant(len(inv), online)
+        assert online is not None  # Inventory fills its optional arrays
+        return draw_behaviour(self.model, inv.grades, online, self.rng)
 
     # -- time -------------------------------------------------------------------------------
     def hours(self, when: pd.Timestamp) -> float:
@@ -289,10 +280,10 @@ class Simulation:
         self._move(self.achieved, need, out, em, delay=delay, tag=tag, ramps_event=False)
 
     def _correct(self, who: int) -> None:
-        """An inspection finding takes effect: ``who`` now does what is required, and a ramp
-        it was still waiting to start (a late responder) starts now."""
+        """An inspection finding takes effect (``Inspections.corrected``): ``who`` now does
+        what is required, and a ramp it was still waiting to start (a late responder) starts
+        now."""
         self._integrate()
-        self.corrected[who] = True
         lines = np.arange(self.line_start[who],
                           self.line_start[who] + self.inputs.inventory.lines[who])
         out, em, delay, tag = self._achieved_targets(self.requirement(), lines)
@@ -300,20 +291,21 @@ class Simulation:
         self._move(self.achieved, self.requirement(), out, em, delay=delay, tag=tag,
                    waiting=waiting, ramps_event=False, lines=lines)
 
-    def _achieved_targets(self, need: Response, lines: np.ndarray | None = None):
-        """Achieved production and emission cut targets, delays and behaviour tags (index
-        into ``RULE_TAGS``) of ``lines`` (default: every line)."""
-        b, owner = self.behaviour, self.inputs.inventory.line_owner
-        lines = slice(None) if lines is None else lines
-        who = owner[lines]
-        corrected = self.corrected[who]
+    def _achieved_targets(self, need: Response, lines: np.ndarray | None = None
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Achieved production and emission cut targets, delays and behaviour tags (``MODES``
+        index or ``CORRECTED_TAG``) of ``lines`` (default: every line)."""
+        b = self.behaviour
+        sub = slice(None) if lines is None else lines
+        who = self.line_owner[sub]
+        corrected = self.inspections.corrected[who]
         factor = np.where(corrected, 1.0, b.factor[who])
         inflation = np.where(self.inflating & self.inflate_mask[who] & ~corrected,
                              b.inflation[who], 0.0)
         delay = np.where(corrected, 0.0, b.delay[who])
-        tag = np.where(corrected & (b.mode[who] != COMPLIANT), len(MODES), b.mode[who])
-        return (achieved_targets(need.line_cut[lines], factor, inflation),
-                achieved_targets(need.line_emission_cut[lines], factor, inflation), delay, tag)
+        tag = np.where(corrected & (b.mode[who] != COMPLIANT), CORRECTED_TAG, b.mode[who])
+        return (achieved_targets(need.line_cut[sub], factor, inflation),
+                achieved_targets(need.line_emission_cut[sub], factor, inflation), delay, tag)
 
     def _move(self, track: Ramps, need: Response, out: np.ndarray, em: np.ndarray,
               delay: np.ndarray | None = None, tag: np.ndarray | None = None,
@@ -336,18 +328,14 @@ class Simulation:
             delay = np.where(more, delay[pick], 0.0)
         before_out, before_em, end = track.move(changed, now, out[pick], em[pick],
                                                 self.ramp_down, self.ramp_up, delay)
-        if audit:  # rows are kept as arrays and made into one frame at the end (audit_frame)
-            entry = {"time": now, "level": self.level.id, "changed": changed, "need": need,
-                     "cut_before": before_out, "cut_after": out[pick],
-                     "emission_cut_before": before_em, "emission_cut_after": em[pick],
-                     "ramp_end": end}
-            if tag is not None:
-                entry["tag"] = tag[pick]  # per changed line
-            self.audit.append(entry)
+        if audit:  # rows are kept as arrays, made into one frame by the results layer
+            self.audit.append(Decision(
+                now, self.level.id, changed, need, before_out, out[pick], before_em, em[pick],
+                end, None if tag is None else tag[pick]))
         if ramps_event and end.max() > now:
             self.env.process(self._ramps_done(float(end.max()), len(changed)))
 
-    def _ramps_done(self, t: float, lines: int):
+    def _ramps_done(self, t: float, lines: int) -> Process:
         """The last line of a decision reaches its target: a kink in the rates.
 
         One event per decision, not per line: the kinks of the other lines fall inside an
@@ -370,98 +358,26 @@ class Simulation:
         self.apply()
         self.ledger.enter(level, self.env.now, window, self.group_totals())
         if level != Level.NONE:
-            self.episodes[-1]["level"] = max(self.episodes[-1]["level"], level)
+            self.episodes[-1].level = max(self.episodes[-1].level, level)
             if self.enabled:
-                self._enqueue()
+                self.inspections.enqueue(self.requirement())
 
-    # -- episodes, inspections ----------------------------------------------------------------
+    # -- episodes, inflation ------------------------------------------------------------------
     def _episode_starts(self) -> None:
         self.episode += 1
-        self.episodes.append({"episode": self.episode, "start": self.env.now, "end": np.nan,
-                              "level": Level.NONE, "cut0": self.cut_hours.copy(),
-                              "required0": self.required_cut_hours.copy()})
-        for county in self.teams:
-            self.env.process(self._rounds(county, self.episode))
+        self.episodes.append(Episode(self.episode, self.env.now, self.cut_hours.copy(),
+                                     self.required_cut_hours.copy()))
+        self.inspections.start_episode(self.episode)
 
     def _episode_ends(self) -> None:
-        record = self.episodes[-1]
-        record["end"] = self.env.now
-        record["cut1"] = self.cut_hours.copy()
-        record["required1"] = self.required_cut_hours.copy()
+        episode = self.episodes[-1]
+        episode.end = self.env.now
+        episode.cut1 = self.cut_hours.copy()
+        episode.required1 = self.required_cut_hours.copy()
         self.inflating = False
-        self.enqueued[:] = False
-        for county in self.queue:  # open targets lapse with the episode
-            self.queue[county] = (np.zeros(0, np.int64), np.zeros(0))
+        self.inspections.end_episode()
 
-    def _enqueue(self) -> None:
-        """Queue every enterprise the current level asks to cut and not yet queued this
-        episode. A plant its monitoring channel flags is released when the flag comes up;
-        the others now. Both depend only on the drawn behaviour, never on the teams."""
-        need, b, now = self.requirement(), self.behaviour, self.env.now
-        targets = ((need.cut > 0) | (need.emission_cut > 0)) & ~self.enqueued
-        self.enqueued |= targets
-        release = np.where(b.flagged, now + b.flag_hours, now)
-        raised = targets & b.flagged & ~self.corrected
-        if raised.any():
-            who = np.flatnonzero(raised)
-            self.flags.append((self.episode, who, release[who]))
-        for county, (ranks, times) in self.queue.items():
-            mine = np.flatnonzero(targets & (self.county_of == county))
-            self.queue[county] = (np.concatenate([ranks, self.rank[mine]]),
-                                  np.concatenate([times, release[mine]]))
-
-    def _rounds(self, county: int, episode: int):
-        """A county's inspection rounds through one episode.
-
-        Every ``travel_hours + visit_hours`` each team takes the best open target (lowest
-        rank among those released by now); see ``simulator.core.compliance`` for why rounds.
-        """
-        env, teams = self.env, self.teams[county]
-        while self.episode == episode and self.level != Level.NONE:
-            ranks, times = self.queue[county]
-            open_ = np.flatnonzero(times <= env.now + RELEASE_SLACK_H)
-            take = open_[np.argsort(ranks[open_], kind="stable")[:teams.capacity]]
-            keep = np.ones(len(ranks), bool)
-            keep[take] = False
-            self.queue[county] = (ranks[keep], times[keep])
-            for rank in ranks[take]:
-                env.process(self._visit(county, int(self.by_rank[rank]), episode))
-            yield env.timeout(self.model.round_hours)
-
-    def _visit(self, county: int, who: int, episode: int):
-        """One team travels to ``who`` and inspects it; a finding corrects it after a delay."""
-        env, model = self.env, self.model
-        with self.teams[county].request() as request:
-            yield request
-            team = self.free_teams[county].pop(0)
-            start = env.now
-            yield env.timeout(model.round_hours)
-            self.free_teams[county].append(team)
-            self.free_teams[county].sort()
-        finding = self._finding(who)
-        record = {"episode": episode, "county": self.county_names[county], "team": team,
-                  "who": who, "start": start, "end": env.now, "finding": finding,
-                  "corrected_at": np.nan}
-        self.visits.append(record)
-        if finding == MODES[COMPLIANT]:
-            return
-        yield env.timeout(model.correction_hours)
-        if not self.corrected[who]:
-            self._correct(who)
-            record["corrected_at"] = env.now
-
-    def _finding(self, who: int) -> str:
-        """What the team finds at ``who``: its behaviour mode, or "compliant".
-
-        Inspectors read the plant's records since the response started (power use, DCS,
-        rules.md §3.3), so a late responder is found late even once it has caught up; the
-        finding depends on the behaviour only, never on when the team arrives.
-        """
-        if self.corrected[who]:
-            return MODES[COMPLIANT]
-        return MODES[int(self.behaviour.mode[who])]
-
-    def _inflate(self, window: AlertWindow):
+    def _inflate(self, window: AlertWindow) -> Process:
         """Baseline inflation before an episode: from ``inflation_hours`` before the response
         (not before the alert is issued) plants of that mode raise their emissions."""
         env = self.env
@@ -471,18 +387,18 @@ class Simulation:
         if self.level != Level.NONE or self.inflating:
             return
         need = self.requirement(window.level)
-        mask = ((self.behaviour.mode == INFLATION) & ~self.corrected &
+        mask = ((self.behaviour.mode == INFLATION) & ~self.inspections.corrected &
                 ((need.cut > 0) | (need.emission_cut > 0)))
         if mask.any():
             self.inflate_mask, self.inflating = mask, True
             self.apply()
 
-    def _window(self, window: AlertWindow, follows: bool):
+    def _window(self, window: AlertWindow, follows: bool) -> Process:
         env = self.env
         issued, start, end = (max(0.0, self.hours(t)) for t in
                               (window.issued_at, window.start, window.end))
         yield env.timeout(issued - env.now)
-        self.timeline.append({"event": "issued", "time": self.clock(), "window": window})
+        self.issued.append(window)
         if self.enabled and self.model.inflation > 0:
             env.process(self._inflate(window))
         yield env.timeout(start - env.now)
@@ -491,7 +407,7 @@ class Simulation:
         if not follows:  # no window takes over at this instant: the response ends
             self.set_level(Level.NONE, None)
 
-    def _season(self, k: int, control: SeasonalControl, horizon: float):
+    def _season(self, k: int, control: SeasonalControl, horizon: float) -> Process:
         env = self.env
         start = min(max(0.0, self.hours(control.start)), horizon)
         end = min(max(0.0, self.hours(control.end)), horizon)
@@ -517,99 +433,44 @@ class Simulation:
         self.ledger.enter(Level.NONE, 0.0, None, self.group_totals())
         self.env.run(until=horizon)
         self._integrate()
-        if self.episodes and np.isnan(self.episodes[-1]["end"]):  # an episode open at the end
+        if self.episodes and np.isnan(self.episodes[-1].end):  # an episode open at the end
             self._episode_ends()
         self.ledger.close(horizon, self.group_totals())
-        return RunResult.build(self)
+        return RunResult.build(self.record())
 
-    def audit_frame(self) -> pd.DataFrame:
-        """Every rate change as one row per line: the audit log (``AUDIT_COLUMNS``).
-
-        Text columns are categoricals built from codes, so millions of rows (a national list
-        through an alert season) cost no string per row until they are written.
-        """
-        from simulator.core.results import AUDIT_COLUMNS
-
-        if not self.audit:
-            return pd.DataFrame(columns=AUDIT_COLUMNS)
-        inv = self.inputs.inventory
-        changed = np.concatenate([a["changed"] for a in self.audit])
-        who = inv.line_owner[changed]
-        counts = [len(a["changed"]) for a in self.audit]
-
-        def stacked(key):
-            return np.concatenate([a[key] for a in self.audit])
-
-        def labels(values: np.ndarray, rows: np.ndarray) -> pd.Categorical:
-            codes, uniques = pd.factorize(values)
-            categories = pd.Index(uniques, dtype=object)
-            return pd.Categorical.from_codes(codes[rows], categories=categories)
-
-        def from_need(field):
-            # The per-enterprise arrays are the cached responses of a few levels: factorize
-            # each distinct array once and map its labels into one shared category list.
-            shared: dict[str, int] = {}
-            seen: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id -> (array, shared codes)
-
-            def shared_codes(values: np.ndarray) -> np.ndarray:
-                held = seen.get(id(values))
-                if held is not None and held[0] is values:
-                    return held[1]
-                codes, uniques = pd.factorize(values)
-                mapped = np.array([shared.setdefault(u, len(shared)) for u in uniques],
-                                  dtype=np.int64)[codes]
-                seen[id(values)] = (values, mapped)  # holding the array keeps its id unique
-                return mapped
-
-            parts = []
-            for a in self.audit:
-                values, rows = getattr(a["need"], field), inv.line_owner[a["changed"]]
-                if "tag" in a:  # compliance model on: only the rows, rules tagged by behaviour
-                    values = values[rows] + (RULE_TAGS[a["tag"]] if field == "rule" else "")
-                    rows = np.arange(len(rows))
-                parts.append(shared_codes(values)[rows])
-            return pd.Categorical.from_codes(np.concatenate(parts),
-                                             categories=pd.Index(list(shared), dtype=object))
-
-        start = self.inputs.start
-        hours = np.repeat([a["time"] for a in self.audit], counts)
-        return pd.DataFrame({
-            "time": _stamps(start, hours),
-            "city": pd.Categorical.from_codes(np.zeros(len(who), dtype=np.int64),
-                                              categories=[self.inputs.city]),
-            "enterprise": pd.Categorical.from_codes(who, categories=pd.Index(inv.ids,
-                                                                             dtype=object)),
-            "industry": labels(inv.industries, who),
-            "grade": labels(inv.grades, who),
-            "level": pd.Categorical(np.repeat([a["level"] for a in self.audit], counts)),
-            "rule": from_need("rule"),
-            "cut_before": stacked("cut_before"),
-            "cut_after": stacked("cut_after"),
-            "line": self.line_no[changed],
-            "measure": from_need("basis"),
-            "override": np.concatenate([a["need"].override[inv.line_owner[a["changed"]]]
-                                        for a in self.audit]),
-            "emission_cut_before": stacked("emission_cut_before"),
-            "emission_cut_after": stacked("emission_cut_after"),
-            "ramp_end": _stamps(start, stacked("ramp_end")),
-        }, columns=AUDIT_COLUMNS)
+    def record(self) -> EngineRecord:
+        """What the run left so far, for the results layer (``RunResult.build``)."""
+        inputs = self.inputs
+        return EngineRecord(
+            city=inputs.city, start=inputs.start, hours=self.env.now,
+            inventory=inputs.inventory, line_owner=self.line_owner, line_no=self.line_no,
+            rules=inputs.rules, base_rates=self.base_rates, ledger=self.ledger,
+            groups=self.groups, enterprise_actual=self.enterprise_actual(),
+            enterprise_lost=self.enterprise_lost(), issued=tuple(self.issued),
+            audit=tuple(self.audit), episodes=tuple(self.episodes), compliance=self.enabled,
+            behaviour=self.behaviour, flags=tuple(self.inspections.flags),
+            visits=tuple(self.inspections.visits))
 
     # -- per-enterprise views ----------------------------------------------------------------
     def enterprise_actual(self) -> np.ndarray:
         """Tonnes emitted per enterprise so far, (n, 4)."""
-        inv = self.inputs.inventory
-        return _bincount2(inv.line_owner, self.actual, len(inv))
+        return _bincount2(self.line_owner, self.actual, len(self.inputs.inventory))
 
     def enterprise_lost(self) -> np.ndarray:
         """Output value lost per enterprise so far, 万元, (n,)."""
-        inv = self.inputs.inventory
-        return np.bincount(inv.line_owner, weights=self.lost, minlength=len(inv))
+        return np.bincount(self.line_owner, weights=self.lost,
+                           minlength=len(self.inputs.inventory))
 
 
 def _bincount2(codes: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
     """Column-wise bincount: sums of ``weights`` (m, k) rows per code, shape (n, k)."""
     return np.column_stack([np.bincount(codes, weights=weights[:, j], minlength=n)
                             for j in range(weights.shape[1])]) if n else np.zeros((0, 4))
+
+
+def _line_owner(inv: Inventory) -> np.ndarray:
+    """The enterprise of each production line, (L,)."""
+    return inv.line_owner  # type: ignore[attr-defined]  # set in __post_init__, undeclared
 
 
 def _groups(inv: Inventory) -> tuple[np.ndarray, pd.DataFrame]:
@@ -628,10 +489,4 @@ def _groups(inv: Inventory) -> tuple[np.ndarray, pd.DataFrame]:
     groups = pd.DataFrame({key: np.asarray(uniques, dtype=object)[col]
                            for key, (_, uniques), col in zip(GROUP_KEYS, per_column, columns,
                                                               strict=True)})
-    return codes.reshape(-1)[inv.line_owner], groups
-
-
-def _stamps(start: pd.Timestamp, hours: np.ndarray) -> np.ndarray:
-    """``start`` + hours as datetime64[ns], rounded to the nanosecond (vectorised)."""
-    nanos = np.round(np.asarray(hours, dtype=np.float64) * 3.6e12).astype(np.int64)
-    return np.datetime64(start.to_datetime64(), "ns") + nanos.astype("timedelta64[ns]")
+    return codes.reshape(-1)[_line_owner(inv)], groups

@@ -1,4 +1,7 @@
-"""Run results: flat tables one ``pd.DataFrame`` away, ready for CSV, Parquet or a report."""
+"""Run results: flat tables one ``pd.DataFrame`` away, ready for CSV, Parquet or a report.
+
+Every table is made from the engine's ``EngineRecord`` (``simulator.core.record``) alone.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +13,11 @@ import pandas as pd
 from alerts.levels import Level
 from enterprises.schema import POLLUTANTS
 from simulator.core.compliance import CHANNELS, MODES
+from simulator.core.record import Decision, EngineRecord, Visit
 
 HOUR = pd.Timedelta(hours=1)
+# Suffixes of audit rule ids by behaviour tag (``MODES`` order, then ``CORRECTED_TAG``).
+RULE_TAGS = np.array(["", *(f" [{m}]" for m in MODES[1:]), " [corrected]"], dtype=object)
 
 ALERT_COLUMNS = ["city", "level", "level_zh", "response", "issued_at", "start", "end", "hours",
                  "reason"]
@@ -52,24 +58,22 @@ class RunResult:
     inspections: pd.DataFrame | None = None
 
     @classmethod
-    def build(cls, sim) -> RunResult:
-        inputs = sim.inputs
+    def build(cls, record: EngineRecord) -> RunResult:
         return cls(
-            alerts=_alerts(sim),
-            episodes=_episodes(sim.ledger.rows(), inputs.city, inputs.start),
-            audit=sim.audit_frame(),
-            enterprise_tonnes=_enterprise_tonnes(sim),
-            breakdown=_breakdown(sim),
-            verification=_verification(sim) if sim.enabled else None,
-            inspections=_inspections(sim) if sim.enabled else None,
+            alerts=_alerts(record),
+            episodes=_episodes(record.ledger.rows(), record.city, record.start),
+            audit=audit_frame(record),
+            enterprise_tonnes=_enterprise_tonnes(record),
+            breakdown=_breakdown(record),
+            verification=_verification(record) if record.compliance else None,
+            inspections=_inspections(record) if record.compliance else None,
         )
 
 
-def _alerts(sim) -> pd.DataFrame:
+def _alerts(record: EngineRecord) -> pd.DataFrame:
     rows = []
-    for event in sim.timeline:
-        w = event["window"]
-        rule = sim.inputs.rules.rule_for(w.level)
+    for w in record.issued:
+        rule = record.rules.rule_for(w.level)
         rows.append({
             "city": w.city, "level": w.level.id, "level_zh": w.level.zh,
             "response": rule.response if rule else "", "issued_at": w.issued_at,
@@ -91,32 +95,33 @@ def _episodes(records: list[dict], city: str, start: pd.Timestamp) -> pd.DataFra
     return frame[EPISODE_COLUMNS + extra]
 
 
-def _enterprise_tonnes(sim) -> pd.DataFrame:
+def _enterprise_tonnes(record: EngineRecord) -> pd.DataFrame:
     """Per enterprise and pollutant over the whole run: baseline, actual and cut tonnes, then
     the output value at full production and the output value lost, 万元."""
-    inv = sim.inputs.inventory
-    hours = sim.env.now
-    actual = sim.enterprise_actual()
+    inv = record.inventory
+    hours = record.hours
+    actual = record.enterprise_actual
     frame = pd.DataFrame({"enterprise": inv.ids, "county": inv.counties,
                           "industry": inv.industries, "grade": inv.grades})
     for k, pollutant in enumerate(POLLUTANTS):
-        base = sim.base_rates[:, k] * hours
+        base = record.base_rates[:, k] * hours
         frame[f"{pollutant}_baseline_t"] = base
         frame[f"{pollutant}_actual_t"] = actual[:, k]
         frame[f"{pollutant}_cut_t"] = base - actual[:, k]
     frame["city"] = inv.cities
+    assert inv.output_value is not None  # Inventory fills its optional arrays
     frame["output_value_wan"] = inv.output_value * hours / 24.0
-    frame["output_lost_wan"] = sim.enterprise_lost()
+    frame["output_lost_wan"] = record.enterprise_lost
     return frame
 
 
-def _breakdown(sim) -> pd.DataFrame:
+def _breakdown(record: EngineRecord) -> pd.DataFrame:
     """Per alert segment and (city, county, industry, grade): tonnes cut and output lost."""
-    rows = list(sim.ledger.group_rows())
+    rows = list(record.ledger.group_rows())
     if not rows:
         return pd.DataFrame(columns=BREAKDOWN_COLUMNS)
     # Columns built once for all segments (a frame per segment costs seconds nationally).
-    start, groups, g = sim.inputs.start, sim.groups, len(sim.groups)
+    start, groups, g = record.start, record.groups, len(record.groups)
     segments = [seg for _, seg, _, _, _ in rows]
     hours = np.array([seg.end - seg.start for seg in segments], dtype=float)
     columns = {
@@ -134,12 +139,12 @@ def _breakdown(sim) -> pd.DataFrame:
         columns[f"{pollutant}_baseline_t"] = baseline[:, k]
         columns[f"{pollutant}_cut_t"] = cut[:, k]
     columns["output_value_wan"] = np.concatenate(
-        [sim.ledger.group_value_rate * h for h in hours])
+        [record.ledger.group_value_rate * h for h in hours])
     columns["output_lost_wan"] = np.concatenate([lost for *_, lost in rows])
     return pd.DataFrame(columns)[BREAKDOWN_COLUMNS]
 
 
-def _verification(sim) -> pd.DataFrame:
+def _verification(record: EngineRecord) -> pd.DataFrame:
     """Per episode and enterprise: required against achieved cut, with the evidence.
 
     ``required_cut``/``achieved_cut`` are shares of the enterprise's baseline emissions over the
@@ -148,38 +153,38 @@ def _verification(sim) -> pd.DataFrame:
     a plant visited in the episode, else its monitoring channel ("online", "power", "video"),
     else "none" (nothing but the plant's own word).
     """
-    inv = sim.inputs.inventory
-    n, b, start = len(inv), sim.behaviour, sim.inputs.start
+    inv, owner = record.inventory, record.line_owner
+    n, b, start = len(inv), record.behaviour, record.start
     weights = inv.line_emissions
-    visits = pd.DataFrame(sim.visits, columns=["episode", "who", "start", "county", "team",
-                                               "finding", "corrected_at"])
+    visits = _visit_frame(record.visits, ["episode", "who", "start", "county", "team",
+                                          "finding", "corrected_at"])
     flags = pd.DataFrame({
-        "episode": np.concatenate([np.full(len(who), ep) for ep, who, _ in sim.flags] or [[]]),
-        "who": np.concatenate([who for _, who, _ in sim.flags] or [[]]),
-        "flagged_at": np.concatenate([when for _, _, when in sim.flags] or [[]])})
+        "episode": _stacked([np.full(len(f.who), f.episode) for f in record.flags]),
+        "who": _stacked([f.who for f in record.flags]),
+        "flagged_at": _stacked([f.when for f in record.flags])})
     monitoring = np.array(CHANNELS, dtype=object)[b.channel]  # the same in every episode
     behaviour = np.array(MODES, dtype=object)[b.mode]
     parts = []
-    for record in sim.episodes:
-        hours = record["end"] - record["start"]
+    for episode in record.episodes:
+        hours = episode.end - episode.start
         if not hours > 0:
             continue
-        ep = record["episode"]
-        required = np.bincount(inv.line_owner, minlength=n, weights=weights * (
-            record["required1"] - record["required0"]))
-        achieved = np.bincount(inv.line_owner, minlength=n, weights=weights * (
-            record["cut1"] - record["cut0"]))
+        ep = episode.episode
+        required = np.bincount(owner, minlength=n, weights=weights * (
+            episode.required1 - episode.required0))
+        achieved = np.bincount(owner, minlength=n, weights=weights * (
+            episode.cut1 - episode.cut0))
         frame = pd.DataFrame({
             "episode": ep, "city": inv.cities, "county": inv.counties,
             "enterprise": inv.ids, "industry": inv.industries, "grade": inv.grades,
-            "level": Level(record["level"]).id,
-            "start": start + record["start"] * HOUR, "end": start + record["end"] * HOUR,
+            "level": Level(episode.level).id,
+            "start": start + episode.start * HOUR, "end": start + episode.end * HOUR,
             "hours": hours, "monitoring": monitoring, "record": b.record, "behaviour": behaviour,
             "required_cut": required / hours, "achieved_cut": achieved / hours,
             "shortfall": (required - achieved) / hours})
         for k, pollutant in enumerate(POLLUTANTS):
-            frame[f"{pollutant}_required_cut_t"] = sim.base_rates[:, k] * required
-            frame[f"{pollutant}_achieved_cut_t"] = sim.base_rates[:, k] * achieved
+            frame[f"{pollutant}_required_cut_t"] = record.base_rates[:, k] * required
+            frame[f"{pollutant}_achieved_cut_t"] = record.base_rates[:, k] * achieved
         flagged = np.full(n, np.nan)
         mine = flags[flags.episode == ep]
         flagged[mine.who.to_numpy(np.int64)] = mine.flagged_at.to_numpy(float)
@@ -208,16 +213,26 @@ def _team_names(visits: pd.DataFrame) -> pd.Series:
     return visits["county"] + "-" + visits["team"].astype(str)
 
 
-def _inspections(sim) -> pd.DataFrame:
+def _stacked(arrays: list[np.ndarray]) -> np.ndarray:
+    """The arrays end to end; an empty float array when there are none."""
+    return np.concatenate(arrays) if arrays else np.zeros(0)
+
+
+def _visit_frame(visits: tuple[Visit, ...], columns: list[str] | None = None) -> pd.DataFrame:
+    """One row per visit, columns in ``Visit`` field order (or ``columns``)."""
+    return pd.DataFrame([vars(v) for v in visits], columns=columns)
+
+
+def _inspections(record: EngineRecord) -> pd.DataFrame:
     """Every inspection visit: episode, county, team, enterprise, start, end, finding and
     when the finding took effect."""
-    inv = sim.inputs.inventory
-    if not sim.visits:
+    inv = record.inventory
+    if not record.visits:
         return pd.DataFrame(columns=INSPECTION_COLUMNS)
-    frame = pd.DataFrame(sim.visits).sort_values(["start", "county", "team"], kind="stable")
-    start = sim.inputs.start
+    frame = _visit_frame(record.visits).sort_values(["start", "county", "team"], kind="stable")
+    start = record.start
     who = frame.pop("who").to_numpy()
-    frame["city"] = sim.inputs.city
+    frame["city"] = record.city
     frame["enterprise"] = inv.ids[who]
     frame["grade"] = inv.grades[who]
     frame["team"] = _team_names(frame)
@@ -230,3 +245,84 @@ def _hours_to_stamps(start: pd.Timestamp, hours) -> pd.Series:
     """Hours from ``start`` → timestamps rounded to the second; NaN → NaT."""
     hours = np.asarray(hours, dtype=float)
     return pd.Series(start + pd.to_timedelta(np.round(hours * 3600.0), unit="s"))
+
+
+def audit_frame(record: EngineRecord) -> pd.DataFrame:
+    """Every rate change as one row per line: the audit log (``AUDIT_COLUMNS``).
+
+    Text columns are categoricals built from codes, so millions of rows (a national list
+    through an alert season) cost no string per row until they are written.
+    """
+    audit = record.audit
+    if not audit:
+        return pd.DataFrame(columns=AUDIT_COLUMNS)
+    inv, owner = record.inventory, record.line_owner
+    changed = np.concatenate([a.changed for a in audit])
+    who = owner[changed]
+    counts = [len(a.changed) for a in audit]
+
+    def stacked(key: str) -> np.ndarray:
+        return np.concatenate([getattr(a, key) for a in audit])
+
+    def labels(values: np.ndarray, rows: np.ndarray) -> pd.Categorical:
+        codes, uniques = pd.factorize(values)
+        categories = pd.Index(uniques, dtype=object)
+        return pd.Categorical.from_codes(codes[rows], categories=categories)
+
+    start = record.start
+    hours = np.repeat([a.time for a in audit], counts)
+    return pd.DataFrame({
+        "time": _stamps(start, hours),
+        "city": pd.Categorical.from_codes(np.zeros(len(who), dtype=np.int64),
+                                          categories=[record.city]),
+        "enterprise": pd.Categorical.from_codes(who, categories=pd.Index(inv.ids, dtype=object)),
+        "industry": labels(inv.industries, who),
+        "grade": labels(inv.grades, who),
+        "level": pd.Categorical(np.repeat([a.level for a in audit], counts)),
+        "rule": _from_need(audit, owner, "rule"),
+        "cut_before": stacked("cut_before"),
+        "cut_after": stacked("cut_after"),
+        "line": record.line_no[changed],
+        "measure": _from_need(audit, owner, "basis"),
+        "override": np.concatenate([a.need.override[owner[a.changed]] for a in audit]),
+        "emission_cut_before": stacked("emission_cut_before"),
+        "emission_cut_after": stacked("emission_cut_after"),
+        "ramp_end": _stamps(start, stacked("ramp_end")),
+    }, columns=AUDIT_COLUMNS)
+
+
+def _from_need(audit: tuple[Decision, ...], owner: np.ndarray, field: str) -> pd.Categorical:
+    """A per-enterprise text ``field`` of each decision's requirement, one row per changed
+    line; rules carry the behaviour tag when the compliance model is on.
+
+    The per-enterprise arrays are the cached responses of a few levels: each distinct array
+    is factorized once and its labels mapped into one shared category list.
+    """
+    shared: dict[str, int] = {}
+    seen: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id -> (array, shared codes)
+
+    def shared_codes(values: np.ndarray) -> np.ndarray:
+        held = seen.get(id(values))
+        if held is not None and held[0] is values:
+            return held[1]
+        codes, uniques = pd.factorize(values)
+        mapped = np.array([shared.setdefault(u, len(shared)) for u in uniques],
+                          dtype=np.int64)[codes]
+        seen[id(values)] = (values, mapped)  # holding the array keeps its id unique
+        return mapped
+
+    parts = []
+    for a in audit:
+        values, rows = getattr(a.need, field), owner[a.changed]
+        if a.tag is not None:  # compliance model on: only the rows, rules tagged by behaviour
+            values = values[rows] + (RULE_TAGS[a.tag] if field == "rule" else "")
+            rows = np.arange(len(rows))
+        parts.append(shared_codes(values)[rows])
+    return pd.Categorical.from_codes(np.concatenate(parts),
+                                     categories=pd.Index(list(shared), dtype=object))
+
+
+def _stamps(start: pd.Timestamp, hours: np.ndarray) -> np.ndarray:
+    """``start`` + hours as datetime64[ns], rounded to the nanosecond (vectorised)."""
+    nanos = np.round(np.asarray(hours, dtype=np.float64) * 3.6e12).astype(np.int64)
+    return np.datetime64(start.to_datetime64(), "ns") + nanos.astype("timedelta64[ns]")

@@ -28,6 +28,8 @@ def child_rng(rng: np.random.Generator, name: str) -> np.random.Generator:
     ``rng`` untouched.
     """
     seq = rng.bit_generator.seed_seq
+    if not isinstance(seq, np.random.SeedSequence):
+        raise TypeError(f"child_rng: expected a generator seeded by a SeedSequence, got {seq!r}")
     key = zlib.crc32(name.encode("utf-8"))
     return np.random.default_rng(np.random.SeedSequence(
         seq.entropy, spawn_key=(*seq.spawn_key, key), pool_size=seq.pool_size))
