@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # the suite runs on every core (pytest-xdist); JOBS=1 runs it in one process
 JOBS ?= auto
 
-.PHONY: demo test test-fast lint bench clean
+.PHONY: demo test test-fast lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/smogsim demo
 
-test: lint
+test: lint typecheck
 	$(BIN)/python -m pytest -n $(JOBS)
 
 # the inner loop: everything but the end-to-end examples, batches and browser tests
@@ -27,6 +27,9 @@ test-fast: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks
