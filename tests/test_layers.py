@@ -96,3 +96,36 @@ def test_a_wrong_way_import_is_caught(tmp_path, monkeypatch):
         "simulator/core/bad.py:1 imports simulator.cli.common: layer cli is not below core"]
     assert wrong_way(other) == ["enterprises/bad.py:2 imports alerts.timeline",
                                 "enterprises/bad.py:3 imports simulator"]
+
+
+# Model layers take arrays and tables: file access lives in io, printing in cli.
+MODEL_LAYERS = ("core", "city", "regional", "grading")
+FILE_OR_CONSOLE = {"print", "open", "read_csv", "read_parquet", "read_excel", "to_csv",
+                   "to_parquet", "read_text", "write_text", "read_bytes", "write_bytes"}
+
+
+def file_or_console_calls(path: Path) -> list[str]:
+    """Calls in ``path`` that read or write files or print, and imports of rich."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in FILE_OR_CONSOLE:
+                found.append(f"{path.name}:{node.lineno} {name}()")
+    found += [f"{path.name}:{line} imports {module}" for line, module in imports(path)
+              if module.split(".")[0] == "rich"]
+    return found
+
+
+@pytest.mark.parametrize("layer", MODEL_LAYERS)
+def test_model_layers_neither_touch_files_nor_print(layer):
+    paths = sorted((ROOT / "simulator" / layer).glob("*.py"))
+    assert paths and [c for path in paths for c in file_or_console_calls(path)] == []
+
+
+def test_file_and_console_checker_sees_them(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("from rich.table import Table\nprint(1)\nframe.to_csv('x')\n")
+    assert file_or_console_calls(bad) == ["bad.py:2 print()", "bad.py:3 to_csv()",
+                                          "bad.py:1 imports rich.table"]
