@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -92,49 +92,19 @@ class ComplianceModel:
     priority_grades: tuple[str, ...] = ("C", "D")
 
     def __post_init__(self) -> None:
-        _check_probabilities(dict(self.noncompliance), "noncompliance")
-        _check_probabilities({"noncompliance_other": self.noncompliance_other,
-                              "record_share": self.record_share,
-                              "large_share": self.large_share}, "")
-        _check_probabilities(dict(self.detection), "detection", CHANNELS)
-        _check_probabilities(dict(self.coverage), "coverage", CHANNELS[:3])
-        _check_probabilities(dict(self.modes), "modes", MODES[1:])
-        for name in ("channel_factor", "detection_hours"):
-            _check_keys(dict(getattr(self, name)), name, CHANNELS)
-            if any(v < 0 for _, v in getattr(self, name)):
-                raise ValueError(f"{name}: expected numbers ≥ 0")
-        if sum(v for _, v in self.coverage) > 1 + 1e-12:
-            raise ValueError("coverage: shares add up to more than 1")
-        if sum(v for _, v in self.modes) <= 0:
-            raise ValueError("modes: expected at least one share > 0")
-        for name in ("late_hours", "partial_range"):
-            lo, hi = getattr(self, name)
-            if not 0 <= lo <= hi or (name == "partial_range" and hi > 1):
-                raise ValueError(f"{name}: value {[lo, hi]!r} — expected [low, high] with "
-                                 f"0 ≤ low ≤ high{' ≤ 1' if name == 'partial_range' else ''}")
-        for name in ("record_factor", "inflation", "inflation_hours", "travel_hours",
-                     "visit_hours", "correction_hours"):
-            if not math.isfinite(getattr(self, name)) or getattr(self, name) < 0:
-                raise ValueError(f"{name}: value {getattr(self, name)!r} — expected a number ≥ 0")
-        if self.travel_hours + self.visit_hours <= 0:
-            raise ValueError("visit_hours: travel_hours + visit_hours must be > 0")
-        if self.teams_per_county < 0 or any(t < 0 for _, t in self.teams):
-            raise ValueError("teams: expected whole numbers ≥ 0")
-        unknown = set(self.priority) - set(PRIORITY_KEYS)
-        if unknown or len(set(self.priority)) != len(self.priority):
-            raise ValueError(f"priority: value {list(self.priority)!r} — expected distinct "
-                             f"keys among {', '.join(PRIORITY_KEYS)}")
+        problem = cross_check(dict(self.coverage), dict(self.modes), self.travel_hours,
+                              self.visit_hours)
+        if problem:
+            key, value, expected = problem
+            raise ValueError(f"{key}: value {value!r} — expected {expected}")
 
     @classmethod
     def from_table(cls, table: Mapping) -> ComplianceModel:
-        """Build from a scenario's ``[compliance]`` table; ``ValueError`` names the key."""
-        known = {f.name for f in fields(cls)}
-        kwargs = {}
-        for key, value in table.items():
-            if key not in known:
-                raise ValueError(f"{key}: unknown key — expected one of {', '.join(sorted(known))}")
-            kwargs[key] = _convert(key, value)
-        return cls(**kwargs)
+        """Build from a ``[compliance]`` table whose values ``simulator.spec`` has checked
+        against the schema (kinds and bounds live there): tables become sorted pairs."""
+        return cls(**{key: _frozen(value) if isinstance(value, Mapping)
+                      else tuple(value) if isinstance(value, list) else value
+                      for key, value in table.items()})
 
     @property
     def round_hours(self) -> float:
@@ -145,57 +115,20 @@ class ComplianceModel:
         return dict(self.teams).get(county, self.teams_per_county)
 
 
-def _convert(key: str, value):
-    """Scenario values → the model's field types (tables become sorted pairs)."""
-    if key == "enabled":
-        if not isinstance(value, bool):
-            raise ValueError(f"enabled: value {value!r} — expected true or false")
-        return value
-    if key in ("late_hours", "partial_range"):
-        if (not isinstance(value, list | tuple) or len(value) != 2
-                or not all(_is_number(v) for v in value)):
-            raise ValueError(f"{key}: value {value!r} — expected [low, high]")
-        return (float(value[0]), float(value[1]))
-    if key in ("priority", "priority_grades"):
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise ValueError(f"{key}: value {value!r} — expected a list of names")
-        return tuple(value)
-    if key in ("teams_per_county",):
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ValueError(f"{key}: value {value!r} — expected a whole number ≥ 0")
-        return value
-    if key == "teams":
-        if not isinstance(value, Mapping) or not all(
-                isinstance(v, int) and not isinstance(v, bool) for v in value.values()):
-            raise ValueError(f"teams: value {value!r} — expected {{ county = teams, … }}")
-        return _frozen(dict(value))
-    if isinstance(value, Mapping):
-        if not all(_is_number(v) for v in value.values()):
-            raise ValueError(f"{key}: value {value!r} — expected numbers")
-        return _frozen({k: float(v) for k, v in value.items()})
-    if not _is_number(value):
-        raise ValueError(f"{key}: value {value!r} — expected a number")
-    return float(value)
+def cross_check(coverage: Mapping, modes: Mapping, travel_hours: float,
+                visit_hours: float) -> tuple[str, object, str] | None:
+    """The rules between fields, as (key, value, expected); None when they hold.
 
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _check_keys(mapping: dict, name: str, allowed) -> None:
-    unknown = set(mapping) - set(allowed)
-    if unknown:
-        raise ValueError(f"{name}.{sorted(unknown)[0]}: unknown — expected "
-                         f"{', '.join(allowed)}")
-
-
-def _check_probabilities(mapping: dict, name: str, allowed=None) -> None:
-    if allowed is not None:
-        _check_keys(mapping, name, allowed)
-    for key, value in mapping.items():
-        if not 0 <= value <= 1:
-            where = f"{name}.{key}" if name else key
-            raise ValueError(f"{where}: value {value!r} — expected a fraction in [0, 1]")
+    Each field's own kind and bounds are checked by ``simulator.spec`` against the schema;
+    these hold whichever way the model is built.
+    """
+    if sum(coverage.values()) > 1 + 1e-12:
+        return "coverage", dict(coverage), "shares adding up to ≤ 1"
+    if sum(modes.values()) <= 0:
+        return "modes", dict(modes), "at least one share > 0"
+    if travel_hours + visit_hours <= 0:
+        return "visit_hours", visit_hours, "travel_hours + visit_hours > 0"
+    return None
 
 
 @dataclass(frozen=True)

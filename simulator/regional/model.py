@@ -56,8 +56,9 @@ from simulator.core.airquality import (
 from simulator.core.results import RunResult
 from simulator.core.rng import make_rng
 from simulator.io.regional import RegionalInputs
-from simulator.spec.regional import ANNUAL_TARGET_SOURCE, ANNUAL_TARGETS_PCT, RegionalSpec
+from simulator.spec.regional import RegionalSpec
 from simulator.spec.scenario import ScenarioError
+from simulator.spec.schema import ANNUAL_TARGET_SOURCE, ANNUAL_TARGETS_PCT
 
 HOUR = pd.Timedelta(hours=1)
 AQI_WARMUP_HOURS = 23  # the rolling daily AQI at the first hour needs the 23 hours before it

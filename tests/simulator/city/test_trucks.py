@@ -125,8 +125,9 @@ def test_bad_fleet_file_is_one_line_exit_2_and_no_run_directory(demo, tmp_path):
     [
         ('unserved = "drop"\n', "key transport.unserved: value 'drop' — expected defer or cancel"),
         ("surge = 0.5\n", "key transport.surge: value 0.5 — expected a number ≥ 1"),
-        ('rules = "nowhere"\n', "key transport.rules: value 'nowhere' — expected one of national"),
-        ('fleets = "synthetic"\n', "key transport.fleets: value 'synthetic' — expected one of"),
+        ('rules = "nowhere"\n',
+         "key transport.rules: value 'nowhere' — expected national, yellow-start, "),
+        ('fleets = "synthetic"\n', "key transport.fleets: unknown — expected enabled, fleet, "),
         ('enabled = "yes"\n', "key transport.enabled: value 'yes' — expected true or false"),
         ('fleet = "data/none.csv"\n', "key transport.fleet: value 'data/none.csv' — expected an"),
         ('ruleset = "strict"\n', "key transport.ruleset: value 'strict' — expected no ruleset"),

@@ -297,9 +297,21 @@ def test_scenario_table_is_parsed_and_checked(scenario):
 @pytest.mark.parametrize(("line", "message"), [
     ("noncompliance = { C = 1.5 }", "compliance.noncompliance.C: value 1.5"),
     ("modes = { late_response = -1 }", "compliance.modes.late_response: value -1"),
-    ("late_hours = [5, 2]", "compliance.late_hours: value [5.0, 2.0]"),
-    ("priority = ['flagged', 'size']", "compliance.priority"),
-    ("wibble = 1", "compliance.wibble: unknown key"),
+    ("late_hours = [5, 2]",
+     "compliance.late_hours: value [5, 2] — expected [low, high] with 0 ≤ low ≤ high"),
+    ("partial_range = [0.5, 1.5]", "compliance.partial_range: value [0.5, 1.5] — expected "
+     "[low, high] with 0 ≤ low ≤ high ≤ 1"),
+    ("priority = ['flagged', 'size']",
+     "compliance.priority[2]: value 'size' — expected flagged, large or grade"),
+    ("priority = ['large', 'large']", "compliance.priority[2]: value 'large' — expected each "
+     "key once"),
+    ("modes = { late_response = 0 }", "compliance.modes: value {'late_response': 0.0} — "
+     "expected at least one share > 0"),
+    ("travel_hours = 0\nvisit_hours = 0", "compliance.visit_hours: value 0.0 — expected "
+     "travel_hours + visit_hours > 0"),
+    ("detection = { radio = 0.5 }", "compliance.detection.radio: unknown — expected online, "
+     "power, video or none"),
+    ("wibble = 1", "compliance.wibble: unknown — expected enabled, noncompliance, "),
 ])
 def test_bad_compliance_values_name_the_key(scenario, line, message):
     scenario.write_text(scenario.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
@@ -308,8 +320,10 @@ def test_bad_compliance_values_name_the_key(scenario, line, message):
     assert message in str(bad.value) and "\n" not in str(bad.value)
 
 
-def test_model_checks_its_own_values():
-    with pytest.raises(ValueError, match="coverage: shares add up to more than 1"):
+def test_model_checks_the_rules_between_its_fields():
+    # each field's kind and bounds: the schema (test_bad_compliance_values_name_the_key)
+    with pytest.raises(ValueError, match="coverage: value .* — expected shares adding up to ≤ 1"):
         ComplianceModel(coverage=(("online", 0.8), ("power", 0.5)))
-    with pytest.raises(ValueError, match="partial_range"):
-        ComplianceModel(partial_range=(0.5, 1.5))
+    with pytest.raises(ValueError, match="visit_hours: value 0 — expected travel_hours \\+ "
+                       "visit_hours > 0"):
+        ComplianceModel(travel_hours=0, visit_hours=0)

@@ -32,6 +32,7 @@ from simulator.regional.model import (
     transport_cut_fractions,
 )
 from simulator.spec.regional import RegionalSpec
+from simulator.spec.scenario import ScenarioError
 
 RUNNER = CliRunner()
 REPO = Path(__file__).resolve().parents[3]
@@ -417,7 +418,7 @@ def test_single_city_scenario_runs_too(tmp_path):
      "area_sources, measures, seasonal, compliance, transport, airquality, city"),
     (('[city."许昌".area_sources.dust]',
       '[city."许昌".compliance]\nteams_per_county = -1\n\n[city."许昌".area_sources.dust]'),
-     "key city.许昌.compliance.teams: expected whole numbers ≥ 0"),
+     "key city.许昌.compliance.teams_per_county: value -1 — expected a whole number ≥ 0"),
     (('[city."许昌".area_sources.dust]',
       '[city."许昌".transport]\nsurge = 0.5\n\n[city."许昌".area_sources.dust]'),
      "key city.许昌.transport.surge: value 0.5"),
@@ -441,9 +442,11 @@ def test_bad_multi_city_input_exits_2_with_one_line(tmp_path, edit, message):
 
 
 def test_spec_rejects_city_and_cities_together(tmp_path):
-    data = {"scenario": {"city": "漯河", "cities": ["漯河"]}}
-    with pytest.raises(ValueError, match="either scenario.city or scenario.cities"):
-        RegionalSpec.from_dict(data, tmp_path / "s.toml")
+    data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    data["scenario"]["city"] = "漯河"
+    with pytest.raises(ScenarioError, match="key scenario.city: value '漯河' — expected either "
+                       "scenario.city or scenario.cities, not both"):
+        RegionalSpec.from_dict(data, EXAMPLE)
 
 
 # -- [compliance] and [transport] in regional runs --------------------------------------------
