@@ -21,7 +21,7 @@ import importlib
 _API = {
     "load_scenario": "simulator.io.inputs",
     "ScenarioSpec": "simulator.spec.scenario",
-    "ScenarioError": "simulator.spec.scenario",
+    "ScenarioError": "simulator.spec.validate",
     "run_scenario": "simulator.city.run",
     "simulate_city": "simulator.city.run",
     "Run": "simulator.city.run",
