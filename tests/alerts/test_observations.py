@@ -148,12 +148,15 @@ def test_cli_prints_the_timeline_as_csv(tmp_path):
                                    "start", "end", "hours", "trigger", "reason"]
     # daily AQI > 200 ⇔ 24 h mean PM2.5 > 150 ⇔ (n × 160 + (24 − n) × 60)/24 > 150 ⇔ n ≥ 22
     # hours at 160 in the window: rising, n = t − 95 ≥ 22 from hour 117 (12-14 21:00);
-    # falling, n = 219 − t ≥ 22 up to hour 197. 81 h above 200 → orange (mee-2019: ≥ 72 h),
-    # ending at hour 198 (12-18 06:00)
-    assert frame["level"].tolist() == ["orange"]
-    assert frame["start"].iloc[0] == "2023-12-14 21:00"
-    assert frame["end"].iloc[0] == "2023-12-18 06:00"
-    assert frame["trigger"].iloc[0] == "forecast"
+    # falling, n = 219 − t ≥ 22 up to hour 197. Periods ending at 117..197 are above 200: 3-day
+    # chains end at k, k + 24, k + 48 for k in 117..149 (orange, mee-2019), covering hours from
+    # 94 (12-13 22:00, the first hour of the period ending at 117) to 198 (12-18 06:00).
+    # Reading 72 h ahead, the consultation of 12-13 10:00 (hour 82) sees 2 days: yellow from 94,
+    # at once; 12-14 10:00 sees 3: orange once yellow has held 24 h (hour 118); lift at 198.
+    assert frame["level"].tolist() == ["yellow", "orange"]
+    assert frame["start"].tolist() == ["2023-12-13 22:00", "2023-12-14 22:00"]
+    assert frame["end"].tolist() == ["2023-12-14 22:00", "2023-12-18 06:00"]
+    assert frame["trigger"].tolist() == ["forecast", "forecast"]
 
 
 def test_cli_table_and_noisy_forecast_are_deterministic(tmp_path):
