@@ -107,9 +107,43 @@ NATIONAL_TYPES: tuple[str, ...] = (
 UCI_CO_PER_MG = 1000.0
 
 
+#: Largest plausible value per quantity (µg/m³; CO mg/m³; AQI). Above it the file is taken to
+#: have the wrong unit or a broken value, and reading stops with the column named.
+#: PM2.5 2,000 µg/m³: the issue's bound (the worst hourly PM2.5 in the 2010–2014 Beijing record,
+#: tests/data, is 994). CO 150 mg/m³: the top of the HJ 633 CO 1 h table (sources.md §7), so a
+#: larger value is almost surely µg/m³ labelled mg/m³. AQI 500: HJ 633 caps the index there.
+#: The others are assumptions, several times the worst hourly values reported in China.
+PLAUSIBLE_MAX: dict[str, float] = {
+    "PM2.5": 2000.0, "PM10": 10000.0, "SO2": 10000.0, "NO2": 5000.0, "O3": 3000.0,
+    "CO": 150.0, "AQI": 500.0, "daily_aqi": 500.0,
+}
+_UNIT_HINT = {"CO": " — CO must be in mg/m³; this looks like µg/m³ (divide by 1000)"}
+
+
+def _plausible(values: pd.Series, quantity: str, path: Path, column: str,
+               rows: pd.Series | None = None) -> None:
+    """Stop with one line naming the column when a value exceeds ``PLAUSIBLE_MAX``."""
+    limit = PLAUSIBLE_MAX.get(quantity)
+    if limit is None:
+        return
+    over = (values > limit).to_numpy()
+    if over.any():
+        i = int(np.flatnonzero(over)[0])
+        row = int(rows.iloc[i]) if rows is not None else i + 2
+        unit = "mg/m³" if quantity == "CO" else ("" if "AQI" in quantity or quantity ==
+                                                 "daily_aqi" else "µg/m³")
+        raise AlertInputError(
+            f"{path}: row {row}, column {column}: value {values.iloc[i]:g} — implausible "
+            f"{quantity} (above {limit:g} {unit}".rstrip() + ")"
+            + _UNIT_HINT.get(quantity, "; check the unit and the value"))
+
+
 def _bad(path: Path, row: int, column: str, value, expected: str) -> AlertInputError:
     return AlertInputError(f"{path}: row {row}, column {column}: value {value!r} — "
                            f"expected {expected}")
+
+
+_HEADER_ALIASES = {q.lower(): q for q in QUANTITIES}
 
 
 def _read_table(path: Path) -> pd.DataFrame:
@@ -119,7 +153,9 @@ def _read_table(path: Path) -> pd.DataFrame:
         frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as bad:
         raise AlertInputError(f"{path}: cannot read ({str(bad).splitlines()[0]})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    # pollutant headers in any case: the UCI Beijing PM2.5 file (tests/data) writes "pm2.5"
+    frame.columns = [_HEADER_ALIASES.get(str(c).strip().lower(), str(c).strip())
+                     for c in frame.columns]
     if frame.empty:
         raise AlertInputError(f"{path}: no data rows")
     return frame.apply(lambda column: column.str.strip())
@@ -176,12 +212,16 @@ def _long(path: Path, frame: pd.DataFrame, city: str | None) -> pd.DataFrame:
         i = int(np.flatnonzero(unknown.to_numpy())[0])
         raise _bad(path, i + 2, "pollutant", frame["pollutant"].iloc[i],
                    f"one of {', '.join(QUANTITIES)}")
+    values = _numbers(frame, "value", path)
+    rows = pd.Series(np.arange(len(frame)) + 2, index=frame.index)
+    for quantity, part in values.groupby(frame["pollutant"]):
+        _plausible(part, quantity, path, "value", rows.loc[part.index])
     return pd.DataFrame({
         "time": _times(frame["time"], path, "time"),
         "city": _city_of(frame, path, city),
         "station": frame["station"] if "station" in frame.columns else "",
         "pollutant": frame["pollutant"],
-        "value": _numbers(frame, "value", path),
+        "value": values,
     })
 
 
@@ -190,6 +230,7 @@ def _melt(path: Path, times: pd.Series, cities: pd.Series, stations, frame: pd.D
     parts = []
     for column in columns:
         values = _numbers(frame, column, path) / (scale or {}).get(column, 1.0)
+        _plausible(values, column, path, column)
         parts.append(pd.DataFrame({"time": times, "city": cities, "station": stations,
                                    "pollutant": column, "value": values}))
     if not parts:
@@ -238,6 +279,9 @@ def _national(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for city in cities:
         values = _numbers(frame, city, path)
+        for quantity, part in values[keep].groupby(frame["type"][keep]):
+            _plausible(part, quantity, path, city,
+                       pd.Series(part.index.to_numpy() + 2, index=part.index))
         parts.append(pd.DataFrame({"time": times[keep], "city": city, "station": "",
                                    "pollutant": frame["type"][keep], "value": values[keep]}))
     return pd.concat(parts, ignore_index=True)
