@@ -19,7 +19,7 @@ from alerts.forecast import DEFAULT_HORIZON_HOURS, ForecastModel, forecast_model
 from alerts.levels import Level
 from alerts.lifecycle import CityLifecycle, Decision, run_lifecycles, tiers_for
 from alerts.region import Region, RegionalRule
-from alerts.rules import RuleSet
+from alerts.rules import DEFAULT_MIN_HOURS, RuleSet
 from alerts.triggers import AlertWindow, runs
 
 HOUR = pd.Timedelta(hours=1)
@@ -98,8 +98,8 @@ def regional_tracks(region: Region, own: Mapping[str, Track], grid: pd.DatetimeI
 
     A rule holds over a stretch of hours while some qualifying group exists. Every city the
     rule covers (the group's cities, or every zone city for ``applies_to = "zone"``) is raised
-    from the hour it is first covered to the end of the stretch: a regional alert is lifted by
-    the region, not by one city's own forecast (rules.md §3.3).
+    from the hour it is first covered to the end of the stretch, and for at least a day: a
+    regional alert is lifted by the region, not by one city's own forecast (sources.md §3.3).
     """
     floors = {city: Track.empty(grid) for city in region.cities()}
     for rule in region.rules:
@@ -116,7 +116,9 @@ def regional_tracks(region: Region, own: Mapping[str, Track], grid: pd.DatetimeI
                     joined.setdefault(city, i)
             for city, i in joined.items():
                 counted = [c for k, c in enumerate(members) if meets[k, i] and c in covered[i]]
-                _raise(floors, own, rule, city, counted, grid, i, b)
+                # a regional alert, like a city's, lasts at least a day (DEFAULT_MIN_HOURS)
+                _raise(floors, own, rule, city, counted, grid, i,
+                       min(max(b, i + int(DEFAULT_MIN_HOURS)), len(grid)))
     return floors
 
 

@@ -70,49 +70,53 @@ def _exceeds(values: np.ndarray, cond: Condition) -> np.ndarray:
 
 
 def _chains(ok: np.ndarray, days: int) -> np.ndarray:
-    """``out[s]``: the ``days`` periods starting at hour ``s`` (ending at ``s+23``, ``s+47``, …)
-    all satisfy ``ok`` (indexed by the period's last hour). False where they do not fit."""
+    """``out[k]``: the ``days`` periods ending at hours ``k``, ``k+24``, … all satisfy ``ok``
+    (indexed by the period's last hour). False where they do not fit in the data."""
     n = len(ok)
     out = np.zeros(n, bool)
-    m = n - DAY_HOURS * days + 1
+    m = n - DAY_HOURS * (days - 1)
     if m <= 0:
         return out
     chain = np.ones(m, bool)
-    for k in range(days):
-        first = DAY_HOURS - 1 + DAY_HOURS * k
-        chain &= ok[first:first + m]
+    for j in range(days):
+        chain &= ok[DAY_HOURS * j:DAY_HOURS * j + m]
     out[:m] = chain
     return out
 
 
-def qualifying_starts(values: np.ndarray, cond: Condition) -> np.ndarray:
-    """``out[s]``: ``cond`` (with its inner conditions) holds on the chain of periods from ``s``."""
+def qualifying_ends(values: np.ndarray, cond: Condition) -> np.ndarray:
+    """``out[k]``: ``cond`` (with its inner conditions) holds on the chain of periods whose first
+    period ends at hour ``k`` (it began at hour ``k - 23``, possibly before the data)."""
     values = np.asarray(values, float)
-    starts = _chains(_exceeds(values, cond), cond.days)
+    ends = _chains(_exceeds(values, cond), cond.days)
     for inner in cond.within:
         if inner.days > cond.days:
             return np.zeros(len(values), bool)
-        inner_starts = qualifying_starts(values, inner)
+        inner_ends = qualifying_ends(values, inner)
         found = np.zeros(len(values), bool)
         for j in range(cond.days - inner.days + 1):  # the inner chain at day j of the outer one
             shift = DAY_HOURS * j
             if shift >= len(values):
                 break
-            found[:len(values) - shift] |= inner_starts[shift:]
-        starts &= found
-    return starts
+            found[:len(values) - shift] |= inner_ends[shift:]
+        ends &= found
+    return ends
 
 
-def _cover(starts: np.ndarray, hours: int) -> np.ndarray:
-    """Hours covered by a chain of ``hours`` hours from any True start."""
-    counts = np.concatenate(([0], np.cumsum(starts)))
-    idx = np.arange(len(starts))
-    return (counts[idx + 1] - counts[np.maximum(idx + 1 - hours, 0)]) > 0
+def _cover(ends: np.ndarray, hours: int) -> np.ndarray:
+    """Hours covered by the chains: a chain whose first period ends at ``k`` covers
+    ``[k - 23, k - 23 + hours)`` (clipped to the data)."""
+    n = len(ends)
+    counts = np.concatenate(([0], np.cumsum(ends)))
+    h = np.arange(n)
+    lo = np.clip(h + DAY_HOURS - hours, 0, n)
+    hi = np.clip(h + DAY_HOURS, 0, n)  # k ≤ h + 23
+    return (counts[hi] - counts[lo]) > 0
 
 
 def condition_mask(values: np.ndarray, cond: Condition) -> np.ndarray:
     """True at every hour that lies on a chain of periods where ``cond`` holds."""
-    return _cover(qualifying_starts(values, cond), cond.hours)
+    return _cover(qualifying_ends(values, cond), cond.hours)
 
 
 _LEVELS = np.array(list(Level), dtype=object)  # Level by its int value, for vectorised lookup
@@ -140,10 +144,10 @@ def _reason(values: np.ndarray, times: pd.DatetimeIndex, rule, at: int, until: i
     chain of periods that covers one of them, and the rule text."""
     until = at + 1 if until is None else until
     for cond in rule.conditions:
-        starts = np.flatnonzero(qualifying_starts(values, cond))
+        starts = np.flatnonzero(qualifying_ends(values, cond)) - (DAY_HOURS - 1)
         hit = starts[(starts < until) & (starts + cond.hours > at)]
         if len(hit):
-            s = int(hit[0])
+            s = max(int(hit[0]), 0)
             op = "≥" if cond.inclusive else ">"
             days = f"{cond.days} day" + ("s" if cond.days > 1 else "")
             return (f"forecast daily AQI {op} {cond.threshold:g} on {days} from "
