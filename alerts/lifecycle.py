@@ -308,7 +308,8 @@ class CityLifecycle:
         if e is None:
             return ""
         below = (f"daily AQI ≤ {view.below:g} and no criterion met" if view.below is not None
-                 else ("every alert criterion" if self.tier == "alert" else "temporary control"))
+                 else ("below every alert criterion" if self.tier == "alert"
+                       else "below temporary control"))
         return (f"lift {view.end_time(e):%Y-%m-%d %H:%M}: forecast {below} for ≥ "
                 f"{self.rules.lift_hours:g} h")
 
