@@ -85,11 +85,11 @@ class RuleSet:
     the forecast allows it (sources.md §3.1). ``lift_hours``: an alert lifts when the forecast
     stays below the starting criterion — daily AQI ≤ ``lift_below`` and no criterion met — for
     this long (sources.md §3.3). ``forecast_hours``: how far ahead a consultation reads the
-    forecast when it decides the level (3 days, sources.md §3.1). ``min_hours``: an alert, and each level of it, lasts at least
-    this long. ``consultation_hour``: the local hour of the daily forecast consultation.
-    ``response_delay_hours``: from issuing a decision to the response taking effect when the
-    episode is already under way. ``reading``: the rule set's own words for how it reads
-    "N days" (see ``alerts.triggers``).
+    forecast when it decides the level (3 days, sources.md §3.1). ``min_hours``: an alert, and
+    each level of it, lasts at least this long. ``consultation_hour``: the local hour of the
+    daily forecast consultation. ``response_delay_hours``: from issuing a decision to the
+    response taking effect when the episode is already under way. ``reading``: the rule set's
+    own words for how it reads "N days" (see ``alerts.triggers``).
     """
 
     id: str

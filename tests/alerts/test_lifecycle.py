@@ -7,13 +7,13 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alerts.forecast import PerfectForecast, TableForecast
+from alerts.forecast import TableForecast
 from alerts.io import load_ruleset
 from alerts.levels import Level
-from alerts.lifecycle import CityLifecycle, first_consultation
-from alerts.timeline import Track, hourly_grid
+from alerts.lifecycle import first_consultation
+from alerts.timeline import hourly_grid
 from alerts.triggers import hourly_level_codes
-from tests.alerts.helpers import H, T0, at, series, timeline
+from tests.alerts.helpers import T0, H, at, series, timeline
 
 MEE_2019 = load_ruleset("mee-2019")  # yellow > 200 for 48 h, orange 72 h, red 96 h + 300 48 h
 
