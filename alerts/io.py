@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from alerts.aqi import POLLUTANTS
-from alerts.observations import LONG_COLUMNS, QUANTITIES, Observations, city_frames
+from alerts.observations import LONG_COLUMNS, QUANTITIES, Observations, city_frames, is_daily
 from alerts.region import Region
 from alerts.rules import RuleSet
 from alerts.timeline import AlertInputs
@@ -350,25 +350,68 @@ def load_observations(paths: list[str | Path], city: str | None = None,
     return observations
 
 
+RANGE_COLUMNS = ("daily_aqi_low", "daily_aqi_high")
+
+
 def load_forecast_table(path: str | Path) -> pd.DataFrame:
     """A table of issued forecasts: ``issued_at, city, time (valid hour), daily_aqi``.
 
-    ``valid_at`` may replace ``time`` and ``value`` may replace ``daily_aqi``. Returns the
-    columns ``issued_at, city, valid_at, daily_aqi`` with parsed times.
+    ``valid_at`` may replace ``time`` and ``value`` may replace ``daily_aqi``. A range may
+    replace ``daily_aqi``, as bureaus publish forecasts: ``daily_aqi_low, daily_aqi_high`` (the
+    rule set's ``forecast_bound`` picks the end, ``forecast_value``). A table whose valid times
+    are all midnight gives one value per calendar day; it is spread over the day's hours and
+    averaged over 24 h like daily observations (``alerts.observations``). Returns the columns
+    ``issued_at, city, valid_at, daily_aqi`` (and the range columns) with parsed times.
     """
     path = Path(path)
     frame = _read_table(path)
     frame = frame.rename(columns={"time": "valid_at", "value": "daily_aqi"})
-    for column in ("issued_at", "city", "valid_at", "daily_aqi"):
+    ranged = set(RANGE_COLUMNS) <= set(frame.columns) and "daily_aqi" not in frame.columns
+    values = list(RANGE_COLUMNS) if ranged else ["daily_aqi"]
+    for column in ("issued_at", "city", "valid_at", *values):
         if column not in frame.columns:
             raise AlertInputError(f"{path}: row 1, column {column}: missing — expected "
-                                  "issued_at, city, time, daily_aqi")
-    return pd.DataFrame({
+                                  "issued_at, city, time, daily_aqi (or daily_aqi_low and "
+                                  "daily_aqi_high)")
+    out = pd.DataFrame({
         "issued_at": _times(frame["issued_at"], path, "issued_at"),
         "city": frame["city"],
         "valid_at": _times(frame["valid_at"], path, "time"),
-        "daily_aqi": _numbers(frame, "daily_aqi", path),
+        **{c: _numbers(frame, c, path) for c in values},
     })
+    if ranged:
+        wrong = (out["daily_aqi_low"] > out["daily_aqi_high"]).to_numpy()
+        if wrong.any():
+            i = int(np.flatnonzero(wrong)[0])
+            raise _bad(path, i + 2, "daily_aqi_low", frame["daily_aqi_low"].iloc[i],
+                       f"at most daily_aqi_high ({frame['daily_aqi_high'].iloc[i]})")
+        out["daily_aqi"] = out["daily_aqi_high"]  # until the rule set picks its bound
+    if is_daily(out["valid_at"]):
+        out = _spread_days(out)
+    return out
+
+
+def _spread_days(table: pd.DataFrame) -> pd.DataFrame:
+    """Daily forecasts as hourly values: each day's value over its hours, averaged over 24 h."""
+    columns = [c for c in ("daily_aqi", *RANGE_COLUMNS) if c in table.columns]
+    parts = []
+    for (issued, city), rows in table.groupby(["issued_at", "city"], sort=True):
+        days = rows.set_index("valid_at")[columns].sort_index()
+        hours = pd.date_range(days.index[0], days.index[-1] + pd.Timedelta(hours=23), freq="h")
+        spread = days.reindex(hours.normalize()).set_axis(hours)
+        spread = spread.rolling("24h", min_periods=1).mean()
+        parts.append(spread.rename_axis("valid_at").reset_index()
+                     .assign(issued_at=issued, city=city))
+    return pd.concat(parts, ignore_index=True)[["issued_at", "city", "valid_at", *columns]]
+
+
+def forecast_value(table: pd.DataFrame, bound: str) -> pd.Series:
+    """The daily AQI a rule set reads from a forecast table: the given value, or the
+    ``bound`` of a range (``upper``, ``middle``, ``lower``)."""
+    if not set(RANGE_COLUMNS) <= set(table.columns):
+        return table["daily_aqi"]
+    low, high = table["daily_aqi_low"], table["daily_aqi_high"]
+    return {"upper": high, "lower": low, "middle": (low + high) / 2}[bound]
 
 
 def is_forecast_table(path: str | Path) -> bool:
@@ -431,6 +474,10 @@ def load_alert_inputs(observations: list[str | Path], rules: str | Path = "mee-2
     default = load_ruleset(rules)
     by_city = {name: _city_rules(area, name, Path(region) if region else None, default)
                for name in sorted(names)}
+    if table is not None and set(RANGE_COLUMNS) <= set(table.columns):
+        table = table.copy()
+        for name, rows in table.groupby("city"):
+            table.loc[rows.index, "daily_aqi"] = forecast_value(rows, by_city[name].forecast_bound)
     times = [s.index[0] for s in truth.values() if len(s)] + [s.index[-1] for s in truth.values()
                                                                 if len(s)]
     if table is not None and not table.empty:

@@ -27,6 +27,10 @@ DEFAULT_MIN_HOURS = 24.0
 # sources.md §3.1: the bureaus forecast city air quality 3 days ahead (and only the trend 7 days
 # ahead), so a consultation decides the level on the next 72 h plus the observed past.
 DEFAULT_FORECAST_HOURS = 72.0
+# sources.md §1.4 (Henan 2016): the forecast's upper bound decides the level when the bureau
+# forecasts a daily AQI range. The national texts found say nothing: assumption, the same.
+DEFAULT_FORECAST_BOUND = "upper"
+FORECAST_BOUNDS = ("upper", "middle", "lower")
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,8 @@ class RuleSet:
     each level of it, lasts at least this long. ``consultation_hour``: the local hour of the
     daily forecast consultation. ``response_delay_hours``: from issuing a decision to the
     response taking effect when the episode is already under way. ``reading``: the rule set's
-    own words for how it reads "N days" (see ``alerts.triggers``).
+    own words for how it reads "N days" (see ``alerts.triggers``). ``forecast_bound``: which
+    end of a forecast daily-AQI range decides the level (``upper``, ``middle`` or ``lower``).
     """
 
     id: str
@@ -103,6 +108,7 @@ class RuleSet:
     lift_below: float | None = DEFAULT_LIFT_BELOW
     min_hours: float = DEFAULT_MIN_HOURS
     forecast_hours: float = DEFAULT_FORECAST_HOURS
+    forecast_bound: str = DEFAULT_FORECAST_BOUND
     reading: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
@@ -148,6 +154,7 @@ class RuleSet:
                 lift_below=_lift_below(data),
                 min_hours=_hours(data, "min_hours", DEFAULT_MIN_HOURS),
                 forecast_hours=_hours(data, "forecast_hours", DEFAULT_FORECAST_HOURS),
+                forecast_bound=_bound(data),
                 reading=str(data.get("reading", "")),
             )
         except KeyError as missing:
@@ -160,6 +167,13 @@ class RuleSet:
             raise ValueError(f"{origin}: consultation_hour {ruleset.consultation_hour} "
                              "is outside 0–23")
         return ruleset
+
+
+def _bound(data: dict) -> str:
+    value = str(data.get("forecast_bound", DEFAULT_FORECAST_BOUND))
+    if value not in FORECAST_BOUNDS:
+        raise ValueError(f"forecast_bound {value!r} — expected {', '.join(FORECAST_BOUNDS)}")
+    return value
 
 
 def _lift_below(data: dict) -> float | None:

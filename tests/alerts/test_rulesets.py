@@ -21,6 +21,7 @@ def test_every_threshold_and_level_has_a_source_and_a_response(name):
     rules = load_ruleset(name)
     assert rules.source and rules.consultation_hour == 10 and rules.lift_hours == 36
     assert (rules.lift_below, rules.min_hours, rules.forecast_hours) == (200, 24, 72)
+    assert rules.forecast_bound == "upper"  # sources.md §1.4 Henan 2016, elsewhere assumed
     assert rules.reading.startswith("days: ")  # each rule set states how it reads "N days"
     for rule in rules.levels:
         assert rule.source and rule.response
