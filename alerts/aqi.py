@@ -323,9 +323,9 @@ def daily_aqi(concentrations: pd.DataFrame) -> pd.Series:
     ``concentrations``: hourly frame on a strictly increasing DatetimeIndex whose columns are any
     subset of ``POLLUTANTS`` (µg/m³; CO mg/m³) plus an optional "AQI" column, which is ignored.
     At hour t, each pollutant's value is its trailing 24 h mean (hours t-23..t, ≥ 20 valid hours),
-    except O3, whose value is the largest 8-hour mean (each ≥ 6 valid hours) lying inside that
-    window, i.e. the daily maximum 8-h mean (``rolling_max_8h_mean``). These are read against the
-    24 h tables (O3 against the 8 h table) and the daily AQI is the largest IAQI. Pollutants
+    read against the 24 h tables; O3 counts twice, as in HJ 633's daily table: the largest 8-hour
+    mean inside that window (8 h table) and the largest hourly value (1 h table), see
+    ``o3_daily_iaqi``. The daily AQI is the largest IAQI. Pollutants
     without a valid value are ignored; if none has one the result is NaN — missing data is never
     read as zero.
 
@@ -341,7 +341,28 @@ def daily_aqi(concentrations: pd.DataFrame) -> pd.Series:
 
     daily: dict[str, Any] = {}
     for p in columns:
-        s = concentrations[p]
-        daily[p] = (rolling_max_8h_mean(s) if p == "O3" else rolling_24h_mean(s)).to_numpy()
-    value = aqi(daily, "24h").value
-    return pd.Series(np.asarray(value, dtype=float), index=concentrations.index, name="daily_aqi")
+        if p != "O3":
+            daily[p] = rolling_24h_mean(concentrations[p]).to_numpy()
+    value = (np.asarray(aqi(daily, "24h").value, dtype=float) if daily
+             else np.full(len(concentrations), np.nan))
+    if "O3" in columns:
+        o3 = o3_daily_iaqi(concentrations["O3"])
+        value = np.fmax(value, o3)  # NaN only where both are
+    return pd.Series(value, index=concentrations.index, name="daily_aqi")
+
+
+def o3_daily_iaqi(series: pd.Series) -> np.ndarray:
+    """Daily O3 sub-index over the trailing 24 h window (HJ 633-2012, sources.md §7): the larger
+    of the daily maximum 8-h mean's IAQI and the daily maximum 1-h value's IAQI. Where the
+    maximum 8-h mean exceeds 800 µg/m³ the 8-h table stops and the O3-1h sub-index is used
+    instead, as the standard says. The daily maximum 1-h value needs ≥ 20 valid hours in its
+    window (GB 3095-2012 §8 data validity, assumed as for the 24 h means).
+    """
+    _check_index(series)
+    max_8h = rolling_max_8h_mean(series).to_numpy()
+    max_1h = (series.astype(float).rolling("24h", min_periods=MIN_VALID_HOURS_24H).max()
+              .to_numpy())
+    sub_1h = np.asarray(iaqi("O3", max_1h, "1h"), dtype=float)
+    sub_8h = np.asarray(iaqi("O3", np.where(max_8h > 800, np.nan, max_8h), "8h"), dtype=float)
+    sub_8h = np.where(max_8h > 800, sub_1h, sub_8h)
+    return np.fmax(sub_8h, sub_1h)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from alerts.aqi import POLLUTANTS
-from alerts.observations import LONG_COLUMNS, QUANTITIES, Observations, city_frames
+from alerts.observations import LONG_COLUMNS, QUANTITIES, Observations, city_frames, is_daily
 from alerts.region import Region
 from alerts.rules import RuleSet
 from alerts.timeline import AlertInputs
@@ -107,9 +107,43 @@ NATIONAL_TYPES: tuple[str, ...] = (
 UCI_CO_PER_MG = 1000.0
 
 
+#: Largest plausible value per quantity (µg/m³; CO mg/m³; AQI). Above it the file is taken to
+#: have the wrong unit or a broken value, and reading stops with the column named.
+#: PM2.5 2,000 µg/m³: the issue's bound (the worst hourly PM2.5 in the 2010–2014 Beijing record,
+#: tests/data, is 994). CO 150 mg/m³: the top of the HJ 633 CO 1 h table (sources.md §7), so a
+#: larger value is almost surely µg/m³ labelled mg/m³. AQI 500: HJ 633 caps the index there.
+#: The others are assumptions, several times the worst hourly values reported in China.
+PLAUSIBLE_MAX: dict[str, float] = {
+    "PM2.5": 2000.0, "PM10": 10000.0, "SO2": 10000.0, "NO2": 5000.0, "O3": 3000.0,
+    "CO": 150.0, "AQI": 500.0, "daily_aqi": 500.0,
+}
+_UNIT_HINT = {"CO": " — CO must be in mg/m³; this looks like µg/m³ (divide by 1000)"}
+
+
+def _plausible(values: pd.Series, quantity: str, path: Path, column: str,
+               rows: pd.Series | None = None) -> None:
+    """Stop with one line naming the column when a value exceeds ``PLAUSIBLE_MAX``."""
+    limit = PLAUSIBLE_MAX.get(quantity)
+    if limit is None:
+        return
+    over = (values > limit).to_numpy()
+    if over.any():
+        i = int(np.flatnonzero(over)[0])
+        row = int(rows.iloc[i]) if rows is not None else i + 2
+        unit = "mg/m³" if quantity == "CO" else ("" if "AQI" in quantity or quantity ==
+                                                 "daily_aqi" else "µg/m³")
+        raise AlertInputError(
+            f"{path}: row {row}, column {column}: value {values.iloc[i]:g} — implausible "
+            f"{quantity} (above {limit:g} {unit}".rstrip() + ")"
+            + _UNIT_HINT.get(quantity, "; check the unit and the value"))
+
+
 def _bad(path: Path, row: int, column: str, value, expected: str) -> AlertInputError:
     return AlertInputError(f"{path}: row {row}, column {column}: value {value!r} — "
                            f"expected {expected}")
+
+
+_HEADER_ALIASES = {q.lower(): q for q in QUANTITIES}
 
 
 def _read_table(path: Path) -> pd.DataFrame:
@@ -119,7 +153,9 @@ def _read_table(path: Path) -> pd.DataFrame:
         frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as bad:
         raise AlertInputError(f"{path}: cannot read ({str(bad).splitlines()[0]})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    # pollutant headers in any case: the UCI Beijing PM2.5 file (tests/data) writes "pm2.5"
+    frame.columns = [_HEADER_ALIASES.get(str(c).strip().lower(), str(c).strip())
+                     for c in frame.columns]
     if frame.empty:
         raise AlertInputError(f"{path}: no data rows")
     return frame.apply(lambda column: column.str.strip())
@@ -176,12 +212,16 @@ def _long(path: Path, frame: pd.DataFrame, city: str | None) -> pd.DataFrame:
         i = int(np.flatnonzero(unknown.to_numpy())[0])
         raise _bad(path, i + 2, "pollutant", frame["pollutant"].iloc[i],
                    f"one of {', '.join(QUANTITIES)}")
+    values = _numbers(frame, "value", path)
+    rows = pd.Series(np.arange(len(frame)) + 2, index=frame.index)
+    for quantity, part in values.groupby(frame["pollutant"]):
+        _plausible(part, quantity, path, "value", rows.loc[part.index])
     return pd.DataFrame({
         "time": _times(frame["time"], path, "time"),
         "city": _city_of(frame, path, city),
         "station": frame["station"] if "station" in frame.columns else "",
         "pollutant": frame["pollutant"],
-        "value": _numbers(frame, "value", path),
+        "value": values,
     })
 
 
@@ -190,6 +230,7 @@ def _melt(path: Path, times: pd.Series, cities: pd.Series, stations, frame: pd.D
     parts = []
     for column in columns:
         values = _numbers(frame, column, path) / (scale or {}).get(column, 1.0)
+        _plausible(values, column, path, column)
         parts.append(pd.DataFrame({"time": times, "city": cities, "station": stations,
                                    "pollutant": column, "value": values}))
     if not parts:
@@ -238,6 +279,9 @@ def _national(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for city in cities:
         values = _numbers(frame, city, path)
+        for quantity, part in values[keep].groupby(frame["type"][keep]):
+            _plausible(part, quantity, path, city,
+                       pd.Series(part.index.to_numpy() + 2, index=part.index))
         parts.append(pd.DataFrame({"time": times[keep], "city": city, "station": "",
                                    "pollutant": frame["type"][keep], "value": values[keep]}))
     return pd.concat(parts, ignore_index=True)
@@ -306,25 +350,68 @@ def load_observations(paths: list[str | Path], city: str | None = None,
     return observations
 
 
+RANGE_COLUMNS = ("daily_aqi_low", "daily_aqi_high")
+
+
 def load_forecast_table(path: str | Path) -> pd.DataFrame:
     """A table of issued forecasts: ``issued_at, city, time (valid hour), daily_aqi``.
 
-    ``valid_at`` may replace ``time`` and ``value`` may replace ``daily_aqi``. Returns the
-    columns ``issued_at, city, valid_at, daily_aqi`` with parsed times.
+    ``valid_at`` may replace ``time`` and ``value`` may replace ``daily_aqi``. A range may
+    replace ``daily_aqi``, as bureaus publish forecasts: ``daily_aqi_low, daily_aqi_high`` (the
+    rule set's ``forecast_bound`` picks the end, ``forecast_value``). A table whose valid times
+    are all midnight gives one value per calendar day; it is spread over the day's hours and
+    averaged over 24 h like daily observations (``alerts.observations``). Returns the columns
+    ``issued_at, city, valid_at, daily_aqi`` (and the range columns) with parsed times.
     """
     path = Path(path)
     frame = _read_table(path)
     frame = frame.rename(columns={"time": "valid_at", "value": "daily_aqi"})
-    for column in ("issued_at", "city", "valid_at", "daily_aqi"):
+    ranged = set(RANGE_COLUMNS) <= set(frame.columns) and "daily_aqi" not in frame.columns
+    values = list(RANGE_COLUMNS) if ranged else ["daily_aqi"]
+    for column in ("issued_at", "city", "valid_at", *values):
         if column not in frame.columns:
             raise AlertInputError(f"{path}: row 1, column {column}: missing — expected "
-                                  "issued_at, city, time, daily_aqi")
-    return pd.DataFrame({
+                                  "issued_at, city, time, daily_aqi (or daily_aqi_low and "
+                                  "daily_aqi_high)")
+    out = pd.DataFrame({
         "issued_at": _times(frame["issued_at"], path, "issued_at"),
         "city": frame["city"],
         "valid_at": _times(frame["valid_at"], path, "time"),
-        "daily_aqi": _numbers(frame, "daily_aqi", path),
+        **{c: _numbers(frame, c, path) for c in values},
     })
+    if ranged:
+        wrong = (out["daily_aqi_low"] > out["daily_aqi_high"]).to_numpy()
+        if wrong.any():
+            i = int(np.flatnonzero(wrong)[0])
+            raise _bad(path, i + 2, "daily_aqi_low", frame["daily_aqi_low"].iloc[i],
+                       f"at most daily_aqi_high ({frame['daily_aqi_high'].iloc[i]})")
+        out["daily_aqi"] = out["daily_aqi_high"]  # until the rule set picks its bound
+    if is_daily(out["valid_at"]):
+        out = _spread_days(out)
+    return out
+
+
+def _spread_days(table: pd.DataFrame) -> pd.DataFrame:
+    """Daily forecasts as hourly values: each day's value over its hours, averaged over 24 h."""
+    columns = [c for c in ("daily_aqi", *RANGE_COLUMNS) if c in table.columns]
+    parts = []
+    for (issued, city), rows in table.groupby(["issued_at", "city"], sort=True):
+        days = rows.set_index("valid_at")[columns].sort_index()
+        hours = pd.date_range(days.index[0], days.index[-1] + pd.Timedelta(hours=23), freq="h")
+        spread = days.reindex(hours.normalize()).set_axis(hours)
+        spread = spread.rolling("24h", min_periods=1).mean()
+        parts.append(spread.rename_axis("valid_at").reset_index()
+                     .assign(issued_at=issued, city=city))
+    return pd.concat(parts, ignore_index=True)[["issued_at", "city", "valid_at", *columns]]
+
+
+def forecast_value(table: pd.DataFrame, bound: str) -> pd.Series:
+    """The daily AQI a rule set reads from a forecast table: the given value, or the
+    ``bound`` of a range (``upper``, ``middle``, ``lower``)."""
+    if not set(RANGE_COLUMNS) <= set(table.columns):
+        return table["daily_aqi"]
+    low, high = table["daily_aqi_low"], table["daily_aqi_high"]
+    return {"upper": high, "lower": low, "middle": (low + high) / 2}[bound]
 
 
 def is_forecast_table(path: str | Path) -> bool:
@@ -387,6 +474,10 @@ def load_alert_inputs(observations: list[str | Path], rules: str | Path = "mee-2
     default = load_ruleset(rules)
     by_city = {name: _city_rules(area, name, Path(region) if region else None, default)
                for name in sorted(names)}
+    if table is not None and set(RANGE_COLUMNS) <= set(table.columns):
+        table = table.copy()
+        for name, rows in table.groupby("city"):
+            table.loc[rows.index, "daily_aqi"] = forecast_value(rows, by_city[name].forecast_bound)
     times = [s.index[0] for s in truth.values() if len(s)] + [s.index[-1] for s in truth.values()
                                                                 if len(s)]
     if table is not None and not table.empty:

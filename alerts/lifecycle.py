@@ -1,24 +1,35 @@
 """The alert lifecycle of one city: daily consultations that issue, adjust and lift alerts.
 
 One simpy process per city (and tier) wakes at the rule set's consultation hour each day, asks
-its forecast model what the daily AQI will be, and decides (rules.md §3):
+its forecast model what the daily AQI will be, and decides (sources.md §3) level by level:
 
-* **issue** — the first forecast hour at an alert level starts an episode. The alert is issued
-  at the last consultation that still gives the rule set's lead time before that hour (a later
-  consultation could not), or at once if the episode is already closer than the lead time; the
-  response starts at the episode's first hour, never before the issue plus the response delay.
-* **level** — the highest level forecast anywhere in the episode (rules.md §3.3: when the AQI
-  oscillates between levels the higher one applies; §1.4 Henan 2016: the forecast upper bound
-  decides the level).
-* **upgrade / downgrade** — at each later consultation the level is the highest one forecast for
-  the rest of the episode (runs already under way count, from the observed past). A change is
-  issued at that consultation and takes effect after the response delay: the same procedure as
-  an issue (rules.md §3.3).
-* **lift** — at the first hour from which the forecast stays below every criterion of the tier
-  for the rule set's ``lift_hours`` (36 h, rules.md §3.3), announced in advance. A quiet spell
-  shorter than that does not lift, so back-to-back episodes merge into one (rules.md §1).
+* **plan** — the hourly levels the forecast supports (``alerts.triggers``; chains of periods
+  already under way count, from the observed past). A dip below a level shorter than
+  ``lift_hours`` between two stretches at that level or above is bridged at that level
+  (sources.md §3.3: when the AQI oscillates between levels the higher one applies; sources.md §1:
+  back-to-back episodes whose gap is too short to clear are one episode) — only across that dip.
+* **issue** — the first planned hour at an alert level starts an alert. It is issued at the last
+  consultation that still gives the rule set's lead time before that hour (sources.md §3.1), or
+  at once when the episode is nearer; the response starts at that hour, never before the issue
+  plus the response delay. The level is the one planned for that hour, not the episode's peak.
+* **upgrade** — when the plan reaches a higher level, the consultation announces the upgrade for
+  the hour it is reached (the same procedure as an issue, sources.md §3.3), but not before the
+  level in force has held for ``min_hours``.
+* **downgrade** — the level falls only at a consultation, to the planned level, once the level
+  in force has held for ``min_hours``.
+* **lift** — at the first hour from which the forecast stays below the starting criterion (daily
+  AQI ≤ ``lift_below``, 200 for the national sets, and no criterion met) for ``lift_hours`` (36 h,
+  sources.md §3.3), announced in advance. Heavily polluted hours that meet no criterion are not
+  clear: they keep an alert in force at its lowest level and never lift it.
+* **at least a day** — an alert, and each of its levels, lasts at least ``min_hours`` (24 h,
+  an assumption: sources.md §3.3 found no minimum). A level that the plan would hold for less
+  takes the level of a higher neighbour (the higher level applies); a level higher than its
+  neighbours, or a whole alert, is held for the full day.
 
-Two tiers run side by side when a rule set has the temporary-control slot (rules.md §1.3): the
+A consultation commits its decisions up to the next consultation's effect time; the last one
+stays announced until a later consultation changes it (``end`` None: until further notice).
+
+Two tiers run side by side when a rule set has the temporary-control slot (sources.md §1.3): the
 alert tier (yellow and up) and the temporary tier (every hour at temporary or above counts as
 temporary). The city's level at each hour is the higher of the two, so temporary control covers
 the polluted hours around an alert without stretching the alert itself.
@@ -36,11 +47,12 @@ import simpy
 from alerts.forecast import DEFAULT_HORIZON_HOURS, ForecastModel
 from alerts.levels import Level
 from alerts.rules import RuleSet
-from alerts.triggers import _reason, hourly_level_codes
+from alerts.triggers import _reason, hourly_level_codes, runs
 
 HOUR = pd.Timedelta(hours=1)
-# rules.md §3.1: the consultation is daily.
+# sources.md §3.1: the consultation is daily.
 CONSULTATION_INTERVAL_HOURS = 24
+NONE = int(Level.NONE)
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,62 @@ class Decision:
         return f"{self.reason}; {self.lift}" if self.lift else self.reason
 
 
+def bridge(levels: np.ndarray, steps: Iterable[int], max_gap: int) -> np.ndarray:
+    """``levels`` with every dip below a level in ``steps`` that is shorter than ``max_gap``
+    hours, between two hours at that level or above, raised to that level.
+
+    >>> bridge(np.array([4, 3, 3, 4, 0, 0, 0, 3]), [3, 4], 3).tolist()
+    [4, 4, 4, 4, 0, 0, 0, 3]
+    """
+    out = np.asarray(levels, int).copy()
+    for step in sorted(steps, reverse=True):
+        above = out >= step
+        for a, b in runs(~above):
+            if a > 0 and b < len(out) and b - a < max_gap:
+                out[a:b] = np.maximum(out[a:b], step)
+    return out
+
+
+def _segments(levels: np.ndarray) -> list[list[int]]:
+    """``[level, a, b)`` for each stretch of one level."""
+    change = np.flatnonzero(np.diff(levels, prepend=-1, append=-1))
+    return [[int(levels[a]), int(a), int(b)] for a, b in zip(change[:-1], change[1:], strict=True)]
+
+
+def hold_a_day(levels: np.ndarray, min_hours: int, onset: int = 0, open_end: bool = False
+               ) -> np.ndarray:
+    """Levels of one alert (every hour at an alert level) in which each level lasts at least
+    ``min_hours``: a shorter stretch takes the level of its higher neighbour, or, when no
+    neighbour is higher, is held for ``min_hours`` (the array grows if the alert must).
+
+    ``onset`` > 0: the first level is already in force (for that many hours); it is left alone,
+    its day is kept by the caller. ``open_end``: the array stops at the forecast horizon, not at
+    a lift, so its last stretch is not judged.
+
+    >>> hold_a_day(np.array([3] * 5 + [4] * 30), 24).tolist() == [4] * 35
+    True
+    >>> hold_a_day(np.array([3] * 30 + [5] * 4 + [4] * 30), 24).tolist() == [3] * 30 + [5] * 34
+    True
+    """
+    out = np.asarray(levels, int).copy()
+    while True:
+        segs = _segments(out)
+        short = next((k for k, (_, a, b) in enumerate(segs)
+                      if b - a < min_hours and not (k == 0 and onset > 0)
+                      and not (open_end and k == len(segs) - 1)), None)
+        if short is None:
+            return out
+        level, a, b = segs[short]
+        higher = max((segs[j][0] for j in (short - 1, short + 1) if 0 <= j < len(segs)),
+                     default=-1)
+        if higher > level:
+            out[a:b] = higher
+            continue
+        if a + min_hours > len(out):
+            out = np.concatenate((out, np.full(a + min_hours - len(out), level)))
+        out[a:a + min_hours] = np.maximum(out[a:a + min_hours], level)
+
+
 class CityLifecycle:
     """The decisions of one city in one tier (``"alert"`` or ``"temporary"``)."""
 
@@ -73,12 +141,16 @@ class CityLifecycle:
             raise ValueError(f"unknown tier {tier!r}; expected alert or temporary")
         self.city, self.rules, self.model, self.tier = city, rules, model, tier
         self.horizon = int(horizon_hours)
-        # the observed past must cover the longest run a condition needs, and a lift spell
-        self.lookback = int(max(rules.longest_hours, rules.lift_hours))
+        self.forecast_hours = int(np.ceil(rules.forecast_hours))
+        # the observed past must cover the longest chain of periods a condition needs and a
+        # bridged dip
         self.lift_hours = int(np.ceil(rules.lift_hours))
+        self.lookback = int(max(rules.longest_hours, self.lift_hours)) + 24
+        self.min_hours = int(np.ceil(rules.min_hours))
         self.lead = rules.lead_time_hours * HOUR
-        self.delay = rules.response_delay_hours * HOUR
+        self.delay_hours = int(np.ceil(rules.response_delay_hours))
         self.interval = CONSULTATION_INTERVAL_HOURS * HOUR
+        self.lowest = int(rules.lowest_alert) if tier == "alert" else int(Level.TEMPORARY)
         self.decisions: list[Decision] = []
         self.cancelled: list[Decision] = []
 
@@ -87,16 +159,26 @@ class CityLifecycle:
         """Hourly levels as this tier sees them (ints)."""
         if self.tier == "temporary":
             return np.minimum(levels, int(Level.TEMPORARY))
-        return np.where(levels >= int(self.rules.lowest_alert), levels, int(Level.NONE))
+        return np.where(levels >= int(self.rules.lowest_alert), levels, NONE)
+
+    def steps(self) -> list[int]:
+        """The levels this tier can be at."""
+        if self.tier == "temporary":
+            return [int(Level.TEMPORARY)]
+        return [int(r.level) for r in self.rules.levels if r.level >= self.rules.lowest_alert]
 
     # -- one consultation --------------------------------------------------------------------
     def consult(self, at: pd.Timestamp) -> None:
         """Decide at consultation time ``at`` from the forecast available then."""
+        # the model is asked for its whole horizon (seeded draws do not depend on the rule
+        # set); the level is decided on the forecast days the bureau forecasts (sources.md §3.1)
         outlook = self.model.outlook(at, self.lookback, self.horizon)
-        raw = hourly_level_codes(outlook, self.rules)
-        levels = self.tier_levels(raw)
+        outlook = outlook.iloc[:self.lookback + min(self.horizon, self.forecast_hours)]
         values = outlook.to_numpy(float)
-        view = _View(outlook.index, values, levels, self.lookback, self.lift_hours)
+        levels = self.tier_levels(hourly_level_codes(outlook, self.rules))
+        below = self.rules.lift_below if self.tier == "alert" else None
+        view = _View(outlook.index, values, levels, self.lookback, self.lift_hours, below,
+                     bridge(levels, self.steps(), self.lift_hours))
         current = self._current(at)
         if current is not None and current.start <= at:
             self._adjust(at, current, view)
@@ -108,105 +190,177 @@ class CityLifecycle:
             return self.decisions[-1]
         return None
 
+    def _alert_start(self) -> pd.Timestamp:
+        """Start of the alert the last decision belongs to (its decisions are back to back)."""
+        start = self.decisions[-1].start
+        for d in reversed(self.decisions[:-1]):
+            if d.end != start:
+                break
+            start = d.start
+        return start
+
     def _issue(self, at: pd.Timestamp, pending: Decision | None, view: _View) -> None:
         """No response in force: issue, revise a pending alert, wait, or cancel."""
-        s = view.first_alert(0)
+        s = view.first_alert(0, self.lowest)
         if s is None or view.times[s] >= at + self.lead + self.interval:
             if pending is not None:  # the episode has gone from the forecast: call it off
                 self.decisions.pop()
                 self.cancelled.append(pending)
             return
-        e = view.lift_at(s)
-        level = view.highest(s, e)
-        start = max(view.times[s], at + self.delay)
-        reason = self._words("issued", level, view, s, e)
-        issued_at = at
+        a = max(s, self.delay_hours)
+        if a >= len(view.times):
+            return
+        e = view.lift_at(a, a + self.min_hours)
+        plan = self._levels(view, a, e, hold=None, onset=0)
         if pending is not None:
             self.decisions.pop()
-            if pending.level == level:  # same alert, revised timing: keep its issue time
-                issued_at, reason = pending.issued_at, pending.reason
-        self.decisions.append(Decision(self.city, level, issued_at, start, view.end_time(e),
-                                       reason, lift=self._lift_words(view, e)))
+        self._commit(at, view, a, plan, e, previous=pending, fresh=True)
 
     def _adjust(self, at: pd.Timestamp, current: Decision, view: _View) -> None:
         """A response in force: keep, upgrade, downgrade or announce the lift."""
-        e = view.lift_at(0)
-        if e == 0:  # clear from now on: lift at once
+        alert_start = self._alert_start()
+        earliest = max(0, int(np.ceil((alert_start + self.min_hours * HOUR - at) / HOUR)))
+        e = view.lift_at(0, earliest)
+        if e == 0:  # clear from now on (and a day has passed): lift at once
             self.decisions[-1] = replace(current, end=at, lift=self._lift_words(view, e))
             self._issue(at, None, view)
             return
-        level = view.highest(0, e)
-        if level == Level.NONE:  # nothing forecast but not yet clear for long enough: keep
-            level = current.level
-        end, lift = view.end_time(e), self._lift_words(view, e)
-        if level == current.level:
-            self.decisions[-1] = replace(current, end=end, lift=lift)
-            return
-        switch = at + self.delay
-        if end is not None and end <= switch:  # lifted before the change could take effect
-            self.decisions[-1] = replace(current, end=end, lift=lift)
-            return
-        change = "upgraded" if level > current.level else "downgraded"
-        if current.start < switch:
-            self.decisions[-1] = replace(current, end=switch, lift=f"{change} {switch:%m-%d %H:%M}")
-        else:
-            self.decisions.pop()
-        self.decisions.append(Decision(self.city, level, at, switch, end,
-                                       self._words(change, level, view, 0, e), lift=lift))
+        # the level in force holds for its day and until a change can take effect
+        onset = int((at - current.start) / HOUR)
+        hold_until = max(self.min_hours - onset, self.delay_hours)
+        plan = self._levels(view, 0, e, hold=(int(current.level), hold_until), onset=onset)
+        self._commit(at, view, 0, plan, e, previous=current, fresh=False)
+
+    def _levels(self, view: _View, a: int, e: int | None, hold: tuple[int, int] | None,
+                onset: int) -> np.ndarray:
+        """The levels from future index ``a`` to the lift ``e`` (or the horizon)."""
+        stop = len(view.times) if e is None else e
+        planned = np.maximum(view.plan[a:stop], self.lowest)
+        # downgrades only at a consultation: within each day between consultations the level
+        # never falls (the first consultation after ``a`` is ``interval`` after this one)
+        out = planned.copy()
+        bounds = [0, *range(CONSULTATION_INTERVAL_HOURS + self.delay_hours - a,
+                            len(out), CONSULTATION_INTERVAL_HOURS)]
+        bounds = sorted({b for b in bounds if 0 <= b < len(out)} | {len(out)})
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=False):
+            out[lo:hi] = np.maximum.accumulate(out[lo:hi])
+        if hold is None:
+            return hold_a_day(out, self.min_hours, open_end=e is None)
+        # the level in force holds for its day, up or down; it is judged with its past hours
+        level, until = hold
+        out[:until] = level
+        past = min(onset, self.min_hours)
+        held = hold_a_day(np.concatenate((np.full(past, level), out)), self.min_hours,
+                          open_end=e is None)
+        return held[past:]
+
+    def _commit(self, at: pd.Timestamp, view: _View, a: int, plan: np.ndarray, e: int | None,
+                previous: Decision | None, fresh: bool) -> None:
+        """Commit ``plan`` (levels from future index ``a``) up to the next consultation's effect
+        time; the last committed level stays announced until the lift (or further notice)."""
+        governed = CONSULTATION_INTERVAL_HOURS + self.delay_hours - a
+        segs = [s for s in _segments(plan) if s[1] < max(governed, 1)]
+        if e is not None and a + len(plan) > e:  # held beyond the lift for its day
+            e = a + len(plan)
+        end = view.end_time(e) if e is not None else None
+        lift = self._lift_words(view, e)
+        prev_level = int(previous.level) if previous is not None and not fresh else NONE
+        for k, (level, x, _) in enumerate(segs):
+            start = view.times[a + x]
+            seg_end = view.times[a + segs[k + 1][1]] if k + 1 < len(segs) else end
+            seg_lift = lift if k + 1 == len(segs) else f"{_verb(level, segs[k + 1][0])} " \
+                f"{view.times[a + segs[k + 1][1]]:%Y-%m-%d %H:%M}"
+            if k == 0 and previous is not None and int(previous.level) == level:
+                # the same level goes on: keep the decision (and its issue time)
+                if fresh:
+                    self.decisions.append(replace(previous, start=start, end=seg_end,
+                                                  lift=seg_lift))
+                else:
+                    self.decisions[-1] = replace(previous, end=seg_end, lift=seg_lift)
+                prev_level = level
+                continue
+            if k == 0 and previous is not None and not fresh:
+                if previous.start < start:
+                    self.decisions[-1] = replace(
+                        previous, end=start,
+                        lift=f"{_verb(int(previous.level), level)} {start:%Y-%m-%d %H:%M}")
+                else:
+                    self.decisions.pop()
+            verb = "issued" if prev_level == NONE else _verb(prev_level, level)
+            reason = self._words(verb, Level(level), view, a + x,
+                                 a + (segs[k + 1][1] if k + 1 < len(segs) else len(plan)))
+            self.decisions.append(Decision(self.city, Level(level), at, start, seg_end, reason,
+                                           lift=seg_lift))
+            prev_level = level
 
     # -- words ---------------------------------------------------------------------------------
-    def _words(self, verb: str, level: Level, view: _View, a: int, b: int | None) -> str:
-        i = view.first_at(level, a, b)
+    def _words(self, verb: str, level: Level, view: _View, a: int, b: int) -> str:
         rule = self.rules.rule_for(level)
-        why = _reason(view.values, view.times_full, rule, view.lookback + i) if rule else level.id
+        if rule is None:
+            return f"{verb} {level.id}"
+        why = _reason(view.values, view.times_full, rule, view.lookback + a, view.lookback + b)
+        if why == rule.text or not why.startswith("forecast"):
+            why = (f"held at {level.id} (the higher level applies across a short dip, and a "
+                   f"level lasts at least {self.min_hours} h; {why})")
         return f"{verb} {level.id}: {why}"
 
     def _lift_words(self, view: _View, e: int | None) -> str:
         if e is None:
             return ""
-        below = "every alert criterion" if self.tier == "alert" else "temporary control"
-        return (f"lift {view.times[e]:%m-%d %H:%M}: forecast below {below} for ≥ "
+        below = (f"daily AQI ≤ {view.below:g} and no criterion met" if view.below is not None
+                 else ("below every alert criterion" if self.tier == "alert"
+                       else "below temporary control"))
+        return (f"lift {view.end_time(e):%Y-%m-%d %H:%M}: forecast {below} for ≥ "
                 f"{self.rules.lift_hours:g} h")
+
+
+def _verb(old: int, new: int) -> str:
+    return "upgraded" if new > old else "downgraded"
 
 
 @dataclass
 class _View:
-    """The forecast from the consultation hour on, with the tier's hourly levels."""
+    """The forecast from the consultation hour on, with the tier's hourly levels and plan."""
 
     times_full: pd.DatetimeIndex
     values: np.ndarray
     levels_full: np.ndarray
     lookback: int
     lift_hours: int
+    below: float | None
+    plan_full: np.ndarray
 
     def __post_init__(self) -> None:
         self.times = self.times_full[self.lookback:]
         self.levels = self.levels_full[self.lookback:]
-        clear = (self.levels == int(Level.NONE)) & ~np.isnan(self.values[self.lookback:])
+        self.plan = self.plan_full[self.lookback:]
+        future = self.values[self.lookback:]
+        with np.errstate(invalid="ignore"):
+            clear = (self.levels == NONE) & ~np.isnan(future)
+            if self.below is not None:
+                clear &= future <= self.below
         # clear_for[i]: consecutive known, clear hours starting at i
         self.clear_for = np.zeros(len(clear) + 1, int)
         for i in range(len(clear) - 1, -1, -1):
             self.clear_for[i] = self.clear_for[i + 1] + 1 if clear[i] else 0
 
-    def first_alert(self, a: int) -> int | None:
-        hits = np.flatnonzero(self.levels[a:] > int(Level.NONE))
+    def first_alert(self, a: int, lowest: int) -> int | None:
+        hits = np.flatnonzero(self.plan[a:] >= lowest)
         return a + int(hits[0]) if len(hits) else None
 
-    def lift_at(self, a: int) -> int | None:
-        """First hour ≥ ``a`` from which the forecast is clear for the lift duration."""
+    def lift_at(self, a: int, earliest: int = 0) -> int | None:
+        """First hour ≥ ``a`` from which the forecast is clear for the lift duration, moved to
+        ``earliest`` if sooner (the alert lasts its minimum)."""
         hits = np.flatnonzero(self.clear_for[a:-1] >= self.lift_hours)
-        return a + int(hits[0]) if len(hits) else None
-
-    def highest(self, a: int, b: int | None) -> Level:
-        part = self.levels[a:b]
-        return Level(int(part.max())) if len(part) else Level.NONE
-
-    def first_at(self, level: Level, a: int, b: int | None) -> int:
-        hits = np.flatnonzero(self.levels[a:b] == int(level))
-        return a + int(hits[0]) if len(hits) else a
+        if not len(hits):
+            return None
+        return max(a + int(hits[0]), earliest)
 
     def end_time(self, e: int | None) -> pd.Timestamp | None:
-        return None if e is None else self.times[e]
+        if e is None:
+            return None
+        return self.times[e] if e < len(self.times) else self.times[-1] + (e - len(self.times)
+                                                                         + 1) * HOUR
 
 
 def tiers_for(rules: RuleSet) -> tuple[str, ...]:

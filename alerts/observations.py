@@ -11,18 +11,22 @@ works on that table only:
 * **Gaps**: every missing city hour is listed by ``gap_report``; missing hours stay NaN and the
   daily AQI needs ≥ 20 valid hours in its 24 h window (``alerts.aqi.daily_aqi``).
 * **Hourly or daily**: a table whose times are all midnight is daily. A daily value is a 24 h
-  mean (O3: the daily maximum 8-h mean), its AQI is read against the 24 h tables, and the daily
-  AQI holds for each hour of that day, so "2 days above 200" becomes 48 hourly values above 200.
+  mean (O3: the daily maximum 8-h mean) and says nothing about the hours inside the day, so each
+  hour of the day is given that value and the daily AQI is computed as for hourly data: the same
+  observations as hourly values constant over each day, or as daily values, give the same
+  hourly daily AQI and the same alerts (issue 14). The 24-h period of each calendar day has
+  exactly the day's AQI; a period across midnight mixes the two days' concentrations. A ready
+  ``daily_aqi`` column of daily data is spread the same way and averaged over 24 h (exact at
+  the end of each day; across midnight a linear blend of the two days' AQI, an approximation).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from alerts.aqi import POLLUTANTS, aqi, daily_aqi
+from alerts.aqi import MIN_VALID_HOURS_24H, POLLUTANTS, daily_aqi
 from alerts.triggers import runs
 
 HOUR = pd.Timedelta(hours=1)
@@ -78,20 +82,25 @@ def city_daily_aqi(frame: pd.DataFrame, daily: bool = False) -> pd.Series:
     hourly ``AQI`` column alone is not enough: the daily AQI is not an average of hourly AQIs.
     """
     pollutants = [p for p in POLLUTANTS if p in frame.columns]
+    if daily:
+        frame = _hourly_from_daily(frame)
     if "daily_aqi" in frame.columns:
-        value = frame["daily_aqi"]
-    elif not pollutants:
+        value = frame["daily_aqi"].astype(float)
+        if daily:  # the AQI of each 24 h period: exact at the end of each day
+            value = value.rolling("24h", min_periods=MIN_VALID_HOURS_24H).mean()
+        return value.rename("daily_aqi")
+    if not pollutants:
         raise ValueError("observations carry no pollutant concentration or daily_aqi — "
                          "the daily AQI needs PM2.5, PM10, SO2, NO2, CO or O3")
-    elif daily:
-        value = pd.Series(np.asarray(aqi({p: frame[p].to_numpy() for p in pollutants}).value,
-                                     float), index=frame.index)
-    else:
-        return daily_aqi(frame[pollutants])
-    if not daily:
-        return value.rename("daily_aqi").astype(float)
+    return daily_aqi(frame[pollutants])
+
+
+def _hourly_from_daily(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each day's values for each of its 24 hours (a missing day stays missing)."""
     hours = pd.date_range(frame.index[0], frame.index[-1] + DAY - HOUR, freq="h", name="time")
-    return value.reindex(hours, method="ffill").rename("daily_aqi").astype(float)
+    days = hours.normalize()
+    return pd.DataFrame({c: frame[c].reindex(days).to_numpy(float) for c in frame.columns},
+                        index=hours)
 
 
 def gap_report(cities: dict[str, pd.DataFrame], daily: bool = False) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from alerts.forecast import DEFAULT_HORIZON_HOURS, ForecastModel, forecast_model
 from alerts.levels import Level
 from alerts.lifecycle import CityLifecycle, Decision, run_lifecycles, tiers_for
 from alerts.region import Region, RegionalRule
-from alerts.rules import RuleSet
+from alerts.rules import DEFAULT_MIN_HOURS, RuleSet
 from alerts.triggers import AlertWindow, runs
 
 HOUR = pd.Timedelta(hours=1)
@@ -78,7 +78,7 @@ class Track:
             reason = d.text
             if self.owner[a] in shown:  # a decision split by a higher level that came and went
                 reason = (f"{d.level.id} resumes after the higher level ended "
-                          f"(decision issued {d.issued_at:%m-%d %H:%M})")
+                          f"(decision issued {d.issued_at:%Y-%m-%d %H:%M})")
             shown.add(self.owner[a])
             out.append(AlertWindow(city=city, level=Level(int(self.level[a])),
                                    issued_at=d.issued_at, start=self.grid[a],
@@ -98,8 +98,8 @@ def regional_tracks(region: Region, own: Mapping[str, Track], grid: pd.DatetimeI
 
     A rule holds over a stretch of hours while some qualifying group exists. Every city the
     rule covers (the group's cities, or every zone city for ``applies_to = "zone"``) is raised
-    from the hour it is first covered to the end of the stretch: a regional alert is lifted by
-    the region, not by one city's own forecast (rules.md §3.3).
+    from the hour it is first covered to the end of the stretch, and for at least a day: a
+    regional alert is lifted by the region, not by one city's own forecast (sources.md §3.3).
     """
     floors = {city: Track.empty(grid) for city in region.cities()}
     for rule in region.rules:
@@ -116,7 +116,9 @@ def regional_tracks(region: Region, own: Mapping[str, Track], grid: pd.DatetimeI
                     joined.setdefault(city, i)
             for city, i in joined.items():
                 counted = [c for k, c in enumerate(members) if meets[k, i] and c in covered[i]]
-                _raise(floors, own, rule, city, counted, grid, i, b)
+                # a regional alert, like a city's, lasts at least a day (DEFAULT_MIN_HOURS)
+                _raise(floors, own, rule, city, counted, grid, i,
+                       min(max(b, i + int(DEFAULT_MIN_HOURS)), len(grid)))
     return floors
 
 
@@ -153,7 +155,7 @@ def _raise(floors: dict[str, Track], own: Mapping[str, Track], rule: RegionalRul
     # the region can act only once every city it counts has announced its level
     issued = max(own[c].issued_at(i) for c in counted)
     reason = (f"regional {rule.level.id}: {len(counted)} cities at {rule.at_least.id} or above "
-              f"at {grid[i]:%m-%d %H:%M} ({', '.join(counted)}) — {rule.describe()}")
+              f"at {grid[i]:%Y-%m-%d %H:%M} ({', '.join(counted)}) — {rule.describe()}")
     if rule.source:
         reason += f" [{rule.source}]"
     floors[city] = floors[city].raised_by(Track.of(grid, [Decision(
@@ -165,7 +167,7 @@ def dispatch_tracks(region: Region, grid: pd.DatetimeIndex) -> dict[str, Track]:
     floors = {city: Track.empty(grid) for city in region.cities()}
     for order in region.orders:
         reason = (f"dispatch {order.id}: not below {order.level.id} "
-                  f"{order.start:%m-%d %H:%M} → {order.end:%m-%d %H:%M}")
+                  f"{order.start:%Y-%m-%d %H:%M} → {order.end:%Y-%m-%d %H:%M}")
         if order.source:
             reason += f" [{order.source}]"
         for city in order.cities:
@@ -227,6 +229,9 @@ def timeline_frame(windows: Mapping[str, list[AlertWindow]],
                 "trigger": w.trigger, "reason": w.reason,
             })
     frame = pd.DataFrame(rows, columns=TIMELINE_COLUMNS)
+    for column in ("issued_at", "start", "end"):  # typed even with no window (header-only CSV)
+        frame[column] = pd.to_datetime(frame[column])
+    frame["hours"] = frame["hours"].astype(float)
     return frame.sort_values(["city", "start"], kind="stable").reset_index(drop=True)
 
 

@@ -1,12 +1,19 @@
-"""From a forecast daily-AQI series to alert windows, by a rule set's conditions.
+"""From a forecast daily-AQI series to alert levels, by a rule set's conditions.
 
-Reading of the rules (rules.md §1, §1.3): the "daily AQI" is the rolling 24-hour AQI, one value
-per hour. "Daily AQI > 200 lasting 48 h" holds on a run of at least 48 consecutive hourly values
-above 200; "daily AQI > 200" with no duration holds on any single such value. Missing values
-break a run: a gap is never read as clean or as polluted air. Each hour takes the highest level
-whose condition holds on a run containing that hour (rules.md §1: a level applies only when no
-higher level does). Consecutive hours at one level form an alert window ``[start, end)``, issued
-``lead_time_hours`` before its start (rules.md §3.1).
+Reading of the rules (sources.md §1, §1.3; the seed wording "预测日AQI>200 将持续 2 天(48 小时)及
+以上"): the "daily AQI" is the AQI of a 24-hour period, and a period may start at any hour
+(sources.md §1: the mean of any consecutive 24 h). The input is hourly: the value at hour ``t``
+is the daily AQI of the 24-hour period ending with hour ``t`` (hours ``t-23 … t``, the trailing
+mean of ``alerts.aqi.daily_aqi``).
+
+"Daily AQI > X for N days (N × 24 h)" holds on N consecutive 24-hour periods, back to back from
+some start hour ``s``, each with a daily AQI above X: the values at hours ``s+23, s+47, …,
+s+24N-1``. It covers the hours ``[s, s+24N)``. So two days of heavy pollution give "2 days" on
+hourly and on daily input alike (one rolling value per period, not 48 consecutive hourly values,
+which needed about 70 h of pollution). A ``with`` condition must hold on M consecutive periods
+of the same chain (e.g. 2024 red: 3 days above 200 of which 1 above 300). Missing values never
+count as above: a gap breaks a chain. Each hour takes the highest level whose condition covers
+it (sources.md §1: a level applies only when no higher level does).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from alerts.levels import Level
 from alerts.rules import Condition, RuleSet
 
 HOUR = pd.Timedelta(hours=1)
+DAY_HOURS = 24
 
 
 @dataclass(frozen=True)
@@ -27,8 +35,9 @@ class AlertWindow:
     """One alert at one level over ``[start, end)``, local time.
 
     ``start`` is when the response takes effect, ``issued_at`` when the decision was announced
-    (rules.md §3.2: the two may differ). ``trigger`` says who decided: ``"forecast"`` (the city's
-    own forecast), ``"regional"`` (a regional linkage rule) or ``"dispatch"`` (a scripted order).
+    (sources.md §3.2: the two may differ). ``trigger`` says who decided: ``"forecast"`` (the
+    city's own forecast), ``"regional"`` (a regional linkage rule) or ``"dispatch"`` (a scripted
+    order).
     """
 
     city: str
@@ -60,23 +69,54 @@ def _exceeds(values: np.ndarray, cond: Condition) -> np.ndarray:
         return values >= cond.threshold if cond.inclusive else values > cond.threshold
 
 
-def qualifying_runs(values: np.ndarray, cond: Condition) -> list[tuple[int, int]]:
-    """Runs of ``values`` on which ``cond`` (with its inner conditions) holds."""
-    found = []
-    for a, b in runs(_exceeds(values, cond)):
-        if b - a < cond.hours:
-            continue
-        if all(qualifying_runs(values[a:b], inner) for inner in cond.within):
-            found.append((a, b))
-    return found
+def _chains(ok: np.ndarray, days: int) -> np.ndarray:
+    """``out[k]``: the ``days`` periods ending at hours ``k``, ``k+24``, … all satisfy ``ok``
+    (indexed by the period's last hour). False where they do not fit in the data."""
+    n = len(ok)
+    out = np.zeros(n, bool)
+    m = n - DAY_HOURS * (days - 1)
+    if m <= 0:
+        return out
+    chain = np.ones(m, bool)
+    for j in range(days):
+        chain &= ok[DAY_HOURS * j:DAY_HOURS * j + m]
+    out[:m] = chain
+    return out
+
+
+def qualifying_ends(values: np.ndarray, cond: Condition) -> np.ndarray:
+    """``out[k]``: ``cond`` (with its inner conditions) holds on the chain of periods whose first
+    period ends at hour ``k`` (it began at hour ``k - 23``, possibly before the data)."""
+    values = np.asarray(values, float)
+    ends = _chains(_exceeds(values, cond), cond.days)
+    for inner in cond.within:
+        if inner.days > cond.days:
+            return np.zeros(len(values), bool)
+        inner_ends = qualifying_ends(values, inner)
+        found = np.zeros(len(values), bool)
+        for j in range(cond.days - inner.days + 1):  # the inner chain at day j of the outer one
+            shift = DAY_HOURS * j
+            if shift >= len(values):
+                break
+            found[:len(values) - shift] |= inner_ends[shift:]
+        ends &= found
+    return ends
+
+
+def _cover(ends: np.ndarray, hours: int) -> np.ndarray:
+    """Hours covered by the chains: a chain whose first period ends at ``k`` covers
+    ``[k - 23, k - 23 + hours)`` (clipped to the data)."""
+    n = len(ends)
+    counts = np.concatenate(([0], np.cumsum(ends)))
+    h = np.arange(n)
+    lo = np.clip(h + DAY_HOURS - hours, 0, n)
+    hi = np.clip(h + DAY_HOURS, 0, n)  # k ≤ h + 23
+    return (counts[hi] - counts[lo]) > 0
 
 
 def condition_mask(values: np.ndarray, cond: Condition) -> np.ndarray:
-    """True at every hour that lies on a run where ``cond`` holds."""
-    mask = np.zeros(len(values), bool)
-    for a, b in qualifying_runs(values, cond):
-        mask[a:b] = True
-    return mask
+    """True at every hour that lies on a chain of periods where ``cond`` holds."""
+    return _cover(qualifying_ends(values, cond), cond.hours)
 
 
 _LEVELS = np.array(list(Level), dtype=object)  # Level by its int value, for vectorised lookup
@@ -98,14 +138,20 @@ def hourly_levels(daily_aqi: pd.Series, rules: RuleSet) -> pd.Series:
                      name="level")
 
 
-def _reason(values: np.ndarray, times: pd.DatetimeIndex, rule, at: int) -> str:
-    """Words for why ``rule`` holds at hour ``at``: the run that met it and the rule text."""
+def _reason(values: np.ndarray, times: pd.DatetimeIndex, rule, at: int, until: int | None = None
+            ) -> str:
+    """Words for why ``rule`` holds in hours ``[at, until)`` (default: at hour ``at``): the first
+    chain of periods that covers one of them, and the rule text."""
+    until = at + 1 if until is None else until
     for cond in rule.conditions:
-        for a, b in qualifying_runs(values, cond):
-            if a <= at < b:
-                op = "≥" if cond.inclusive else ">"
-                return (f"forecast daily AQI {op} {cond.threshold:g} for {b - a} h from "
-                        f"{times[a]:%m-%d %H:%M} ({rules_text(rule)})")
+        starts = np.flatnonzero(qualifying_ends(values, cond)) - (DAY_HOURS - 1)
+        hit = starts[(starts < until) & (starts + cond.hours > at)]
+        if len(hit):
+            s = max(int(hit[0]), 0)
+            op = "≥" if cond.inclusive else ">"
+            days = f"{cond.days} day" + ("s" if cond.days > 1 else "")
+            return (f"forecast daily AQI {op} {cond.threshold:g} on {days} from "
+                    f"{times[s]:%Y-%m-%d %H:%M} ({rules_text(rule)})")
     return rules_text(rule)
 
 
@@ -118,7 +164,7 @@ def alert_windows(daily_aqi: pd.Series, rules: RuleSet, city: str = "") -> list[
 
     ``daily_aqi`` must have an hourly DatetimeIndex. Issue time is ``start`` minus the rule
     set's lead time, but never before the first forecast hour (an alert cannot be issued
-    before the forecast that supports it exists; rules.md §3.1 allows immediate issue).
+    before the forecast that supports it exists; sources.md §3.1 allows immediate issue).
     """
     if len(daily_aqi) and daily_aqi.index.freq is None:
         daily_aqi = daily_aqi.asfreq("h")

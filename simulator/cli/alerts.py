@@ -36,15 +36,24 @@ def _timeline(files: list[Path], city: str | None, rules: str, forecast: str,
     return timeline_frame(windows, inputs.rules), inputs.gaps
 
 
+def stamp_format(frame: pd.DataFrame) -> str:
+    """``%m-%d %H:%M``, with the year when the timeline spans more than one calendar year."""
+    if frame.empty:
+        return "%m-%d %H:%M"
+    years = {t.year for c in ("issued_at", "start") for t in frame[c]} | {
+        (t - pd.Timedelta(minutes=1)).year for t in frame["end"]}
+    return "%Y-%m-%d %H:%M" if len(years) > 1 else "%m-%d %H:%M"
+
+
 def _print_table(frame: pd.DataFrame, console: Console) -> None:
     table = Table(title="Alert timeline", caption_justify="left")
     for name in ("#", "city", "level", "response", "issued", "start", "end", "hours", "trigger"):
         table.add_column(name, justify="right" if name in ("#", "hours") else "left")
-    reasons = []
+    reasons, fmt = [], stamp_format(frame)
     for n, row in enumerate(frame.itertuples(), start=1):
         table.add_row(str(n), escape(row.city), f"{row.level_zh} {row.level}", row.response,
-                      f"{row.issued_at:%m-%d %H:%M}", f"{row.start:%m-%d %H:%M}",
-                      f"{row.end:%m-%d %H:%M}", f"{row.hours:.0f}", escape(row.trigger))
+                      f"{row.issued_at:{fmt}}", f"{row.start:{fmt}}",
+                      f"{row.end:{fmt}}", f"{row.hours:.0f}", escape(row.trigger))
         reasons.append(escape(f"{n}. {row.reason}"))
     table.caption = "\n".join(reasons) or "no alert in this period"
     console.print(table)
@@ -69,8 +78,9 @@ def summary_line(frame: pd.DataFrame) -> str:
     top = frame.loc[frame["level"].map(Level.parse).idxmax()]
     cities = frame["city"].unique()
     where = cities[0] if len(cities) == 1 else f"{len(cities)} cities"
+    fmt = stamp_format(frame)
     return (f"{len(frame)} alert window(s) in {where}; highest {top['level']} ({top['city']}) "
-            f"{top['start']:%m-%d %H:%M} → {top['end']:%m-%d %H:%M} ({top['hours']:.0f} h)")
+            f"{top['start']:{fmt}} → {top['end']:{fmt}} ({top['hours']:.0f} h)")
 
 
 def register(app: typer.Typer) -> None:

@@ -450,3 +450,30 @@ def test_iaqi_monotone_and_bounded(pollutant, period, a, b):
 def test_iaqi_array_matches_scalar(pollutant, period, values):
     out = iaqi(pollutant, np.array(values), period)
     assert out.tolist() == [iaqi(pollutant, v, period) for v in values]
+
+
+def test_daily_aqi_counts_the_daily_maximum_one_hour_ozone():
+    # HJ 633's daily table has O3 twice: the maximum 8-h mean and the maximum 1-h value. One hour
+    # at 400 µg/m³ among 50s: the best 8-h mean is (400 + 7 × 50)/8 = 93.75 → IAQI 46.9, but the
+    # 1-h value 400 is IAQI 200 on the 1 h table — the daily AQI is 200 while that hour is in the
+    # 24 h window (and the window has ≥ 20 valid hours)
+    from alerts.aqi import daily_aqi
+    index = pd.date_range("2023-07-01", periods=72, freq="h")
+    o3 = pd.Series(50.0, index=index)
+    o3.iloc[30] = 400.0
+    value = daily_aqi(o3.to_frame("O3"))
+    assert value.iloc[30] == pytest.approx(200.0) and value.iloc[53] == pytest.approx(200.0)
+    assert value.iloc[29] == pytest.approx(25.0)  # max(1-h 50 → 15.6, 8-h 50 → 25.0)
+    assert value.iloc[54] < 50
+
+
+def test_above_800_the_eight_hour_ozone_uses_the_one_hour_sub_index():
+    # O3 850 µg/m³ for 24 h with one hour at 1100: the best 8-h mean is (1100 + 7 × 850)/8 =
+    # 881.25 > 800, where the 8 h table stops; HJ 633 then takes the O3-1h sub-index, here of the
+    # 1-h maximum 1100: 400 + (1100 − 1000)/(1200 − 1000) × 100 = 450 (not 881.25 read on the
+    # 1 h table, 340.6)
+    from alerts.aqi import daily_aqi
+    index = pd.date_range("2023-07-01", periods=24, freq="h")
+    o3 = pd.Series(850.0, index=index)
+    o3.iloc[10] = 1100.0
+    assert daily_aqi(o3.to_frame("O3")).iloc[23] == pytest.approx(450.0)

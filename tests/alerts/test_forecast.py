@@ -75,3 +75,43 @@ def test_model_names_parse(text):
 def test_bad_model_names_are_refused(text):
     with pytest.raises(ValueError, match="forecast model"):
         parse_model(text)
+
+
+def _range_table(tmp_path, low, high):
+    """One issue (12-10 08:00) of daily ranges for 12-10 … 12-16: days 12-11 … 12-13 at
+    [low, high], the others at [80, 100]."""
+    days = pd.date_range("2023-12-10", periods=7, freq="D")
+    heavy = (days >= "2023-12-11") & (days <= "2023-12-13")
+    path = tmp_path / "ranges.csv"
+    pd.DataFrame({"issued_at": "2023-12-10 08:00", "city": "郑州",
+                  "time": days.strftime("%Y-%m-%d"),
+                  "daily_aqi_low": np.where(heavy, low, 80),
+                  "daily_aqi_high": np.where(heavy, high, 100)}).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(("bound", "alerts"), [("upper", True), ("middle", False),
+                                               ("lower", False)])
+def test_a_forecast_range_is_read_at_the_rule_sets_bound(tmp_path, bound, alerts):
+    # Henan 2016 (sources.md §1.4): the upper bound decides. Range 150–230 on three days:
+    # upper 230 > 200 on 3 days → yellow (2 days needed); middle 190 and lower 150: no alert
+    from alerts.io import load_alert_inputs
+    rules = tmp_path / f"{bound}.toml"
+    rules.write_text(f'id = "{bound}"\nforecast_bound = "{bound}"\n[[levels]]\nlevel = "yellow"\n'
+                     'any = [{ above = 200, days = 2, source = "test" }]\n', encoding="utf-8")
+    inputs = load_alert_inputs([], rules, forecast_table=_range_table(tmp_path, 150, 230))
+    # the calendar day's value holds at its last hour (daily values spread over their hours)
+    assert inputs.table.set_index("valid_at").loc["2023-12-12 23:00", "daily_aqi"] == {
+        "upper": 230, "middle": 190, "lower": 150}[bound]
+    windows = inputs.windows().get("郑州", [])
+    assert bool(windows) == alerts
+    if alerts:
+        assert windows[0].level.id == "yellow"
+        assert windows[0].start <= pd.Timestamp("2023-12-11 00:00")
+
+
+def test_a_range_upside_down_is_one_line(tmp_path):
+    from alerts.io import AlertInputError, load_forecast_table
+    with pytest.raises(AlertInputError, match=r"ranges.csv: row 3, column daily_aqi_low: value "
+                                              r"'230' — expected at most daily_aqi_high \(150\)"):
+        load_forecast_table(_range_table(tmp_path, 230, 150))

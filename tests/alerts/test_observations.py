@@ -79,9 +79,14 @@ def test_long_table_hourly_and_daily(tmp_path):
     obs = load_observations([daily])
     assert obs.daily
     aqi = obs.daily_aqi()["漯河"]
-    # PM2.5 160 → 200 + 100/100 × 10 = 210 for every hour of 12-18; 100 → 131.25 on 12-19
+    # each day's value holds for its hours, and the daily AQI is computed as for hourly data:
+    # the 24 h period ending at 12-18 19:00 .. 23:00 has ≥ 20 hours of 160 → 200 + 10/100 × 100
+    # = 210 (earlier hours: fewer than 20 valid hours, no value); the period ending at 12-19
+    # 11:00 holds 12 h at 160 and 12 h at 100, mean 130 → 150 + 15/35 × 50 = 171.43; at 12-19
+    # 23:00 the whole day of 100 → 100 + 25/40 × 50 = 131.25
     assert len(aqi) == 48
-    assert (aqi.iloc[:24] == 210.0).all() and (aqi.iloc[24:] == 131.25).all()
+    assert aqi.iloc[:19].isna().all() and (aqi.iloc[19:24] == 210.0).all()
+    assert aqi.iloc[35] == pytest.approx(150 + 15 / 35 * 50) and aqi.iloc[47] == 131.25
 
 
 def test_wide_forecast_layout_is_read_too(tmp_path):
@@ -148,12 +153,15 @@ def test_cli_prints_the_timeline_as_csv(tmp_path):
                                    "start", "end", "hours", "trigger", "reason"]
     # daily AQI > 200 ⇔ 24 h mean PM2.5 > 150 ⇔ (n × 160 + (24 − n) × 60)/24 > 150 ⇔ n ≥ 22
     # hours at 160 in the window: rising, n = t − 95 ≥ 22 from hour 117 (12-14 21:00);
-    # falling, n = 219 − t ≥ 22 up to hour 197. 81 h above 200 → orange (mee-2019: ≥ 72 h),
-    # ending at hour 198 (12-18 06:00)
-    assert frame["level"].tolist() == ["orange"]
-    assert frame["start"].iloc[0] == "2023-12-14 21:00"
-    assert frame["end"].iloc[0] == "2023-12-18 06:00"
-    assert frame["trigger"].iloc[0] == "forecast"
+    # falling, n = 219 − t ≥ 22 up to hour 197. Periods ending at 117..197 are above 200: 3-day
+    # chains end at k, k + 24, k + 48 for k in 117..149 (orange, mee-2019), covering hours from
+    # 94 (12-13 22:00, the first hour of the period ending at 117) to 198 (12-18 06:00).
+    # Reading 72 h ahead, the consultation of 12-13 10:00 (hour 82) sees 2 days: yellow from 94,
+    # at once; 12-14 10:00 sees 3: orange once yellow has held 24 h (hour 118); lift at 198.
+    assert frame["level"].tolist() == ["yellow", "orange"]
+    assert frame["start"].tolist() == ["2023-12-13 22:00", "2023-12-14 22:00"]
+    assert frame["end"].tolist() == ["2023-12-14 22:00", "2023-12-18 06:00"]
+    assert frame["trigger"].tolist() == ["forecast", "forecast"]
 
 
 def test_cli_table_and_noisy_forecast_are_deterministic(tmp_path):
@@ -169,3 +177,60 @@ def test_cli_rejects_a_bad_model(tmp_path):
     path = episode_file(tmp_path / "obs.csv")
     result = RUNNER.invoke(app, ["alerts", str(path), "--forecast", "psychic"])
     assert result.exit_code == 2 and "psychic" in result.output
+
+
+def test_clean_air_gives_a_header_only_csv(tmp_path):
+    path = tmp_path / "clean.csv"
+    hours = pd.date_range("2023-12-01", periods=24 * 5, freq="h")
+    pd.DataFrame({"time": hours.strftime("%Y-%m-%d %H:%M"), "city": "漯河",
+                  "PM2.5": 30.0}).to_csv(path, index=False)
+    result = RUNNER.invoke(app, ["alerts", "--observations", str(path), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ("city,level,level_zh,response,issued_at,start,end,hours,trigger,"
+                             "reason\n")
+
+
+def test_a_table_across_years_prints_the_year(tmp_path):
+    # two 2-day episodes a year apart: the table's dates carry the year
+    path = tmp_path / "two_years.csv"
+    hours = pd.date_range("2022-12-20", "2024-01-10", freq="h")
+    pm = pd.Series(40.0, index=hours)
+    pm["2022-12-28":"2022-12-29 23:00"] = 200.0
+    pm["2023-12-28":"2023-12-29 23:00"] = 200.0
+    pd.DataFrame({"time": hours.strftime("%Y-%m-%d %H:%M"), "city": "漯河",
+                  "PM2.5": pm.to_numpy()}).to_csv(path, index=False)
+    result = RUNNER.invoke(app, ["alerts", "--observations", str(path), "--rules", "mee-2019"])
+    assert result.exit_code == 0, result.output
+    assert "2022-12-27" in result.stdout and "2023-12-27" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("CO", 800.0, r"row 3, column CO: value 800 — implausible CO \(above 150 mg/m³\) — CO must "
+                      r"be in mg/m³; this looks like µg/m³ \(divide by 1000\)"),
+        ("PM2.5", 2500.0, r"row 3, column PM2.5: value 2500 — implausible PM2.5 \(above 2000 "
+                          r"µg/m³\); check the unit and the value"),
+        ("PM2.5", -5.0, r"row 3, column PM2.5: value '-5.0' — expected a number ≥ 0 or empty"),
+    ],
+)
+def test_implausible_values_stop_with_the_column_named(tmp_path, column, value, message):
+    path = tmp_path / "bad.csv"
+    frame = pd.DataFrame({"time": ["2023-12-01 00:00", "2023-12-01 01:00"], "city": "漯河",
+                          "PM2.5": 50.0, "CO": 1.0})
+    frame.loc[1, column] = value
+    frame.to_csv(path, index=False)
+    with pytest.raises(AlertInputError, match=message):
+        load_observations([path])
+    result = RUNNER.invoke(app, ["alerts", "--observations", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_long_table_co_in_micrograms_is_caught(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("time,city,pollutant,value\n2023-12-01 00:00,漯河,CO,1.1\n"
+                    "2023-12-01 01:00,漯河,CO,1100\n", encoding="utf-8")
+    with pytest.raises(AlertInputError, match=r"long.csv: row 3, column value: value 1100 — "
+                                              r"implausible CO"):
+        load_observations([path])

@@ -7,10 +7,11 @@ from alerts.levels import Level
 from alerts.region import Region
 from tests.alerts.helpers import at, series, timeline
 
-ORANGE = series((210.0, 80))  # mee-2019: 80 h above 200 → orange over hours 96..176
-SHORT_ORANGE = series((210.0, 74))  # orange over hours 96..170
-YELLOW = series((210.0, 50))  # yellow over hours 96..146
-RED = series((320.0, 100))  # > 300 for 100 h: red over hours 96..196
+# mee-2019 through the lifecycle (72 h forecast window): yellow over hours 73..97, then orange
+ORANGE = series((210.0, 80))  # 80 h above 200 → yellow 73..97, orange 97..176
+SHORT_ORANGE = series((210.0, 74))  # yellow 73..97, orange 97..170
+YELLOW = series((210.0, 30))  # 2 days above 200 (chains ending 96..101): yellow over hours 73..126
+RED = series((320.0, 100))  # > 300 for 100 h: yellow 73..97, orange 97..121, red 121..196
 CLEAN = series()
 
 
@@ -54,8 +55,9 @@ def test_adjacent_rule_raises_the_group_to_a_higher_level():
     truths = {f"C{i}": ORANGE for i in range(1, 7)} | {"C7": YELLOW}
     windows = timeline(truths, region=chain(7, level="red"))
     red = [w for w in windows["C1"] if w.level == Level.RED]
-    assert [(w.start, w.end, w.trigger) for w in red] == [(at(96), at(176), "regional")]
-    assert red[0].issued_at == windows["C2"][0].issued_at  # known once all six had announced
+    assert [(w.start, w.end, w.trigger) for w in red] == [(at(97), at(176), "regional")]
+    # known once all six had announced orange (their upgrade at hour 82)
+    assert red[0].issued_at == windows["C2"][1].issued_at == at(82)
     assert "6 cities at orange or above" in red[0].reason
     assert all(w.level != Level.RED for w in windows["C7"])
 
@@ -76,7 +78,7 @@ def test_a_city_stays_raised_until_the_region_lifts():
     truths = {f"C{i}": ORANGE for i in range(1, 7)} | {"C7": SHORT_ORANGE}
     windows = timeline(truths, region=chain(7, level="red"))
     (red,) = [w for w in windows["C7"] if w.level == Level.RED]
-    assert (red.start, red.end) == (at(96), at(176))
+    assert (red.start, red.end) == (at(97), at(176))
 
 
 def guanzhong(**rule) -> Region:
@@ -90,8 +92,8 @@ def test_three_red_zone_cities_make_every_zone_city_red():
     truths = {"西安": RED, "咸阳": RED, "宝鸡": RED, "渭南": YELLOW}
     windows = timeline(truths, region=guanzhong())
     assert [(w.level, w.start, w.end, w.trigger) for w in windows["渭南"]] == [
-        (Level.RED, at(96), at(196), "regional")]
-    assert "[rules.md §3.4]" in windows["渭南"][0].reason
+        (Level.YELLOW, at(73), at(121), "forecast"), (Level.RED, at(121), at(196), "regional")]
+    assert "[rules.md §3.4]" in windows["渭南"][1].reason
 
 
 def test_two_red_zone_cities_do_not():
@@ -111,7 +113,10 @@ def test_dispatch_order_sets_a_floor_and_never_lowers():
     assert [(w.level, w.issued_at, w.start, w.end, w.trigger) for w in windows["太原"]] == [
         (Level.ORANGE, at(90), at(96), at(120), "dispatch")]
     assert windows["大同"] == []
-    assert {w.level for w in windows["晋中"]} == {Level.RED}  # red stays red under the order
+    # the order is a floor: 晋中's own yellow hour 96 is raised, its orange and red stay
+    assert [(w.level, w.start, w.end, w.trigger) for w in windows["晋中"]] == [
+        (Level.YELLOW, at(73), at(96), "forecast"), (Level.ORANGE, at(96), at(97), "dispatch"),
+        (Level.ORANGE, at(97), at(121), "forecast"), (Level.RED, at(121), at(196), "forecast")]
 
 
 def test_region_file_errors_name_the_key(tmp_path):

@@ -20,12 +20,16 @@ def test_all_four_generations_ship():
 def test_every_threshold_and_level_has_a_source_and_a_response(name):
     rules = load_ruleset(name)
     assert rules.source and rules.consultation_hour == 10 and rules.lift_hours == 36
+    assert (rules.lift_below, rules.min_hours, rules.forecast_hours) == (200, 24, 72)
+    assert rules.forecast_bound == "upper"  # sources.md §1.4 Henan 2016, elsewhere assumed
+    assert rules.reading.startswith("days: ")  # each rule set states how it reads "N days"
     for rule in rules.levels:
         assert rule.source and rule.response
         stack = list(rule.conditions)
         while stack:
             cond = stack.pop()
-            assert cond.source.startswith("rules.md §1"), (name, rule.level, cond)
+            assert cond.source.startswith(("rules.md §1", "sources.md §1")), (name, rule.level,
+                                                                         cond)
             stack.extend(cond.within)
     responses = {r.level: r.response for r in rules.levels}
     assert (responses[Level.YELLOW], responses[Level.ORANGE], responses[Level.RED]) == (
@@ -46,16 +50,16 @@ def test_only_mee_2024_has_the_temporary_slot():
         # yellow: 1 day level 5 (> 200) or 2 days level 4 (> 150 for 48 h)
         ([(200.0, 1)], Level.NONE),
         ([(200.5, 1)], Level.YELLOW),
-        ([(151.0, 47)], Level.NONE),
-        ([(151.0, 48)], Level.YELLOW),
+        ([(151.0, 24)], Level.NONE),  # 1 day level 4
+        ([(151.0, 25)], Level.YELLOW),  # 2 days level 4 (periods ending 24 h apart)
         # orange: 2 days level 5 or 3 days level 4
-        ([(201.0, 47)], Level.YELLOW),
-        ([(201.0, 48)], Level.ORANGE),
+        ([(201.0, 24)], Level.YELLOW),
+        ([(201.0, 25)], Level.ORANGE),
         ([(151.0, 72)], Level.ORANGE),
         # red: 3 days level 5 including 1 day level 6 (> 300)
         ([(201.0, 71), (301.0, 1)], Level.RED),
         ([(201.0, 71), (300.0, 1)], Level.ORANGE),
-        ([(201.0, 40), (301.0, 1), (201.0, 30)], Level.ORANGE),  # 71 h run: too short
+        ([(201.0, 24), (301.0, 1), (201.0, 23)], Level.ORANGE),  # 48 h: only 2 days
     ],
 )
 def test_beijing_2023_edges(pieces, expected):

@@ -79,4 +79,4 @@ def test_a_level_split_by_a_higher_one_says_it_resumes():
         (Level.YELLOW, 10), (Level.ORANGE, 10), (Level.YELLOW, 20)]
     assert windows[0].reason == "yellow forecast"
     assert windows[2].reason == ("yellow resumes after the higher level ended "
-                                 "(decision issued 12-13 00:00)")
+                                 "(decision issued 2023-12-13 00:00)")

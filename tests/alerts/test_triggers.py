@@ -11,6 +11,7 @@ from alerts.levels import Level
 from alerts.triggers import alert_windows, hourly_levels, runs
 
 T0 = pd.Timestamp("2023-12-10 00:00")
+HOUR = pd.Timedelta(hours=1)
 MEE_2024 = load_ruleset("mee-2024")
 
 
@@ -36,33 +37,37 @@ def test_runs_are_half_open():
     assert runs(np.zeros(3, bool)) == []
 
 
+# The series are hourly values of the daily AQI (the 24-h period ending at that hour). "N days"
+# are N back-to-back periods, so a stretch of h hourly values above X holds (h - 1) // 24 + 1
+# periods above X: 1 h → 1 day, 25 h → 2 days, 49 h → 3 days, 73 h → 4 days.
 @pytest.mark.parametrize(
     ("pieces", "expected"),
     [
-        # yellow: daily AQI > 200 (any hour) — at 200 exactly it is not "above" (200 > 150
-        # still gives the sub-yellow temporary-control slot, rules.md §1.3)
+        # yellow: daily AQI > 200 (1 day) — at 200 exactly it is not "above" (200 > 150 still
+        # gives the sub-yellow temporary-control slot, sources.md §1.3)
         ([(200.0, 1)], Level.TEMPORARY),
         ([(200.1, 1)], Level.YELLOW),
-        # yellow: > 150 lasting ≥ 48 h; shorter or at 150 exactly: temporary control only
-        # (150 for 100 h is > 100 lasting ≥ 48 h)
+        # yellow: > 150 for 2 days; one day, or at 150 exactly: temporary control only
+        # (150 for 100 h is > 100 for 2 days)
         ([(150.0, 100)], Level.TEMPORARY),
-        ([(151.0, 47)], Level.TEMPORARY),
-        ([(151.0, 48)], Level.YELLOW),
-        # temporary control: > 150 for one hour, or > 100 lasting ≥ 48 h (background 100 is not
+        ([(151.0, 24)], Level.TEMPORARY),
+        ([(151.0, 25)], Level.YELLOW),
+        # temporary control: > 150 for one day, or > 100 for 2 days (background 100 is not
         # above 100)
         ([(150.0, 1)], Level.NONE),
         ([(150.1, 1)], Level.TEMPORARY),
-        ([(101.0, 47)], Level.NONE),
-        ([(101.0, 48)], Level.TEMPORARY),
-        # orange: > 200 lasting 48 h, or > 150 lasting ≥ 72 h
-        ([(201.0, 47)], Level.YELLOW),
-        ([(201.0, 48)], Level.ORANGE),
-        ([(151.0, 71)], Level.YELLOW),
-        ([(151.0, 72)], Level.ORANGE),
-        # red: > 200 lasting 72 h and > 300 lasting ≥ 24 h inside that run
+        ([(101.0, 24)], Level.NONE),
+        ([(101.0, 25)], Level.TEMPORARY),
+        # orange: > 200 for 2 days, or > 150 for 3 days
+        ([(201.0, 24)], Level.YELLOW),
+        ([(201.0, 25)], Level.ORANGE),
+        ([(151.0, 48)], Level.YELLOW),
+        ([(151.0, 49)], Level.ORANGE),
+        # red: > 200 for 3 days and > 300 on one of them
         ([(201.0, 24), (301.0, 24), (201.0, 24)], Level.RED),
-        ([(201.0, 24), (301.0, 23), (201.0, 24)], Level.ORANGE),
-        ([(201.0, 24), (301.0, 24), (201.0, 23)], Level.ORANGE),
+        ([(201.0, 48), (301.0, 1)], Level.RED),  # periods ending at hours 48, 72 and 96
+        ([(201.0, 47), (301.0, 1)], Level.ORANGE),  # 48 h: only 2 days
+        ([(201.0, 48), (300.0, 1)], Level.ORANGE),
         ([(300.0, 96)], Level.ORANGE),
     ],
 )
@@ -70,52 +75,59 @@ def test_mee_2024_edges(pieces, expected):
     assert top_level(series(*pieces)) == expected
 
 
-def test_red_needs_the_300_run_inside_the_200_run():
-    # 72 h above 200, then a clean gap, then 24 h above 300 elsewhere: orange and yellow, no red
-    s = series((250.0, 72), (100.0, 10), (350.0, 24))
+def test_red_needs_the_300_day_in_the_same_chain_of_days():
+    # 72 h above 200, then 30 h at 100, then 24 h above 300: every chain of periods across the
+    # 30 h dip has a period ending in it, so the 300 day is not part of a 3-day chain above 200
+    s = series((250.0, 72), (100.0, 30), (350.0, 24))
     assert top_level(s) == Level.ORANGE
+    # a dip shorter than a day can fall between two period ends: periods ending at hours 82,
+    # 106 and 130 are all above 200, the last above 300 — red
+    assert top_level(series((250.0, 72), (100.0, 10), (350.0, 24))) == Level.RED
 
 
-def test_windows_shoulder_and_core():
-    # 60 h above 150 with a 50 h core above 200: yellow shoulders around an orange core
-    s = series((160.0, 5), (210.0, 50), (160.0, 5))
-    windows = alert_windows(s, MEE_2024, "漯河")
-    assert [w.level for w in windows] == [Level.YELLOW, Level.ORANGE, Level.YELLOW]
-    start = T0 + pd.Timedelta(hours=48)
-    assert windows[0].start == start
-    assert windows[1].start == start + pd.Timedelta(hours=5)
-    assert windows[1].end == start + pd.Timedelta(hours=55)  # half-open: last hour + 1 h
-    assert windows[2].end == start + pd.Timedelta(hours=60)
-    assert [w.hours for w in windows] == [5, 50, 5]
-    assert all(w.city == "漯河" for w in windows)
+def test_a_chain_covers_its_periods():
+    # 10 h of daily AQI 210 from hour 48: periods ending at hours 48..57 are above 200; each
+    # covers its 24 hours, so yellow covers hours 25..57 (the period ending at hour 48 began at
+    # hour 25)
+    (window,) = alert_windows(series((210.0, 10)), MEE_2024, "漯河")
+    assert window.level == Level.YELLOW and window.city == "漯河"
+    assert (window.start, window.end, window.hours) == (T0 + 25 * HOUR, T0 + 58 * HOUR, 33)
 
 
 def test_issue_time_is_lead_time_before_start_but_not_before_the_forecast():
     windows = alert_windows(series((210.0, 48), lead=48), MEE_2024)
     assert windows[0].issued_at == windows[0].start - pd.Timedelta(hours=24)
     early = alert_windows(series((210.0, 48), lead=10), MEE_2024)
-    assert early[0].issued_at == T0
+    assert early[0].issued_at == early[0].start == T0
 
 
-def test_reason_names_the_condition_and_its_run():
-    (window,) = alert_windows(series((210.0, 50)), MEE_2024)
-    assert window.reason.startswith("forecast daily AQI > 200 for 50 h from 12-12 00:00")
+def test_reason_names_the_condition_and_its_days():
+    (window,) = alert_windows(series((210.0, 50)), MEE_2024)  # 2 days above 200: orange
+    assert window.level == Level.ORANGE
+    assert window.reason.startswith("forecast daily AQI > 200 on 2 days from 2023-12-11 01:00")
     assert "daily AQI > 200 lasting 48 h" in window.reason  # the rule's own words
 
 
-def test_a_gap_breaks_a_run():
-    s = series((201.0, 30), (np.nan, 1), (201.0, 30))
-    assert top_level(s) == Level.YELLOW  # two 30 h runs, neither lasts 48 h
+def test_a_day_long_gap_breaks_a_chain_a_shorter_one_need_not():
+    # two 20 h stretches above 200 (one day each); with 5 missing hours between them periods
+    # ending at hours 49..67 and 24 h later are both known and above 200: 2 days, orange
+    assert top_level(series((201.0, 20), (np.nan, 5), (201.0, 20))) == Level.ORANGE
+    # 24 missing hours: every chain has a period ending on a gap — never read as above
+    assert top_level(series((201.0, 20), (np.nan, 24), (201.0, 20))) == Level.YELLOW
 
 
 @pytest.mark.parametrize(
     ("rules", "pieces", "expected"),
     [
-        ("mee-2019", [(201.0, 47)], Level.NONE),
+        ("mee-2019", [(201.0, 24)], Level.NONE),
+        ("mee-2019", [(201.0, 25)], Level.YELLOW),
         ("mee-2019", [(201.0, 48)], Level.YELLOW),
+        ("mee-2019", [(201.0, 49)], Level.ORANGE),
         ("mee-2019", [(201.0, 72)], Level.ORANGE),
         ("mee-2019", [(201.0, 48), (301.0, 48)], Level.RED),
-        ("mee-2019", [(201.0, 49), (301.0, 47)], Level.ORANGE),
+        # 4 days from hour 48 end at 48, 72, 96, 120: only the last is above 300
+        ("mee-2019", [(201.0, 49), (301.0, 24)], Level.ORANGE),
+        ("mee-2019", [(201.0, 48), (301.0, 25)], Level.RED),
         ("mee-2019", [(500.0, 1)], Level.RED),  # "reaches 500": at or above
         ("mee-2019", [(499.9, 1)], Level.NONE),
         ("mee-2017", [(201.0, 1)], Level.BLUE),

@@ -59,25 +59,27 @@ def series(*spans: tuple[float, int]) -> pd.Series:
 
 
 def test_episode_is_the_level_stretch_padded_by_the_margin():
-    # mee-2024 yellow: daily AQI > 200 for ≥ 1 h. Hours 100–109 are above 200, so the episode
-    # is [100 - 48, 110 + 48) = hours [52, 158).
+    # mee-2024 yellow: daily AQI > 200 on 1 day. The periods ending at hours 100–109 are above
+    # 200 and began 23 h earlier, so yellow covers [77, 110) and the episode is
+    # [77 - 48, 110 + 48) = hours [29, 158).
     daily = series((80.0, 100), (210.0, 10), (80.0, 200))
     [episode] = replay.detect_episodes(daily, [load_ruleset("mee-2024")], "漯河", 48)
-    assert (episode.start, episode.end) == (T0 + 52 * HOUR, T0 + 158 * HOUR)
+    assert (episode.start, episode.end) == (T0 + 29 * HOUR, T0 + 158 * HOUR)
     assert episode.number == 1 and episode.city == "漯河"
 
 
 def test_close_episodes_merge_and_the_margin_is_clipped_to_the_data():
-    # Stretches at hours [10, 15) and [100, 105): padded by 48 h they are [0 (clipped), 63) and
-    # [52, 153), which overlap, so they merge into one episode [0, 153).
+    # Periods ending at hours [10, 15) and [100, 105) are above 200: yellow over [0 (their
+    # periods began before the data), 15) and [77, 105); padded by 48 h they are [0 (clipped),
+    # 63) and [29, 153), which overlap, so they merge into one episode [0, 153).
     daily = series((80.0, 10), (210.0, 5), (80.0, 85), (210.0, 5), (80.0, 95))
     rules = [load_ruleset("mee-2024")]
     [merged] = replay.detect_episodes(daily, rules, margin_hours=48)
     assert (merged.start, merged.end) == (T0, T0 + 153 * HOUR)
-    # With a 24 h margin they stay apart: [0, 39) and [76, 129).
+    # With a 24 h margin they stay apart: [0, 39) and [53, 129).
     apart = replay.detect_episodes(daily, rules, margin_hours=24)
     assert [(e.start, e.end) for e in apart] == [(T0, T0 + 39 * HOUR),
-                                                 (T0 + 76 * HOUR, T0 + 129 * HOUR)]
+                                                 (T0 + 53 * HOUR, T0 + 129 * HOUR)]
     assert [e.number for e in apart] == [1, 2]
 
 
@@ -108,26 +110,29 @@ def test_unknown_forecast_is_refused(name, why):
         replay.parse_forecast(name)
 
 
-# 100 h at 80, 60 h at 210, 100 h at 80 from 12-01 00:00. Under mee-2024 the 60 h above 200
-# (> 200 lasting ≥ 48 h) are orange: hours [12-05 04:00, 12-07 16:00). The 12-04 00:00 start
-# leaves 28 h before them, less than the 48 h margin, so the issue falls before the start.
+# 100 h at 80, 60 h at 210, 100 h at 80 from 12-01 00:00 (daily AQI of the 24 h ending at each
+# hour). Under mee-2024 the periods ending at hours 100..159 are above 200: 2-day chains (orange)
+# end at k and k + 24 for k in 100..135 and cover hours [77, 160) = [12-04 05:00, 12-07 16:00).
+# The 12-04 00:00 start leaves 5 h before them, less than the 48 h margin, so the issue falls
+# before the start.
 CRAFTED = ((80.0, 100), (210.0, 60), (80.0, 100))
 CRAFTED_START, CRAFTED_END = T0 + 72 * HOUR, T0 + 260 * HOUR
 
 
 def test_perfect_forecast_goes_through_the_lifecycle():
-    # Consultations at 10:00 (mee-2024), lead 24 h: the last one giving 24 h before 12-05 04:00
-    # is 12-03 10:00 (the next, 12-04 10:00, is 18 h before). It issues orange, response from
-    # the first orange hour; the lift is announced for 12-07 16:00, when the forecast turns
-    # below every criterion for ≥ 36 h. Issued 14 h before the run's start, and kept.
+    # Consultations at 10:00 (mee-2024), reading 72 h ahead: 12-03 10:00 (hour 58) sees periods
+    # ending up to hour 129, so two days above 200 (k = 100..105): orange from hour 77, 19 h
+    # ahead (the next consultation, 12-04 10:00, would be after it): issued then, response from
+    # the first orange hour; the lift is announced for 12-07 16:00, when the daily AQI falls to
+    # ≤ 200 for ≥ 36 h. Issued 14 h before the run's start, and kept.
     daily = series(*CRAFTED)
     [window] = replay.forecast_windows(daily, load_ruleset("mee-2024"), "漯河", "perfect",
                                        CRAFTED_START, CRAFTED_END)
     assert window.level == Level.ORANGE
     assert window.issued_at == pd.Timestamp("2023-12-03 10:00")
-    assert (window.start, window.end) == (pd.Timestamp("2023-12-05 04:00"),
+    assert (window.start, window.end) == (pd.Timestamp("2023-12-04 05:00"),
                                           pd.Timestamp("2023-12-07 16:00"))
-    assert "lift 12-07 16:00" in window.reason
+    assert "lift 2023-12-07 16:00" in window.reason
 
 
 def test_perfect_windows_are_the_lifecycle_over_the_whole_series():
@@ -155,15 +160,15 @@ def test_late_forecast_starts_the_response_its_hours_later():
 
 
 def test_coverage_counts_the_hours_a_late_alert_misses():
-    # The 60 observed orange hours: a perfect forecast covers them all; 24 h late, the first 24
-    # pass with no alert in force; with no window, all 60 are missed.
+    # The 83 observed orange hours (77..159): a perfect forecast covers them all; 24 h late, the
+    # first 24 pass with no alert in force; with no window, all 83 are missed.
     daily = series(*CRAFTED)
     rules = load_ruleset("mee-2024")
     perfect = replay.forecast_windows(daily, rules, "漯河", "perfect", T0, CRAFTED_END)
     late = replay.forecast_windows(daily, rules, "漯河", "late:24", T0, CRAFTED_END)
-    assert replay.coverage(daily, rules, perfect, T0, CRAFTED_END) == (60.0, 0.0)
-    assert replay.coverage(daily, rules, late, T0, CRAFTED_END) == (60.0, 24.0)
-    assert replay.coverage(daily, rules, [], T0, CRAFTED_END) == (60.0, 60.0)
+    assert replay.coverage(daily, rules, perfect, T0, CRAFTED_END) == (83.0, 0.0)
+    assert replay.coverage(daily, rules, late, T0, CRAFTED_END) == (83.0, 24.0)
+    assert replay.coverage(daily, rules, [], T0, CRAFTED_END) == (83.0, 83.0)
 
 
 @pytest.mark.slow
@@ -525,22 +530,25 @@ def basin(tmp_path_factory):
 def test_region_raises_a_city_that_would_not_alert_alone(basin):
     root, result = basin
     runs = result.runs[result.runs.replicate == 0].set_index("city")
-    # Alone, each polluted city's perfect forecast gives orange over [day 5 12:00, day 8 10:00)
-    # (70 h), 晋中 a day later; both are orange over [12-06 12:00, 12-08 10:00): 46 h, so the
-    # zone rule puts 吕梁, whose own air never reaches an alert level, on orange for 46 h.
-    assert runs.loc["吕梁", ["alert_hours", "hours_orange", "raised_hours"]].tolist() == [46] * 3
+    # 太原: PM2.5 180 over hours 96..167 on 40. The 24 h mean passes 115 (AQI 150) with ≥ 13 h
+    # of 180 in the window: periods ending 108..178; 3-day chains (orange, mee-2024 > 150 for
+    # 3 days) end at k, k + 24, k + 48 for k in 108..130 and cover [85, 179) = [12-04 13:00,
+    # 12-08 11:00): 94 h. 晋中 a day later; both are orange over [12-05 13:00, 12-08 11:00): 70 h,
+    # so the zone rule puts 吕梁, whose own air never reaches an alert level, on orange for 70 h.
+    assert runs.loc["吕梁", ["alert_hours", "hours_orange", "raised_hours"]].tolist() == [70] * 3
     assert runs.loc["吕梁", "observed_hours"] == 0 and runs.loc["吕梁", "peak_level"] == "orange"
     cuts = result.cuts[(result.cuts.city == "吕梁") & (result.cuts.replicate == 0)]
     assert set(zip(cuts.level, cuts.start, cuts.end, strict=True)) == {
-        ("orange", pd.Timestamp("2023-12-06 12:00"), pd.Timestamp("2023-12-08 10:00"))}
+        ("orange", pd.Timestamp("2023-12-05 13:00"), pd.Timestamp("2023-12-08 11:00"))}
     # The raising cities were at orange on their own: the region added nothing to them.
     assert runs.loc[["太原", "晋中"], "raised_hours"].tolist() == [0, 0]
-    assert runs.loc[["太原", "晋中"], "hours_orange"].tolist() == [70, 70]
-    # One regional episode spans both padded city episodes: 太原's [12-03 06:00, 12-10 17:00)
-    # and 晋中's [12-04 06:00, 12-11 17:00).
+    assert runs.loc[["太原", "晋中"], "hours_orange"].tolist() == [94, 94]
+    # One regional episode spans both padded city episodes: 太原's (temporary control from 6 h
+    # before its orange to 6 h after, ± 48 h) [12-02 07:00, 12-10 17:00) and 晋中's
+    # [12-03 07:00, 12-11 17:00).
     for city in ("太原", "晋中", "吕梁"):
         assert (runs.loc[city, "start"], runs.loc[city, "end"]) == (
-            pd.Timestamp("2023-12-03 06:00"), pd.Timestamp("2023-12-11 17:00"))
+            pd.Timestamp("2023-12-02 07:00"), pd.Timestamp("2023-12-11 17:00"))
         assert (runs.loc[city, "episode"], runs.loc[city, "region"]) == (
             1, "taiyuan_basin_region")
     # 漯河 is outside the region: its own episode, its own alerts, nothing raised.

@@ -148,12 +148,13 @@ def one_enterprise(tmp_path: Path, transport: str, area: str = "mobile",
                    trucks_per_day: float = 999) -> Path:
     """A foundry, grade A, emitting nothing itself; an orange alert of exactly 96 h.
 
-    The forecast's daily AQI is 250 for hours 72–167 of 12-10 onwards and 50 otherwise: orange
-    (> 200 for ≥ 48 h, mee-2024) from 12-13 00:00 to 12-17 00:00. The area source holds
-    8 760 t/a of NOx: 1 t/h.
+    The forecast's daily AQI (of the 24 h ending at each hour) is 250 for hours 95–167 of 12-10
+    onwards and 50 otherwise: the periods ending at hours 95..167 are above 200, so 2-day chains
+    (orange, mee-2024) cover hours 72..167: orange from 12-13 00:00 to 12-17 00:00. The area
+    source holds 8 760 t/a of NOx: 1 t/h.
     """
     hours = pd.date_range("2023-12-10", periods=240, freq="h")
-    aqi = np.where((np.arange(240) >= 72) & (np.arange(240) < 168), 250, 50)
+    aqi = np.where((np.arange(240) >= 95) & (np.arange(240) < 168), 250, 50)
     pd.DataFrame({"time": hours.strftime("%Y-%m-%d %H:%M"), "daily_aqi": aqi}).to_csv(
         tmp_path / "forecast.csv", index=False)
     (tmp_path / "inventory.csv").write_text(

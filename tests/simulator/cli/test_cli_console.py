@@ -79,7 +79,7 @@ def test_run_json_is_the_machine_readable_summary(demo_run):
     assert "orange" in levels
     orange = document["alerts"][levels.index("orange")]
     assert (orange["start"], orange["end"], orange["hours"]) == \
-        ("2023-12-15 11:00", "2023-12-20 20:00", 129.0)
+        ("2023-12-14 12:00", "2023-12-20 20:00", 152.0)  # 12-15 11:00, 129 h before issue 14
     rows = document["episodes"]
     assert {row["pollutant"] for row in rows} == {"SO2", "NOx", "PM", "VOCs"}
     for row in rows:
@@ -136,7 +136,7 @@ def test_alerts_json_and_quiet():
     assert [a["level"] for a in document["alerts"]] == ["temporary", "orange", "temporary"]
     result = invoke("alerts", "--observations", str(FORECAST), "--quiet")
     assert result.stdout == ("3 alert window(s) in 漯河; highest orange (漯河) "
-                             "12-15 11:00 → 12-20 20:00 (129 h)\n")
+                             "12-14 12:00 → 12-20 20:00 (152 h)\n")
 
 
 @pytest.mark.parametrize("extra", [["--format", "csv", "--json"], ["--format", "xml"],
