@@ -107,8 +107,11 @@ def respond(inventory: Inventory, level: LevelLike, table: MeasureTable | None =
         _apply_exemptions(inv, level, cut, ecut, basis, rule)
         override = _apply_overrides(inv, level, cut, ecut, basis, rule)
     names = np.array(BASES, dtype=object)[basis]
-    response = Response(level, cut, ecut, names, rule, override, *_by_line(inv, cut, ecut,
-                                                                             names))
+    line_cut, line_ecut = _by_line(inv, cut, ecut, names)
+    if level in ALERT_LEVELS:
+        own = _apply_own_measures(inv, level, cut, ecut, names, rule, line_cut, line_ecut)
+        override = override | own
+    response = Response(level, cut, ecut, names, rule, override, line_cut, line_ecut)
     return response if floor is None else stricter(response, floor, inv)
 
 
@@ -167,6 +170,39 @@ def _apply_overrides(inv: Inventory, level: Level, cut, ecut, basis, rule) -> np
     cut[given] = ecut[given] = value[given]
     basis[given] = np.select([value[given] >= 1.0, value[given] > 0.0],
                              [BASIS_CODE["stop"], BASIS_CODE["limit"]], BASIS_CODE["none"])
+    rule[given] = ("一厂一策/" + inv.ids[given] + f"/{level.id}").astype(object)
+    return given
+
+
+def _apply_own_measures(inv: Inventory, level: Level, cut, ecut, names, rule, line_cut,
+                        line_ecut) -> np.ndarray:
+    """The plant's own measures read from its list text (``enterprises.own_measures``), per
+    line: they win over the catalogue like 一厂一策; a capped class stays at or below its cap;
+    an online-monitored plant's partial cut stays an emission cap (限排不限产)."""
+    j = _OVERRIDE_LEVELS[level]
+    own_line = inv.line_overrides[:, j]
+    given_line = ~np.isnan(own_line)
+    if not given_line.any():
+        return np.zeros(len(inv), dtype=bool)
+    owner = inv.line_owner
+    given = np.zeros(len(inv), dtype=bool)
+    given[owner[given_line]] = True
+    capped = np.isin(inv.exemptions, list(CAPPED))
+    value = np.where(capped[owner], np.maximum(own_line, 1.0 - inv.guaranteed_load[owner]),
+                     own_line)
+    line_ecut[given_line] = value[given_line]
+    online = inv.online_monitoring[owner] & (value < 1.0)
+    line_cut[given_line] = np.where(online, 0.0, value)[given_line]
+    cut[given] = np.bincount(owner, weights=line_cut * inv.line_capacity,
+                             minlength=len(inv))[given]
+    ecut[given] = np.bincount(owner, weights=line_ecut * inv.line_emissions,
+                              minlength=len(inv))[given]
+    own_basis = inv.own_basis[:, j]
+    names[given] = np.where(own_basis[given] == "heat_demand", "none", own_basis[given])
+    partial = given & inv.online_monitoring & (ecut > 0) & (ecut < 1)
+    names[partial] = "emission_cap"
+    capped_cut = given & capped & (cut > 0) & (names == "none")
+    names[capped_cut] = "limit"
     rule[given] = ("一厂一策/" + inv.ids[given] + f"/{level.id}").astype(object)
     return given
 
