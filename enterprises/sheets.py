@@ -135,12 +135,14 @@ def find_layout(records: list[list[str]]) -> Layout:
     two_rows = _is_sub_header(header, below)
     headers, matches = _headers(header, below if two_rows else [])
     first = top + (2 if two_rows else 1)
-    notes = [f"row {top + 1}: header" + (f" (two rows, {top + 1}–{top + 2})" if two_rows else "")
-             ] if top > 0 or two_rows else []
+    notes = []
     for i in range(top):
         text = " ".join(c for c in cells[i] if c)
         if text:
             notes.append(f"row {i + 1}: title line skipped: {_short(text)}")
+    if top > 0 or two_rows:
+        notes.append(f"header in row {top + 1}" + (f" and {top + 2} (two rows)" if two_rows
+                                                   else ""))
     data, rows = _data_rows(cells[first:], first, len(headers), notes)
     return Layout(tuple(range(top + 1, first + 1)), headers, matches, data, rows, notes)
 
