@@ -576,6 +576,7 @@ class Simulation:
                                               categories=[self.inputs.city]),
             "enterprise": pd.Categorical.from_codes(who, categories=pd.Index(inv.ids,
                                                                              dtype=object)),
+            "name": labels(inv.names, who),
             "industry": labels(inv.industries, who),
             "grade": labels(inv.grades, who),
             "level": pd.Categorical(np.repeat([a["level"] for a in self.audit], counts)),
