@@ -7,6 +7,8 @@ One vectorised pass over the inventory, in this order (later steps win):
    min(EIA capacity, permit capacity, previous-year output) (rules.md §4.3, §4.4). The list's
    emissions correspond to the previous-year output, so the cut of normal output is
    ``1 − (1 − X) × base ÷ output`` (``Inventory.base_ratio``).
+   A 非引领性 plant below ``SMALL_EMITTER_T_PER_A`` is a small emitter: no imposed cut
+   (sources.md §2, §6; the size is an assumption).
 3. **限排不限产** — an online-monitored enterprise under a partial measure (limit, stop by line,
    load reduction) keeps its output; its emission cut stands as an emission cap (basis
    ``emission_cap``, rules.md §6). A stop stays a stop (assumption: a 100 % emission cap is a
@@ -41,10 +43,15 @@ import pandas as pd
 
 from alerts.levels import ALERT_LEVELS, Level
 from enterprises.exemptions import CAPPED, WHITELIST
+from enterprises.grades import NON_LEADING
 from enterprises.inventory import Inventory
 from enterprises.measures import BASES, BASIS_CODE, LevelLike, MeasureTable
 
 _LIMITS = np.array([BASIS_CODE["limit"], BASIS_CODE["load_reduction"]])
+# sources.md §2, §6 (Zhengzhou 2023): small and micro emitters are in principle not curtailed.
+# The size is not sourced — assumption: a 非引领性 plant emitting less than 1 t/a of SO2, NOx,
+# PM and VOCs together is a small emitter (below one tonne a year a cut is not verifiable).
+SMALL_EMITTER_T_PER_A = 1.0
 _OVERRIDE_LEVELS = {Level.YELLOW: 0, Level.ORANGE: 1, Level.RED: 2}
 # Slack when comparing cumulative line shares with a required share (float sums of shares).
 SHARE_TOLERANCE = 1e-9
@@ -100,6 +107,10 @@ def respond(inventory: Inventory, level: LevelLike, table: MeasureTable | None =
     override = np.zeros(len(inv), dtype=bool)
 
     _apply_base(cut, ecut, basis, inv.base_ratio())
+    small = small_emitters(inv)
+    cut[small] = ecut[small] = 0.0
+    basis[small] = BASIS_CODE["none"]
+    rule[small] = f"small-emitter/{level.id}"
     online = inv.online_monitoring & (cut > 0) & (cut < 1)  # a stop stays a stop
     basis[online] = BASIS_CODE["emission_cap"]
     cut[online] = 0.0
@@ -113,6 +124,11 @@ def respond(inventory: Inventory, level: LevelLike, table: MeasureTable | None =
         override = override | own
     response = Response(level, cut, ecut, names, rule, override, line_cut, line_ecut)
     return response if floor is None else stricter(response, floor, inv)
+
+
+def small_emitters(inv: Inventory) -> np.ndarray:
+    """非引领性 plants below ``SMALL_EMITTER_T_PER_A`` (sources.md §2, §6): not curtailed."""
+    return (inv.grades == NON_LEADING) & (inv.emissions.sum(axis=1) < SMALL_EMITTER_T_PER_A)
 
 
 def lower_alert_level(level: Level) -> Level | None:

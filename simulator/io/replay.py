@@ -24,8 +24,8 @@ from alerts.rules import RuleSet
 from alerts.triggers import hourly_level_codes
 from enterprises.inventory import Inventory
 from enterprises.io import load_inventory
-from enterprises.places import in_place
 from enterprises.measures import MeasureTable
+from enterprises.places import in_place
 from enterprises.schema import EMISSION_COLUMNS, POLLUTANTS
 from enterprises.synthetic import synthesize
 from simulator.io.inputs import area_inputs

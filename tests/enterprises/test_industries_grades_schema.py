@@ -95,7 +95,7 @@ def test_grade_rank_order():
     ranks = [grade_rank(g) for g in order]
     assert ranks == sorted(ranks) and len(set(ranks)) == 6
     assert grade_rank("引领性") == grade_rank("A")
-    assert grade_rank("非引领性") == grade_rank("B")
+    assert grade_rank("非引领性") == grade_rank("C")  # sources.md §6, §13.3, §14
     assert set(GRADES) == {*order, "引领性", "非引领性"}
 
 
@@ -103,6 +103,7 @@ def test_worst_grade_rolls_up_to_the_strictest():
     assert worst_grade(["A", "C", "B"]) == "C"
     assert worst_grade(["A+", "a"]) == "A"
     assert worst_grade(["B", "非引领性"]) == "非引领性"
+    assert worst_grade(["C", "非引领性"]) == "非引领性"  # equal rank: the later in GRADES
     with pytest.raises(ValueError):
         worst_grade([])
 

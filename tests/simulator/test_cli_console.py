@@ -68,8 +68,9 @@ def test_file_name_with_markup_reaches_the_user_verbatim(tmp_path):
     assert result.exit_code == 2 and result.stdout == ""
     lines = result.stderr.splitlines()  # every problem at once, one line each
     assert lines[0].startswith("error: [bold]list[red].csv: row 1, column city")
-    assert len(lines) > 1 and all(line.removeprefix("error: ").startswith("[bold]list[red].csv: row 1")
-                                  for line in lines)
+    named = [line.removeprefix("error: ").startswith("[bold]list[red].csv: row 1")
+             for line in lines]
+    assert len(lines) > 1 and all(named)
 
 
 # -- run and demo ---------------------------------------------------------------------------
