@@ -10,8 +10,9 @@ override rows for a scenario (scenario key ``[measures] file``).
   with their sources; processes that cannot stop reduce load instead (§4.4, §6).
 - Alumina, electrolytic aluminium and carbon carry their orange rows from §13.2 and §14.
 - Every other industry and cell takes the cement pattern as a labelled default.
-- A+ and 引领性 self-determine like A (§4.1, §6, §11); 非引领性 is treated as B; B- lies
-  between B and C; no cut is imposed at the temporary-control and blue levels.
+- A+ and 引领性 self-determine like A (§4.1, §6, §11); 非引领性 takes C's rules (sources.md
+  §6, §13.3, §14 name them together); B- lies between B and C; no cut is imposed at the
+  temporary-control and blue levels.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ A_PLUS = "rules.md §11: A+ is selected from A grade; assumption: self-determine
 A_SELF = "rules.md §4.1, §6: A and 引领性 self-determine reductions (自主减排)"
 PATTERN = "assumption: cement pattern of rules.md §4.3 applied as default; override per bureau"
 B_MINUS = "assumption: B- between B and C (rules.md §4.1 names B- without measures)"
-NON_LEADING_AS_B = "assumption: 非引领性 treated as B (no national measure found, rules.md §9.2)"
+NON_LEADING_AS_C = ("sources.md §6 (Jinzhong 2020–21), §13.3 (Shanxi 2021–22), §14 (Henan 2021): "
+                    "C and 非引领性 follow the same seasonal and alert measures; 非引领性 takes "
+                    "C's rule")
 
 # rules.md §4.3, cement clinker (2020 guide), verbatim.
 CEMENT: dict[str, tuple[Rule, Rule, Rule]] = {
@@ -209,8 +212,8 @@ def industry_rules(industry: str) -> dict[str, dict[str, Rule]]:
             elif grade in ("B", "C", "D"):
                 rules[level] = graded[grade][k]
             elif grade == NON_LEADING:
-                b = graded["B"][k]
-                rules[level] = replace(b, source=f"{NON_LEADING_AS_B}; {b.source}")
+                c = graded["C"][k]
+                rules[level] = replace(c, source=f"{NON_LEADING_AS_C}; {c.source}")
             elif (own := LOCAL.get((industry, "B-"), (None,) * 3)[k]) is not None:
                 rules[level] = own
             else:  # B-

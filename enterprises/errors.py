@@ -57,3 +57,28 @@ class InventoryError(TableError):
 
 class MeasureTableError(TableError):
     """A problem in a measure catalogue."""
+
+
+class InventoryProblems(InventoryError):
+    """Every problem found in a list (up to a limit), one ``InventoryError`` per cell.
+
+    It reads as its first problem (``row``, ``column``, … and ``str`` of a single problem stay
+    one line); ``problems`` holds them all and ``str`` lists them one per line.
+    """
+
+    def __init__(self, problems: list[InventoryError], more: int = 0) -> None:
+        first = problems[0]
+        super().__init__(first.path, first.row, first.column, first.value, first.expected,
+                         first.header, first.sheet)
+        self.problems = list(problems)
+        self.more = more
+        lines = [str(p) for p in problems]
+        if more:
+            lines.append(f"… and {more} more problem(s) not shown")
+        self.args = ("\n".join(lines),)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+    def __reduce__(self):
+        return (type(self), (self.problems, self.more))

@@ -3,7 +3,7 @@
 Grades of rules.md §4.1 (A, B, B-, C, D, 引领性, 非引领性) plus A+ of the 2026 guidance (§11).
 A larger rank means a stricter response is required:
 
-    A+ < A = 引领性 < B = 非引领性 < B- < C < D
+    A+ < A = 引领性 < B < B- < C = 非引领性 < D
 
 >>> normalise_grade("b－"), grade_rank("C") > grade_rank("B-")
 ('B-', True)
@@ -24,7 +24,9 @@ GRADE_RANK: dict[str, int] = {
     "A": 1,
     LEADING: 1,  # A and 引领性 both self-determine reductions (rules.md §4.1, §6)
     "B": 2,
-    NON_LEADING: 2,  # assumption: no national measure found (rules.md §9.2); treated as B
+    # sources.md §6 (Jinzhong 2020–21), §13.3 (Shanxi 2021–22), §14 (Henan 2021): C and
+    # 非引领性 are named together for staggered production and strict alert measures.
+    NON_LEADING: 4,
     "B-": 3,  # assumption: B- sits between B and C (rules.md §4.1 names it only)
     "C": 4,
     "D": 5,
@@ -82,7 +84,7 @@ def worst_grade(grades: Iterable[str]) -> str:
     """Roll several grades up into one: the strictest wins (rules.md §11 shortest-plank rule).
 
     Used for an enterprise graded per indicator or per industry. Between grades of equal rank
-    the one listed later in ``GRADES`` wins, so 非引领性 beats B and 引领性 beats A.
+    the one listed later in ``GRADES`` wins, so 非引领性 beats C and 引领性 beats A.
     """
     found = [normalise_grade(g) for g in grades]
     if not found:

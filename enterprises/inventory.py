@@ -17,7 +17,14 @@ import pandas as pd
 
 from enterprises.exemptions import LIVELIHOOD, NONE
 from enterprises.industries import INDUSTRY_IDS, industry_by_id
-from enterprises.schema import CAPACITY_COLUMNS, COLUMNS, EMISSION_COLUMNS, POLLUTANTS
+from enterprises.own_measures import own_measure_arrays
+from enterprises.schema import (
+    CAPACITY_COLUMNS,
+    COLUMNS,
+    EMISSION_COLUMNS,
+    MEASURE_TEXT_COLUMNS,
+    POLLUTANTS,
+)
 
 # assumption: a non-leap year; annual emissions are spread over every hour of it.
 HOURS_PER_YEAR = 8760.0
@@ -26,6 +33,7 @@ SHARE_SEPARATOR = ";"
 GROUP_COLUMNS: tuple[str, ...] = ("city", "county", "industry", "grade")
 _TEXT_FIELDS = ("ids", "names", "cities", "counties", "industries", "grades", "exemptions",
                 "industry_grades", "processes")
+MEASURE_LEVELS = ("yellow", "orange", "red")  # columns of own_text, own_basis, line_overrides
 _FIELD_OF_COLUMN = {
     "id": "ids",
     "name": "names",
@@ -37,7 +45,7 @@ _FIELD_OF_COLUMN = {
 _PLAIN_COLUMNS = ("operating_hours", "livelihood", "lines", "guaranteed_load",
                   "online_monitoring", "industry_grades", *CAPACITY_COLUMNS, "output_value",
                   "trucks_per_day")
-_LINE_FIELDS = ("line_capacity", "line_emissions")
+_LINE_FIELDS = ("line_capacity", "line_emissions", "line_names", "line_overrides")
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +62,11 @@ class Inventory:
     ``output_value`` (万元/d at full production), ``trucks_per_day``, ``overrides`` (n, 3) cuts
     at yellow/orange/red (NaN = catalogue), and per line ``line_capacity``/``line_emissions``
     shares of length ``lines.sum()`` (None = equal lines, emissions as capacity).
+    The plant's own measures as written in the list (``enterprises.own_measures``):
+    ``own_text`` (n, 3) the text per level ("" = none), ``own_basis`` (n, 3) what it reads as
+    ("" = unread or none: the catalogue applies), ``line_overrides`` (L, 3) each line's own
+    production cut per level (NaN = the catalogue); ``line_names`` (L,) the lines' names;
+    ``key_vehicle_user`` (n,) the list's 重点用车企业 flag (sources.md §5).
     Use ``equals`` for comparison (``==`` is identity).
     """
 
@@ -80,12 +93,17 @@ class Inventory:
     overrides: np.ndarray | None = None
     line_capacity: np.ndarray | None = None
     line_emissions: np.ndarray | None = None
+    key_vehicle_user: np.ndarray | None = None
+    own_text: np.ndarray | None = None
+    own_basis: np.ndarray | None = None
+    line_names: np.ndarray | None = None
+    line_overrides: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.ids)
         a = self._enterprise_arrays(n)
         for name, arr in a.items():
-            if arr.shape[0] != n or (name not in ("emissions", "overrides") and arr.ndim != 1):
+            if arr.shape[0] != n or (name not in _WIDE and arr.ndim != 1):
                 raise ValueError(f"Inventory.{name} has shape {arr.shape}; expected {n} rows")
         if (a["lines"] < 1).any():
             raise ValueError("Inventory.lines must be ≥ 1 for every enterprise")
@@ -97,6 +115,9 @@ class Inventory:
         a["line_capacity"] = _shares(self.line_capacity, owner, a["lines"], "line_capacity")
         a["line_emissions"] = (a["line_capacity"].copy() if self.line_emissions is None else
                                _shares(self.line_emissions, owner, a["lines"], "line_emissions"))
+        a["line_names"] = _line_array(self.line_names, len(owner), "", object, "line_names")
+        a["line_overrides"] = _line_array(self.line_overrides, len(owner), math.nan,
+                                          np.float64, "line_overrides", width=3)
         a["line_owner"] = owner
         for name, arr in a.items():
             arr.flags.writeable = False  # shared by runs; a change must make a new Inventory
@@ -127,6 +148,11 @@ class Inventory:
         a["trucks_per_day"] = given("trucks_per_day", np.float64, 0.0)
         a["overrides"] = (np.full((n, 3), math.nan) if self.overrides is None
                           else np.array(self.overrides, dtype=np.float64).reshape(-1, 3))
+        a["key_vehicle_user"] = given("key_vehicle_user", bool, False)
+        for name in ("own_text", "own_basis"):
+            value = getattr(self, name)
+            a[name] = (np.full((n, 3), "", dtype=object) if value is None
+                       else np.array(value, dtype=object).reshape(-1, 3))
         return a
 
     def __len__(self) -> int:
@@ -156,6 +182,7 @@ class Inventory:
         if "exemption" not in df:
             cols["exemption"] = None
         capacity = _ragged(cols["line_capacity"], lines)
+        own = own_measure_arrays(cols, lines)  # also key_vehicle_user and guaranteed_load
         return cls(
             **{field: cols[col] for col, field in _FIELD_OF_COLUMN.items()},
             emissions=np.column_stack([cols[c] for c in EMISSION_COLUMNS]).astype(np.float64),
@@ -163,7 +190,6 @@ class Inventory:
             livelihood=cols["livelihood"],
             lines=lines,
             exemptions=cols["exemption"],
-            guaranteed_load=cols["guaranteed_load"],
             online_monitoring=cols["online_monitoring"],
             industry_grades=cols["industry_grades"],
             processes=cols["process"],
@@ -174,6 +200,7 @@ class Inventory:
                                        ("override_yellow", "override_orange", "override_red")]),
             line_capacity=capacity,
             line_emissions=_ragged(cols["line_emissions"], lines, fallback=capacity),
+            **own,
         )
 
     def to_frame(self) -> pd.DataFrame:
@@ -192,7 +219,20 @@ class Inventory:
         data["line_emissions"] = self._line_text(self.line_emissions, self.line_capacity)
         for j, c in enumerate(("override_yellow", "override_orange", "override_red")):
             data[c] = self.overrides[:, j]
+        data["key_vehicle_user"] = self.key_vehicle_user
+        data["line_name"] = self._joined_line_names()
+        for j, c in enumerate(MEASURE_TEXT_COLUMNS):
+            data[c] = self.own_text[:, j]
         return pd.DataFrame({c.id: np.array(data[c.id]) for c in COLUMNS})
+
+    def _joined_line_names(self) -> np.ndarray:
+        """Per enterprise: its lines' names joined by ; ("" when no line is named)."""
+        starts = np.concatenate([[0], np.cumsum(self.lines)[:-1]]) if len(self) else []
+        out = np.full(len(self), "", dtype=object)
+        for i, (start, k) in enumerate(zip(starts, self.lines, strict=True)):
+            names = [str(x) for x in self.line_names[start:start + k]]
+            out[i] = SHARE_SEPARATOR.join(names) if any(names) else ""
+        return out
 
     def _line_text(self, shares: np.ndarray, plain: np.ndarray) -> np.ndarray:
         """Per enterprise: "" where ``shares`` equal ``plain``, else the shares joined by ;."""
@@ -282,6 +322,23 @@ class Inventory:
 
 
 _KNOWN = frozenset(INDUSTRY_IDS)
+_WIDE = frozenset({"emissions", "overrides", "own_text", "own_basis"})
+
+
+def _line_array(values, n_lines: int, fill, dtype, name: str, width: int = 0) -> np.ndarray:
+    """A per-line array (width 0: one value per line, else ``width`` columns), filled when
+    None."""
+    shape = (n_lines, width) if width else (n_lines,)
+    if values is None:
+        return np.full(shape, fill, dtype=dtype)
+    arr = np.array(values, dtype=dtype).reshape((-1, width) if width else (-1,))
+    unset = (np.isnan(arr) if dtype is np.float64 else arr == fill).all()
+    if arr.shape[0] != n_lines and unset:  # lines redrawn (dataclasses.replace): nothing lost
+        return np.full(shape, fill, dtype=dtype)
+    if arr.shape[0] != n_lines:
+        raise ValueError(f"Inventory.{name} has {arr.shape[0]} lines; expected {n_lines} (the "
+                         "sum of lines)")
+    return arr
 
 
 def _blank(value) -> bool:

@@ -13,33 +13,41 @@ import os
 import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from enterprises.errors import InventoryError, TableError
+from enterprises.errors import InventoryError, InventoryProblems, TableError
 from enterprises.exemptions import EXEMPTIONS, LIVELIHOOD, NONE, parse_exemption
 from enterprises.grades import GRADE_SETS, GRADES, normalise_grade, worst_grade
 from enterprises.industries import industry_by_id, parse_industry
 from enterprises.inventory import SHARE_SEPARATOR, Inventory
+from enterprises.lines import merge_lines, own_measure_notes
 from enterprises.processes import PROCESS_IDS, process
 from enterprises.schema import (
     CAPACITY_COLUMNS,
     COLUMNS,
+    DEFAULT_OPERATING_HOURS,
     EMISSION_COLUMNS,
     MAX_OPERATING_HOURS,
+    MEASURE_TEXT_COLUMNS,
     OVERRIDE_COLUMNS,
     Column,
     column_for_header,
 )
+from enterprises.sheets import HeaderMatch, Layout, find_layout, has_header, match_header
 
 __all__ = [
     "DEFAULT_MEASURES_PATH",
     "INVENTORY_SUFFIXES",
     "InventoryError",
+    "InventoryProblems",
+    "ListReading",
     "load_inventory",
+    "read_inventory",
     "read_csv_table",
     "read_parquet_table",
     "read_xlsx_table",
@@ -51,11 +59,20 @@ DEFAULT_MEASURES_PATH = Path(__file__).parent / "data" / "measures.csv"
 INVENTORY_SUFFIXES: dict[str, str] = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx",
                                       ".xlsm": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
 
+# Columns written only when some enterprise has a value (lines named, own measures, flags).
+WRITTEN_WHEN_SET = ("line_name", "key_vehicle_user", "measure_yellow", "measure_orange",
+                    "measure_red")
+# Problems listed in one run before the rest are only counted (a whole list can be wrong
+# in one column; fifty lines are enough to see the pattern).
+MAX_PROBLEMS = 50
+
 _TRUE = frozenset({"true", "1", "是", "yes"})
 _FALSE = frozenset({"false", "0", "否", "no"})
 _EXPECTED = {
     "text": "a non-empty value",
-    "industry": "an industry id or Chinese name of enterprises.industries (e.g. cement or 水泥)",
+    "industry": "an industry id or Chinese name of enterprises.industries (e.g. cement or 水泥); "
+                "put non-key industries (农副食品加工, 电力, 热力 …) under 其他 (other), graded "
+                "引领性 or 非引领性",
     "grade": f"one of {', '.join(GRADES)}",
     "emission": "a number ≥ 0 (t/a)",
     "operating_hours": f"a number in (0, {MAX_OPERATING_HOURS:g}] (h/a)",
@@ -123,14 +140,36 @@ def _table_from_records(records: list[list[str]], path: Path, error: type[TableE
     return frame.loc[:, [bool(h) for h in header]]
 
 
-def load_inventory(path: str | Path) -> Inventory:
-    """Load an enterprise inventory from CSV, XLSX or Parquet.
+def load_inventory(path: str | Path, city: str | None = None) -> Inventory:
+    """Load an enterprise inventory from CSV, XLSX or Parquet (``read_inventory`` without its
+    notes)."""
+    return read_inventory(path, city).inventory
 
-    CSV may be UTF-8 with or without BOM, GBK as a fallback; XLSX is read from its first
-    worksheet. Headers may be the schema's English ids, its Chinese names or their aliases, in
-    any order; unknown columns are ignored. Every row is validated; the first problem (by row,
-    then by column from left to right) raises ``InventoryError`` naming file, sheet (XLSX), row
-    (header = row 1, first data row = row 2), column, value and what was expected.
+
+@dataclass
+class ListReading:
+    """A list as read: the inventory and the notes a user should see (warnings).
+
+    ``notes``: where the header was found, skipped title/total/footnote rows, columns not
+    used, unit conversions, rows merged into lines, own measures that could not be read.
+    """
+
+    inventory: Inventory
+    notes: list[str]
+    sheet: str | None = None
+
+
+def read_inventory(path: str | Path, city: str | None = None,
+                   max_problems: int = MAX_PROBLEMS) -> ListReading:
+    """Read a bureau's list as it is laid out (``enterprises.sheets``), check every cell and
+    merge the rows of one enterprise into its production lines (``enterprises.lines``).
+
+    CSV may be UTF-8 with or without BOM, GBK as a fallback; XLSX is read from the first
+    worksheet that has a header. The header may sit below title rows and span two rows; the
+    table ends at a footnote. Headers may be spelled any way ``enterprises/data/headers.toml``
+    knows, in any order. ``city`` fills a list without a city column. Every problem (up to
+    ``max_problems``) raises together as ``InventoryProblems``, each naming file, sheet (XLSX),
+    row (as the spreadsheet numbers it), column, value and the fix.
     """
     path = Path(path)
     kind = INVENTORY_SUFFIXES.get(path.suffix.lower())
@@ -139,15 +178,73 @@ def load_inventory(path: str | Path) -> Inventory:
                              "a .csv, .xlsx or .parquet file")
     if not path.is_file():
         raise InventoryError(path, None, "", str(path), "an existing file")
-    sheet = None
+    records, sheet = _list_records(path, kind)
+    layout = find_layout(records)
+    notes = list(layout.notes)
+    problems: list[InventoryError] = []
+    raw = _layout_frame(layout, path, sheet, problems)
+    frame = validate_inventory(raw, path=path, rows=np.array(layout.rows, dtype=np.int64),
+                               sheet=sheet, matches=layout.matches, city=city, notes=notes,
+                               problems=problems, header_row=layout.header_rows[-1],
+                               max_problems=max_problems)
+    merged, owners = merge_lines(frame, np.array(layout.rows, dtype=np.int64),
+                                 notes, problems, path, sheet)
+    _raise_problems(problems, max_problems)
+    inventory = Inventory.from_frame(merged)
+    notes += own_measure_notes(inventory, owners, _measure_headers(raw, layout.matches))
+    return ListReading(inventory, notes, sheet)
+
+
+def _list_records(path: Path, kind: str) -> tuple[list[list[str]], str | None]:
     if kind == "csv":
-        raw = read_csv_table(path, InventoryError)
-    elif kind == "xlsx":
-        raw, sheet = read_xlsx_table(path, InventoryError)
-    else:
-        raw = read_parquet_table(path, InventoryError)
-    frame = validate_inventory(raw, path=path, rows=raw.index.to_numpy(), sheet=sheet)
-    return Inventory.from_frame(frame)
+        try:
+            return list(csv.reader(StringIO(_decode(path.read_bytes()), newline=""))), None
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise InventoryError(path, None, "", path.name,
+                                 f"a UTF-8 or GBK CSV file ({exc})") from None
+    if kind == "xlsx":
+        return _xlsx_records(path, InventoryError, sheet=None, pick_header=True)
+    frame = read_parquet_table(path, InventoryError)
+    return [list(frame.columns), *frame.to_numpy().tolist()], None
+
+
+def _layout_frame(layout: Layout, path: Path, sheet: str | None,
+                  problems: list[InventoryError]) -> pd.DataFrame:
+    """Data records → frame of text cells; its columns are the headers as written."""
+    width = len(layout.headers)
+    labels = _unique([h or f"#{j + 1}" for j, h in enumerate(layout.headers)])
+    cells = []
+    for row, record in zip(layout.rows, layout.records, strict=True):
+        record = [str(c).strip() for c in record]
+        if any(record[width:]):
+            extra = next(c for c in record[width:] if c)
+            problems.append(InventoryError(path, row, f"#{width + 1}", extra,
+                                           "no value right of the last header", sheet=sheet))
+        cells.append(record[:width] + [""] * (width - len(record)))
+    return pd.DataFrame(cells, columns=labels, index=pd.Index(layout.rows, name="row"),
+                        dtype=object)
+
+
+def _unique(labels: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
+
+
+def _measure_headers(raw: pd.DataFrame, matches: list[HeaderMatch]) -> dict[str, str]:
+    return {m.field: h for h, m in zip(raw.columns, matches, strict=False)
+            if m.field in MEASURE_TEXT_COLUMNS}
+
+
+def _raise_problems(problems: list[InventoryError], limit: int) -> None:
+    if not problems:
+        return
+    problems.sort(key=lambda p: (p.row or 0, getattr(p, "position", 0)))
+    shown = problems[:limit]
+    raise InventoryProblems(shown, len(problems) - len(shown))
 
 
 def read_xlsx_table(path: str | Path, error: type[TableError] = TableError,
@@ -156,21 +253,36 @@ def read_xlsx_table(path: str | Path, error: type[TableError] = TableError,
 
     Same conventions as ``read_csv_table``: the index holds spreadsheet row numbers.
     """
+    records, title = _xlsx_records(Path(path), error, sheet)
+    return _table_from_records(records, Path(path), error, sheet=title), title
+
+
+def _xlsx_records(path: Path, error: type[TableError], sheet: str | None,
+                  pick_header: bool = False) -> tuple[list[list[str]], str]:
+    """A worksheet's cells as text (merged cells: the value in the top-left cell only).
+
+    ``pick_header``: the first worksheet whose layout has a header (a workbook often opens
+    with a 说明 sheet), else the first.
+    """
     import openpyxl  # imported here: only XLSX users pay for it
 
-    path = Path(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
         raise error(path, None, "", path.name, f"an XLSX workbook ({type(exc).__name__})") from None
     try:
-        ws = book[sheet] if sheet is not None else book.worksheets[0]
-        records = [["" if v is None else _cell_text(v) for v in row]
-                   for row in ws.iter_rows(min_row=1, values_only=True)]
-        title = ws.title
+        sheets = [book[sheet]] if sheet is not None else book.worksheets
+        found = None
+        for ws in sheets:
+            records = [["" if v is None else _cell_text(v) for v in row]
+                       for row in ws.iter_rows(min_row=1, values_only=True)]
+            if found is None:
+                found = (records, ws.title)
+            if not pick_header or has_header(records):
+                return records, ws.title
+        return found
     finally:
         book.close()
-    return _table_from_records(records, path, error, sheet=title), title
 
 
 def read_parquet_table(path: str | Path, error: type[TableError] = TableError) -> pd.DataFrame:
@@ -208,6 +320,8 @@ def write_inventory(inventory: Inventory, path: str | Path, headers: str = "en")
     if headers not in ("en", "zh"):
         raise ValueError(f"headers must be 'en' or 'zh', got {headers!r}")
     frame = inventory.to_frame()
+    unset = [c for c in WRITTEN_WHEN_SET if not frame[c].astype(bool).any()]
+    frame = frame.drop(columns=unset)  # files written before these columns stay byte-identical
     if headers == "zh":
         frame = frame.rename(columns={c.id: c.zh for c in COLUMNS})
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -235,35 +349,132 @@ def validate_inventory(
     path: str | Path | None = None,
     rows: Sequence[int] | np.ndarray | None = None,
     sheet: str | None = None,
+    *,
+    matches: Sequence[HeaderMatch] | None = None,
+    city: str | None = None,
+    notes: list[str] | None = None,
+    problems: list[InventoryError] | None = None,
+    header_row: int = 1,
+    max_problems: int = MAX_PROBLEMS,
 ) -> pd.DataFrame:
     """Check a frame of text cells and return typed columns with English ids, schema order.
 
     ``rows`` gives each data row's spreadsheet row number (default: 2, 3, …); ``path`` and
-    ``sheet`` only name the place in errors. Raises ``InventoryError`` on the first problem.
+    ``sheet`` only name the place in errors; ``header_row`` is where the header is.
+    ``matches`` says what each column names (default: read from its header, with its unit);
+    emissions in kg/h or kg/a are converted to t/a. ``city`` fills a list without a city
+    column. ``notes`` (if given) receives warnings: unused columns, conversions.
+    Every problem is collected; with ``problems`` given they are appended there for the caller
+    to raise, else ``InventoryProblems`` is raised here (the first ``max_problems``).
     Cross-column rules: a grade lies in its industry's grade set; per-industry grades roll up
     into the enterprise grade (shortest plank); 民生保障 and the exemption class agree; there is
     one line share per production line (an empty ``lines`` cell takes their count).
     """
     rows = np.arange(2, len(raw) + 2) if rows is None else np.asarray(rows)
-    headers = _map_headers(list(raw.columns), path, sheet)
+    notes = [] if notes is None else notes
+    found: list[InventoryError] = []
+    place = {"path": path, "sheet": sheet, "header_row": header_row}
+    headers, units = _map_headers(list(raw.columns), matches, place, found, notes,
+                                  filled={"city": city is not None})
     n = len(raw)
     checks: dict[str, list] = {}
     texts: dict[str, np.ndarray] = {}
     for c in COLUMNS:
         texts[c.id] = _text(raw[headers[c.id]]) if c.id in headers else np.full(n, "", object)
+        if c.id == "city" and city is not None:
+            texts[c.id] = np.where(texts[c.id] == "", city, texts[c.id]).astype(object)
+        if c.id == "id" and "id" not in headers:
+            texts[c.id] = np.array([f"R{r}" for r in rows], dtype=object)
         checks[c.id] = list(_check(c, texts[c.id], rows))
     _reconcile(checks, texts, headers)
-    first = None
+    _convert_units(checks, units, headers, notes)
     for position, (col_id, header) in enumerate(headers.items()):
         _, bad, explain = checks[col_id]
-        if bad.any():
-            i = int(np.argmax(bad))
-            if first is None or rows[i] < first[0]:
-                first = (rows[i], position, col_id, header, texts[col_id][i], explain(i))
-    if first is not None:
-        row, _, col_id, header, value, expected = first
-        raise InventoryError(path, int(row), col_id, value, expected, header, sheet=sheet)
+        for i in np.flatnonzero(bad):
+            problem = InventoryError(path, int(rows[i]), col_id, texts[col_id][i], explain(i),
+                                     header, sheet=sheet)
+            problem.position = position
+            found.append(problem)
+    if problems is not None:
+        problems.extend(found)
+    else:
+        _raise_problems(found, max_problems)
     return pd.DataFrame({c.id: checks[c.id][0] for c in COLUMNS})
+
+
+def _convert_units(checks: dict[str, list], units: dict[str, str | None],
+                   headers: dict[str, str], notes: list[str]) -> None:
+    """Emissions written in kg/h (× operating hours ÷ 1000) or kg/a (÷ 1000) → t/a."""
+    hours = checks["operating_hours"][0]
+    stated = "operating_hours" in headers
+    for col in EMISSION_COLUMNS:
+        unit = units.get(col)
+        if unit == "kg/h":
+            checks[col][0] = checks[col][0] * hours / 1000.0
+            basis = ("its row's 年运行时间" if stated else
+                     f"{DEFAULT_OPERATING_HOURS:g} h/a (assumption: 300 days × 24 h; add a "
+                     "年运行时间 column to use each plant's own)")
+            notes.append(f"column {headers[col]}: kg/h converted to t/a × {basis} ÷ 1000")
+        elif unit == "kg/a":
+            checks[col][0] = checks[col][0] / 1000.0
+            notes.append(f"column {headers[col]}: kg/a converted to t/a (÷ 1000)")
+
+
+_EMISSION_UNITS = (None, "t/a", "kg/h", "kg/a")
+
+
+def _map_headers(headers: list[str], matches: Sequence[HeaderMatch] | None, place: dict,
+                 problems: list[InventoryError], notes: list[str],
+                 filled: dict[str, bool]) -> tuple[dict[str, str], dict[str, str | None]]:
+    """English column id → header as written, in file order, and each column's unit.
+
+    Repeated fields, unknown emission units and missing required columns are problems at the
+    header row; columns not used are named in ``notes``.
+    """
+    path, sheet, row = place["path"], place["sheet"], place["header_row"]
+    found: dict[str, str] = {}
+    units: dict[str, str | None] = {}
+    unused, recognised = [], []
+    for j, header in enumerate(headers):
+        match = matches[j] if matches is not None else match_header(header)
+        col_id = column_for_header(header) if matches is None else match.field
+        if col_id is None:
+            if match.recognised:
+                recognised.append(header)
+            elif not header.startswith("#"):
+                unused.append(header)
+            continue
+        if col_id in found:
+            problems.append(InventoryError(
+                path, row, col_id, header, f"one column for {col_id} (already {found[col_id]!r}; "
+                "rename or delete one)", header, sheet=sheet))
+            continue
+        if col_id in EMISSION_COLUMNS and match.unit not in _EMISSION_UNITS:
+            problems.append(InventoryError(path, row, col_id, header, "an emission unit "
+                                           "吨/年 (t/a), kg/h or kg/a", header, sheet=sheet))
+        found[col_id] = header
+        units[col_id] = match.unit
+    if recognised:
+        notes.append("columns read but not used by the model: " + ", ".join(recognised))
+    if unused:
+        notes.append("columns not used (no field of the schema; add a spelling to "
+                     "enterprises/data/headers.toml if one is meant): " + ", ".join(unused))
+    if "id" not in found:
+        notes.append("no 企业编号 column: each enterprise's id is R + the row of its first "
+                     "line (e.g. R5)")
+    for c in COLUMNS:
+        if c.required and c.id not in found and c.id != "id" and not filled.get(c.id):
+            problems.append(InventoryError(path, row, c.id, "", _missing_fix(c), sheet=sheet))
+    return found, units
+
+
+def _missing_fix(c: Column) -> str:
+    text = f"a column headed {c.zh} (or {c.id}; other spellings: enterprises/data/headers.toml)"
+    if c.id == "city":
+        text += "; or give the city (smogsim validate --city 漯河; a scenario gives its own)"
+    if c.id in EMISSION_COLUMNS:
+        text += "; 0 where a plant emits none"
+    return text
 
 
 def _reconcile(checks: dict[str, list], texts: dict[str, np.ndarray],
@@ -305,10 +516,17 @@ def _reconcile_grades(checks: dict[str, list], texts: dict[str, np.ndarray]) -> 
     plain = ~has_per & ~grade_bad & ~industry_bad
     outside = plain & np.array([g not in _grade_set(i) for g, i in zip(grade, industry,
                                                                         strict=True)], bool)
-    why[outside] = [f"a grade of {i}'s set: {', '.join(_grade_set(i))}"
-                    for i in industry[outside]]
+    why[outside] = [_grade_fix(i) for i in industry[outside]]
     bad |= outside
     _flag(checks, "grade", bad, why)
+
+
+def _grade_fix(industry: str) -> str:
+    text = f"a grade of {industry}'s set: {', '.join(_grade_set(industry))}"
+    if industry == "other":
+        return text + (" (a non-key industry, 其他, is graded 引领性 or 非引领性; A–D belong to "
+                       "the 39 key industries)")
+    return text
 
 
 def _grade_set(industry: str) -> tuple[str, ...]:
@@ -346,25 +564,6 @@ def _reconcile_lines(checks: dict[str, list], texts: dict[str, np.ndarray], col:
     _flag(checks, col, wrong, why)
 
 
-def _map_headers(headers: list[str], path: str | Path | None,
-                 sheet: str | None = None) -> dict[str, str]:
-    """English column id → header as written, in file order; checks presence and repeats."""
-    found: dict[str, str] = {}
-    for header in headers:
-        col_id = column_for_header(header)
-        if col_id is None:
-            continue  # unknown columns are carried by the file but not by the model
-        if col_id in found:
-            expected = f"one column for {col_id} (already {found[col_id]!r})"
-            raise InventoryError(path, 1, col_id, header, expected, header, sheet=sheet)
-        found[col_id] = header
-    for c in COLUMNS:
-        if c.required and c.id not in found:
-            raise InventoryError(path, 1, c.id, "", f"a column headed {c.id} or {c.zh}",
-                                 sheet=sheet)
-    return found
-
-
 def _text(series: pd.Series) -> np.ndarray:
     """Cells as stripped str; missing values (None/NaN) become ""."""
     values = series.astype(object).where(series.notna(), "")
@@ -385,7 +584,7 @@ def _check(col: Column, text: np.ndarray, rows: np.ndarray) -> Check:
         num = np.where(text == "", col.default, _numbers(text))
         bad = ~((num > 0) & (num <= MAX_OPERATING_HOURS))
         return num, bad, lambda i: _EXPECTED["operating_hours"]
-    if col.id in ("livelihood", "online_monitoring"):
+    if col.id in ("livelihood", "online_monitoring", "key_vehicle_user"):
         return _check_bool(text, col.default)
     if col.id == "lines":
         num = np.where(text == "", col.default, _numbers(text))
@@ -413,6 +612,8 @@ def _check(col: Column, text: np.ndarray, rows: np.ndarray) -> Check:
         num = np.where(text == "", col.default, _numbers(text))
         bad = ~((num >= 0) & np.isfinite(num))
         return num, bad, lambda i: _EXPECTED["amount"]
+    if not col.required:  # free text: line names, measures as written
+        return text, np.zeros(len(text), dtype=bool), lambda i: ""
     return text, text == "", lambda i: _EXPECTED["text"]
 
 
@@ -455,15 +656,8 @@ def _numbers(text: np.ndarray) -> np.ndarray:
 
 
 def _check_ids(text: np.ndarray, rows: np.ndarray) -> Check:
-    empty = text == ""
-    repeated = pd.Series(text).duplicated(keep="first").to_numpy() & ~empty
-
-    def explain(i: int) -> str:
-        if empty[i]:
-            return _EXPECTED["text"]
-        return f"a unique id (row {rows[np.argmax(text == text[i])]} has it already)"
-
-    return text, empty | repeated, explain
+    """Ids must be given; a repeated id is the same enterprise's next line (``merge_lines``)."""
+    return text, text == "", lambda i: _EXPECTED["text"]
 
 
 def _check_lookup(text: np.ndarray, parse: Callable[[str], str], expected: str,

@@ -7,6 +7,8 @@ One vectorised pass over the inventory, in this order (later steps win):
    min(EIA capacity, permit capacity, previous-year output) (rules.md §4.3, §4.4). The list's
    emissions correspond to the previous-year output, so the cut of normal output is
    ``1 − (1 − X) × base ÷ output`` (``Inventory.base_ratio``).
+   A 非引领性 plant below ``SMALL_EMITTER_T_PER_A`` is a small emitter: no imposed cut
+   (sources.md §2, §6; the size is an assumption).
 3. **限排不限产** — an online-monitored enterprise under a partial measure (limit, stop by line,
    load reduction) keeps its output; its emission cut stands as an emission cap (basis
    ``emission_cap``, rules.md §6). A stop stays a stop (assumption: a 100 % emission cap is a
@@ -41,10 +43,15 @@ import pandas as pd
 
 from alerts.levels import ALERT_LEVELS, Level
 from enterprises.exemptions import CAPPED, WHITELIST
+from enterprises.grades import NON_LEADING
 from enterprises.inventory import Inventory
 from enterprises.measures import BASES, BASIS_CODE, LevelLike, MeasureTable
 
 _LIMITS = np.array([BASIS_CODE["limit"], BASIS_CODE["load_reduction"]])
+# sources.md §2, §6 (Zhengzhou 2023): small and micro emitters are in principle not curtailed.
+# The size is not sourced — assumption: a 非引领性 plant emitting less than 1 t/a of SO2, NOx,
+# PM and VOCs together is a small emitter (below one tonne a year a cut is not verifiable).
+SMALL_EMITTER_T_PER_A = 1.0
 _OVERRIDE_LEVELS = {Level.YELLOW: 0, Level.ORANGE: 1, Level.RED: 2}
 # Slack when comparing cumulative line shares with a required share (float sums of shares).
 SHARE_TOLERANCE = 1e-9
@@ -100,6 +107,10 @@ def respond(inventory: Inventory, level: LevelLike, table: MeasureTable | None =
     override = np.zeros(len(inv), dtype=bool)
 
     _apply_base(cut, ecut, basis, inv.base_ratio())
+    small = small_emitters(inv)
+    cut[small] = ecut[small] = 0.0
+    basis[small] = BASIS_CODE["none"]
+    rule[small] = f"small-emitter/{level.id}"
     online = inv.online_monitoring & (cut > 0) & (cut < 1)  # a stop stays a stop
     basis[online] = BASIS_CODE["emission_cap"]
     cut[online] = 0.0
@@ -107,9 +118,17 @@ def respond(inventory: Inventory, level: LevelLike, table: MeasureTable | None =
         _apply_exemptions(inv, level, cut, ecut, basis, rule)
         override = _apply_overrides(inv, level, cut, ecut, basis, rule)
     names = np.array(BASES, dtype=object)[basis]
-    response = Response(level, cut, ecut, names, rule, override, *_by_line(inv, cut, ecut,
-                                                                             names))
+    line_cut, line_ecut = _by_line(inv, cut, ecut, names)
+    if level in ALERT_LEVELS:
+        own = _apply_own_measures(inv, level, cut, ecut, names, rule, line_cut, line_ecut)
+        override = override | own
+    response = Response(level, cut, ecut, names, rule, override, line_cut, line_ecut)
     return response if floor is None else stricter(response, floor, inv)
+
+
+def small_emitters(inv: Inventory) -> np.ndarray:
+    """非引领性 plants below ``SMALL_EMITTER_T_PER_A`` (sources.md §2, §6): not curtailed."""
+    return (inv.grades == NON_LEADING) & (inv.emissions.sum(axis=1) < SMALL_EMITTER_T_PER_A)
 
 
 def lower_alert_level(level: Level) -> Level | None:
@@ -167,6 +186,39 @@ def _apply_overrides(inv: Inventory, level: Level, cut, ecut, basis, rule) -> np
     cut[given] = ecut[given] = value[given]
     basis[given] = np.select([value[given] >= 1.0, value[given] > 0.0],
                              [BASIS_CODE["stop"], BASIS_CODE["limit"]], BASIS_CODE["none"])
+    rule[given] = ("一厂一策/" + inv.ids[given] + f"/{level.id}").astype(object)
+    return given
+
+
+def _apply_own_measures(inv: Inventory, level: Level, cut, ecut, names, rule, line_cut,
+                        line_ecut) -> np.ndarray:
+    """The plant's own measures read from its list text (``enterprises.own_measures``), per
+    line: they win over the catalogue like 一厂一策; a capped class stays at or below its cap;
+    an online-monitored plant's partial cut stays an emission cap (限排不限产)."""
+    j = _OVERRIDE_LEVELS[level]
+    own_line = inv.line_overrides[:, j]
+    given_line = ~np.isnan(own_line)
+    if not given_line.any():
+        return np.zeros(len(inv), dtype=bool)
+    owner = inv.line_owner
+    given = np.zeros(len(inv), dtype=bool)
+    given[owner[given_line]] = True
+    capped = np.isin(inv.exemptions, list(CAPPED))
+    value = np.where(capped[owner], np.maximum(own_line, 1.0 - inv.guaranteed_load[owner]),
+                     own_line)
+    line_ecut[given_line] = value[given_line]
+    online = inv.online_monitoring[owner] & (value < 1.0)
+    line_cut[given_line] = np.where(online, 0.0, value)[given_line]
+    cut[given] = np.bincount(owner, weights=line_cut * inv.line_capacity,
+                             minlength=len(inv))[given]
+    ecut[given] = np.bincount(owner, weights=line_ecut * inv.line_emissions,
+                              minlength=len(inv))[given]
+    own_basis = inv.own_basis[:, j]
+    names[given] = np.where(own_basis[given] == "heat_demand", "none", own_basis[given])
+    partial = given & inv.online_monitoring & (ecut > 0) & (ecut < 1)
+    names[partial] = "emission_cap"
+    capped_cut = given & capped & (cut > 0) & (names == "none")
+    names[capped_cut] = "limit"
     rule[given] = ("一厂一策/" + inv.ids[given] + f"/{level.id}").astype(object)
     return given
 

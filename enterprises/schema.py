@@ -59,8 +59,7 @@ COLUMNS: tuple[Column, ...] = (
            DEFAULT_OPERATING_HOURS, "hours run per year, in (0, 8784]"),
     Column("livelihood", "民生保障", "bool", "", False, False,
            "livelihood-guarantee enterprise (rules.md §6); true/false/1/0/是/否/yes/no"),
-    Column("lines", "生产线数量", "int", "", False, 1, "number of production lines, ≥ 1",
-           ("生产线",)),
+    Column("lines", "生产线数量", "int", "", False, 1, "number of production lines, ≥ 1"),
     Column("exemption", "保障类型", "str", "", False, "none",
            "exemption class: none, livelihood (民生保障, 以热定产), strategic (战略性新兴产业), "
            "export (出口订单, 以量定产), whitelist (白名单, self-determined) — rules.md §6",
@@ -101,9 +100,26 @@ COLUMNS: tuple[Column, ...] = (
            "一厂一策: own cut at orange"),
     Column("override_red", "一厂一策红色", "float", "fraction", False, math.nan,
            "一厂一策: own cut at red"),
+    Column("line_name", "生产工序/生产线", "str", "", False, "",
+           "name of the production line or process of this row; rows of one enterprise (same "
+           "id, or same name and county) are its lines; several names separated by ;",
+           ("生产工序", "生产线")),
+    Column("key_vehicle_user", "重点用车企业", "bool", "", False, False,
+           "重点用车企业: a key vehicle user for the truck gate (sources.md §5); empty/否: "
+           "decided by trips or industry", ("是否重点用车企业",)),
+    Column("measure_yellow", "黄色预警减排措施", "str", "", False, "",
+           "the plant's own measures at yellow as written (停产, 限产50%, 停止烧结工序, 自主减排, "
+           "以热定产, 停止使用国四及以下重型柴油货车运输 …): its 一厂一策, wins over the "
+           "catalogue; text that cannot be read falls back to the catalogue with a warning",
+           ("黄色预警措施", "黄色预警")),
+    Column("measure_orange", "橙色预警减排措施", "str", "", False, "",
+           "the plant's own measures at orange as written", ("橙色预警措施", "橙色预警")),
+    Column("measure_red", "红色预警减排措施", "str", "", False, "",
+           "the plant's own measures at red as written", ("红色预警措施", "红色预警")),
 )
 
 OVERRIDE_COLUMNS: tuple[str, ...] = ("override_yellow", "override_orange", "override_red")
+MEASURE_TEXT_COLUMNS: tuple[str, ...] = ("measure_yellow", "measure_orange", "measure_red")
 CAPACITY_COLUMNS: tuple[str, ...] = ("capacity_eia", "capacity_permit", "output_last_year")
 
 COLUMN_IDS: tuple[str, ...] = tuple(c.id for c in COLUMNS)
@@ -124,18 +140,28 @@ _BY_HEADER: dict[str, str] = {
 }
 
 
+def schema_field(header: str) -> str | None:
+    """The column id for a header spelled as this table spells it (id, Chinese name, alias)."""
+    return _BY_HEADER.get(_header_key(header))
+
+
 def column(column_id: str) -> Column:
     """The schema entry for an English column id."""
     return _BY_ID[column_id]
 
 
 def column_for_header(header: str) -> str | None:
-    """English column id for a file header (English id or Chinese name), or None if unknown.
+    """English column id for a file header, or None if unknown.
+
+    The English id, the Chinese name and aliases of this table, and every spelling of
+    ``enterprises/data/headers.toml`` (with or without a unit, full- or half-width brackets).
 
     >>> column_for_header("二氧化硫（吨/年）"), column_for_header("Grade")
     ('so2_t', 'grade')
     """
-    return _BY_HEADER.get(_header_key(header))
+    from enterprises.sheets import match_header  # the spellings table lives with the reader
+
+    return match_header(header).field
 
 
 def schema_markdown() -> str:

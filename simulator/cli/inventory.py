@@ -13,7 +13,7 @@ from rich.table import Table
 
 from enterprises.errors import TableError
 from enterprises.inventory import Inventory
-from enterprises.io import INVENTORY_SUFFIXES, load_inventory, write_inventory
+from enterprises.io import INVENTORY_SUFFIXES, read_inventory, write_inventory
 from enterprises.schema import POLLUTANTS
 from enterprises.synthetic import CITY_PROFILES, city_profile, synthesize_cities
 from simulator.cli.common import fail, output_mode, print_json, records, say
@@ -59,6 +59,8 @@ def summary_counts(inventory: Inventory) -> dict:
         "exemptions": {str(k): int(v) for k, v in exempt.items() if k != "none"},
         "emission_cap": int(inventory.online_monitoring.sum()),  # 限排不限产
         "overrides": int((~np.isnan(inventory.overrides)).any(axis=1).sum()),  # 一厂一策
+        "own_measures": int((inventory.own_basis != "").any(axis=1).sum()),  # read from text
+        "key_vehicle_users": int(inventory.key_vehicle_user.sum()),
         "output_value_wan_per_day": round(float(inventory.output_value.sum()), 6),
     }
 
@@ -70,6 +72,8 @@ def summary(inventory: Inventory) -> str:
     return (f"{c['enterprises']:,} enterprises, {c['production_lines']:,} production lines, "
             f"{c['multi_line']:,} multi-line; exemption classes: {classes}; "
             f"限排不限产 {c['emission_cap']:,}; 一厂一策 overrides {c['overrides']:,}; "
+            f"own measures read from text {c['own_measures']:,}; "
+            f"重点用车企业 flagged {c['key_vehicle_users']:,}; "
             f"output value {c['output_value_wan_per_day']:,.0f} 万元/d")
 
 
@@ -83,22 +87,29 @@ def register(app: typer.Typer) -> None:
                                      "(summary and tables by city, industry, grade)."),
         quiet: bool = typer.Option(False, "--quiet", "-q",
                                    help="Print only the valid line with the count."),
+        city: str | None = typer.Option(None, "--city", help="City of a list without a city "
+                                        "column (a county's list), e.g. 漯河."),
     ) -> None:
         """Check an emergency-reduction list and summarise it.
 
-        Prints the enterprises and base emissions by city, industry and grade. A bad file
-        exits with code 2 and one line naming file, sheet, row, column and value.
+        Reads the list as a bureau lays it out (title rows, two-row headers, footnotes, the
+        spellings of enterprises/data/headers.toml). Prints what was read and what was not
+        (warnings), then enterprises and base emissions by city, industry and grade. A bad
+        file exits with code 2 and one line per problem (up to 50), each naming file, sheet,
+        row, column, value and the fix.
 
         Example: smogsim validate runs/data/luohe_inventory.csv
         """
 
         mode = output_mode(as_json, quiet)
         try:
-            inventory = load_inventory(file)
+            reading = read_inventory(file, city=city)
         except TableError as bad:
             fail(str(bad))
+        inventory = reading.inventory
         if mode == "json":
-            print_json({"file": str(file), "valid": True, **summary_counts(inventory),
+            print_json({"file": str(file), "valid": True, "warnings": reading.notes,
+                        **summary_counts(inventory),
                         **{f"by_{by}": records(base_frame(inventory, by)) for by, _ in GROUPS}})
             return
         if mode == "quiet":
@@ -106,6 +117,8 @@ def register(app: typer.Typer) -> None:
             return
         console = Console()
         console.print(f"[green]valid:[/] {escape(str(file))}", highlight=False, soft_wrap=True)
+        for note in reading.notes:
+            console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False, soft_wrap=True)
         console.print(summary(inventory), markup=False, highlight=False, soft_wrap=True)
         for by, title in GROUPS:
             console.print(base_table(inventory, by, title))

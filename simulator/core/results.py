@@ -27,16 +27,17 @@ EPISODE_COLUMNS = ["episode", "city", "level", "start", "end", "hours", "polluta
                    "output_lost_wan", "list_cut_t", "area_cut_t"]
 # Appended to EPISODE_COLUMNS when the compliance model is on: the cut full compliance gives.
 REQUIRED_COLUMNS = ["required_cut_t", "required_cut_pct"]
-AUDIT_COLUMNS = ["time", "city", "enterprise", "industry", "grade", "level", "rule",
+AUDIT_COLUMNS = ["time", "city", "enterprise", "name", "industry", "grade", "level", "rule",
                  "cut_before", "cut_after", "line", "measure", "override",
                  "emission_cut_before", "emission_cut_after", "ramp_end"]
 VERIFICATION_COLUMNS = [
-    "episode", "city", "county", "enterprise", "industry", "grade", "level", "start", "end",
+    "episode", "city", "county", "enterprise", "name", "industry", "grade", "level", "start",
+    "end",
     "hours", "monitoring", "record", "behaviour", "required_cut", "achieved_cut", "shortfall",
     *(f"{p}_{x}_cut_t" for p in POLLUTANTS for x in ("required", "achieved")),
     "flagged_at", "inspected_at", "team", "finding", "corrected_at", "evidence"]
-INSPECTION_COLUMNS = ["episode", "city", "county", "team", "enterprise", "grade", "start",
-                      "end", "finding", "corrected_at"]
+INSPECTION_COLUMNS = ["episode", "city", "county", "team", "enterprise", "name", "grade",
+                      "start", "end", "finding", "corrected_at"]
 BREAKDOWN_COLUMNS = ["episode", "level", "start", "end", "hours", "city", "county", "industry",
                      "grade", *(f"{p}_{x}_t" for p in POLLUTANTS for x in ("baseline", "cut")),
                      "output_value_wan", "output_lost_wan"]
@@ -101,7 +102,7 @@ def _enterprise_tonnes(record: EngineRecord) -> pd.DataFrame:
     inv = record.inventory
     hours = record.hours
     actual = record.enterprise_actual
-    frame = pd.DataFrame({"enterprise": inv.ids, "county": inv.counties,
+    frame = pd.DataFrame({"enterprise": inv.ids, "name": inv.names, "county": inv.counties,
                           "industry": inv.industries, "grade": inv.grades})
     for k, pollutant in enumerate(POLLUTANTS):
         base = record.base_rates[:, k] * hours
@@ -176,7 +177,8 @@ def _verification(record: EngineRecord) -> pd.DataFrame:
             episode.cut1 - episode.cut0))
         frame = pd.DataFrame({
             "episode": ep, "city": inv.cities, "county": inv.counties,
-            "enterprise": inv.ids, "industry": inv.industries, "grade": inv.grades,
+            "enterprise": inv.ids, "name": inv.names, "industry": inv.industries,
+            "grade": inv.grades,
             "level": Level(episode.level).id,
             "start": start + episode.start * HOUR, "end": start + episode.end * HOUR,
             "hours": hours, "monitoring": monitoring, "record": b.record, "behaviour": behaviour,
@@ -234,6 +236,7 @@ def _inspections(record: EngineRecord) -> pd.DataFrame:
     who = frame.pop("who").to_numpy()
     frame["city"] = record.city
     frame["enterprise"] = inv.ids[who]
+    frame["name"] = inv.names[who]
     frame["grade"] = inv.grades[who]
     frame["team"] = _team_names(frame)
     for column in ("start", "end", "corrected_at"):
@@ -276,6 +279,7 @@ def audit_frame(record: EngineRecord) -> pd.DataFrame:
         "city": pd.Categorical.from_codes(np.zeros(len(who), dtype=np.int64),
                                           categories=[record.city]),
         "enterprise": pd.Categorical.from_codes(who, categories=pd.Index(inv.ids, dtype=object)),
+        "name": labels(inv.names, who),
         "industry": labels(inv.industries, who),
         "grade": labels(inv.grades, who),
         "level": pd.Categorical(np.repeat([a.level for a in audit], counts)),

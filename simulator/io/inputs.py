@@ -21,6 +21,7 @@ from enterprises.errors import MeasureTableError, TableError
 from enterprises.inventory import Inventory
 from enterprises.io import load_inventory
 from enterprises.measures import MeasureTable
+from enterprises.places import in_place
 from enterprises.transport import EmissionFactors, Fleet, TransportRules, TransportRulesError
 from enterprises.transport_io import load_emission_factors, load_fleet, load_transport_rules
 from simulator.core.engine import CityInputs
@@ -60,8 +61,9 @@ def build_inputs(spec: ScenarioSpec, rng: np.random.Generator | None = None,
     cities); the city's enterprises are taken from it as from the file.
     """
     rules = load_ruleset(spec.rules)
-    inventory = load_inventory(spec.inventory) if inventory is None else inventory
-    in_city = inventory.cities == spec.city
+    inventory = (load_inventory(spec.inventory, city=spec.city) if inventory is None
+                 else inventory)
+    in_city = in_place(inventory.cities, spec.city)  # "漯河市" in the list is 漯河
     if not in_city.any():
         raise ScenarioError(f"{spec.inventory}: column city: no enterprise in {spec.city!r} — "
                             f"expected the scenario's city")

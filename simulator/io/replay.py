@@ -26,6 +26,7 @@ from alerts.triggers import hourly_level_codes
 from enterprises.inventory import Inventory
 from enterprises.io import load_inventory
 from enterprises.measures import MeasureTable
+from enterprises.places import in_place
 from enterprises.schema import EMISSION_COLUMNS, POLLUTANTS
 from enterprises.synthetic import synthesize
 from simulator.io.inputs import area_inputs
@@ -120,7 +121,7 @@ def city_inventories(spec: str, cities: Sequence[str], seed: int) -> dict[str, I
     inventory = load_inventory(path)
     lists = {}
     for city in cities:
-        in_city = inventory.cities == city
+        in_city = in_place(inventory.cities, city)
         if not in_city.any():
             raise ReplayInputError(f"{path}: column city: no enterprise in {city!r} — expected "
                                    "every city of the observations")

@@ -95,7 +95,7 @@ def test_grade_rank_order():
     ranks = [grade_rank(g) for g in order]
     assert ranks == sorted(ranks) and len(set(ranks)) == 6
     assert grade_rank("引领性") == grade_rank("A")
-    assert grade_rank("非引领性") == grade_rank("B")
+    assert grade_rank("非引领性") == grade_rank("C")  # sources.md §6, §13.3, §14
     assert set(GRADES) == {*order, "引领性", "非引领性"}
 
 
@@ -103,6 +103,7 @@ def test_worst_grade_rolls_up_to_the_strictest():
     assert worst_grade(["A", "C", "B"]) == "C"
     assert worst_grade(["A+", "a"]) == "A"
     assert worst_grade(["B", "非引领性"]) == "非引领性"
+    assert worst_grade(["C", "非引领性"]) == "非引领性"  # equal rank: the later in GRADES
     with pytest.raises(ValueError):
         worst_grade([])
 
@@ -116,7 +117,8 @@ def test_schema_columns():
         "exemption", "guaranteed_load", "online_monitoring", "industry_grades", "process",
         "line_capacity", "line_emissions", "capacity_eia", "capacity_permit",
         "output_last_year", "output_value", "trucks_per_day", "override_yellow",
-        "override_orange", "override_red",
+        "override_orange", "override_red", "line_name", "key_vehicle_user", "measure_yellow",
+        "measure_orange", "measure_red",
     )
     assert POLLUTANTS == ("SO2", "NOx", "PM", "VOCs")
     assert EMISSION_COLUMNS == ("so2_t", "nox_t", "pm_t", "vocs_t")

@@ -119,20 +119,28 @@ def test_missing_column_is_row_one(tmp_path):
     with pytest.raises(InventoryError) as err:
         load_inventory(write_csv(tmp_path / "inventory.csv", header, rows))
     assert str(err.value) == (
-        "inventory.csv: row 1, column grade: value '' — expected a column headed grade or 绩效等级"
+        "inventory.csv: row 1, column grade: value '' — expected a column headed 绩效等级 (or "
+        "grade; other spellings: enterprises/data/headers.toml)"
     )
     assert err.value.row == 1 and err.value.value == ""
 
 
-def test_duplicate_id_names_first_row(tmp_path):
+def test_repeated_id_is_the_same_enterprise_on_another_line(tmp_path):
     rows = good_rows(4)
-    rows[2] = with_cell(rows[2], "id", "X000")
-    with pytest.raises(InventoryError) as err:
+    rows[2] = rows[0]  # row 4 repeats row 2's id: a second line of X000
+    inv = load_inventory(write_csv(tmp_path / "inventory.csv", rows=rows))
+    single = load_inventory(write_csv(tmp_path / "single.csv", rows=rows[:1]))
+    assert list(inv.ids) == ["X000", "X001", "X003"]
+    assert inv.lines[0] == 2 * single.lines[0]
+    np.testing.assert_allclose(inv.emissions[0], 2 * single.emissions[0])
+
+
+def test_a_repeated_id_in_another_industry_is_an_error(tmp_path):
+    rows = good_rows(4)
+    rows[2] = with_cell(rows[2], "id", "X000")  # same id, industry other ≠ cement
+    with pytest.raises(InventoryError, match="row 4, column industry: value 'other' — expected "
+                       "cement as on row 2"):
         load_inventory(write_csv(tmp_path / "inventory.csv", rows=rows))
-    assert str(err.value) == (
-        "inventory.csv: row 4, column id: value 'X000' — "
-        "expected a unique id (row 2 has it already)"
-    )
 
 
 def test_first_problem_wins_by_row_then_column(tmp_path):
@@ -317,7 +325,7 @@ def test_grade_must_lie_in_the_industrys_set(tmp_path):
     rows = [ROWS[0], ROWS[2].replace("非引领性", "C")]  # "other" grades 引领性/非引领性
     with pytest.raises(InventoryError) as err:
         load_inventory(write_csv(tmp_path / "inventory.csv", rows=rows))
-    assert str(err.value).endswith("value 'C' — expected a grade of other's set: 引领性, 非引领性")
+    assert "value 'C' — expected a grade of other's set: 引领性, 非引领性" in str(err.value)
 
 
 def test_per_industry_grades_roll_up_when_grade_is_empty(tmp_path):

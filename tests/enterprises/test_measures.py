@@ -16,19 +16,20 @@ from enterprises.industries import INDUSTRIES, INDUSTRY_IDS
 from enterprises.inventory import Inventory
 from enterprises.io import DEFAULT_MEASURES_PATH
 from enterprises.measures import BASES, MeasureTable, required_cut
+from enterprises.response import small_emitters
 from enterprises.synthetic import synthesize
 
 TABLE = MeasureTable.default()
 ALERTS = ("yellow", "orange", "red")
 
 # rules.md §4.3, cement clinker, verbatim (A–D); A+/引领性 self-determined (§4.1, §6, §11);
-# B- and 非引领性 are this project's labelled assumptions.
+# B- is this project's labelled assumption; 非引领性 takes C's rules (sources.md §6, §13.3, §14).
 CEMENT = {
     "A+": (0.0, 0.0, 0.0),
     "A": (0.0, 0.0, 0.0),
     "引领性": (0.0, 0.0, 0.0),
     "B": (0.0, 0.2, 1.0),
-    "非引领性": (0.0, 0.2, 1.0),
+    "非引领性": (0.5, 1.0, 1.0),
     "B-": (0.0, 0.3, 1.0),
     "C": (0.5, 1.0, 1.0),
     "D": (1.0, 1.0, 1.0),
@@ -111,7 +112,7 @@ def is_monotone(values):
 
 @given(industry=st.sampled_from(INDUSTRY_IDS), level=st.sampled_from(ALERTS))
 def test_cut_is_monotone_in_grade(industry, level):
-    """A+ ≤ A = 引领性 ≤ B = 非引领性 ≤ B- ≤ C ≤ D; equal ranks give equal cuts."""
+    """A+ ≤ A = 引领性 ≤ B ≤ B- ≤ C = 非引领性 ≤ D; equal ranks give equal cuts."""
     chain = grade_chain(TABLE, industry, level)
     assert is_monotone(chain)
     for g1 in GRADES:
@@ -195,7 +196,7 @@ def test_required_cut_on_a_synthetic_list():
     inv = synthesize("漯河", 400, seed=11)
     assert inv.livelihood.any()
     plain = ((inv.exemptions == "none") & np.isnan(inv.overrides).all(axis=1)
-             & ~inv.online_monitoring & (inv.base_ratio() == 1))
+             & ~inv.online_monitoring & (inv.base_ratio() == 1) & ~small_emitters(inv))
     assert plain.sum() > 100
     for level in ("yellow", Level.ORANGE, "red"):
         cut = required_cut(inv, level)

@@ -98,7 +98,9 @@ def test_curtailment_base_is_the_minimum():
 
 
 def test_one_plant_one_policy_wins_and_is_flagged():
-    inv = plants([{"industry": "other", "grade": "非引领性", "override_orange": 0.35},
+    # yellow's own 0.2 keeps the orange override the strictest requirement (cumulative)
+    inv = plants([{"industry": "other", "grade": "非引领性", "override_yellow": 0.2,
+                   "override_orange": 0.35},
                   {"override_red": 0.5}, {"exemption": "whitelist", "grade": "D"},
                   {"exemption": "strategic", "guaranteed_load": 0.8, "grade": "D"}])
     r = respond(inv, "orange")

@@ -196,7 +196,7 @@ def test_livelihood_and_online_plants_in_a_run(rng):
 
 def test_override_is_flagged_in_the_audit_log(rng):
     inv = inventory([{"industry": "other", "grade": "非引领性", "so2_t": RATE,
-                      "override_orange": 0.35}])
+                      "override_yellow": 0.2, "override_orange": 0.35}])
     result = run(inv, [window(Level.ORANGE, 0, 10)], rng, hours=10)
     row = result.audit.iloc[0]
     assert (row.rule, bool(row.override), row.cut_after) == ("一厂一策/E1/orange", True, 0.35)

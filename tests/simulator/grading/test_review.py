@@ -75,7 +75,9 @@ def test_consistency_flags_looser_key_industry_override_as_error():
 
 
 def test_consistency_looser_override_in_other_industry_is_a_warning():
-    inv = inventory([{"industry": "other", "grade": "非引领性", "override_red": 0.5}])
+    # 10 t/a: not a small emitter, so its peers stop at red (C's rule) and 0.5 is looser
+    inv = inventory([{"industry": "other", "grade": "非引领性", "so2_t": 10.0,
+                      "override_red": 0.5}])
     (found,) = check_consistency(inv, TABLE)
     assert (found.severity, found.level, found.industry) == ("warning", "red", "other")
 
