@@ -139,7 +139,13 @@ def lower_alert_level(level: Level) -> Level | None:
 
 
 def stricter(alert: Response, floor: Response, inventory: Inventory) -> Response:
-    """Per enterprise, the response with the larger production cut (then emission cut)."""
+    """Per enterprise, the response with the larger production cut (then emission cut); per
+    line, never less than the floor asked of that line.
+
+    Keeping the floor line by line matters where the higher level cuts another way: a stop of
+    one line of two (50 %) must not restart the 30 % limit the other line already runs, or
+    the plant cuts less while the stopped line ramps down (assumption, docs/inventory.md).
+    """
     take = (floor.cut > alert.cut) | ((floor.cut == alert.cut) &
                                       (floor.emission_cut > alert.emission_cut))
     line_take = take[inventory.line_owner]
@@ -147,13 +153,21 @@ def stricter(alert: Response, floor: Response, inventory: Inventory) -> Response
     def pick(a, b, mask):
         return np.where(mask, b, a)
 
-    return Response(alert.level, pick(alert.cut, floor.cut, take),
-                    pick(alert.emission_cut, floor.emission_cut, take),
-                    pick(alert.basis, floor.basis, take).astype(object),
-                    pick(alert.rule, floor.rule, take).astype(object),
-                    pick(alert.override, floor.override, take),
-                    pick(alert.line_cut, floor.line_cut, line_take),
-                    pick(alert.line_emission_cut, floor.line_emission_cut, line_take))
+    # a line whose floor cuts more output than the alert keeps the floor's measure
+    line_take = line_take | (floor.line_cut > alert.line_cut)
+    line_cut = pick(alert.line_cut, floor.line_cut, line_take)
+    line_ecut = pick(alert.line_emission_cut, floor.line_emission_cut, line_take)
+    response = Response(alert.level, pick(alert.cut, floor.cut, take),
+                        pick(alert.emission_cut, floor.emission_cut, take),
+                        pick(alert.basis, floor.basis, take).astype(object),
+                        pick(alert.rule, floor.rule, take).astype(object),
+                        pick(alert.override, floor.override, take), line_cut, line_ecut)
+    raised = np.bincount(inventory.line_owner, weights=line_take & ~take[inventory.line_owner],
+                         minlength=len(take)) > 0
+    if raised.any():  # the enterprise now does what its lines do
+        response.cut[raised] = response.achieved_cut(inventory)[raised]
+        response.emission_cut[raised] = response.achieved_emission_cut(inventory)[raised]
+    return response
 
 
 def _apply_base(cut: np.ndarray, ecut: np.ndarray, basis: np.ndarray, ratio: np.ndarray) -> None:

@@ -49,10 +49,20 @@ STEEL_ON_A_SMALL_BASE = {"industry": "steel_integrated", "grade": "B", "so2_t": 
                          "output_last_year": 71.0}
 
 
+# Found by this test: orange limits both lines of a steel B plant by 30 %, red stops one of the
+# two; in a short window the stopping line has not ramped past what both limited lines did,
+# unless the other line keeps its orange limit at red (the floor applies line by line).
+STEEL_LIMIT_THEN_STOP_ONE_LINE = {**STEEL_ON_A_SMALL_BASE, "so2_t": 0.0, "nox_t": 0.0,
+                                  "pm_t": 0.0, "vocs_t": 1.0, "lines": 2,
+                                  "guaranteed_load": 0.0, "capacity_permit": NAN,
+                                  "output_last_year": NAN}
+
+
 @settings(max_examples=60, deadline=None)
 @given(rows=st.lists(plant, min_size=1, max_size=10),
        span=st.tuples(st.integers(0, 30), st.integers(1, 60)))
 @example(rows=[STEEL_ON_A_SMALL_BASE], span=(6, 48))
+@example(rows=[STEEL_LIMIT_THEN_STOP_ONE_LINE], span=(0, 1))
 def test_a_higher_level_never_emits_more(rows, span):
     inv = inventory([{**r, "livelihood": r["exemption"] == "livelihood"} for r in rows])
     start, length = span
