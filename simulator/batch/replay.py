@@ -51,7 +51,9 @@ from simulator.batch.forecasts import (
 )
 from simulator.batch.runner import Task
 from simulator.city.run import simulate_city
+from simulator.city.trucks import EPISODE_TRANSPORT_COLUMNS
 from simulator.core.engine import CityInputs
+from simulator.core.results import REQUIRED_COLUMNS
 from simulator.core.rng import child_rng, make_rng, smogsim_version
 from simulator.io import replay as replay_io
 from simulator.io.replay import (
@@ -60,6 +62,7 @@ from simulator.io.replay import (
     read_area_sources,
     read_observations,
 )
+from simulator.spec.validate import ScenarioError
 
 HOUR = pd.Timedelta(hours=1)
 DEFAULT_MARGIN_HOURS = 48  # assumption: 2 days of ordinary air before and after an episode
@@ -81,7 +84,7 @@ CSV_ENCODING = "utf-8-sig"  # Excel opens Chinese text intact with the BOM
 LIST_ONLY, WITH_AREA = "list", "list+area"
 
 
-USER_ERRORS = (ReplayInputError, AlertInputError, InventoryError)
+USER_ERRORS = (ReplayInputError, AlertInputError, InventoryError, ScenarioError)
 
 
 # -- episodes -----------------------------------------------------------------------------------
@@ -193,13 +196,15 @@ def city_run_tables(task: Task, windows: Sequence[AlertWindow], rng: np.random.G
     """
     start, end = pd.Timestamp(task.start), pd.Timestamp(task.end)
     area = replay_io.staged_area(task.area)
+    options = replay_io.replay_options(task.options)
     inputs = CityInputs(
         city=task.city, start=start, end=end,
         inventory=replay_io.staged_inventory(task.inventory), area_rates=area.rates,
         area_cuts=area.cuts, windows=tuple(windows), rules=replay_io.ruleset(task.rules),
-        measures=replay_io.measures(), area_sectors=area.sectors,
+        measures=options.measures, area_sectors=area.sectors,
+        seasonal=options.spec.seasonal, compliance=options.spec.compliance,
     )
-    result = simulate_city(inputs, rng).result
+    result = simulate_city(inputs, rng, options.transport).result
     keys = {"city": task.city, "episode": task.episode, "rules": task.rules,
             "forecast": task.forecast, "replicate": task.replicate}
     observed_levels = replay_io.staged_observed_levels(task.observations, task.rules)
@@ -312,7 +317,9 @@ def cut_rows(keys: dict, episodes: pd.DataFrame) -> pd.DataFrame:
     frame = episodes.rename(columns={"episode": "alert_episode"}).drop(columns="city")
     for name, value in keys.items():
         frame[name] = value
-    frame = frame.reindex(columns=CUT_COLUMNS)
+    # with --with options: the required cut (compliance) and the truck gate's columns follow
+    extra = [c for c in (*REQUIRED_COLUMNS, *EPISODE_TRANSPORT_COLUMNS) if c in frame.columns]
+    frame = frame.reindex(columns=[*CUT_COLUMNS, *extra])
     # convert only what is not yet of its type: astype on every column costs more than the run
     convert = {name: kind for name, kind in CUT_TYPES.items() if frame[name].dtype != kind}
     return frame.astype(convert) if convert else frame
@@ -348,13 +355,15 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
          forecasts: Sequence[str], replicates: int, out: str | Path, *, seed: int = 0,
          margin_hours: int = DEFAULT_MARGIN_HOURS, resume: bool = False,
          cities: Sequence[str] = (), area: str | Path | None = None,
-         region: str | Path | None = None) -> ReplayPlan:
+         region: str | Path | None = None, options: str | Path | None = None) -> ReplayPlan:
     """Validate every input and expand the grid; nothing is written yet.
 
     ``area``: the ``--area`` CSV (``read_area_sources``); cities without rows in it, or every
     city without it, get no area sources. ``region``: a region file (``alerts.region``); its
     cities with observations are replayed together over regional episodes
-    (``merge_region_episodes``), the other cities alone.
+    (``merge_region_episodes``), the other cities alone. ``options``: a replay options file
+    (``simulator.spec.replay``) whose measures, seasonal control, compliance and truck gate
+    apply to every city.
     """
     out = Path(out).resolve()
     if replicates < 1:
@@ -372,7 +381,12 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
     lists = city_inventories(inventory, list(daily_by_city), seed)
     linked, region_file, staged = _region_cities(region, daily_by_city, out)
     episodes, periods = [], []
-    rules_digest = _digest(*(_rule_text(r) for r in rule_names)).encode()
+    option_fields, option_bytes = {}, []
+    if options is not None:  # checked now; its content joins the part names' digest
+        path = Path(options).resolve()
+        replay_io.replay_options(str(path))
+        option_fields, option_bytes = {"options": str(path)}, [path.read_bytes()]
+    rules_digest = _digest(*(_rule_text(r) for r in rule_names), *option_bytes).encode()
     found = {city: detect_episodes(daily, rulesets, city, margin_hours)
              for city, daily in daily_by_city.items()}
     inputs = {city: _stage_city(out, daily, lists[city], areas.get(city), rules_digest, staged)
@@ -383,7 +397,8 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
         for ep in found[city]:
             episodes.append(ep)
             periods.append({"city": city, "episode": ep.number, "start": ep.start.isoformat(),
-                            "end": ep.end.isoformat(), **inputs[city]} | region_file)
+                            "end": ep.end.isoformat(), **inputs[city]} | region_file
+                           | option_fields)
     if linked:
         name = REGION_TASK_PREFIX + Path(region).stem
         members = tuple((city, *(inputs[city][k] for k in ("observations", "inventory", "area")))
@@ -394,7 +409,8 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
             episodes += [Episode(city, ep.number, ep.start, ep.end) for city in sorted(linked)]
             periods.append({"city": name, "episode": ep.number, "start": ep.start.isoformat(),
                             "end": ep.end.isoformat(), "observations": "", "inventory": "",
-                            "inputs": digest, "members": members, **region_file})
+                            "inputs": digest, "members": members, **region_file}
+                           | option_fields)
     tasks = batch.grid(periods, rule_names, models, replicates, seed)
     return ReplayPlan(out, tuple(tasks), tuple(episodes), staged, gaps)
 
@@ -439,7 +455,7 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
            margin_hours: int = DEFAULT_MARGIN_HOURS, engine: str = "serial", workers: int = 1,
            scheduler: str | None = None, resume: bool = False, cities: Sequence[str] = (),
            area: str | Path | None = None, region: str | Path | None = None,
-           on_start: Callable[[int, int], None] | None = None,
+           options: str | Path | None = None, on_start: Callable[[int, int], None] | None = None,
            on_done: Callable[[dict], None] | None = None) -> ReplayResult:
     """Replay the observations over the grid and write ``out``; see the module docstring.
 
@@ -452,7 +468,7 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
     t0 = time.perf_counter()
     p = plan(observations, inventory, rules, forecasts, replicates, out, seed=seed,
              margin_hours=margin_hours, resume=resume, cities=cities, area=area,
-             region=region)
+             region=region, options=options)
     parts = p.out / "parts"
     for directory in (p.out / "inputs", parts):
         directory.mkdir(parents=True, exist_ok=True)
@@ -469,6 +485,8 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
     runs_frame, cuts_frame, timings = gather(p.tasks, parts)
     wall = time.perf_counter() - t0
     extra = {"region": str(Path(region).resolve())} if region is not None else {}
+    if options is not None:
+        extra["options"] = str(Path(options).resolve())
     write_outputs(p.out, runs_frame, cuts_frame, timings, {
         "smogsim_version": smogsim_version(), "seed": seed, "rules": list(rules),
         "forecasts": list(forecasts), "replicates": replicates, "margin_hours": margin_hours,

@@ -80,6 +80,7 @@ class Task:
     area: str = ""
     inputs: str = ""
     region: str = ""
+    options: str = ""  # a replay options file (--with), absolute path; empty: none
     members: tuple[tuple[str, str, str, str], ...] = ()
 
     @property
@@ -96,8 +97,8 @@ class Task:
     def stem(self) -> str:
         """Part file stem: a digest of every field, so it is deterministic and unique."""
         fields = asdict(self)
-        for name in ("region", "members"):  # left out when empty: replays without a region
-            if not fields[name]:            # keep the part names they always had
+        for name in ("region", "members", "options"):  # left out when empty: replays
+            if not fields[name]:  # without them keep the part names they always had
                 del fields[name]
         text = json.dumps({"format": PART_FORMAT, **fields}, sort_keys=True, ensure_ascii=False)
         return "part-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]

@@ -121,6 +121,11 @@ def register(app: typer.Typer) -> None:
             None, "--region", help="Region file (TOML, docs/alerts.md): its cities are replayed "
                                    "together over regional episodes, so its rules and "
                                    "dispatch orders raise them; other cities run alone."),
+        options: Path | None = typer.Option(
+            None, "--with", help="Replay options (TOML): [measures], [[seasonal]], [compliance] "
+                                 "and [transport] tables as in a scenario, applied to every "
+                                 "city (docs/replay.md). Without it: bundled measures, full "
+                                 "compliance, no seasonal control, no truck gate."),
         replicates: int = typer.Option(1, "--replicates", help="Runs per grid point."),
         seed: int = typer.Option(0, "--seed", help="Root seed of every run's generator."),
         margin_hours: int = typer.Option(
@@ -191,7 +196,7 @@ def register(app: typer.Typer) -> None:
                             replicates, out_dir, seed=seed, margin_hours=margin_hours,
                             engine=mode, workers=workers, scheduler=scheduler, resume=resume,
                             cities=_split(city), area=area, region=region,
-                            on_start=on_start, on_done=on_done)
+                            options=options, on_start=on_start, on_done=on_done)
         except USER_ERRORS as bad:
             progress.stop()
             fail(str(bad))

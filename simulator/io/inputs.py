@@ -77,7 +77,7 @@ def build_inputs(spec: ScenarioSpec, rng: np.random.Generator | None = None,
         area_rates=rates,
         windows=windows,
         rules=rules,
-        measures=_measures(spec),
+        measures=measure_table(spec.measures),
         area_cuts=cuts,
         seasonal=spec.seasonal,
         compliance=getattr(spec, "compliance", None),
@@ -98,12 +98,12 @@ def area_inputs(sources: Mapping[str, Sequence[float]],
     return area_rates(area), area_cut_fractions(area)
 
 
-def _measures(spec: ScenarioSpec) -> MeasureTable:
-    """The bundled catalogue, with the scenario's override rows (``[measures] file``) on top."""
-    if spec.measures is None:
+def measure_table(overrides: Path | None) -> MeasureTable:
+    """The bundled catalogue, with override rows (a ``[measures] file``) on top."""
+    if overrides is None:
         return MeasureTable.default()
     try:
-        return MeasureTable.default().overlay(MeasureTable.from_csv(spec.measures))
+        return MeasureTable.default().overlay(MeasureTable.from_csv(overrides))
     except MeasureTableError as bad:
         raise ScenarioError(str(bad)) from None
 

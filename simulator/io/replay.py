@@ -29,7 +29,14 @@ from enterprises.measures import MeasureTable
 from enterprises.places import in_place
 from enterprises.schema import EMISSION_COLUMNS, POLLUTANTS
 from enterprises.synthetic import synthesize
-from simulator.io.inputs import area_inputs
+from simulator.io.inputs import (
+    TransportInputs,
+    area_inputs,
+    load_transport_inputs,
+    measure_table,
+    read_scenario_toml,
+)
+from simulator.spec.replay import ReplayOptions
 from simulator.spec.schema import CUT_LEVELS
 
 AREA_CUT_COLUMNS = tuple(f"cut_{level}" for level in CUT_LEVELS)
@@ -207,11 +214,6 @@ def ruleset(name: str) -> RuleSet:
     return load_ruleset(name)
 
 
-@functools.lru_cache(maxsize=1)
-def measures() -> MeasureTable:
-    return MeasureTable.default()
-
-
 # The per-worker caches below are keyed by the staged files of one replay, which a regional
 # task reads many of at once: unbounded, so no city's input is read twice.
 @functools.cache
@@ -251,3 +253,19 @@ def staged_area(path: str) -> StagedArea:
         return StagedArea(np.zeros(len(POLLUTANTS)), None, ())
     area = json.loads(Path(path).read_text(encoding="utf-8"))
     return StagedArea(*area_inputs(area["sources"], area["cuts"]), tuple(area["sources"]))
+
+
+class LoadedOptions(NamedTuple):
+    """A replay options file read: its spec, the measure table and the truck-gate inputs."""
+
+    spec: ReplayOptions
+    measures: MeasureTable
+    transport: TransportInputs | None
+
+
+@functools.cache
+def replay_options(path: str) -> LoadedOptions:
+    """The options file (``--with``) read once per worker; no file: the defaults."""
+    spec = ReplayOptions() if not path else ReplayOptions.from_dict(*read_scenario_toml(path))
+    transport = None if spec.transport is None else load_transport_inputs(spec.transport)
+    return LoadedOptions(spec, measure_table(spec.measures), transport)

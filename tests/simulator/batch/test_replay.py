@@ -598,15 +598,16 @@ def test_region_runners_agree_and_resume_to_the_same_bytes(basin, tmp_path, monk
 
 
 def test_part_names_without_region_are_unchanged():
-    # The part digest leaves out the empty region fields, so a replay without --region
-    # resumes parts written before the option existed.
+    # The part digest leaves out the empty region and options fields, so a replay without
+    # --region or --with resumes parts written before those options existed.
     task = batch.Task("漯河", 1, "2023-12-01T00:00:00", "2023-12-02T00:00:00", "mee-2024",
                       "perfect", 0, 0, "/o.parquet", "/i.parquet")
-    fields = {k: v for k, v in vars(task).items() if k not in ("region", "members")}
+    fields = {k: v for k, v in vars(task).items() if k not in ("region", "members", "options")}
     text = json.dumps({"format": batch.PART_FORMAT, **fields}, sort_keys=True,
                       ensure_ascii=False)
     assert task.stem == "part-" + hashlib.sha256(text.encode()).hexdigest()[:24]
     assert batch.Task(**{**vars(task), "region": "/r.toml"}).stem != task.stem
+    assert batch.Task(**{**vars(task), "options": "/o.toml"}).stem != task.stem
 
 
 @pytest.mark.parametrize(("region", "message"), [
@@ -633,3 +634,59 @@ def test_cli_region_counts_runs_per_city(basin, tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert (summary["runs"], summary["ran"], summary["cities"]) == (4, 4, 4)
+
+
+# -- replay options (--with) --------------------------------------------------------------------
+OPTIONS = """
+[[seasonal]]
+start = "2023-11-15T00:00"
+end = "2024-03-15T00:00"
+cuts = { B = 1.0, C = 1.0, D = 1.0 }
+
+[compliance]
+enabled = true
+
+[transport]
+fleet = "synthetic"
+"""
+
+
+def test_options_carry_seasonal_compliance_and_trucks_through_the_city_path(observations,
+                                                                           tmp_path):
+    """A replay without --with is the plain city path; with it, every run carries the
+    options: the seasonal floor raises the required cut, compliance reports it beside the
+    achieved cut, and the truck gate adds its columns."""
+    plain = replay.replay([observations], "synthetic:40:3", ["mee-2024"], ["perfect"], 1,
+                          tmp_path / "plain", seed=11)
+    path = tmp_path / "options.toml"
+    path.write_text(OPTIONS, encoding="utf-8")
+    carried = replay.replay([observations], "synthetic:40:3", ["mee-2024"], ["perfect"], 1,
+                            tmp_path / "with", seed=11, options=path)
+    assert list(plain.cuts.columns) == replay.CUT_COLUMNS
+    cuts = carried.cuts
+    assert {"required_cut_t", "transport_cut_t", "met_with_transport"} <= set(cuts.columns)
+    keys = ["city", "alert_episode", "start", "pollutant"]
+    before = plain.cuts.set_index(keys)
+    after = cuts.set_index(keys).loc[before.index]
+    # the seasonal floor (B, C, D stopped) asks at least what the alert asked, more in total
+    assert (after.required_cut_t >= before.cut_t - 1e-9).all()
+    assert after.required_cut_t.sum() > before.cut_t.sum()
+    assert (after.cut_t <= after.required_cut_t + 1e-9).all()  # achieved ≤ required
+    nox = cuts[cuts.pollutant == "NOx"]
+    heavy = nox.level.isin(["orange", "red"])  # the national truck rules start at orange
+    assert heavy.any() and (nox[heavy].transport_cut_t > 0).all()
+    assert (nox[~heavy].transport_cut_t == 0).all()
+    manifest = json.loads((tmp_path / "with" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["options"] == str(path.resolve())
+
+
+def test_bad_options_file_is_one_line_before_anything_is_written(observations, tmp_path):
+    path = tmp_path / "options.toml"
+    path.write_text("[compliance]\nteams_per_county = -1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = RUNNER.invoke(app, ["replay", "--observations", str(observations), "--inventory",
+                                 "synthetic:40:3", "--rules", "mee-2024", "--forecast",
+                                 "perfect", "--with", str(path), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "key compliance.teams_per_county: value -1" in result.output
+    assert not out.exists()
