@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -102,9 +103,10 @@ class ComplianceModel:
     def from_table(cls, table: Mapping) -> ComplianceModel:
         """Build from a ``[compliance]`` table whose values ``simulator.spec`` has checked
         against the schema (kinds and bounds live there): tables become sorted pairs."""
-        return cls(**{key: _frozen(value) if isinstance(value, Mapping)
-                      else tuple(value) if isinstance(value, list) else value
-                      for key, value in table.items()})
+        values: dict[str, Any] = {key: _frozen(value) if isinstance(value, Mapping)
+                                  else tuple(value) if isinstance(value, list) else value
+                                  for key, value in table.items()}
+        return cls(**values)
 
     @property
     def round_hours(self) -> float:
