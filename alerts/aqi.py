@@ -1,4 +1,4 @@
-"""Air Quality Index per HJ 633-2012 (rules.md §7) and the rolling "daily AQI" of rules.md §1.
+"""Air Quality Index per HJ 633-2012 (sources.md §7) and the rolling "daily AQI" of sources.md §1.
 
 Units: concentrations in µg/m³, except CO in mg/m³. Every function is pure and works on Python
 scalars and on numpy arrays of any shape (scalar in → Python ``float``/``str``/``int`` out).
@@ -36,32 +36,32 @@ IAQI_LEVELS: tuple[int, ...] = (0, 50, 100, 150, 200, 300, 400, 500)
 #: Concentration breakpoints keyed by (pollutant, period), µg/m³ (CO: mg/m³), aligned with
 #: ``IAQI_LEVELS``.
 BREAKPOINTS: dict[tuple[str, str], tuple[float, ...]] = {
-    # rules.md §7 (HJ 633-2012 table 1): SO2 24-hour mean
+    # sources.md §7 (HJ 633-2012 table 1): SO2 24-hour mean
     ("SO2", "24h"): (0, 50, 150, 475, 800, 1600, 2100, 2620),
-    # rules.md §7 (HJ 633-2012 table 1): SO2 1-hour mean; stops at 800 ↔ IAQI 200 (see switch)
+    # sources.md §7 (HJ 633-2012 table 1): SO2 1-hour mean; stops at 800 ↔ IAQI 200 (see switch)
     ("SO2", "1h"): (0, 150, 500, 650, 800),
-    # rules.md §7 (HJ 633-2012 table 1): NO2 24-hour mean
+    # sources.md §7 (HJ 633-2012 table 1): NO2 24-hour mean
     ("NO2", "24h"): (0, 40, 80, 180, 280, 565, 750, 940),
-    # rules.md §7 (HJ 633-2012 table 1): NO2 1-hour mean
+    # sources.md §7 (HJ 633-2012 table 1): NO2 1-hour mean
     ("NO2", "1h"): (0, 100, 200, 700, 1200, 2340, 3090, 3840),
-    # rules.md §7 (HJ 633-2012 table 1): PM10 24-hour mean
+    # sources.md §7 (HJ 633-2012 table 1): PM10 24-hour mean
     ("PM10", "24h"): (0, 50, 150, 250, 350, 420, 500, 600),
-    # rules.md §7 (HJ 633-2012 table 1): PM2.5 24-hour mean
+    # sources.md §7 (HJ 633-2012 table 1): PM2.5 24-hour mean
     ("PM2.5", "24h"): (0, 35, 75, 115, 150, 250, 350, 500),
-    # rules.md §7 (HJ 633-2012 table 1): CO 24-hour mean, mg/m³
+    # sources.md §7 (HJ 633-2012 table 1): CO 24-hour mean, mg/m³
     ("CO", "24h"): (0, 2, 4, 14, 24, 36, 48, 60),
-    # rules.md §7 (HJ 633-2012 table 1): CO 1-hour mean, mg/m³
+    # sources.md §7 (HJ 633-2012 table 1): CO 1-hour mean, mg/m³
     ("CO", "1h"): (0, 5, 10, 35, 60, 90, 120, 150),
-    # rules.md §7 (HJ 633-2012 table 1): O3 1-hour mean
+    # sources.md §7 (HJ 633-2012 table 1): O3 1-hour mean
     ("O3", "1h"): (0, 160, 200, 300, 400, 800, 1000, 1200),
-    # rules.md §7 (HJ 633-2012 table 1): O3 8-hour mean; stops at 800 ↔ IAQI 300 (see switch)
+    # sources.md §7 (HJ 633-2012 table 1): O3 8-hour mean; stops at 800 ↔ IAQI 300 (see switch)
     ("O3", "8h"): (0, 100, 160, 215, 265, 800),
 }
 
 # Period → table actually used, where HJ 633 has no table of that exact name.
 _TABLE_FOR: dict[tuple[str, str], tuple[str, str]] = {
     # PM2.5 and PM10 have only 24 h tables in HJ 633. For hourly values we apply the 24 h table:
-    # the common real-time convention (go-aqi "PM2_5_1H"), noted in rules.md §7 as a convention,
+    # the common real-time convention (go-aqi "PM2_5_1H"), noted in sources.md §7 as a convention,
     # not a separate HJ 633 table.
     ("PM2.5", "1h"): ("PM2.5", "24h"),
     ("PM10", "1h"): ("PM10", "24h"),
@@ -70,7 +70,7 @@ _TABLE_FOR: dict[tuple[str, str], tuple[str, str]] = {
     ("O3", "24h"): ("O3", "8h"),
 }
 
-# Switch rules (HJ 633-2012 notes to table 1, rules.md §7): above the top of a truncated table the
+# Switch rules (HJ 633-2012 notes to table 1, sources.md §7): above the top of a truncated table the
 # standard uses another table.
 #  * SO2 1 h > 800 µg/m³: no 1 h IAQI is computed; the SO2 IAQI is taken from the 24 h table.
 #    HJ 633 reports the IAQI of the 24 h *mean*; this function only sees one concentration, so it
@@ -86,7 +86,7 @@ _SWITCH_ABOVE_TOP: dict[tuple[str, str], tuple[str, str]] = {
 IAQI_MAX = 500.0
 
 CATEGORIES: tuple[str, ...] = ("优", "良", "轻度污染", "中度污染", "重度污染", "严重污染")
-#: Level names matching ``CATEGORIES`` (一级 … 六级), rules.md §7.
+#: Level names matching ``CATEGORIES`` (一级 … 六级), sources.md §7.
 LEVEL_NAMES: tuple[str, ...] = ("一级", "二级", "三级", "四级", "五级", "六级")
 # Upper AQI bound (inclusive) of each category but the last: AQI <= 50 优, <= 100 良, ...
 _CATEGORY_UPPER = np.array([50.0, 100.0, 150.0, 200.0, 300.0])
@@ -95,7 +95,7 @@ _CATEGORY_UPPER = np.array([50.0, 100.0, 150.0, 200.0, 300.0])
 _TIE_TOLERANCE = 1e-9
 
 # GB 3095-2012 §8 data validity: >= 20 hourly values per 24 h (stated for calendar days; assumed
-# here for the rolling 24 h window of rules.md §1).
+# here for the rolling 24 h window of sources.md §1).
 MIN_VALID_HOURS_24H = 20
 # GB 3095-2012 §8 data validity: an 8-hour mean needs >= 6 hourly values.
 MIN_VALID_HOURS_8H = 6
@@ -145,7 +145,7 @@ def iaqi(
     ``concentration`` is in µg/m³ (CO: mg/m³), a scalar or an array of any shape; the result has
     the same shape (a Python ``float`` for scalar input). ``period`` is "1h", "8h" or "24h":
 
-    * PM2.5/PM10 "1h" use the 24 h table (real-time convention, rules.md §7);
+    * PM2.5/PM10 "1h" use the 24 h table (real-time convention, sources.md §7);
     * O3 "24h" means the daily maximum 8-hour mean and uses the 8 h table;
     * SO2 "1h" above 800 µg/m³ uses the SO2 24 h table; O3 "8h"/"24h" above 800 µg/m³ uses the O3
       1 h table (HJ 633 switch rules).
@@ -318,7 +318,7 @@ def rolling_max_8h_mean(series: pd.Series) -> pd.Series:
 
 
 def daily_aqi(concentrations: pd.DataFrame) -> pd.Series:
-    """Rolling "daily AQI" used by the alert rules (rules.md §1: mean of any consecutive 24 h).
+    """Rolling "daily AQI" used by the alert rules (sources.md §1: mean of any consecutive 24 h).
 
     ``concentrations``: hourly frame on a strictly increasing DatetimeIndex whose columns are any
     subset of ``POLLUTANTS`` (µg/m³; CO mg/m³) plus an optional "AQI" column, which is ignored.

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 HOUR = pd.Timedelta(hours=1)
-# Assumption: rules.md §3.1 — bureaus forecast air quality 3 days ahead and the trend 7 days
+# Assumption: sources.md §3.1 — bureaus forecast air quality 3 days ahead and the trend 7 days
 # ahead; the trigger rules need up to 96 h of run after a 24 h lead, so the 7-day trend is used.
 DEFAULT_HORIZON_HOURS = 168
 # Assumption: noisy defaults, a multiplicative error spreading by 15 % per day of lead, no bias.

@@ -1,6 +1,6 @@
 """Alert levels, ordered so that a larger value is a stricter response.
 
-The ladder covers every generation in rules.md §1: the 2024 sub-yellow "temporary control"
+The ladder covers every generation in sources.md §1: the 2024 sub-yellow "temporary control"
 slot (§1.3, §11), blue of the 2017 four-level scheme (§1.1), and yellow/orange/red.
 ``enterprises`` may import this module and nothing else of ``alerts``.
 """
@@ -14,8 +14,8 @@ class Level(IntEnum):
     """An alert level. ``Level.ORANGE > Level.YELLOW`` holds, and ``NONE`` is no alert."""
 
     NONE = 0
-    TEMPORARY = 1  # 临时管控, below yellow (rules.md §1.3)
-    BLUE = 2  # 蓝色 / IV级, 2017 scheme only (rules.md §1.1)
+    TEMPORARY = 1  # 临时管控, below yellow (sources.md §1.3)
+    BLUE = 2  # 蓝色 / IV级, 2017 scheme only (sources.md §1.1)
     YELLOW = 3  # 黄色 / III级
     ORANGE = 4  # 橙色 / II级
     RED = 5  # 红色 / I级
@@ -58,7 +58,7 @@ _ZH = {
     Level.RED: "红色",
 }
 
-# Response grades of the 4-level and 3-level plans (rules.md §3.2).
+# Response grades of the 4-level and 3-level plans (sources.md §3.2).
 _RESPONSE = {"iv": Level.BLUE, "iii": Level.YELLOW, "ii": Level.ORANGE, "i": Level.RED}
 
 _BY_NAME: dict[str, Level] = {

@@ -6,7 +6,7 @@ works on that table only:
 
 * **Stations → city**: a city's value for an hour is the arithmetic mean of its stations that
   reported a valid value that hour (assumption, following the national practice of averaging a
-  city's monitoring stations; rules.md does not state it). A city hour with no valid station is
+  city's monitoring stations; sources.md does not state it). A city hour with no valid station is
   missing, never zero.
 * **Gaps**: every missing city hour is listed by ``gap_report``; missing hours stay NaN and the
   daily AQI needs ≥ 20 valid hours in its 24 h window (``alerts.aqi.daily_aqi``).

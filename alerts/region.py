@@ -6,7 +6,7 @@ The region is a networkx graph. Nodes have a ``kind``: ``"city"`` (a prefecture 
 provincial network or the Guanzhong key-control zone, joined to each member city by a ``member``
 edge). Cities that border each other are joined by ``adjacent`` edges.
 
-Two kinds of regional rule (rules.md §3.4), both evaluated hour by hour on the cities' own
+Two kinds of regional rule (sources.md §3.4), both evaluated hour by hour on the cities' own
 alert levels:
 
 * ``adjacent`` — when at least ``min_cities`` zone cities that form one connected group of
@@ -16,8 +16,8 @@ alert levels:
 * ``zone`` — when at least ``min_cities`` zone cities are at ``at_least`` or above, every zone
   city is raised to ``level`` (Guanzhong: ≥ 3 cities red → every zone city red).
 
-Dispatch orders (调度令, rules.md §1.4 Shanxi) set named cities to a level over a window. A
-higher authority sets a floor: a city's level is never below it (rules.md §3.1).
+Dispatch orders (调度令, sources.md §1.4 Shanxi) set named cities to a level over a window. A
+higher authority sets a floor: a city's level is never below it (sources.md §3.1).
 """
 
 from __future__ import annotations

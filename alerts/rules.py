@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 from alerts.levels import Level
 
-# Assumption: rules.md §3.1 describes a daily forecast consultation (会商) but gives no hour;
+# Assumption: sources.md §3.1 describes a daily forecast consultation (会商) but gives no hour;
 # 10:00 leaves the morning's forecast runs time to arrive.
 DEFAULT_CONSULTATION_HOUR = 10
-# rules.md §3.2: the response starts as soon as the alert is issued (a later start may be
+# sources.md §3.2: the response starts as soon as the alert is issued (a later start may be
 # announced, e.g. Dezhou 2022 +24 h); 0 h unless a rule set says otherwise.
 DEFAULT_RESPONSE_DELAY_HOURS = 0.0
 # sources.md §3.3: an alert lifts when the forecast stays below the starting criterion for
@@ -83,7 +83,7 @@ class LevelRule:
 
 @dataclass(frozen=True)
 class RuleSet:
-    """A generation of alert criteria (rules.md §1), levels ordered from mild to strict.
+    """A generation of alert criteria (sources.md §1), levels ordered from mild to strict.
 
     ``lead_time_hours``: an alert is issued at least this long before its response starts when
     the forecast allows it (sources.md §3.1). ``lift_hours``: an alert lifts when the forecast

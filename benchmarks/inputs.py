@@ -3,7 +3,7 @@
 Nothing here is a model of the real country. The inventory reuses the synthetic city profiles
 of ``enterprises.synthetic`` under new city names (``relabel``), and the alert windows come from
 a seeded generator of regional episodes: cities of one region share most of their episodes, a
-little shifted in time and level, as regional episodes are (rules.md §3.4); a few episodes are
+little shifted in time and level, as regional episodes are (sources.md §3.4); a few episodes are
 the city's own. All of it is deterministic for a seed.
 """
 
@@ -23,7 +23,7 @@ from enterprises.synthetic import CITY_PROFILES, synthesize
 HOUR = pd.Timedelta(hours=1)
 SEASON_START = pd.Timestamp("2023-11-15 00:00")  # heating season (assumption: 150 days)
 SEASON_DAYS = 150
-LEAD_HOURS = 24  # an alert is issued ≥ 24 h before its response starts (rules.md §3.1)
+LEAD_HOURS = 24  # an alert is issued ≥ 24 h before its response starts (sources.md §3.1)
 
 # Episode shape (all assumptions, chosen to look like a northern-China winter):
 REGIONAL_EPISODES = 6.0  # mean regional episodes per region and season (Poisson)

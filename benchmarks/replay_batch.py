@@ -22,7 +22,7 @@ from simulator.batch.replay import replay
 
 CITIES = 100
 EPISODES_PER_CITY = 10
-DAYS = 150  # 15 Nov – 15 Mar heating season, rules.md-independent benchmark shape
+DAYS = 150  # 15 Nov – 15 Mar heating season, source-independent benchmark shape
 ENTERPRISES_PER_CITY = 300
 START = pd.Timestamp("2023-11-15 00:00")
 # The core columns of an emergency-reduction list (enterprises.schema), written as a user would.

@@ -1,9 +1,9 @@
 """Area sources outside the list — mobile, dust, residential, other — with their own measures.
 
 Together with the emergency-reduction list they form the city-wide base (全社会排放总量,
-rules.md §2) against which the 10/20/30 % target is checked. Each sector has a cut per alert
+sources.md §2) against which the 10/20/30 % target is checked. Each sector has a cut per alert
 level (fraction of its emissions, all four pollutants alike); the defaults below are local
-practice of rules.md §13.5 turned into fractions by assumption, and a scenario may override them
+practice of sources.md §13.5 turned into fractions by assumption, and a scenario may override them
 (``[area_sources.<sector>] cuts = { orange = 0.5 }``).
 
 >>> default_cuts("construction")["orange"]
@@ -34,25 +34,25 @@ class AreaSector:
 
 SECTORS: dict[str, AreaSector] = {s.id: s for s in (
     AreaSector("mobile", "移动源", {"yellow": 0.05, "orange": 0.10, "red": 0.20},
-               "assumption from rules.md §13.5: yellow bars 国IV diesel trucks from the centre "
+               "assumption from sources.md §13.5: yellow bars 国IV diesel trucks from the centre "
                "(Zhengzhou 2024); orange stops muck haulage and old non-road machinery; red adds "
                "car plate restrictions (Beijing, Shijiazhuang)"),
     AreaSector("construction", "施工扬尘", {"yellow": 0.5, "orange": 0.8, "red": 0.95},
-               "assumption from rules.md §13.5: yellow stops demolition and earthwork "
+               "assumption from sources.md §13.5: yellow stops demolition and earthwork "
                "(Zhengzhou 2021); orange stops earthwork and outdoor spraying on all sites "
                "(Zhengzhou 2024); red stops all sites but a named list (Zhengzhou 2021)"),
     AreaSector("road_dust", "道路扬尘", {"yellow": 0.1, "orange": 0.2, "red": 0.3},
-               "assumption: more sweeping and watering, muck trucks off the road (rules.md "
+               "assumption: more sweeping and watering, muck trucks off the road (sources.md "
                "§13.5); traffic keeps raising dust"),
     AreaSector("dust", "扬尘", {"yellow": 0.3, "orange": 0.5, "red": 0.7},
-               "assumption: construction and road dust together (rules.md §13.5), earthworks "
+               "assumption: construction and road dust together (sources.md §13.5), earthworks "
                "stop at orange"),
     AreaSector("residential", "居民生活", {},
-               "assumption: household heating and cooking are livelihood needs (rules.md §6); "
+               "assumption: household heating and cooking are livelihood needs (sources.md §6); "
                "no cut"),
     AreaSector("other", "其他", {},
                "assumption: small emitters outside the list are in principle not curtailed "
-               "(rules.md §2, Zhengzhou 2023)"),
+               "(sources.md §2, Zhengzhou 2023)"),
 )}
 
 

@@ -5,8 +5,8 @@
 bureau never edits this module: it brings its own table (``MeasureTable.from_csv``) or a few
 override rows for a scenario (scenario key ``[measures] file``).
 
-- Cement is verbatim from the 2020 technical guide (rules.md §4.3).
-- Steel, coke, glass, lime and foundry follow the local practice of rules.md §4.3 and §13.2
+- Cement is verbatim from the 2020 technical guide (sources.md §4.3).
+- Steel, coke, glass, lime and foundry follow the local practice of sources.md §4.3 and §13.2
   with their sources; processes that cannot stop reduce load instead (§4.4, §6).
 - Alumina, electrolytic aluminium and carbon carry their orange rows from §13.2 and §14.
 - Every other industry and cell takes the cement pattern as a labelled default.
@@ -44,32 +44,32 @@ class Rule:
         return self.cut if self.emission_cut is None else self.emission_cut
 
 
-TEMPORARY = ("assumption: temporary control (rules.md §1.3, §11) is a local measure, not in the "
+TEMPORARY = ("assumption: temporary control (sources.md §1.3, §11) is a local measure, not in the "
              "catalogue; override per bureau")
-BLUE = ("assumption: blue (2017 scheme, rules.md §1.1, §1.5) is a health advisory with no "
+BLUE = ("assumption: blue (2017 scheme, sources.md §1.1, §1.5) is a health advisory with no "
         "mandatory industry cut (cf. Henan 2019 health reminder, §14)")
-A_PLUS = "rules.md §11: A+ is selected from A grade; assumption: self-determined like A"
-A_SELF = "rules.md §4.1, §6: A and 引领性 self-determine reductions (自主减排)"
-PATTERN = "assumption: cement pattern of rules.md §4.3 applied as default; override per bureau"
-B_MINUS = "assumption: B- between B and C (rules.md §4.1 names B- without measures)"
+A_PLUS = "sources.md §11: A+ is selected from A grade; assumption: self-determined like A"
+A_SELF = "sources.md §4.1, §6: A and 引领性 self-determine reductions (自主减排)"
+PATTERN = "assumption: cement pattern of sources.md §4.3 applied as default; override per bureau"
+B_MINUS = "assumption: B- between B and C (sources.md §4.1 names B- without measures)"
 NON_LEADING_AS_C = ("sources.md §6 (Jinzhong 2020–21), §13.3 (Shanxi 2021–22), §14 (Henan 2021): "
                     "C and 非引领性 follow the same seasonal and alert measures; 非引领性 takes "
                     "C's rule")
 
-# rules.md §4.3, cement clinker (2020 guide), verbatim.
+# sources.md §4.3, cement clinker (2020 guide), verbatim.
 CEMENT: dict[str, tuple[Rule, Rule, Rule]] = {
-    "A": (Rule(0, "self_determined", "rules.md §4.3 (2020 guide, cement clinker): A "
+    "A": (Rule(0, "self_determined", "sources.md §4.3 (2020 guide, cement clinker): A "
                "self-determined (鼓励自主减排)"),) * 3,
-    "B": (Rule(0, "none", "rules.md §4.3: cement B yellow — no production cut"),
-          Rule(0.2, "limit", "rules.md §4.3, §4.4: cement B orange — limit 20 % of min(EIA, "
+    "B": (Rule(0, "none", "sources.md §4.3: cement B yellow — no production cut"),
+          Rule(0.2, "limit", "sources.md §4.3, §4.4: cement B orange — limit 20 % of min(EIA, "
                "permit, previous-year output)"),
-          Rule(1, "stop", "rules.md §4.3: cement B red — stop production")),
+          Rule(1, "stop", "sources.md §4.3: cement B red — stop production")),
     "B-": (Rule(0, "none", B_MINUS), Rule(0.3, "limit", B_MINUS), Rule(1, "stop", B_MINUS)),
-    "C": (Rule(0.5, "stop_by_line", "rules.md §4.3, §4.4: cement C yellow — stop 50 % counted "
+    "C": (Rule(0.5, "stop_by_line", "sources.md §4.3, §4.4: cement C yellow — stop 50 % counted "
                "by production line"),
-          Rule(1, "stop", "rules.md §4.3: cement C orange — stop"),
-          Rule(1, "stop", "rules.md §4.3: cement C red — stop")),
-    "D": tuple(Rule(1, "stop", f"rules.md §4.3: cement D {lv} — stop; stop road transport")
+          Rule(1, "stop", "sources.md §4.3: cement C orange — stop"),
+          Rule(1, "stop", "sources.md §4.3: cement C red — stop")),
+    "D": tuple(Rule(1, "stop", f"sources.md §4.3: cement D {lv} — stop; stop road transport")
                for lv in ALERTS),
 }
 
@@ -83,14 +83,14 @@ def _coking(hours: float, source: str) -> Rule:
                 f"{NORMAL_COKING_H:g} h", detail=f"coking time extended to {hours:g} h")
 
 
-_TANGSHAN = "rules.md §4.3 (Tangshan II-level 2019)"
-_COKE_STOP = Rule(1, "load_reduction", "rules.md §13.2 (Linfen 2019–20 class IV: stop charging "
+_TANGSHAN = "sources.md §4.3 (Tangshan II-level 2019)"
+_COKE_STOP = Rule(1, "load_reduction", "sources.md §13.2 (Linfen 2019–20 class IV: stop charging "
                   "coal); assumption: ovens kept hot still emit 20 % (heating gas)",
                   emission_cut=0.8, detail="stop charging coal, ovens kept hot")
-_GLASS_HOLD = Rule(1, "load_reduction", "rules.md §6: glass lines are not stopped; assumption: "
+_GLASS_HOLD = Rule(1, "load_reduction", "sources.md §6: glass lines are not stopped; assumption: "
                    "a furnace kept hot without pulling glass burns half its fuel",
                    emission_cut=0.5, detail="no pull, furnace kept hot (保温)")
-_BANKED = Rule(1, "load_reduction", "rules.md §4.3 (Anyang red 2019): blast furnaces banked "
+_BANKED = Rule(1, "load_reduction", "sources.md §4.3 (Anyang red 2019): blast furnaces banked "
                "(焖炉); assumption: a banked furnace emits 10 %", emission_cut=0.9,
                detail="blast furnaces banked (焖炉)")
 _KILN_WARM = Rule(1, "load_reduction", f"{_TANGSHAN}: independent lime kiln B stops keeping the "
@@ -101,43 +101,43 @@ _KILN_WARM = Rule(1, "load_reduction", f"{_TANGSHAN}: independent lime kiln B st
 LOCAL: dict[tuple[str, str], tuple[Rule | None, Rule | None, Rule | None]] = {
     ("steel_integrated", "B"): (
         None,
-        Rule(0.3, "limit", "rules.md §4.3 (Linfen class II −30 %; Tangshan orange B: sinter, "
+        Rule(0.3, "limit", "sources.md §4.3 (Linfen class II −30 %; Tangshan orange B: sinter, "
              "pellet and lime lines stop), §13.2 (Wen'an orange −30 %)",
              detail="sinter, pellet and lime lines stopped"),
-        Rule(0.5, "stop_by_line", "rules.md §4.3 (Anyang red 2019): sinter, pellet, lime ≥ 50 % "
+        Rule(0.5, "stop_by_line", "sources.md §4.3 (Anyang red 2019): sinter, pellet, lime ≥ 50 % "
              "stopped by line")),
     ("steel_integrated", "C"): (
-        Rule(0.3, "limit", "assumption: steel C takes B's orange rule at yellow (rules.md §4.3)",
+        Rule(0.3, "limit", "assumption: steel C takes B's orange rule at yellow (sources.md §4.3)",
              detail="sinter, pellet and lime lines stopped"),
-        Rule(0.5, "stop_by_line", "rules.md §4.3 (Tangshan orange 2019): C blast furnaces ≥ 50 % "
+        Rule(0.5, "stop_by_line", "sources.md §4.3 (Tangshan orange 2019): C blast furnaces ≥ 50 % "
              "stopped, counted by furnace"),
         _BANKED),
-    ("steel_integrated", "D"): (replace(_BANKED, source=_BANKED.source + "; rules.md §13.1: D "
+    ("steel_integrated", "D"): (replace(_BANKED, source=_BANKED.source + "; sources.md §13.1: D "
                                         "stops except where the process allows only a partial "
                                         "stop"),) * 3,
     ("coking", "B"): (
         None,
         _coking(36, f"{_TANGSHAN}: coke B/C coking time → 36 h"),
-        _coking(48, "rules.md §4.3 (Tangshan Jan 2019: coke ≥ 48 h), §13.2 (Linfen class III)")),
+        _coking(48, "sources.md §4.3 (Tangshan Jan 2019: coke ≥ 48 h), §13.2 (Linfen class III)")),
     ("coking", "C"): (
         _coking(36, f"assumption: C takes the orange rule at yellow; {_TANGSHAN}: 36 h"),
         _coking(36, f"{_TANGSHAN}: coke B/C coking time → 36 h"),
-        _coking(48, "rules.md §4.3 (Tangshan Jan 2019: coke ≥ 48 h), §13.2 (Linfen class III)")),
+        _coking(48, "sources.md §4.3 (Tangshan Jan 2019: coke ≥ 48 h), §13.2 (Linfen class III)")),
     ("coking", "D"): (_COKE_STOP,) * 3,
     ("glass", "B"): (
         None,
-        Rule(0.2, "load_reduction", f"{_TANGSHAN}, weak mirror: glass B limit 20 %; rules.md "
+        Rule(0.2, "load_reduction", f"{_TANGSHAN}, weak mirror: glass B limit 20 %; sources.md "
              "§4.3 (Xingtai 2017): achieved by cutting batch feed", detail="batch feed cut 20 %"),
         Rule(0.3, "load_reduction", "assumption: one step above orange; glass lines are not "
-             "stopped (rules.md §6)", detail="batch feed cut 30 %")),
+             "stopped (sources.md §6)", detail="batch feed cut 30 %")),
     ("glass", "C"): (
-        Rule(0.15, "load_reduction", "rules.md §4.3 (Xingtai 2017: 15 % by batch feed); "
+        Rule(0.15, "load_reduction", "sources.md §4.3 (Xingtai 2017: 15 % by batch feed); "
              "assumption: applied to C at yellow", detail="batch feed cut 15 %"),
         Rule(0.3, "load_reduction", f"{_TANGSHAN}: glass C runs at the previous year's lowest "
              "daily load; assumption: that load is 70 % of the base",
              detail="previous year's lowest daily load"),
         Rule(0.5, "load_reduction", "assumption: glass C red halves the pull; lines are not "
-             "stopped (rules.md §6)", detail="batch feed cut 50 %")),
+             "stopped (sources.md §6)", detail="batch feed cut 50 %")),
     ("glass", "B-"): (None, Rule(0.25, "load_reduction", f"{B_MINUS}: between glass B (20 %) "
                                  "and C (30 %)", detail="batch feed cut 25 %"), None),
     ("glass", "D"): (_GLASS_HOLD,) * 3,
@@ -148,13 +148,13 @@ LOCAL: dict[tuple[str, str], tuple[Rule | None, Rule | None, Rule | None]] = {
                                   "processes stop"), None),
     ("foundry", "C"): (None, Rule(1, "stop", f"{_TANGSHAN}: foundry B/C — all gas-emitting "
                                   "processes stop"), None),
-    ("alumina", "B"): (None, Rule(0.5, "stop_by_line", "rules.md §13.2, §14 (Lüliang 2019; Henan "
+    ("alumina", "B"): (None, Rule(0.5, "stop_by_line", "sources.md §13.2, §14 (Lüliang 2019; Henan "
                                   "orange): alumina clinker/calcination −50 % by production "
                                   "line"), None),
-    ("electrolytic_aluminium", "B"): (None, Rule(0.3, "limit", "rules.md §13.2, §14 (Lüliang "
+    ("electrolytic_aluminium", "B"): (None, Rule(0.3, "limit", "sources.md §13.2, §14 (Lüliang "
                                                  "2019; Henan orange): electrolytic Al −30 % "
                                                  "counted by cells"), None),
-    ("carbon", "B"): (None, Rule(0.5, "stop_by_line", "rules.md §13.2, §14 (Lüliang 2019; Henan "
+    ("carbon", "B"): (None, Rule(0.5, "stop_by_line", "sources.md §13.2, §14 (Lüliang 2019; Henan "
                                  "orange): carbon roasting −50 % by fire systems"), None),
 }
 

@@ -1,6 +1,6 @@
 """Exemption classes (保障类): enterprises that do not follow the measure catalogue.
 
-rules.md §6:
+sources.md §6:
 
 - ``livelihood`` 民生保障 — heating, municipal and hazardous-waste disposal: 以热定产, the load is
   capped at what the service needs (``guaranteed_load``).
@@ -30,7 +30,7 @@ EXEMPTIONS: dict[str, str] = {
     EXPORT: "出口订单",
     WHITELIST: "白名单",
 }
-# Classes whose output is capped at the guaranteed load (以热定产 / 以量定产, rules.md §6).
+# Classes whose output is capped at the guaranteed load (以热定产 / 以量定产, sources.md §6).
 CAPPED: frozenset[str] = frozenset({LIVELIHOOD, STRATEGIC, EXPORT})
 
 _ALIASES = {

@@ -1,6 +1,6 @@
 """Performance grades (绩效等级) and their strictness order.
 
-Grades of rules.md §4.1 (A, B, B-, C, D, 引领性, 非引领性) plus A+ of the 2026 guidance (§11).
+Grades of sources.md §4.1 (A, B, B-, C, D, 引领性, 非引领性) plus A+ of the 2026 guidance (§11).
 A larger rank means a stricter response is required:
 
     A+ < A = 引领性 < B < B- < C = 非引领性 < D
@@ -20,22 +20,22 @@ LEADING = "引领性"
 NON_LEADING = "非引领性"
 
 GRADE_RANK: dict[str, int] = {
-    "A+": 0,  # selected from A grade by MEE (rules.md §11); ranked below A (assumption)
+    "A+": 0,  # selected from A grade by MEE (sources.md §11); ranked below A (assumption)
     "A": 1,
-    LEADING: 1,  # A and 引领性 both self-determine reductions (rules.md §4.1, §6)
+    LEADING: 1,  # A and 引领性 both self-determine reductions (sources.md §4.1, §6)
     "B": 2,
     # sources.md §6 (Jinzhong 2020–21), §13.3 (Shanxi 2021–22), §14 (Henan 2021): C and
     # 非引领性 are named together for staggered production and strict alert measures.
     NON_LEADING: 4,
-    "B-": 3,  # assumption: B- sits between B and C (rules.md §4.1 names it only)
+    "B-": 3,  # assumption: B- sits between B and C (sources.md §4.1 names it only)
     "C": 4,
     "D": 5,
 }
 
-# Grades that self-determine their reductions during alerts (rules.md §4.1, §6, §11).
+# Grades that self-determine their reductions during alerts (sources.md §4.1, §6, §11).
 SELF_DETERMINED: frozenset[str] = frozenset({"A+", "A", LEADING})
 
-# Per-industry grade sets. rules.md §11 (2026 guidance): grades are in principle A/B/C/D plus A+;
+# Per-industry grade sets. sources.md §11 (2026 guidance): grades are in principle A/B/C/D plus A+;
 # industries with simple equipment and processes use only A/B/C; 引领性/非引领性 is a separate
 # scheme (§4.1). B- is named in §4.1 without saying which industries use it, so the A-D set
 # allows it (assumption). ``enterprises.industries`` says which set each industry uses.
@@ -81,7 +81,7 @@ def grade_rank(grade: str) -> int:
 
 
 def worst_grade(grades: Iterable[str]) -> str:
-    """Roll several grades up into one: the strictest wins (rules.md §11 shortest-plank rule).
+    """Roll several grades up into one: the strictest wins (sources.md §11 shortest-plank rule).
 
     Used for an enterprise graded per indicator or per industry. Between grades of equal rank
     the one listed later in ``GRADES`` wins, so 非引领性 beats C and 引领性 beats A.

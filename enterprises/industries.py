@@ -1,6 +1,6 @@
 """The 39 key industries of the 2020 technical guide, plus "other" (一厂一策), as data.
 
-Names and order follow the table of contents in rules.md §4.2 (May-2020 consultation draft; the
+Names and order follow the table of contents in sources.md §4.2 (May-2020 consultation draft; the
 final names are [UNCERTAIN] there). The six families are named in §4.2; which industry belongs to
 which family is read from the table-of-contents order (assumption).
 
@@ -29,7 +29,8 @@ class Industry:
     process: str = "instant"
 
 
-# Families of rules.md §4.2; "other" holds non-key industries handled 一厂一策 (rules.md §6, §13.4).
+# Families of sources.md §4.2; "other" holds non-key industries handled 一厂一策
+# (sources.md §6, §13.4).
 FAMILIES: tuple[str, ...] = (
     "ferrous",
     "non_ferrous",
@@ -40,11 +41,11 @@ FAMILIES: tuple[str, ...] = (
     "other",
 )
 
-# Grade sets (rules.md §4.1, §11): which industries use A/B/C only or 引领性/非引领性 is
-# [NOT FOUND] in rules.md §4.2. Assumptions: the 39 key industries use A-D (with A+ and B-);
+# Grade sets (sources.md §4.1, §11): which industries use A/B/C only or 引领性/非引领性 is
+# [NOT FOUND] in sources.md §4.2. Assumptions: the 39 key industries use A-D (with A+ and B-);
 # 防水建筑材料 and 制鞋, the simplest processes, use A-C (§11: "simple equipment and processes");
 # "other" (non-key, 一厂一策) uses 引领性/非引领性 as in Henan's practice (§14: 467 引领性 firms).
-# Processes: continuous units that cannot stop at short notice (rules.md §4.4, §6).
+# Processes: continuous units that cannot stop at short notice (sources.md §4.4, §6).
 INDUSTRIES: tuple[Industry, ...] = (
     Industry("steel_integrated", "长流程联合钢铁", "ferrous", process="blast_furnace"),
     Industry("steel_eaf", "短流程钢铁", "ferrous"),
@@ -91,7 +92,7 @@ INDUSTRIES: tuple[Industry, ...] = (
 INDUSTRY_IDS: tuple[str, ...] = tuple(ind.id for ind in INDUSTRIES)
 KEY_INDUSTRY_IDS: tuple[str, ...] = INDUSTRY_IDS[:-1]
 
-# Other spellings met in rules.md §4.2 (garbled mirror, Henan list, bracketed variants).
+# Other spellings met in sources.md §4.2 (garbled mirror, Henan list, bracketed variants).
 _ALIASES: dict[str, str] = {
     "碳素": "carbon",
     "玻璃钢": "glass_fibre",

@@ -54,7 +54,7 @@ class Inventory:
 
     ``emissions`` is float64 of shape (n, 4), t/a, columns in ``POLLUTANTS`` order
     (SO2, NOx, PM, VOCs). ``operating_hours`` is h/a, ``livelihood`` marks 民生保障
-    enterprises (rules.md §6), ``lines`` counts production lines. Fields after ``lines`` are
+    enterprises (sources.md §6), ``lines`` counts production lines. Fields after ``lines`` are
     optional (None takes the schema default): ``exemptions`` (class ids of
     ``enterprises.exemptions``), ``guaranteed_load`` (fraction), ``online_monitoring``,
     ``industry_grades`` (text such as "cement:B;glass:C"), ``processes`` (process ids, empty →
@@ -297,7 +297,7 @@ class Inventory:
         """Curtailment base ÷ normal output, shape (n,), in (0, 1].
 
         The curtailment base is min(EIA capacity, permit capacity, previous-year output) of
-        those given (rules.md §4.3, §4.4). The list's emissions are taken to correspond to the
+        those given (sources.md §4.3, §4.4). The list's emissions are taken to correspond to the
         previous-year output (assumption); without it the ratio is 1.
         """
         base = np.fmin(np.fmin(self.capacity_eia, self.capacity_permit), self.output_last_year)

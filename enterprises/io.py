@@ -510,7 +510,7 @@ def _reconcile_grades(checks: dict[str, list], texts: dict[str, np.ndarray]) -> 
     why = np.full(n, None, dtype=object)
     bad = np.zeros(n, dtype=bool)
     plank = has_per & ~empty_ok & ~grade_bad & (rolled != grade)
-    why[plank] = [f"{r} (the worst of its per-industry grades: shortest plank, rules.md §11)"
+    why[plank] = [f"{r} (the worst of its per-industry grades: shortest plank, sources.md §11)"
                   for r in rolled[plank]]
     bad |= plank
     plain = ~has_per & ~grade_bad & ~industry_bad

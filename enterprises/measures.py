@@ -1,14 +1,14 @@
 """The measure catalogue: required production cut by (industry, grade, alert level).
 
-A cut is a fraction of the enterprise's curtailment base (rules.md §4.4: for cement the minimum of
+A cut is a fraction of the enterprise's curtailment base (sources.md §4.4: for cement the minimum of
 EIA capacity, permit capacity and previous-year output; by production line for multi-line plants).
 ``basis`` says how the cut is achieved (``BASES``); ``emission_cut`` is the share of emissions
 removed (default: the cut — emissions proportional to output; less for a kiln kept warm, and the
-whole measure for an emission cap that leaves output alone); ``source`` cites rules.md or says
+whole measure for an emission cap that leaves output alone); ``source`` cites sources.md or says
 "assumption"; ``detail`` says what the plant does (e.g. "coking time extended to 36 h").
 
 The bundled table (``enterprises/data/measures.csv``, built by ``enterprises.catalogue``) holds
-cement verbatim from rules.md §4.3, the local practice for steel, coke, glass, lime and foundry
+cement verbatim from sources.md §4.3, the local practice for steel, coke, glass, lime and foundry
 (§4.3, §13.2), and the cement pattern as a labelled default for every other industry. A bureau
 replaces it with its own table via ``MeasureTable.from_csv`` or overlays a few rows with
 ``MeasureTable.overlay``.

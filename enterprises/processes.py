@@ -1,6 +1,6 @@
 """Process types and how fast they can change load: ramp-down and ramp-up times.
 
-Units that cannot be stopped at short notice reduce load instead (rules.md §4.4, §6): a glass
+Units that cannot be stopped at short notice reduce load instead (sources.md §4.4, §6): a glass
 furnace cuts its batch feed, a coke oven extends its coking time, a blast furnace is banked, a
 lime kiln is kept warm. smogsim models this as a rate limit on the production cut: a line's cut
 moves towards its target at ``1 / ramp_down_h`` of full load per hour when cutting and
@@ -8,7 +8,7 @@ moves towards its target at ``1 / ramp_down_h`` of full load per hour when cutti
 integrate exactly with the trapezoid rule.
 
 A ramp starts when the response starts (assumption: the obligation begins at the announced
-start, rules.md §3.2). A full-load change takes ``ramp_down_h``; a 20 % cut takes a fifth of it.
+start, sources.md §3.2). A full-load change takes ``ramp_down_h``; a 20 % cut takes a fifth of it.
 
 >>> process("glass_furnace").hours_to_change(0.0, 0.2)
 9.6
@@ -43,16 +43,16 @@ PROCESSES: tuple[Process, ...] = (
             "industry, kilns that stop by cutting feed) changes within the hour"),
     Process("glass_furnace", "玻璃熔窑", 48.0, 72.0,
             "assumption: glass furnaces are never cold-stopped for an alert; the batch feed "
-            "is cut gradually (rules.md §4.3 Xingtai: 15 % by batch feed, no line to cold "
+            "is cut gradually (sources.md §4.3 Xingtai: 15 % by batch feed, no line to cold "
             "repair); 48 h for a full-load cut, 72 h to recover"),
     Process("coke_oven", "焦炉", 24.0, 24.0,
             "assumption: coking time is extended oven by oven over one coking cycle "
-            "(rules.md §4.3, §6: 28/36/48 h coking times)"),
+            "(sources.md §4.3, §6: 28/36/48 h coking times)"),
     Process("blast_furnace", "高炉", 8.0, 24.0,
-            "assumption: banking a blast furnace (焖炉, rules.md §4.3 Anyang) takes a shift; "
+            "assumption: banking a blast furnace (焖炉, sources.md §4.3 Anyang) takes a shift; "
             "blowing in again takes a day"),
     Process("lime_kiln", "石灰窑", 12.0, 24.0,
-            "assumption: 停产保窑 (rules.md §4.3 Tangshan) winds a kiln down over half a "
+            "assumption: 停产保窑 (sources.md §4.3 Tangshan) winds a kiln down over half a "
             "day and back up over a day"),
 )
 

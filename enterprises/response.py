@@ -4,16 +4,16 @@ One vectorised pass over the inventory, in this order (later steps win):
 
 1. **Catalogue** — ``MeasureTable`` cut, emission cut and basis for (industry, grade, level).
 2. **Curtailment base** — a ``limit`` or ``load_reduction`` of X % is X % of
-   min(EIA capacity, permit capacity, previous-year output) (rules.md §4.3, §4.4). The list's
+   min(EIA capacity, permit capacity, previous-year output) (sources.md §4.3, §4.4). The list's
    emissions correspond to the previous-year output, so the cut of normal output is
    ``1 − (1 − X) × base ÷ output`` (``Inventory.base_ratio``).
    A 非引领性 plant below ``SMALL_EMITTER_T_PER_A`` is a small emitter: no imposed cut
    (sources.md §2, §6; the size is an assumption).
 3. **限排不限产** — an online-monitored enterprise under a partial measure (limit, stop by line,
    load reduction) keeps its output; its emission cut stands as an emission cap (basis
-   ``emission_cap``, rules.md §6). A stop stays a stop (assumption: a 100 % emission cap is a
+   ``emission_cap``, sources.md §6). A stop stays a stop (assumption: a 100 % emission cap is a
    stop).
-4. **Exemption classes** (yellow and above, rules.md §6) — livelihood, strategic and export
+4. **Exemption classes** (yellow and above, sources.md §6) — livelihood, strategic and export
    produce to their task: output capped at ``guaranteed_load`` (以热定产 / 以量定产); the
    whitelist self-determines (no imposed cut).
 5. **一厂一策** — a per-enterprise, per-level override from the list wins over the catalogue
@@ -31,7 +31,7 @@ Lines: ``stop_by_line`` on a multi-line enterprise stops whole lines — the few
 capacity shares reach the required share, taken largest first (ties: the earlier line). The
 share actually stopped may exceed the requirement; that is what stopping whole lines means.
 A single-line enterprise under ``stop_by_line`` reduces its load by the share instead
-(rules.md §4.4, Taiyuan rule). Every other measure applies to every line alike.
+(sources.md §4.4, Taiyuan rule). Every other measure applies to every line alike.
 """
 
 from __future__ import annotations

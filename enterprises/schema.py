@@ -45,10 +45,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("county", "所属区县", "str", "", True, None, "county or district",
            ("区县", "县(市、区)")),
     Column("industry", "行业类别", "str", "", True, None,
-           "industry id or Chinese name of enterprises.industries (rules.md §4.2)",
+           "industry id or Chinese name of enterprises.industries (sources.md §4.2)",
            ("行业", "所属行业")),
     Column("grade", "绩效等级", "str", "", True, None,
-           "performance grade: A+, A, B, B-, C, D, 引领性, 非引领性 (rules.md §4.1), within the "
+           "performance grade: A+, A, B, B-, C, D, 引领性, 非引领性 (sources.md §4.1), within the "
            "industry's grade set (enterprises.industries)", ("绩效分级", "绩效评级")),
     Column("so2_t", "二氧化硫(吨/年)", "float", "t/a", True, None, "annual SO2 emission, ≥ 0"),
     Column("nox_t", "氮氧化物(吨/年)", "float", "t/a", True, None, "annual NOx emission, ≥ 0"),
@@ -58,21 +58,21 @@ COLUMNS: tuple[Column, ...] = (
     Column("operating_hours", "年运行时间(小时/年)", "float", "h/a", False,
            DEFAULT_OPERATING_HOURS, "hours run per year, in (0, 8784]"),
     Column("livelihood", "民生保障", "bool", "", False, False,
-           "livelihood-guarantee enterprise (rules.md §6); true/false/1/0/是/否/yes/no"),
+           "livelihood-guarantee enterprise (sources.md §6); true/false/1/0/是/否/yes/no"),
     Column("lines", "生产线数量", "int", "", False, 1, "number of production lines, ≥ 1"),
     Column("exemption", "保障类型", "str", "", False, "none",
            "exemption class: none, livelihood (民生保障, 以热定产), strategic (战略性新兴产业), "
-           "export (出口订单, 以量定产), whitelist (白名单, self-determined) — rules.md §6",
+           "export (出口订单, 以量定产), whitelist (白名单, self-determined) — sources.md §6",
            ("豁免类型", "保障类别")),
     Column("guaranteed_load", "保障负荷率", "float", "fraction", False, 1.0,
            "livelihood, strategic and export classes: the load the service or orders need, in "
            "[0, 1] of the curtailment base; output is capped there during alerts"),
     Column("online_monitoring", "限排不限产", "bool", "", False, False,
            "online-monitored enterprise allowed 限排不限产: its cut is an emission cap and its "
-           "output is not cut (rules.md §6)", ("在线监测",)),
+           "output is not cut (sources.md §6)", ("在线监测",)),
     Column("industry_grades", "分行业绩效等级", "str", "", False, "",
            "per-industry grades of a multi-industry enterprise, e.g. cement:B;glass:C; the "
-           "enterprise grade is the worst of them (shortest plank, rules.md §11); with it the "
+           "enterprise grade is the worst of them (shortest plank, sources.md §11); with it the "
            "grade cell may be left empty"),
     Column("process", "工艺类型", "str", "", False, "",
            "process type for ramp times (enterprises.processes); empty: the industry's own"),
@@ -82,7 +82,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("line_emissions", "各生产线排放占比", "str", "", False, "",
            "emission share of each production line, separated by ;; empty: as capacity"),
     Column("capacity_eia", "环评产能", "float", "product/a", False, math.nan,
-           "capacity approved by the EIA (curtailment base, rules.md §4.3, §4.4)"),
+           "capacity approved by the EIA (curtailment base, sources.md §4.3, §4.4)"),
     Column("capacity_permit", "排污许可产能", "float", "product/a", False, math.nan,
            "capacity in the pollutant-discharge permit (curtailment base)", ("许可产能",)),
     Column("output_last_year", "上年实际产量", "float", "product/a", False, math.nan,
@@ -91,7 +91,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("output_value", "日产值(万元/天)", "float", "万元/d", False, 0.0,
            "output value per day at full production, 10 000 CNY", ("日产值",)),
     Column("trucks_per_day", "日均货车进出(辆次/天)", "float", "trips/d", False, 0.0,
-           "heavy-truck trips in and out per day (≥ 10: 重点用车企业, rules.md §5)",
+           "heavy-truck trips in and out per day (≥ 10: 重点用车企业, sources.md §5)",
            ("日均货车进出",)),
     Column("override_yellow", "一厂一策黄色", "float", "fraction", False, math.nan,
            "一厂一策: this enterprise's own cut at yellow, in [0, 1] of the base; wins over the "

@@ -2,11 +2,11 @@
 
 Between ``start`` and ``end`` (half-open) enterprises of the listed industries cut production by
 grade whether or not an alert is on; during an alert the stricter of the seasonal and the alert
-requirement applies (``enterprises.response.stricter``). Defaults (rules.md §6, Jinzhong 2020–21,
+requirement applies (``enterprises.response.stricter``). Defaults (sources.md §6, Jinzhong 2020–21,
 and §13.3, Shanxi 2021–22): D stops; C and 非引领性 stagger production; A, B, B-, 引领性 are
 not included. Staggering is done by stopping lines or main processes (§13.3); its share is an
 assumption (50 %, by production line). Exempt classes are left out (assumption: they produce to
-their task, rules.md §6).
+their task, sources.md §6).
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from enterprises.inventory import Inventory
 from enterprises.measures import BASES, BASIS_CODE
 from enterprises.response import Response, _by_line
 
-# rules.md §13.3: Shanxi 2021–22 seasonal list (steel, coke, alumina, electrolytic Al, foundry,
+# sources.md §13.3: Shanxi 2021–22 seasonal list (steel, coke, alumina, electrolytic Al, foundry,
 # coal-based N fertiliser, carbon black, brick, refractories, ceramics, lime, cement).
 SEASONAL_INDUSTRIES: tuple[str, ...] = (
     "steel_integrated", "steel_eaf", "coking", "alumina", "electrolytic_aluminium", "foundry",
     "coal_nitrogen_fertiliser", "carbon_black", "brick_tile", "refractories", "ceramics",
     "lime_kiln", "cement",
 )
-# rules.md §6 (Jinzhong 2020–21): D stops; C and 非引领性 stagger (assumption: 50 % by line).
+# sources.md §6 (Jinzhong 2020–21): D stops; C and 非引领性 stagger (assumption: 50 % by line).
 SEASONAL_CUTS: dict[str, float] = {"D": 1.0, "C": 0.5, "非引领性": 0.5}
 
 

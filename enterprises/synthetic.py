@@ -70,10 +70,10 @@ KINDS: dict[str, Kind] = {
                           value=5, trucks=2),
     "heating": Kind("other", ("热力", "热电"), (20.0, 40.0, 6.0, 0.5), (2880,),
                     livelihood=1.0, grades="general", value=10, trucks=30,
-                    online=0.6),  # residential heating, rules.md §6
+                    online=0.6),  # residential heating, sources.md §6
     "waste_incineration": Kind("other", ("环保能源", "垃圾发电"), (10.0, 80.0, 3.0, 1.0),
                                (8000,), livelihood=1.0, grades="general", value=5, trucks=40,
-                               online=0.8),  # rules.md §6
+                               online=0.8),  # sources.md §6
     "paper": Kind("other", ("纸业",), (8.0, 15.0, 4.0, 2.0), (7200,), grades="general",
                   value=20, trucks=15, online=0.2),
     "chemicals": Kind("other", ("化工", "精细化工"), (3.0, 6.0, 2.0, 12.0), (7200, 8000),
@@ -125,9 +125,9 @@ KINDS: dict[str, Kind] = {
                                      online=0.5),
 }
 
-# Grade shares per mix (assumption: most B/C, few A, some D — rules.md §14 Henan counts show
+# Grade shares per mix (assumption: most B/C, few A, some D — sources.md §14 Henan counts show
 # 引领性 common, so non-key "other" enterprises are graded 引领性/非引领性). No A+ (assumption:
-# selected nationally by MEE, rules.md §11, unlikely in a prefecture sample).
+# selected nationally by MEE, sources.md §11, unlikely in a prefecture sample).
 GRADE_MIXES: dict[str, dict[str, float]] = {
     "key": {"A": 0.05, "B": 0.30, "B-": 0.05, "C": 0.45, "D": 0.15},
     "brick": {"A": 0.02, "B": 0.20, "B-": 0.03, "C": 0.50, "D": 0.25},
@@ -210,7 +210,7 @@ CITY_PROFILES.update({
             "flour_milling": 0.03, "meat_processing": 0.03, "pharmaceuticals": 0.02,
             "secondary_nonferrous": 0.02, "waste_incineration": 0.01, "carbon": 0.01,
             "coal_nitrogen_fertiliser": 0.01, "feed": 0.02,
-        },  # assumption: rules.md §6/§13.3 (Jinzhong refractories on the seasonal stop list)
+        },  # assumption: sources.md §6/§13.3 (Jinzhong refractories on the seasonal stop list)
     ),
     "吕梁": CityProfile(
         city="吕梁", full_name="吕梁市", pinyin="lvliang", id_prefix="LL",
@@ -225,7 +225,7 @@ CITY_PROFILES.update({
             "packaging_printing": 0.04, "furniture": 0.04, "snack_food": 0.05,
             "flour_milling": 0.03, "feed": 0.02, "meat_processing": 0.02,
             "waste_incineration": 0.01, "secondary_nonferrous": 0.02, "ceramics": 0.02,
-        },  # assumption: rules.md §13.2 (Lüliang alumina, electrolytic Al, carbon)
+        },  # assumption: sources.md §13.2 (Lüliang alumina, electrolytic Al, carbon)
     ),
 })
 
@@ -234,7 +234,7 @@ CITY_PROFILES.update({
 # more per unit), rounded to 2 decimals.
 LINE_UNITS = {1: 0.6, 2: 0.3, 3: 0.1}
 LINE_EMISSION_SIGMA = 0.3
-# Exemption classes beyond livelihood, per enterprise (assumption; rules.md §6 Henan c. 2019
+# Exemption classes beyond livelihood, per enterprise (assumption; sources.md §6 Henan c. 2019
 # counts 516 livelihood, 99 strategic, 350 export firms; Luoyang/Chifeng whitelists).
 EXEMPTION_SHARES = {STRATEGIC: 0.01, EXPORT: 0.03, WHITELIST: 0.02}
 GUARANTEED_LOADS = (0.6, 0.7, 0.8, 0.9)  # load the service or orders need (assumption)
@@ -428,7 +428,7 @@ def _draw_lines(rng: np.random.Generator, lines: np.ndarray) -> tuple[np.ndarray
 def _draw_exemptions(rng: np.random.Generator, livelihood: np.ndarray,
                      grades: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Exemption class and guaranteed load; livelihood firms keep their class. No other
-    exemption goes to a grade D plant: protected firms must reach B or better (rules.md §14)."""
+    exemption goes to a grade D plant: protected firms must reach B or better (sources.md §14)."""
     n = len(livelihood)
     labels = [*EXEMPTION_SHARES, NONE]
     p = [*EXEMPTION_SHARES.values(), 1.0 - sum(EXEMPTION_SHARES.values())]

@@ -1,4 +1,4 @@
-"""Transport restrictions (应急运输响应, rules.md §5): fleets, truck rules, the gate, emissions.
+"""Transport restrictions (应急运输响应, sources.md §5): fleets, truck rules, the gate, emissions.
 
 Three layers, pvlib-style:
 
@@ -37,7 +37,7 @@ from enterprises.industries import KEY_INDUSTRY_IDS, parse_industry
 
 # Heavy-truck classes of the fleet ledger: diesel by China stage, gas (LNG/CNG) by stage,
 # battery-electric. "china3" holds 国三 and older; "gas4" gas 国四 and older (the rules ban gas
-# 国四-and-below like diesel, rules.md §5, §11).
+# 国四-and-below like diesel, sources.md §5, §11).
 STANDARDS: tuple[str, ...] = (
     "china3", "china4", "china5", "china6", "gas4", "gas5", "gas6", "electric",
 )
@@ -52,13 +52,13 @@ N_STANDARDS = len(STANDARDS)
 # Pollutants of the transport tally, named as in the inventory (enterprises.schema.POLLUTANTS).
 TRANSPORT_POLLUTANTS: tuple[str, ...] = ("NOx", "PM", "VOCs")
 
-# Exemption flags of the fleet ledger (rules.md §5 "Exemptions").
+# Exemption flags of the fleet ledger (sources.md §5 "Exemptions").
 EXEMPTIONS: tuple[str, ...] = ("livelihood_logistics", "hazardous_chemicals", "safe_operation")
 
 # assumption: a plant's road haul when the ledger gives none. Plant-level haul distances are
-# [NOT FOUND] (rules.md §12.5); the national 174 km average is long-distance commercial freight.
+# [NOT FOUND] (sources.md §12.5); the national 174 km average is long-distance commercial freight.
 DEFAULT_TRIP_KM = 50.0
-# 重点用车企业: 日载货车辆进出10辆次及以上 (rules.md §5).
+# 重点用车企业: 日载货车辆进出10辆次及以上 (sources.md §5).
 DEFAULT_KEY_THRESHOLD = 10.0
 
 
@@ -153,7 +153,7 @@ class Fleet:
         return self.ids[~np.isin(self.ids, np.asarray(ids, dtype=object))]
 
     def is_key(self, threshold: float = DEFAULT_KEY_THRESHOLD) -> np.ndarray:
-        """重点用车企业: ``daily_trips ≥ threshold`` (10 trips/d by default, rules.md §5)."""
+        """重点用车企业: ``daily_trips ≥ threshold`` (10 trips/d by default, sources.md §5)."""
         return self.daily_trips >= threshold
 
     def share_at_least(self, stage: int) -> np.ndarray:
@@ -185,7 +185,7 @@ def _put(base: np.ndarray, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 # Which column of the factor table feeds each tally pollutant. PM uses the guide's PM10 exhaust
 # factor, the closer match to the inventory's total particulate (颗粒物) — assumption; VOCs use
-# exhaust HC, the only organic factor in the guide (rules.md §12.1).
+# exhaust HC, the only organic factor in the guide (sources.md §12.1).
 FACTOR_COLUMNS: dict[str, str] = {"NOx": "nox_g_km", "PM": "pm10_g_km", "VOCs": "hc_g_km"}
 
 
@@ -253,7 +253,7 @@ class TruckRule:
 
 @dataclass(frozen=True)
 class GradeRequirement:
-    """Grading indicator (rules.md §4.3): at least ``min_share`` of road haulage by trucks of
+    """Grading indicator (sources.md §4.3): at least ``min_share`` of road haulage by trucks of
     stage ≥ ``min_stage`` or electric, for ``industry`` at ``grade``."""
 
     industry: str
@@ -294,7 +294,7 @@ class TransportRules:
     """A transport rule set: truck rules by level plus grade requirements.
 
     ``livelihood_enterprises_exempt``: treat the haulage of 民生保障 enterprises of the
-    inventory as livelihood logistics (assumption; rules.md §5 exempts 民生保障 logistics).
+    inventory as livelihood logistics (assumption; sources.md §5 exempts 民生保障 logistics).
     """
 
     id: str
@@ -375,7 +375,7 @@ class TransportRules:
         self, fleet: Fleet, industries: np.ndarray | Sequence[str],
         grades: np.ndarray | Sequence[str],
     ) -> np.ndarray:
-        """How far each fleet falls short of its grade's transport indicator (rules.md §4.3).
+        """How far each fleet falls short of its grade's transport indicator (sources.md §4.3).
 
         Returns the missing share of compliant trips, ≥ 0 (0 = meets it); NaN where no
         requirement applies or the enterprise has no trucks.
@@ -507,7 +507,7 @@ def _truck_rule(item: Mapping, where: str, default_exempt: tuple[str, ...]) -> T
 def _industries(value: Any, where: str) -> frozenset[str] | None:
     if value is None:
         return None
-    if value == "key_industries":  # the 39 graded industries of rules.md §4.2
+    if value == "key_industries":  # the 39 graded industries of sources.md §4.2
         return frozenset(KEY_INDUSTRY_IDS)
     if isinstance(value, str) or not isinstance(value, Iterable):
         raise _bad(where, "industries", value, "a list of industries or \"key_industries\"")
@@ -901,7 +901,7 @@ class FleetProfile:
 
 # assumption (all figures): bulk-material industries (cement, brick, glass, foundry, steel,
 # coking, lime, …) run many trucks on short regional hauls; VOC industries (printing, coating,
-# furniture, …) a few. Plant-level trips and hauls are [NOT FOUND] (rules.md §12.5).
+# furniture, …) a few. Plant-level trips and hauls are [NOT FOUND] (sources.md §12.5).
 FLEET_PROFILES: dict[str, FleetProfile] = {
     "steel_integrated": FleetProfile(300, 60), "steel_eaf": FleetProfile(80, 60),
     "ferroalloy": FleetProfile(40, 80), "coking": FleetProfile(150, 60),
@@ -918,9 +918,9 @@ DEFAULT_PROFILE = FleetProfile(4, 80)  # assumption: VOC and light industries, "
 TRIPS_SIGMA = 0.6  # assumption: log-normal spread of plant size around the median
 
 # Share of trips by trucks of 国五+/gas 国五+/electric, drawn uniformly in [lo, hi] by grade.
-# A 100 %, B ≥ 80 %, C ≥ 50 % is the cement grading indicator (rules.md §4.3), applied to every
+# A 100 %, B ≥ 80 %, C ≥ 50 % is the cement grading indicator (sources.md §4.3), applied to every
 # graded industry (assumption). Other ranges are assumptions: Henan/Shanxi fleet shares by
-# standard are [NOT FOUND] (rules.md §12.4).
+# standard are [NOT FOUND] (sources.md §12.4).
 COMPLIANT_SHARE: dict[str, tuple[float, float]] = {
     "A+": (1.0, 1.0), "A": (1.0, 1.0), "引领性": (1.0, 1.0),
     "B": (0.8, 1.0), "非引领性": (0.8, 1.0), "B-": (0.65, 0.95),
@@ -928,7 +928,7 @@ COMPLIANT_SHARE: dict[str, tuple[float, float]] = {
 }
 UNGRADED_COMPLIANT_SHARE = (0.3, 0.8)  # assumption: "other" (一厂一策) enterprises
 # Within the compliant and the non-compliant trips, shares by standard (assumption; the
-# 2013/2017/2021 stage dates of rules.md §12.4 make 国五 the bulk of a 2023 fleet).
+# 2013/2017/2021 stage dates of sources.md §12.4 make 国五 the bulk of a 2023 fleet).
 COMPLIANT_SPLIT = {"china5": 0.55, "china6": 0.30, "gas5": 0.05, "gas6": 0.04, "electric": 0.06}
 OLD_SPLIT = {"china3": 0.25, "china4": 0.65, "gas4": 0.10}
 SPLIT_CONCENTRATION = 20.0  # assumption: Dirichlet spread of each plant's split

@@ -1,7 +1,7 @@
 """File access for transport: the fleet ledger, the rule file, the emission-factor table.
 
 The fleet ledger is kept apart from the emergency-reduction list, as bureaus keep gate-system
-(门禁) vehicle ledgers (rules.md §5): one row per enterprise, keyed by its inventory id. Row
+(门禁) vehicle ledgers (sources.md §5): one row per enterprise, keyed by its inventory id. Row
 numbers in errors are those a spreadsheet user sees (header = row 1, first data row = row 2).
 """
 
@@ -56,16 +56,16 @@ FLEET_COLUMNS: tuple[FleetColumn, ...] = (
     FleetColumn("daily_trips", "日均货车进出车次", "number", "trips/d", True, None,
                 "heavy-truck visits per day (each enters and leaves once), ≥ 0"),
     FleetColumn("trip_km", "单程运距(公里)", "positive", "km", False, DEFAULT_TRIP_KM,
-                "one-way road haul, > 0; default 50 km (assumption, rules.md §12.5)"),
+                "one-way road haul, > 0; default 50 km (assumption, sources.md §12.5)"),
     *(FleetColumn(s, STANDARD_ZH[s], "number", "trucks or share", False, 0.0,
                   f"{STANDARD_ZH[s]} heavy trucks: a count or a share of trips, ≥ 0")
       for s in STANDARDS),
     FleetColumn("livelihood_logistics", "民生保障运输", "bool", "", False, False,
-                "haulage is 民生保障 logistics (exempt, rules.md §5)"),
+                "haulage is 民生保障 logistics (exempt, sources.md §5)"),
     FleetColumn("hazardous_chemicals", "危化品运输", "bool", "", False, False,
-                "haulage of hazardous chemicals (exempt, rules.md §5)"),
+                "haulage of hazardous chemicals (exempt, sources.md §5)"),
     FleetColumn("safe_operation", "安全生产需要", "bool", "", False, False,
-                "trucks needed for safe operation (exempt, rules.md §5)"),
+                "trucks needed for safe operation (exempt, sources.md §5)"),
     FleetColumn("nonroad_china2", "国二及以下非道路机械(台)", "count", "machines", False, 0,
                 "国二-and-older non-road machinery in the plant, ≥ 0"),
 )

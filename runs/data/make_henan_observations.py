@@ -10,7 +10,7 @@ SYNTHETIC DATA — not measurements. Writes, next to this script:
   sector (``smogsim replay --area``), scaled per city from the list as described at
   ``AREA_LIST_SHARE``;
 * ``henan_region.toml``: the eight cities as a region (``smogsim replay --region``) with Henan's
-  provincial linkage rule of 2016 (rules.md §1.4, §3.4); see ``region_toml``.
+  provincial linkage rule of 2016 (sources.md §1.4, §3.4); see ``region_toml``.
 
 How the air is made (every number an assumption): one regional field that all cities share —
 a seasonal PM2.5 level, slow synoptic swings (AR(1) in log space) and six stagnation episodes
@@ -256,7 +256,7 @@ def area_sources_csv(inventory: Inventory) -> str:
 
 
 # Shared prefecture boundaries among the eight cities, read off the map of Henan (not from
-# rules.md). Borders with the province's other cities are left out: they are not replayed.
+# sources.md). Borders with the province's other cities are left out: they are not replayed.
 NEIGHBOURS = {
     "郑州": ("开封", "新乡", "焦作", "洛阳", "许昌"), "开封": ("郑州", "新乡", "许昌"),
     "洛阳": ("郑州", "焦作"), "新乡": ("郑州", "开封", "焦作", "安阳"),
@@ -271,7 +271,7 @@ def region_toml() -> str:
         "# Region file of the Henan replay example, written by make_henan_observations.py",
         "# (edit the script, not this file). The eight example cities as the zone \"henan\";",
         "# neighbours are shared prefecture boundaries read off the map (assumption, not in",
-        "# rules.md). The real province has 17 prefecture cities and 济源: borders with the nine",
+        "# sources.md). The real province has 17 prefecture cities and 济源: borders with the nine",
         "# not replayed here are left out, so a group of six must form among these eight.",
         'name = "河南 (eight example cities)"',
     ]
@@ -282,9 +282,9 @@ def region_toml() -> str:
     lines += [
         "",
         "# Henan 2016 plan: a provincial-level alert when ≥ 6 adjacent prefecture cities meet",
-        "# orange or red at the same time (rules.md §1.4, §3.4). Assumptions: the provincial",
-        "# alert is orange (the plan's level is not in rules.md) and covers every city of the",
-        "# zone; the 2019 plan (rules.md §14) may have changed the rule — not found.",
+        "# orange or red at the same time (sources.md §1.4, §3.4). Assumptions: the provincial",
+        "# alert is orange (the plan's level is not in sources.md) and covers every city of the",
+        "# zone; the 2019 plan (sources.md §14) may have changed the rule — not found.",
         "[[rule]]",
         'id = "henan-2016"',
         'kind = "adjacent"',
@@ -293,7 +293,7 @@ def region_toml() -> str:
         'at_least = "orange"',
         'level = "orange"',
         'applies_to = "zone"',
-        'source = "rules.md §1.4, §3.4 (Henan 2016 plan); level and zone-wide: assumptions"',
+        'source = "sources.md §1.4, §3.4 (Henan 2016 plan); level and zone-wide: assumptions"',
     ]
     return "\n".join(lines) + "\n"
 

@@ -75,7 +75,7 @@ REGION = '''\
 # script, not this file). Synthetic rehearsal data.
 #
 # The Taiyuan basin (太原盆地) zone: 太原, 晋中 and 吕梁, the three prefecture cities with
-# counties on the basin floor (吕梁's 文水, 交城, 汾阳, 孝义). rules.md names these cities
+# counties on the basin floor (吕梁's 文水, 交城, 汾阳, 孝义). sources.md names these cities
 # (§3.1 Taiyuan's plan, §6 and §13.2 Jinzhong, §13.2 Lüliang) but does not define the basin:
 # the membership is an assumption from geography. 忻州, 阳泉 and 临汾 border the basin cities;
 # they have no forecast and no list here, so they make no cuts, but they stay in the graph so
@@ -117,10 +117,10 @@ province = "山西"
 zones = ["shanxi"]
 
 # Basin linkage: when at least 2 of the 3 basin cities are at orange or above, every basin city
-# is raised to orange. rules.md gives no Taiyuan-basin rule; the shape follows the zone rules
-# of rules.md §3.4 (Guanzhong: ≥ 3 zone cities at red → every zone city red; cities in one
+# is raised to orange. sources.md gives no Taiyuan-basin rule; the shape follows the zone rules
+# of sources.md §3.4 (Guanzhong: ≥ 3 zone cities at red → every zone city red; cities in one
 # region act together on a regional prompt) and the Shanxi practice of putting many cities on
-# orange at once by dispatch order (rules.md §1.4). The threshold of 2 is an assumption.
+# orange at once by dispatch order (sources.md §1.4). The threshold of 2 is an assumption.
 [[rule]]
 id = "taiyuan-basin-orange"
 kind = "zone"
@@ -129,9 +129,9 @@ min_cities = 2
 at_least = "orange"
 level = "orange"
 applies_to = "zone"
-source = "assumption after rules.md §3.4 (zone rule) and §1.4 (Shanxi dispatch orders)"
+source = "assumption after sources.md §3.4 (zone rule) and §1.4 (Shanxi dispatch orders)"
 
-# A provincial dispatch order (调度令, rules.md §1.4; order No. 4 put every Shanxi city but
+# A provincial dispatch order (调度令, sources.md §1.4; order No. 4 put every Shanxi city but
 # 大同 on orange for five days) can be rehearsed on top: uncomment and adjust.
 # [[dispatch]]
 # id = "晋 dispatch (rehearsal)"
@@ -140,7 +140,7 @@ source = "assumption after rules.md §3.4 (zone rule) and §1.4 (Shanxi dispatch
 # issued_at = "2024-01-09T18:00"
 # start = "2024-01-10T00:00"
 # end = "2024-01-13T00:00"
-# source = "rules.md §1.4"
+# source = "sources.md §1.4"
 '''
 
 

@@ -1,7 +1,7 @@
 """Counties against the city's target: a planner's view of where an alert's cut falls short.
 
 The 10/20/30 % targets bind the city: each pollutant cut by that share of the city-wide base
-(全社会排放总量, rules.md §2). A county has no target of its own. Planners still ask which
+(全社会排放总量, sources.md §2). A county has no target of its own. Planners still ask which
 counties pull the city below its target, so this module puts each county on the city's scale:
 
     county cut % = (L_cut + s · A_cut) / (L_base + s · A_base) × 100,   s = L_base / ΣL_base

@@ -1,6 +1,6 @@
 """Tallies: tonnes emitted and output lost per level segment, against the city-wide target.
 
-The city-wide base (全社会排放总量, rules.md §2) is the emergency-reduction list plus the area
+The city-wide base (全社会排放总量, sources.md §2) is the emergency-reduction list plus the area
 sources outside it; both have their own measures. Every figure is integrated exactly from
 piecewise-linear rates (trapezoid rule between events). Per segment the ledger also keeps, for
 every (city, county, industry, grade) group of the list, the tonnes emitted and the output value

@@ -12,7 +12,7 @@ emissions of *p*), ``lag_ij`` the transport lag and ``τ`` the response time. ``
 fractional PM2.5 reduction relative to the world without measures:
 ``pm25_with = pm25_without · (1 − r)``. The response is linear in the cuts.
 
-Defaults are calibrated to rules.md §8 (see ``DEFAULTS``); a bureau with CMAQ/CAMx
+Defaults are calibrated to sources.md §8 (see ``DEFAULTS``); a bureau with CMAQ/CAMx
 sensitivities replaces ``S`` by a table (``SourceReceptorModel.from_frame``).
 """
 
@@ -27,7 +27,7 @@ import pandas as pd
 from alerts.aqi import daily_aqi, iaqi
 
 POLLUTANTS = ("SO2", "NOx", "PM", "VOCs")  # same order as enterprises.schema.POLLUTANTS
-HEAVY_AQI = 200.0  # heavy pollution = daily AQI > 200 (rules.md §1)
+HEAVY_AQI = 200.0  # heavy pollution = daily AQI > 200 (sources.md §1)
 
 
 @dataclass(frozen=True)
@@ -38,13 +38,13 @@ class ResponseDefaults:
     # (assumption: the rest is background, natural and non-linear chemistry).
     anthropogenic_share: float = 0.8
     # Local share of the city's responsive PM2.5 in a regional red alert: 47.1 % in the
-    # BTH December 2016 red alert (rules.md §8, 张冲等 2019).
+    # BTH December 2016 red alert (sources.md §8, 张冲等 2019).
     local_share: float = 0.471
     # Split of PM2.5's sensitivity across precursors: primary PM, sulfate (SO2), nitrate
     # (NOx), secondary organics (VOCs). Assumption for a winter, PM2.5-dominated episode.
     pollutant_split: tuple[float, ...] = (0.20, 0.30, 0.40, 0.10)  # SO2, NOx, PM, VOCs
     # First-order response time of PM2.5 to an emission change (assumption: about a day of
-    # ventilation in a stagnant episode; rules.md §8 finds starting up to ~2 days earlier helps).
+    # ventilation in a stagnant episode; sources.md §8 finds starting up to ~2 days earlier helps).
     response_hours: float = 24.0
     # Transport lag per graph edge (assumption: ~100 km between neighbouring prefecture
     # cities at 4–5 m/s winter wind speeds).
@@ -99,7 +99,7 @@ class SourceReceptorModel:
                 lags[i, j] = int(graph.edges[city, other].get(
                     "lag_hours", defaults.lag_hours_per_edge))
         return cls(cities, total[:, :, None] * split[None, None, :], lags,
-                   defaults.response_hours, {"source": "defaults calibrated to rules.md §8"})
+                   defaults.response_hours, {"source": "defaults calibrated to sources.md §8"})
 
     @classmethod
     def from_frame(cls, table: pd.DataFrame, response_hours: float = DEFAULTS.response_hours,
@@ -191,7 +191,7 @@ def with_and_without(pm25: pd.DataFrame, reduction: np.ndarray, observed_with: b
 
 
 def heavy_hours(pm25: pd.DataFrame) -> pd.Series:
-    """Hours per city with the rolling daily AQI (PM2.5 only) above 200 (rules.md §1)."""
+    """Hours per city with the rolling daily AQI (PM2.5 only) above 200 (sources.md §1)."""
     return pd.Series({city: int((daily_aqi(pm25[[city]].rename(columns={city: "PM2.5"}))
                                  > HEAVY_AQI).sum()) for city in pm25.columns})
 

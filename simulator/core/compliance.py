@@ -1,6 +1,6 @@
 """Compliance, monitoring and inspection models: who cuts what was required, and who is caught.
 
-Real curtailment is imperfect (rules.md §3.3): plants respond late, cut less than required, do
+Real curtailment is imperfect (sources.md §3.3): plants respond late, cut less than required, do
 not stop, or raise their emissions before the alert so that the cut measured against the
 inflated level looks larger than it is. Inspection capacity is finite. This module holds the
 pure parts; ``simulator.core.engine`` runs them in time.
@@ -53,12 +53,12 @@ class ComplianceModel:
 
     Probabilities are per enterprise and per run; hours are local clock hours. Every default
     is an assumption (no source gives rates of non-compliance or inspection capacity); the
-    modes themselves are those inspectors target in Henan (rules.md §3.3).
+    modes themselves are those inspectors target in Henan (sources.md §3.3).
     """
 
     enabled: bool = False
     # P(non-compliance) by grade before the channel and record factors (assumption: stricter
-    # grades cut more and gain more by evading; A/引领性 self-determine, rules.md §4.1).
+    # grades cut more and gain more by evading; A/引领性 self-determine, sources.md §4.1).
     noncompliance: tuple = _frozen({"A+": 0.01, "A": 0.02, "引领性": 0.02, "B": 0.05,
                                     "非引领性": 0.08, "B-": 0.08, "C": 0.15, "D": 0.25})
     noncompliance_other: float = 0.15  # grades not listed (assumption)
@@ -76,10 +76,10 @@ class ComplianceModel:
                             "baseline_inflation": 0.15})
     late_hours: tuple[float, float] = (2.0, 24.0)  # uniform delay, h (assumption)
     # Uniform share of the required cut achieved (assumption; one inspected smelter had idled
-    # 14 of 44 required cells ≈ 0.32, rules.md §13.2).
+    # 14 of 44 required cells ≈ 0.32, sources.md §13.2).
     partial_range: tuple[float, float] = (0.2, 0.7)
     inflation: float = 0.3  # emissions raised by 30 % before the response (assumption)
-    inflation_hours: float = 24.0  # from the alert's issue (lead time 24 h, rules.md §3.1)
+    inflation_hours: float = 24.0  # from the alert's issue (lead time 24 h, sources.md §3.1)
     # P(the channel flags a non-compliant plant) and hours until it does (assumption).
     detection: tuple = _frozen({"online": 0.9, "power": 0.8, "video": 0.5, "none": 0.0})
     detection_hours: tuple = _frozen({"online": 1.0, "power": 2.0, "video": 6.0, "none": 0.0})

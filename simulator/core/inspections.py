@@ -135,7 +135,7 @@ class Inspections:
         """What a team finds at ``who``: its behaviour mode, or "compliant".
 
         Inspectors read the plant's records since the response started (power use, DCS,
-        rules.md §3.3), so a late responder is found late even once it has caught up; the
+        sources.md §3.3), so a late responder is found late even once it has caught up; the
         finding depends on the behaviour only, never on when the team arrives.
         """
         if self.corrected[who]:

@@ -53,11 +53,11 @@ from enterprises.schema import POLLUTANTS
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 CHECKS: tuple[str, ...] = ("consistency", "monotonicity", "exemptions", "coverage", "what_if")
 # assumption: one exempt plant holding more than 5 % of a city's base of any pollutant deserves
-# a second look; no source sets such a limit (rules.md §6 lists classes, not sizes).
+# a second look; no source sets such a limit (sources.md §6 lists classes, not sizes).
 MAX_EXEMPT_SHARE = 0.05
 # Float slack when comparing cuts (fractions) and percentages.
 TOLERANCE = 1e-9
-# The class name used for 限排不限产 (online-monitored plants that cap emissions, rules.md §6).
+# The class name used for 限排不限产 (online-monitored plants that cap emissions, sources.md §6).
 EMISSION_CAP = "emission_cap"
 WHAT_IF_KEYS: tuple[str, ...] = ("id", "city", "county", "industry", "grade")
 _FIELD_OF_KEY = {"id": "ids", "city": "cities", "county": "counties", "industry": "industries",
@@ -203,8 +203,8 @@ def check_consistency(inventory: Inventory, table: MeasureTable,
     gets exactly its peers' measure (the catalogue row, its exemption class or 限排不限产), so
     every exception is an override that changes the emission or the production cut. Looser
     than the catalogue is an error in a key industry (B and below must cut no less than the
-    technical guide, rules.md §4.1), a warning in ``other``, whose rows are defaults and whose
-    plans are 一厂一策 by design (rules.md §6); stricter is information. ``responses``:
+    technical guide, sources.md §4.1), a warning in ``other``, whose rows are defaults and whose
+    plans are 一厂一策 by design (sources.md §6); stricter is information. ``responses``:
     ``literal_responses`` of the list, computed when not given.
     """
     inv = _on_base(inventory)
@@ -378,7 +378,7 @@ def check_exemptions(inventory: Inventory, bases: Mapping[str, CityBase],
                      table: pd.DataFrame | None = None) -> list[Finding]:
     """Who is exempt and what they hold (info); exempt plants holding more than ``max_share``
     of a city's base of a pollutant (warning; the limit is an assumption); exempt plants graded
-    D (error: livelihood firms must themselves reach B or better, rules.md §14). ``table``:
+    D (error: livelihood firms must themselves reach B or better, sources.md §14). ``table``:
     ``exemption_table(inventory, bases)``, built when not given."""
     inv = inventory
     table = exemption_table(inv, bases) if table is None else table
@@ -404,7 +404,7 @@ def check_exemptions(inventory: Inventory, bases: Mapping[str, CityBase],
             findings.append(Finding(
                 "exemptions", "error",
                 f"grade D plant is exempt ({classes[i]}); exempt plants should reach B or "
-                "better (rules.md §14)", **_where(inv, i)))
+                "better (sources.md §14)", **_where(inv, i)))
     return findings
 
 

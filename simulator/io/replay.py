@@ -78,7 +78,7 @@ def read_observations(paths: Sequence[str | Path], cities: Sequence[str] = ()
     Adapter over ``alerts.io.load_observations``: every layout it reads (long table, UCI station
     files, the national hourly city file ``date, hour, type, <cities>``, the forecast layout;
     ``.csv`` or ``.csv.gz``), stations averaged to cities, daily tables spread over their hours.
-    Missing hours stay missing (the daily AQI needs ≥ 20 valid hours, rules.md §1).
+    Missing hours stay missing (the daily AQI needs ≥ 20 valid hours, sources.md §1).
     """
     files = observation_files(paths)
     if not files:

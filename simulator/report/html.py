@@ -47,7 +47,7 @@ NOT_COMPUTED = "not computed in this run"
 # Bar colours: each level in its own colour; temporary control in grey (assumption).
 LEVEL_COLOURS = {"temporary": "#9e9e9e", "blue": "#1f77b4", "yellow": "#e6c200",
                  "orange": "#ff8c00", "red": "#d62728"}
-# 24-h PM2.5 of 150 µg/m³ is IAQI 200, the heavy-pollution line (HJ 633-2012, rules.md §1).
+# 24-h PM2.5 of 150 µg/m³ is IAQI 200, the heavy-pollution line (HJ 633-2012, sources.md §1).
 HEAVY_PM25 = 150.0
 # Preferred fonts with Chinese glyphs, first found wins; any other "CJK" font is the fallback.
 CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei",

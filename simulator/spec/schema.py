@@ -58,7 +58,7 @@ FORECAST_MODELS = "perfect, persistence, noisy[:bias=B,sd=S] or late:<hours>"
 AIR_MODES = ("rehearsal", "replay")  # the first is the default
 AIR_RESPONSES = ("regional", "alone")  # the first is the default
 FEEDBACK_ITERATIONS = 5  # assumption: cap of the feedback loop (the example settles in 1)
-# Heavy-pollution-day ratio targets for 2025, % of valid days (not in rules.md).
+# Heavy-pollution-day ratio targets for 2025, % of valid days (not in sources.md).
 ANNUAL_TARGETS_PCT = {"漯河": 1.7, "许昌": 1.6}
 ANNUAL_TARGET_SOURCE = "the city's 2024 air-quality action plan"
 
@@ -137,7 +137,7 @@ _COMPLIANCE_KINDS = {  # (kind, meaning, source, note) by ComplianceModel field
                 "exactly what is required.", "assumption", ""),
     "noncompliance": (TableOf(PROBABILITY, noun="grade"), "P(non-compliance) per enterprise "
                       "and run, by grade, before the channel and record factors.",
-                      "assumption (A/引领性 self-determine, rules.md §4.1)", ""),
+                      "assumption (A/引领性 self-determine, sources.md §4.1)", ""),
     "noncompliance_other": (PROBABILITY, "P(non-compliance) of grades not listed.",
                             "assumption", ""),
     "channel_factor": (TableOf(Number(0), _CHANNEL, "channel"), "Multiplier of "
@@ -149,15 +149,15 @@ _COMPLIANCE_KINDS = {  # (kind, meaning, source, note) by ComplianceModel field
     "coverage": (TableOf(FRACTION, Choice(CHANNELS[:3]), "channel"), "Monitoring coverage; "
                  "the rest has no channel.", "assumption", "shares adding up to ≤ 1"),
     "modes": (TableOf(FRACTION, Choice(MODES[1:]), "mode"), "How the non-compliant behave.",
-              "assumption (modes targeted by inspectors, rules.md §3.3)", "one share > 0"),
+              "assumption (modes targeted by inspectors, sources.md §3.3)", "one share > 0"),
     "late_hours": (Range(0), "Uniform delay of a late response.", "assumption", ""),
     "partial_range": (Range(0, 1, "share"), "Uniform share of the required cut a partial cut "
                       "achieves.", "assumption (an inspected smelter idled 14 of 44 cells, "
-                      "rules.md §13.2)", ""),
+                      "sources.md §13.2)", ""),
     "inflation": (Number(0), "Emissions raised by this share before the response (baseline "
                   "inflation).", "assumption", ""),
     "inflation_hours": (HOURS, "How long before the response the inflation starts.",
-                        "rules.md §3.1 (24 h alert lead time)", ""),
+                        "sources.md §3.1 (24 h alert lead time)", ""),
     "detection": (TableOf(PROBABILITY, _CHANNEL, "channel"), "P(the channel flags a "
                   "non-compliant plant).", "assumption", ""),
     "detection_hours": (TableOf(HOURS, _CHANNEL, "channel"), "Hours until the channel flags "
@@ -209,7 +209,7 @@ SCENARIO = Table("scenario", "[scenario]", "What to simulate, where and when.", 
     Key("end", Time(), "End of the period (exclusive).", note="after scenario.start"),
     Key("rules", Either((Choice(tuple(builtin_rulesets())), File(".toml"))),
         "Alert criteria: a built-in rule set or a rule-set TOML file.", "mee-2024",
-        "rules.md §1.3 (2024 national criteria)"),
+        "sources.md §1.3 (2024 national criteria)"),
 ))
 INVENTORY = Table("inventory", "[inventory]", "The emergency-reduction list (应急减排清单).",
                   required=True, keys=(
@@ -229,13 +229,13 @@ AREA_SOURCES = Table(
     "area_sources.<sector>", "[area_sources.<sector>]",
     "Optional, any number of sectors (mobile, construction, road_dust, dust, residential, "
     "other or your own name): emissions outside the list, t/a. With the list they make the "
-    "city-wide base (全社会排放总量, rules.md §2).", keys=(
+    "city-wide base (全社会排放总量, sources.md §2).", keys=(
         *(Key(column, Number(0, noun="number of t/a"), f"{pollutant} emitted by the sector "
               "per year.", 0.0, "assumption (a key left out: none)")
           for column, pollutant in zip(EMISSION_COLUMNS, POLLUTANTS, strict=True)),
         Key("cuts", TableOf(FRACTION, Choice(CUT_LEVELS, _level), "level"), "The sector's cut "
             "per alert level, e.g. { orange = 0.1 }.", _area_cut_default(),
-            "assumption from rules.md §13.5 (enterprises.area)", "or their Chinese names"),
+            "assumption from sources.md §13.5 (enterprises.area)", "or their Chinese names"),
     ))
 MEASURES = Table("measures", "[measures]", "Optional: rows that replace the bundled measure "
                  "catalogue's.", keys=(
@@ -247,10 +247,10 @@ SEASONAL = Table("seasonal", "[[seasonal]]", "Optional, repeatable: 秋冬季错
     Key("industries", ListOf(Parsed(lambda text: parse_industry(text).id, "an industry id",
                                     "industry id", "industry ids (docs/inventory.md)")),
         "Industries under the control.", list(SEASONAL_INDUSTRIES),
-        "rules.md §13.3 (Shanxi 2021–22)"),
+        "sources.md §13.3 (Shanxi 2021–22)"),
     Key("cuts", TableOf(FRACTION, Parsed(normalise_grade, "a grade"), "grade"), "Production "
         "cut by grade; grades not listed are exempt.", dict(SEASONAL_CUTS),
-        "rules.md §13.3 (D stops; C, 非引领性 staggered: 0.5 is an assumption)"),
+        "sources.md §13.3 (D stops; C, 非引领性 staggered: 0.5 is an assumption)"),
 ))
 COMPLIANCE = Table("compliance", "[compliance]", "Optional: behaviour, monitoring and "
                    "inspection (docs/compliance.md). Every key is optional.",
@@ -264,11 +264,11 @@ TRANSPORT = Table("transport", "[transport]", "Optional: truck gate of key vehic
         "fleets from the list's trucks_per_day.", SYNTHETIC,
         "assumption (without a ledger, fleets are drawn)"),
     Key("rules", Either((Choice(tuple(transport_rulesets())), File(".toml"))), "Truck rules: a "
-        "bundled rule set or a rule file.", "national", "rules.md §5"),
+        "bundled rule set or a rule file.", "national", "sources.md §5"),
     Key("ruleset", Text(strip=False), "With a .toml rules file: which of its rule sets.",
         Prose("the file's default"), note="a rule-set id of that file"),
     Key("factors", File(), "Truck emission factors.", Prose("the bundled table"),
-        "rules.md §12.1"),
+        "sources.md §12.1"),
     Key("unserved", Choice(UNSERVED_POLICIES), "Blocked trips no compliant truck takes over.",
         _POLICY.unserved, "assumption"),
     Key("surge", Number(1), "Compliant trucks make at most surge × their usual trips.",
@@ -289,7 +289,7 @@ AIRQUALITY = Table("airquality", "[airquality]", "Regional format only: the sour
     Key("response", Choice(AIR_RESPONSES), "regional: the region's rules apply and every "
         "city's cuts reach every city; alone: own cuts only.", AIR_RESPONSES[0], "assumption"),
     Key("matrix", File(), "A bureau's sensitivity table (CMAQ/CAMx).",
-        Prose("defaults over the region graph"), "rules.md §8"),
+        Prose("defaults over the region graph"), "sources.md §8"),
     Key("response_hours", HOURS, "First-order response time τ of PM2.5.",
         AIR_DEFAULTS.response_hours, "assumption"),
     Key("feedback", Bool(), "Improved PM2.5 goes back into the alert lifecycle (rehearsals "
@@ -364,7 +364,7 @@ def reference() -> str:
         "",
         "Every table and key a scenario file may hold. `docs/scenario.md` shows a whole file; "
         "this page lists each key with its type, its default when left out, the values it "
-        "accepts, what it means and where the default comes from (rules.md §N, or an "
+        "accepts, what it means and where the default comes from (sources.md §N, or an "
         "assumption). Relative paths are relative to the scenario file. Tables marked "
         "*regional* are read by `smogsim regional` only.",
         "",

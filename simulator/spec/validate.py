@@ -46,7 +46,9 @@ class At:
         return self.origin.parent
 
     def __str__(self) -> str:
-        return ".".join(self.path)
+        # a key holding a line break or other control character is shown quoted, so the
+        # error stays one line
+        return ".".join(part if part.isprintable() else repr(part) for part in self.path)
 
     def fail(self, value: object, expected: str) -> ScenarioError:
         shown = ("true" if value else "false") if isinstance(value, bool) else repr(value)
@@ -383,7 +385,7 @@ class Key:
     kind: object
     meaning: str
     default: object = REQUIRED
-    source: str = ""  # rules.md §N, "assumption", or "" when there is no default to justify
+    source: str = ""  # sources.md §N, "assumption", or "" when there is no default to justify
     note: str = ""
 
     @property

@@ -1,4 +1,4 @@
-"""Tests of alerts.aqi against hand-computed HJ 633-2012 values (rules.md §7)."""
+"""Tests of alerts.aqi against hand-computed HJ 633-2012 values (sources.md §7)."""
 
 from __future__ import annotations
 

@@ -85,7 +85,7 @@ def guanzhong(**rule) -> Region:
     cities = [{"name": c, "zones": ["guanzhong"]} for c in ("西安", "咸阳", "宝鸡", "渭南")]
     return Region.from_dict({"city": cities, "rule": [
         {"id": "guanzhong", "kind": "zone", "zone": "guanzhong", "min_cities": 3,
-         "at_least": "red", "level": "red", "source": "rules.md §3.4", **rule}]})
+         "at_least": "red", "level": "red", "source": "sources.md §3.4", **rule}]})
 
 
 def test_three_red_zone_cities_make_every_zone_city_red():
@@ -93,7 +93,7 @@ def test_three_red_zone_cities_make_every_zone_city_red():
     windows = timeline(truths, region=guanzhong())
     assert [(w.level, w.start, w.end, w.trigger) for w in windows["渭南"]] == [
         (Level.YELLOW, at(73), at(121), "forecast"), (Level.RED, at(121), at(196), "regional")]
-    assert "[rules.md §3.4]" in windows["渭南"][1].reason
+    assert "[sources.md §3.4]" in windows["渭南"][1].reason
 
 
 def test_two_red_zone_cities_do_not():

@@ -28,7 +28,7 @@ def test_every_threshold_and_level_has_a_source_and_a_response(name):
         stack = list(rule.conditions)
         while stack:
             cond = stack.pop()
-            assert cond.source.startswith(("rules.md §1", "sources.md §1")), (name, rule.level,
+            assert cond.source.startswith(("sources.md §1", "sources.md §1")), (name, rule.level,
                                                                          cond)
             stack.extend(cond.within)
     responses = {r.level: r.response for r in rules.levels}

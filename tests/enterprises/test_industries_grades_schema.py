@@ -44,7 +44,7 @@ def test_thirty_nine_key_industries_plus_other():
         ("cement", "cement"),
         ("Cement", "cement"),
         (" 砖瓦窑 ", "brick_tile"),
-        ("碳素", "carbon"),  # garbled mirror spelling, rules.md §4.2
+        ("碳素", "carbon"),  # garbled mirror spelling, sources.md §4.2
         ("玻璃钢", "glass_fibre"),
         ("煤制（煤基）氮肥", "coal_nitrogen_fertiliser"),  # full-width brackets
         ("一厂一策", "other"),

@@ -82,7 +82,7 @@ def test_lines_are_a_ragged_second_level():
 
 
 def test_curtailment_base_ratio():
-    # base = min(EIA, permit, last year); ratio = base / last year (rules.md §4.3, §4.4)
+    # base = min(EIA, permit, last year); ratio = base / last year (sources.md §4.3, §4.4)
     nan = float("nan")
     inv = Inventory(["a", "b", "c", "d"], ["n"] * 4, ["漯河"] * 4, ["郾城区"] * 4,
                     ["cement"] * 4, ["B"] * 4, np.ones((4, 4)), [7200] * 4, [False] * 4,

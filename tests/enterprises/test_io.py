@@ -331,7 +331,7 @@ def test_grade_must_lie_in_the_industrys_set(tmp_path):
 def test_per_industry_grades_roll_up_when_grade_is_empty(tmp_path):
     rows = [with_cell(ROWS[0], "grade", "") + ",,,水泥:B；玻璃:c,,"]
     inv = load_inventory(write_csv(tmp_path / "inventory.csv", NEW_HEADER, rows))
-    assert inv.grades.tolist() == ["C"]  # shortest plank (rules.md §11)
+    assert inv.grades.tolist() == ["C"]  # shortest plank (sources.md §11)
     assert inv.industry_grades.tolist() == ["cement:B;glass:C"]
 
 

@@ -22,7 +22,7 @@ from enterprises.synthetic import synthesize
 TABLE = MeasureTable.default()
 ALERTS = ("yellow", "orange", "red")
 
-# rules.md §4.3, cement clinker, verbatim (A–D); A+/引领性 self-determined (§4.1, §6, §11);
+# sources.md §4.3, cement clinker, verbatim (A–D); A+/引领性 self-determined (§4.1, §6, §11);
 # B- is this project's labelled assumption; 非引领性 takes C's rules (sources.md §6, §13.3, §14).
 CEMENT = {
     "A+": (0.0, 0.0, 0.0),
@@ -59,7 +59,7 @@ def test_cement_basis_and_source(grade):
     for level, basis in zip(ALERTS, CEMENT_BASIS[grade], strict=True):
         m = TABLE.measure("cement", grade, level)
         assert m.basis == basis
-        assert m.source.startswith("rules.md §4.3")
+        assert m.source.startswith("sources.md §4.3")
         assert m.rule_id == f"cement/{grade}/{level}"
 
 
@@ -83,7 +83,7 @@ def test_local_practice_at_orange():
 def test_other_industries_use_the_labelled_cement_pattern():
     m = TABLE.measure("furniture", "B", "orange")
     assert (m.cut, m.basis) == (0.2, "limit")
-    assert m.source.startswith("assumption: cement pattern of rules.md §4.3")
+    assert m.source.startswith("assumption: cement pattern of sources.md §4.3")
 
 
 def test_every_row_has_a_source_and_a_known_basis():
@@ -91,7 +91,7 @@ def test_every_row_has_a_source_and_a_known_basis():
     assert len(frame) == len(INDUSTRY_IDS) * len(GRADES) * 5  # none is implicit
     assert frame["basis"].isin(BASES).all()
     assert (frame["source"].str.len() > 0).all()
-    assert frame["source"].str.contains("rules.md §|assumption").all()
+    assert frame["source"].str.contains("sources.md §|assumption").all()
     assert TABLE.industries() == list(INDUSTRY_IDS)
 
 
@@ -295,7 +295,7 @@ def test_bundled_catalogue_is_the_generator_output():
 
 
 def test_local_practice_for_processes_that_cannot_stop():
-    # coke: coking time 24 h → 36 h keeps 24/36 of output (rules.md §4.3 Tangshan; assumption
+    # coke: coking time 24 h → 36 h keeps 24/36 of output (sources.md §4.3 Tangshan; assumption
     # 24 h normal) → cut 1/3; 48 h → 1/2
     assert TABLE.cut_fraction("coking", "B", "orange") == pytest.approx(1 / 3)
     assert TABLE.cut_fraction("coking", "B", "red") == pytest.approx(0.5)
@@ -313,7 +313,7 @@ def test_local_practice_for_processes_that_cannot_stop():
     for industry in ("steel_integrated", "coking", "glass", "lime_kiln", "foundry"):
         for grade in ("B", "C", "D"):
             for level in ALERTS:
-                assert "rules.md §" in TABLE.measure(industry, grade, level).source
+                assert "sources.md §" in TABLE.measure(industry, grade, level).source
 
 
 def test_emission_cut_is_monotone_too():

@@ -32,7 +32,7 @@ def plants(rows: list[dict]) -> Inventory:
     return Inventory.from_frame(validate_inventory(frame))  # blank cells take defaults
 
 
-# rules.md §4.3, cement clinker, verbatim (A–D), per enterprise through required_cut.
+# sources.md §4.3, cement clinker, verbatim (A–D), per enterprise through required_cut.
 CEMENT = {"A": (0, 0, 0), "B": (0, 0.2, 1), "C": (0.5, 1, 1), "D": (1, 1, 1)}
 
 
@@ -45,14 +45,14 @@ def test_cement_per_enterprise_at_every_grade(level):
 
 
 def test_multi_line_plant_stops_whole_lines():
-    # cement C at yellow: stop 50 % counted by production line (rules.md §4.3, §4.4)
+    # cement C at yellow: stop 50 % counted by production line (sources.md §4.3, §4.4)
     inv = plants([
         {"grade": "C", "lines": 3, "line_capacity": "2500;5000;2500"},  # the 5000 t/d line
         {"grade": "C", "lines": 4},  # four equal lines: two of them
         # 3000, 2000, 2000: 3/7 < 1/2, so the first two stop: 5/7 of capacity
         {"grade": "C", "lines": 3, "line_capacity": "3000;2000;2000",
          "line_emissions": "1;1;2"},
-        {"grade": "C"},  # one line: load reduced by half (rules.md §4.4)
+        {"grade": "C"},  # one line: load reduced by half (sources.md §4.4)
     ])
     assert required_cut(inv, "yellow").tolist() == [0.5, 0.5, 0.5, 0.5]
     np.testing.assert_allclose(required_cut(inv, "yellow", by_line=True),
@@ -64,7 +64,7 @@ def test_multi_line_plant_stops_whole_lines():
 
 
 def test_livelihood_plant_is_capped_at_its_service_load():
-    # 以热定产 (rules.md §6): a heating plant needing 70 % of its load cuts 30 % at any alert
+    # 以热定产 (sources.md §6): a heating plant needing 70 % of its load cuts 30 % at any alert
     inv = plants([
         {"industry": "other", "grade": "非引领性", "livelihood": True, "guaranteed_load": 0.7},
         {"grade": "D", "livelihood": True, "guaranteed_load": 0.6},  # not stopped: 40 %
@@ -116,8 +116,8 @@ def test_seasonal_floor_beneath_an_alert():
                   {"grade": "C", "industry": "packaging_printing"}])
     season = SeasonalControl(pd.Timestamp("2023-11-15"), pd.Timestamp("2024-03-15"))
     floor = season.response(inv)
-    # rules.md §6 (Jinzhong): D stops, C staggers (50 %, assumption), B is not included;
-    # packaging printing is not on the seasonal list (rules.md §13.3)
+    # sources.md §6 (Jinzhong): D stops, C staggers (50 %, assumption), B is not included;
+    # packaging printing is not on the seasonal list (sources.md §13.3)
     assert floor.cut.tolist() == [0.5, 1.0, 0.0, 0.0]
     assert floor.rule[0] == "seasonal/cement/C"
     r = respond(inv, "yellow", floor=floor)

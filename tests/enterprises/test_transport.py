@@ -1,4 +1,4 @@
-"""Transport restrictions: fleets, rules, the gate, emissions and the tally (rules.md §5, §12)."""
+"""Transport restrictions: fleets, rules, the gate, emissions and the tally (sources.md §5, §12)."""
 
 from __future__ import annotations
 
@@ -155,13 +155,13 @@ def test_non_key_enterprise_below_threshold_nothing_blocked():
     res = transport_tally(fl, ent, [("orange", 0, 24)], policy=EXPECTED)
     assert not one(res, "key") and one(res, "trips_blocked") == 0
     assert one(res, "NOx_cut_kg") == 0
-    # at the threshold it is key (≥ 10, rules.md §5) and every 国三 trip is blocked
+    # at the threshold it is key (≥ 10, sources.md §5) and every 国三 trip is blocked
     assert one(res, "key", enterprise="E2")
     assert one(res, "trips_blocked", enterprise="E2") == pytest.approx(10)
 
 
 def test_grade_rule_binds_below_the_threshold():
-    # cement B: no 国IV trucks at yellow whatever its trip count (rules.md §4.3)
+    # cement B: no 国IV trucks at yellow whatever its trip count (sources.md §4.3)
     ent = enterprises([{"industry": "cement", "grade": "B"}])
     fl = fleet([{"daily_trips": 4, "mix": {"china4": 0.5, "china5": 0.5}}])
     res = transport_tally(fl, ent, [("yellow", 0, 24)], policy=EXPECTED)
@@ -209,7 +209,7 @@ def test_allowed_standards_by_rule_set():
 def test_bundled_rules_cite_sources_and_requirements_load():
     rules = TransportRules.default()
     assert rules.id == "national" and rules.key_threshold == 10
-    assert all("rules.md" in r.source for r in rules.rules)
+    assert all("sources.md" in r.source for r in rules.rules)
     req = {(g.industry, g.grade): g.min_share for g in rules.grade_requirements}
     assert req == {("cement", "A"): 1.0, ("cement", "B"): 0.8, ("cement", "C"): 0.5}
 
@@ -387,7 +387,7 @@ def test_bad_fleet_row_is_one_line(tmp_path: Path, body: str, message: str):
 
 def test_emission_factors_match_rules_md():
     ef = EmissionFactors.default().g_per_km
-    # rules.md §12.1 heavy diesel truck NOx, PM10, HC g/km: 国III, 国IV, 国V
+    # sources.md §12.1 heavy diesel truck NOx, PM10, HC g/km: 国III, 国IV, 国V
     assert ef[:3].tolist() == [[7.934, 0.270, 0.255], [5.554, 0.153, 0.129],
                                [4.721, 0.030, 0.129]]
     assert ef[3, 0] == pytest.approx(4.721 * 1.420 / 3.894, abs=1e-4)  # §12.3 ratio, weak

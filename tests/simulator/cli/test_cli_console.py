@@ -90,7 +90,7 @@ def test_run_json_is_the_machine_readable_summary(demo_run):
     for row in rows:
         assert row["baseline_t"] == pytest.approx(row["actual_t"] + row["cut_t"], abs=1e-5)
         assert row["met"] == (row["cut_pct"] >= row["target_pct"] - 1e-9)
-    # orange must cut 20 % of the city-wide base (rules.md §2)
+    # orange must cut 20 % of the city-wide base (sources.md §2)
     assert {row["target_pct"] for row in rows if row["level"] == "orange"} == {20.0}
 
 

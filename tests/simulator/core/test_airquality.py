@@ -129,7 +129,7 @@ def test_heavy_hours_and_days():
 
 
 def test_calibration_lands_in_the_literature_range():
-    """rules.md §8: city-level cuts of ~10–30 % went with ~2–27 % PM2.5 reductions."""
+    """sources.md §8: city-level cuts of ~10–30 % went with ~2–27 % PM2.5 reductions."""
     graph = nx.path_graph(["A", "B", "C"])
     model = SourceReceptorModel.from_graph(graph)
     hours = 96  # a four-day red alert, as in the BTH December 2016 reference episode
@@ -143,4 +143,4 @@ def test_calibration_lands_in_the_literature_range():
         print(f"cut {share:.0%}: city alone −{alone:.1%} PM2.5, regional −{regional:.1%}")
         assert 0.02 <= alone <= 0.27
         assert 0.02 <= regional <= 0.27
-        assert regional > alone  # regional coordination matters (rules.md §8)
+        assert regional > alone  # regional coordination matters (sources.md §8)

@@ -143,7 +143,7 @@ def test_a_higher_level_never_emits_more(luohe, rng):
 # -- lines, ramps, exemptions, overrides, seasonal control, area measures, output --
 
 def test_glass_line_ramps_down_and_up(rng):
-    # glass B at orange cuts batch feed 20 % (rules.md §4.3); a furnace takes 48 h for a full
+    # glass B at orange cuts batch feed 20 % (sources.md §4.3); a furnace takes 48 h for a full
     # cut and 72 h to recover (assumption): 0.2 × 48 = 9.6 h down, 0.2 × 72 = 14.4 h up.
     inv = inventory([{"industry": "glass", "so2_t": RATE}])  # 0.1 t/h
     result = run(inv, [window(Level.ORANGE, 10, 30)], rng, hours=60)

@@ -36,7 +36,7 @@ from simulator.grading.checks import (
 from simulator.io.inputs import load_scenario
 
 RUNNER = CliRunner()
-RULES = load_ruleset("mee-2024")  # targets 10/20/30 % at yellow/orange/red (rules.md §2)
+RULES = load_ruleset("mee-2024")  # targets 10/20/30 % at yellow/orange/red (sources.md §2)
 TABLE = MeasureTable.default()
 HOURS = 8760.0  # annual t/a ÷ 8760 h = mean t/h
 DEMO_INVENTORY = DEMO_SCENARIO.parent / "data" / "luohe_inventory.csv"

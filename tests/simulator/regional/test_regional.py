@@ -38,7 +38,7 @@ RUNNER = CliRunner()
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLE = REPO / "runs" / "regional-luohe-xuchang.toml"
 GROUND = REPO / "runs" / "regional-luohe-xuchang-ground.toml"  # with compliance and trucks
-LOCAL = 0.8 * 0.471  # anthropogenic share × local share (rules.md §8 defaults) = 0.3768
+LOCAL = 0.8 * 0.471  # anthropogenic share × local share (sources.md §8 defaults) = 0.3768
 NONLOCAL = 0.8 * 0.529  # the rest of the responsive share, spread over neighbours = 0.4232
 PM = 60.0  # µg/m³, IAQI 81: no alert of its own
 
@@ -323,7 +323,7 @@ def test_example_regional_rehearsal_runs_and_regional_beats_alone(tmp_path):
               f"−{alone.reduction_alert_pct:.1f} % alone in alert hours")
         assert regional.reduction_alert_pct > alone.reduction_alert_pct > 0
         assert regional.heavy_hours_avoided >= alone.heavy_hours_avoided >= 0
-        # rules.md §8: ~2–27 % PM2.5 reduction for 10–30 % emission cuts
+        # sources.md §8: ~2–27 % PM2.5 reduction for 10–30 % emission cuts
         assert 2 <= regional.reduction_alert_pct <= 27
     # the contributions add up to the whole reduction, receptor by receptor
     contributions = read(out, "contributions.csv")

@@ -217,3 +217,12 @@ def test_random_edits_raise_only_scenario_error(origin, data):
             build(copy.deepcopy(scenario), origin)
         except ScenarioError as bad:
             assert "\n" not in str(bad)
+
+
+def test_a_key_with_a_line_break_is_named_on_one_line(tmp_path):
+    """Found by the random edits: a TOML key may hold a newline ("a\\n" quoted)."""
+    data = parsed(DEMO_SCENARIO)
+    data["area_sources"]["dust"]["\n"] = 1.0
+    with pytest.raises(ScenarioError) as bad:
+        ScenarioSpec.from_dict(data, DEMO_SCENARIO)
+    assert "\n" not in str(bad.value) and "key area_sources.dust.'\\n': unknown" in str(bad.value)
