@@ -217,7 +217,7 @@ def category(aqi_value: float | np.ndarray) -> str | np.ndarray:
     ('良', '轻度污染', '严重污染')
     """
     n = level_number(aqi_value)
-    names = np.array(("",) + CATEGORIES)
+    names = np.array(("", *CATEGORIES))
     out = names[n]
     return str(out) if np.ndim(aqi_value) == 0 else out
 

@@ -272,7 +272,7 @@ def _national(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise _bad(path, i + 2, "hour", frame["hour"].iloc[i], "an hour 0–23")
     times = _times(frame["date"], path, "date", fmt="%Y%m%d") + pd.to_timedelta(hours, unit="h")
-    keep = frame["type"].isin(POLLUTANTS + ("AQI",)).to_numpy()  # hourly values only
+    keep = frame["type"].isin((*POLLUTANTS, "AQI")).to_numpy()  # hourly values only
     cities = [c for c in frame.columns if c not in ("date", "hour", "type")]
     if not cities:
         raise AlertInputError(f"{path}: row 1: no city column after date, hour, type")
@@ -344,7 +344,7 @@ def load_observations(paths: list[str | Path], city: str | None = None,
             f"expected one {first['pollutant']} value per hour and station, found two")
     observations = city_frames(long[LONG_COLUMNS])
     for name, frame in observations.cities.items():
-        if not set(frame.columns) & set(POLLUTANTS + ("daily_aqi",)):
+        if not set(frame.columns) & {*POLLUTANTS, "daily_aqi"}:
             raise AlertInputError(f"{paths[0]}: city {name}: only an hourly AQI — expected "
                                   "pollutant concentrations or a daily_aqi column")
     return observations

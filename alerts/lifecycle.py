@@ -37,6 +37,7 @@ the polluted hours around an alert without stretching the alert itself.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -95,7 +96,7 @@ def bridge(levels: np.ndarray, steps: Iterable[int], max_gap: int) -> np.ndarray
 def _segments(levels: np.ndarray) -> list[list[int]]:
     """``[level, a, b)`` for each stretch of one level."""
     change = np.flatnonzero(np.diff(levels, prepend=-1, append=-1))
-    return [[int(levels[a]), int(a), int(b)] for a, b in zip(change[:-1], change[1:], strict=True)]
+    return [[int(levels[a]), int(a), int(b)] for a, b in itertools.pairwise(change)]
 
 
 def hold_a_day(levels: np.ndarray, min_hours: int, onset: int = 0, open_end: bool = False
@@ -242,7 +243,7 @@ class CityLifecycle:
         bounds = [0, *range(CONSULTATION_INTERVAL_HOURS + self.delay_hours - a,
                             len(out), CONSULTATION_INTERVAL_HOURS)]
         bounds = sorted({b for b in bounds if 0 <= b < len(out)} | {len(out)})
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=False):
+        for lo, hi in itertools.pairwise(bounds):
             out[lo:hi] = np.maximum.accumulate(out[lo:hi])
         if hold is None:
             return hold_a_day(out, self.min_hours, open_end=e is None)

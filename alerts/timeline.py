@@ -8,6 +8,7 @@ and for ``timeline_frame``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -71,7 +72,7 @@ class Track:
         key = self.level * (len(self.decisions) + 1) + (self.owner + 1)
         change = np.flatnonzero(np.diff(key, prepend=-1, append=-1))
         out, shown = [], set()
-        for a, b in zip(change[:-1], change[1:], strict=True):
+        for a, b in itertools.pairwise(change):
             if self.level[a] == int(Level.NONE):
                 continue
             d = self.decisions[self.owner[a]]

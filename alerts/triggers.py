@@ -18,6 +18,7 @@ it (sources.md §1: a level applies only when no higher level does).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -173,7 +174,7 @@ def alert_windows(daily_aqi: pd.Series, rules: RuleSet, city: str = "") -> list[
     lead = pd.Timedelta(hours=rules.lead_time_hours)
     windows = []
     change = np.flatnonzero(np.diff(levels, prepend=-1, append=-1))
-    for a, b in zip(change[:-1], change[1:], strict=True):
+    for a, b in itertools.pairwise(change):
         level = Level(levels[a])
         if level == Level.NONE:
             continue

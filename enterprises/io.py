@@ -47,8 +47,8 @@ __all__ = [
     "InventoryProblems",
     "ListReading",
     "load_inventory",
-    "read_inventory",
     "read_csv_table",
+    "read_inventory",
     "read_parquet_table",
     "read_xlsx_table",
     "validate_inventory",
@@ -669,7 +669,7 @@ def _check_lookup(text: np.ndarray, parse: Callable[[str], str], expected: str,
     codes, uniques = pd.factorize(text)
     parsed = [empty if (u == "" and empty is not None) else _try(parse, u) for u in uniques]
     ok = np.array([p is not None for p in parsed] + [False], dtype=bool)  # code -1 = missing
-    values = np.array(parsed + [None], dtype=object)
+    values = np.array([*parsed, None], dtype=object)
     return values[codes], ~ok[codes], lambda i: expected
 
 

@@ -21,6 +21,7 @@ ledger), hauling ``trip_km`` one way loaded and returning empty (assumption), so
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -748,7 +749,7 @@ def _episodes(segments: Iterable[SegmentLike]):
 
 def _blocks(start: float, end: float, length: float):
     edges = np.append(np.arange(start, end, length), end)
-    return zip(edges[:-1], edges[1:], strict=True)
+    return itertools.pairwise(edges)
 
 
 class _Trucks:

@@ -53,7 +53,7 @@ def wrong_way(path: Path) -> list[str]:
     bad = []
     for line, module in imports(path):
         head = module.split(".")[0]
-        if head not in ALLOWED_TOP or head == top and top != "simulator":
+        if head not in ALLOWED_TOP or (head == top and top != "simulator"):
             continue
         if head != top:
             allowed = ALLOWED_TOP[top]

@@ -142,8 +142,7 @@ def national_types(conc: pd.DataFrame) -> dict[str, pd.Series]:
 def rounded(name: str, values: pd.Series) -> pd.Series:
     """Text as published: whole µg/m³ and AQI, CO in mg/m³ to 2 decimals, empty if missing."""
     digits = 2 if name.startswith("CO") else 0
-    text = values.round(digits).map(lambda v: "" if np.isnan(v) else f"{v:.{digits}f}")
-    return text
+    return values.round(digits).map(lambda v: "" if np.isnan(v) else f"{v:.{digits}f}")
 
 
 def observations_csv() -> str:

@@ -302,7 +302,7 @@ def register(app: typer.Typer) -> None:
         else:
             text = to_json(result, {"inventory": str(inventory), "rules": ruleset.id,
                                     "measures": table.name,
-                                    "enterprises": int(len(inv))})
+                                    "enterprises": len(inv)})
         if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(text, encoding=CSV_ENCODING if fmt == "csv" else "utf-8")

@@ -250,7 +250,7 @@ def priority_rank(model: ComplianceModel, emissions: np.ndarray, grades: np.ndar
     n = len(total)
     if n == 0:
         return np.zeros(0, np.int64)
-    n_large = int(math.ceil(model.large_share * n))
+    n_large = math.ceil(model.large_share * n)
     by_size = np.lexsort((np.arange(n), -total))
     large = np.zeros(n, bool)
     large[by_size[:n_large]] = True
@@ -280,4 +280,4 @@ def round_starts(start: float, end: float, hours: float) -> np.ndarray:
     """Inspection round boundaries ``start + k × hours`` inside [start, end)."""
     if end <= start:
         return np.zeros(0)
-    return start + hours * np.arange(int(math.ceil((end - start) / hours)))
+    return start + hours * np.arange(math.ceil((end - start) / hours))

@@ -306,7 +306,8 @@ def _plant_grade_monotonicity(inv: Inventory, responses: Mapping[Level, Response
     for level, resp in responses.items():
         frame["cut"] = resp.emission_cut[follows]
         for (city, industry), group in frame.groupby(["city", "industry"], sort=True):
-            by_grade = {g: rows for g, rows in group.groupby("grade")}
+            # not dict(groupby): pandas GroupBy has a keys attribute, so dict() misreads it
+            by_grade = {g: rows for g, rows in group.groupby("grade")}  # noqa: C416
             ranked = sorted(by_grade, key=GRADE_RANK.__getitem__)
             for k, better in enumerate(ranked):
                 for worse in ranked[k + 1:]:

@@ -167,14 +167,14 @@ def cjk_font() -> str | None:
 @contextmanager
 def _plot_style() -> Iterator[None]:
     try:
-        import matplotlib
+        import matplotlib as mpl
     except ImportError:
         raise ReportUnavailable("matplotlib is not installed "
                                 "(pip install 'smogsim[plot]')") from None
     fonts = ["DejaVu Sans", *([cjk_font()] if cjk_font() else [])]  # CJK as glyph fallback
     style = {"font.family": fonts, "font.size": 9,
              "axes.spines.top": False, "axes.spines.right": False}
-    with matplotlib.rc_context(style), warnings.catch_warnings():
+    with mpl.rc_context(style), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")  # no CJK font
         yield
 
@@ -368,15 +368,15 @@ def cut_vs_target(episodes: pd.DataFrame) -> pd.DataFrame:
     the baseline (tonne-weighted, so hours count), the level's target % and whether every
     segment met it."""
     frame = episodes.assign(met=_true(episodes["met"]))
-    aggregates = dict(segments=("cut_t", "size"), baseline_t=("baseline_t", "sum"),
-                      cut_t=("cut_t", "sum"), target_pct=("target_pct", "max"),
-                      met=("met", "all"))
+    aggregates = {"segments": ("cut_t", "size"), "baseline_t": ("baseline_t", "sum"),
+                      "cut_t": ("cut_t", "sum"), "target_pct": ("target_pct", "max"),
+                      "met": ("met", "all")}
     trucks = _trucks_counted(episodes)
     if trucks:  # the truck gate's cut counts towards the city-wide cut (docs/transport.md)
         frame = frame.assign(truck_cut_t=episodes["transport_cut_t"].fillna(0.0),
                              met_with_trucks=_true(episodes["met_with_transport"]))
-        aggregates |= dict(truck_cut_t=("truck_cut_t", "sum"),
-                           met_with_trucks=("met_with_trucks", "all"))
+        aggregates |= {"truck_cut_t": ("truck_cut_t", "sum"),
+                           "met_with_trucks": ("met_with_trucks", "all")}
     table = frame.groupby(["level", "pollutant"], sort=False).agg(**aggregates).reset_index()
     base = table["baseline_t"].where(table["baseline_t"] > 0)
     table.insert(4, "cut_pct", 100.0 * table["cut_t"] / base)

@@ -135,13 +135,13 @@ class Number:
     def convert(self, value, at: At) -> float | int:
         kinds = int if self.whole else int | float
         if (isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value)
-                or self.low is not None and value < self.low
-                or self.high is not None and value > self.high):
+                or (self.low is not None and value < self.low)
+                or (self.high is not None and value > self.high)):
             raise at.fail(value, self.expected)
         return value if self.whole else float(value)
 
 
-def Whole(low: int | None = None, high: int | None = None) -> Number:  # noqa: N802 - a kind
+def Whole(low: int | None = None, high: int | None = None) -> Number:
     return Number(low, high, whole=True)
 
 
@@ -281,10 +281,10 @@ class ListOf:
     @property
     def allowed(self) -> str:
         each = [self.item.allowed] if self.item.allowed else []
-        return "; ".join(each + [self.distinct] if self.distinct else each)
+        return "; ".join([*each, self.distinct] if self.distinct else each)
 
     def convert(self, value, at: At) -> tuple:
-        if not isinstance(value, list | tuple) or self.nonempty and not value:
+        if not isinstance(value, list | tuple) or (self.nonempty and not value):
             raise at.fail(value, self.expected)
         out = []
         for number, item in enumerate(value, start=1):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -61,7 +62,7 @@ def test_tables_are_the_ten_of_hj633():
     assert BREAKPOINTS[("O3", "8h")][-1] == 800 and len(BREAKPOINTS[("O3", "8h")]) == 6  # ↔ 300
     for bps in BREAKPOINTS.values():
         assert bps[0] == 0
-        assert all(a < b for a, b in zip(bps, bps[1:], strict=False))
+        assert all(a < b for a, b in itertools.pairwise(bps))
 
 
 @pytest.mark.parametrize(("pollutant", "period", "conc", "expected"), BREAKPOINT_CASES)

@@ -1,5 +1,6 @@
 """The alert lifecycle: lead time, oscillation, merge, 36 h lift, upgrade and downgrade."""
 
+import itertools
 from dataclasses import replace
 
 import numpy as np
@@ -88,8 +89,8 @@ def test_a_dip_is_bridged_only_across_itself():
 
 def test_a_gap_of_36_clear_hours_lifts_a_shorter_one_does_not():
     merged = timeline(series((210.0, 50), (100.0, 35), (210.0, 50)))
-    assert [(w.start, w.end) for w in merged][0][0] == at(73)
-    assert all(a.end == b.start for a, b in zip(merged, merged[1:], strict=False))
+    assert next((w.start, w.end) for w in merged)[0] == at(73)
+    assert all(a.end == b.start for a, b in itertools.pairwise(merged))
     assert merged[-1].end == at(231)
     split = timeline(series((210.0, 50), (100.0, 60), (210.0, 50)))
     # lifted at 146 (36 clear hours from then); the second stretch is a new alert
@@ -163,7 +164,7 @@ def test_temporary_control_surrounds_an_alert_without_stretching_it():
 def test_windows_are_sorted_non_overlapping_and_half_open():
     windows = timeline(series((210.0, 50), (100.0, 40), (320.0, 100), (160.0, 60)),
                        rules="mee-2024")
-    for a, b in zip(windows, windows[1:], strict=False):
+    for a, b in itertools.pairwise(windows):
         assert a.end <= b.start
     assert all(w.start < w.end and w.issued_at <= w.start for w in windows)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -107,7 +109,7 @@ def level_chain(table, industry, grade):
 
 
 def is_monotone(values):
-    return all(0.0 <= a <= b <= 1.0 for a, b in zip(values, values[1:], strict=False))
+    return all(0.0 <= a <= b <= 1.0 for a, b in itertools.pairwise(values))
 
 
 @given(industry=st.sampled_from(INDUSTRY_IDS), level=st.sampled_from(ALERTS))

@@ -528,7 +528,7 @@ def basin(tmp_path_factory):
 
 @pytest.mark.slow
 def test_region_raises_a_city_that_would_not_alert_alone(basin):
-    root, result = basin
+    _root, result = basin
     runs = result.runs[result.runs.replicate == 0].set_index("city")
     # 太原: PM2.5 180 over hours 96..167 on 40. The 24 h mean passes 115 (AQI 150) with ≥ 13 h
     # of 180 in the window: periods ending 108..178; 3-day chains (orange, mee-2024 > 150 for

@@ -39,7 +39,7 @@ def test_grid_is_the_product_in_key_order():
 
 def test_stem_is_deterministic_and_changes_with_any_field():
     task = tasks(1)[0]
-    assert task.stem == Task(**{**task.__dict__}).stem
+    assert task.stem == Task(**task.__dict__).stem
     assert task.stem.startswith("part-") and len(task.stem) == 5 + 24
     for field, value in [("seed", 8), ("inputs", "other"), ("end", "2023-12-06T00:00:00"),
                          ("area", "/data/area.json")]:

@@ -120,7 +120,7 @@ def test_run_on_a_regional_file_points_to_regional(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
-@pytest.mark.parametrize("table, expected", [
+@pytest.mark.parametrize(("table", "expected"), [
     ("[trasnport]\nrules = \"national\"\n", "key trasnport: unknown table — expected scenario"),
     ("[airquality]\nmode = \"rehearsal\"\n", "table [airquality]: read by regional runs only"),
 ])

@@ -113,7 +113,7 @@ def test_replay_and_rehearsal_are_inverse():
     index = pd.date_range("2023-12-15", periods=4, freq="h")
     pm = pd.DataFrame({"漯河": [200.0, 220.0, 240.0, 180.0]}, index=index)
     r = np.array([[0.0], [0.1], [0.2], [0.05]])
-    with_, without = with_and_without(pm, r, observed_with=True)
+    _, without = with_and_without(pm, r, observed_with=True)
     assert (without * (1 - r)).to_numpy() == pytest.approx(pm.to_numpy())
     rehearsal_with, _ = with_and_without(without, r, observed_with=False)
     assert rehearsal_with.to_numpy() == pytest.approx(pm.to_numpy())
@@ -139,8 +139,7 @@ def test_calibration_lands_in_the_literature_range():
         regional = cuts(hours, 3, {0: share, 1: share, 2: share})
         results[share] = (model.reduction(alone)[:, 1].mean(),
                           model.reduction(regional)[:, 1].mean())
-    for share, (alone, regional) in results.items():
-        print(f"cut {share:.0%}: city alone −{alone:.1%} PM2.5, regional −{regional:.1%}")
+    for alone, regional in results.values():
         assert 0.02 <= alone <= 0.27
         assert 0.02 <= regional <= 0.27
         assert regional > alone  # regional coordination matters (sources.md §8)

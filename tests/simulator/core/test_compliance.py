@@ -230,8 +230,8 @@ def test_shortfall_without_teams_matches_its_expected_value():
 @pytest.mark.parametrize("seed", range(8))
 def test_more_teams_never_lower_the_achieved_cut(luohe, seed):
     # a harsh model, so that teams have plenty to find; every mode, flags and ramps included
-    harsh = dict(noncompliance={"B": 0.3, "C": 0.5, "D": 0.6}, noncompliance_other=0.4,
-                 visit_hours=5.0, travel_hours=2.0, correction_hours=3.0)
+    harsh = {"noncompliance": {"B": 0.3, "C": 0.5, "D": 0.6}, "noncompliance_other": 0.4,
+                 "visit_hours": 5.0, "travel_hours": 2.0, "correction_hours": 3.0}
     previous_city, previous_plants = None, None
     for teams in (0, 1, 2, 3, 5, 8):
         result = run(luohe, EPISODES, model(teams_per_county=teams, **harsh), seed=seed,

@@ -2,6 +2,8 @@
 a better grade is never cut more than a worse one, and baseline = actual + cut for every
 enterprise."""
 
+import itertools
+
 import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -70,7 +72,7 @@ def test_a_higher_level_never_emits_more(rows, span):
     results = [_run(inv, lv, start, start + length, hours)
                for lv in (Level.YELLOW, Level.ORANGE, Level.RED)]
     emitted = [_actual(r) for r in results]
-    for lower, higher in zip(emitted[:-1], emitted[1:], strict=True):
+    for lower, higher in itertools.pairwise(emitted):
         assert (higher <= lower * (1 + 1e-12) + 1e-12).all()
     for t in (r.enterprise_tonnes for r in results):
         for p in POLLUTANTS:

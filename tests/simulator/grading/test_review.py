@@ -149,7 +149,7 @@ def test_exempt_plant_above_the_share_and_exempt_grade_d_are_flagged():
     assert (warning.value, warning.limit) == pytest.approx((10.0, 5.0))
     (error,) = of(found, severity="error")
     assert (error.ids, error.grade) == ("E2", "D")
-    assert check_exemptions(inv, bases, max_share=0.2) == of(found, severity="info") + [error]
+    assert check_exemptions(inv, bases, max_share=0.2) == [*of(found, severity="info"), error]
 
 
 def test_online_monitoring_counts_as_emission_cap():
@@ -228,7 +228,7 @@ def test_what_if_arithmetic_by_hand():
     assert warning.value == pytest.approx(-0.004)
 
 
-@pytest.mark.parametrize("text, expected", [
+@pytest.mark.parametrize(("text", "expected"), [
     ("grade B->A where industry=cement and county=临颍县",
      ("B", "A", (("industry", ("cement",)), ("county", ("临颍县",))))),
     ("GRADE b- -> b WHERE id=E1", ("B-", "B", (("id", ("E1",)),))),
@@ -243,7 +243,7 @@ def test_what_if_grammar(text, expected):
     assert (spec.old, spec.new, spec.where) == expected
 
 
-@pytest.mark.parametrize("text, message", [
+@pytest.mark.parametrize(("text", "message"), [
     ("B->A where county=临颍县", "expected grade X->Y"),
     ("grade B->A where colour=red", "key 'colour' — expected one of id, city"),
     ("grade B->E", "grade 'E' — expected one of"),
@@ -274,7 +274,7 @@ def test_what_if_id_list_selects_exactly_the_named_plants():
     assert list(after.grades) == ["A", "B", "C", "A"] and mask.sum() == 2
 
 
-@pytest.mark.parametrize("text, message", [
+@pytest.mark.parametrize(("text", "message"), [
     # E3 is graded C, E9 does not exist: a listed plant that would not move is an error
     ("grade B->A where id in E1,E3", "id 'E3' matches no enterprise graded B"),
     ("grade B->A where id in E1,E9", "id 'E9' matches no enterprise graded B"),
@@ -345,7 +345,7 @@ def test_cli_exit_1_when_a_check_fails(failing_csv):
     assert "(whitelist)" in result.output
 
 
-@pytest.mark.parametrize("args, message", [
+@pytest.mark.parametrize(("args", "message"), [
     (["--what-if", "grade B to A"], "expected grade X->Y [where C [and C …]]"),  # not markup
     (["--what-if", "grade D->C where county=舞阳县"], "no enterprise graded D with"),
     (["--format", "xml"], "option --format: value 'xml'"),

@@ -319,8 +319,6 @@ def test_example_regional_rehearsal_runs_and_regional_beats_alone(tmp_path):
     for city in ("漯河", "许昌"):
         regional = comparison.loc[(city, "regional")]
         alone = comparison.loc[(city, "alone")]
-        print(f"{city}: PM2.5 −{regional.reduction_alert_pct:.1f} % regional, "
-              f"−{alone.reduction_alert_pct:.1f} % alone in alert hours")
         assert regional.reduction_alert_pct > alone.reduction_alert_pct > 0
         assert regional.heavy_hours_avoided >= alone.heavy_hours_avoided >= 0
         # sources.md §8: ~2–27 % PM2.5 reduction for 10–30 % emission cuts
@@ -385,7 +383,6 @@ def test_feedback_can_only_shorten_alerts_and_is_reported(tmp_path):
     assert first == 0 and last <= 5
     before = loop[loop.iteration == first].set_index("city").alert_hours
     after = loop[loop.iteration == last].set_index("city").alert_hours
-    print(f"alert hours before → after feedback: {dict(before)} → {dict(after)}")
     assert (after <= before).all()
     # the written series belong to the final windows
     air = read(out, "airquality.csv")
