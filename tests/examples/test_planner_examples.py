@@ -90,7 +90,7 @@ def test_late_forecast_keeps_the_orange_cut_share_and_its_shortfall(luohe):
     assert late.cut_pct.to_dict() == pytest.approx(demo.cut_pct.to_dict(), abs=0.05)
     # the same 152 h a day later: the same baseline
     assert late.loc["NOx", "baseline_t"] == pytest.approx(demo.loc["NOx", "baseline_t"])
-    # since 非引领性 takes C's rules (CHANGES-15.md) the list alone reaches 20 % for every
+    # since 非引领性 takes C's rules (docs/changes.md) the list alone reaches 20 % for every
     # pollutant at orange (NOx 19.6 % before, closed only by the truck gate)
     assert list(late.met) == list(demo.met) == [True, True, True, True]
     assert late.loc["NOx", "met_with_transport"]
@@ -164,7 +164,7 @@ def test_ground_rehearsal_facts_the_guide_states(tmp_path):
         assert 0.2 < row["trips_blocked"] / row["trips"] < 0.3 and row["in_pm25"]
         assert 4.0 < row["NOx_cut_t"] < 4.3  # 漯河 4.11 t, 许昌 4.21 t (3.93, 3.66 before issue 14)
     heavy = {row["city"]: row for row in summary["heavy_pollution"]}
-    # 13.3 / 13.0 before issue 14 (12.6 / 12.3 after it), and 非引领性 with C (CHANGES-15.md)
+    # 13.3 / 13.0 before issue 14 (12.6 / 12.3 after it), and 非引领性 with C (docs/changes.md)
     assert round(heavy["漯河"]["reduction_alert_pct"], 1) == 13.4
     assert round(heavy["许昌"]["reduction_alert_pct"], 1) == 12.7
     assert (tmp_path / "run" / "verification.csv").is_file()

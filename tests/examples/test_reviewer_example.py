@@ -112,7 +112,7 @@ def test_foundry_what_if_recomputed_from_the_list_and_the_catalogue(review_json)
     # yellow: B foundries do not cut, so nothing changes
     assert (rows.loc["yellow", "change_t_h"].abs() < 1e-12).all()
     # the guide's sentence: 0.068 t/h less PM at orange, 47.4 → 46.3 % (46.9 → 45.8 before
-    # 非引领性 took C's rules, CHANGES-15.md)
+    # 非引领性 took C's rules, docs/changes.md)
     pm = rows.loc[("orange", "PM")]
     assert (round(-pm["change_t_h"], 3), round(pm["cut_before_pct"], 1),
             round(pm["cut_after_pct"], 1)) == (0.068, 47.4, 46.3)
@@ -131,7 +131,7 @@ def test_the_three_questions_answered_independently(review_json):
     table = catalogue()
     summary = {row["check"]: row for row in review_json["summary"]}
     # same industry and grade: the only looser plans are other/非引领性 plants cutting less than
-    # C's rules (非引领性 takes them, CHANGES-15.md), one finding per plant and level; small
+    # C's rules (非引领性 takes them, docs/changes.md), one finding per plant and level; small
     # emitters (< 1 t/a in all) are not curtailed, so their plans are not looser
     tonnes = frame[list(POLLUTANTS.values())].astype(float).sum(axis=1)
     looser = 0

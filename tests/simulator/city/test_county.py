@@ -163,7 +163,7 @@ def test_demo_county_table_names_the_counties_that_pull_the_city_down(demo_run):
     frame = county_frame(demo_run.result.episodes, demo_run.result.breakdown)
     nox = frame[frame.pollutant == "NOx"].set_index("county")
     city_nox = demo_run.result.episodes.query("level == 'orange' and pollutant == 'NOx'")
-    # the city's NOx cut at orange is 20.9 % (CHANGES-15.md: 19.6 % before 非引领性 took C's
+    # the city's NOx cut at orange is 20.9 % (docs/changes.md: 19.6 % before 非引领性 took C's
     # rules); counties below the city's figure pull it down
     assert city_nox.cut_pct.iloc[0] == pytest.approx(20.9, abs=0.05)
     assert (nox.cut_pct < city_nox.cut_pct.iloc[0]).any()

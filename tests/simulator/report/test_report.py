@@ -234,7 +234,7 @@ def test_cut_vs_target_adds_the_truck_gate_where_it_counts(demo_run):
     expected = 100 * (nox["cut_t"].sum() + nox["transport_cut_t"].sum()) / nox["baseline_t"].sum()
     row = table.loc[("orange", "NOx")]
     assert row["cut_pct_with_trucks"] == pytest.approx(expected)
-    # the list alone now meets 20 % NOx at orange (20.9 %, CHANGES-15.md; 19.6 % before)
+    # the list alone now meets 20 % NOx at orange (20.9 %, docs/changes.md; 19.6 % before)
     assert 20 <= row["cut_pct"] < row["cut_pct_with_trucks"]
     assert row["met"] and row["met_with_trucks"]
     without = cut_vs_target(episodes.drop(columns=["cut_pct_with_transport"]))
