@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import pandas as pd
 import typer
@@ -111,15 +112,20 @@ def _execute(scenario: Path, out: Path | None, mode: str, report: bool = True) -
     say(f"run directory: {run_dir}")
 
 
+# the options run and demo share
+RunDirOption = Annotated[Path | None, typer.Option(
+    "--out", help="Run directory (default runs/out/<id>).")]
+JsonOption = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the run directory.")]
+NoReportOption = Annotated[bool, typer.Option("--no-report", help=NO_REPORT_HELP)]
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def run(
         scenario: Path = typer.Argument(..., help="Scenario TOML file (one city)."),
-        out: Path | None = typer.Option(None, "--out",
-                                        help="Run directory (default runs/out/<id>)."),
-        as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
-        quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the run directory."),
-        no_report: bool = typer.Option(False, "--no-report", help=NO_REPORT_HELP),
+        out: RunDirOption = None, as_json: JsonOption = False, quiet: QuietOption = False,
+        no_report: NoReportOption = False,
     ) -> None:
         """Run a scenario and write its run directory.
 
@@ -129,11 +135,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def demo(
-        out: Path | None = typer.Option(None, "--out",
-                                        help="Run directory (default runs/out/<id>)."),
-        as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
-        quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the run directory."),
-        no_report: bool = typer.Option(False, "--no-report", help=NO_REPORT_HELP),
+        out: RunDirOption = None, as_json: JsonOption = False, quiet: QuietOption = False,
+        no_report: NoReportOption = False,
     ) -> None:
         """Run the built-in Luohe (漯河) winter-episode scenario end to end.
 
