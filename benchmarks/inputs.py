@@ -18,6 +18,7 @@ from alerts.levels import ALERT_LEVELS, Level
 from alerts.triggers import AlertWindow, runs
 from enterprises.inventory import Inventory
 from enterprises.measures import MeasureTable
+from enterprises.response import small_emitters
 from enterprises.synthetic import CITY_PROFILES, synthesize
 
 HOUR = pd.Timedelta(hours=1)
@@ -141,13 +142,14 @@ def plain_inventory(city: str, enterprises: int, seed: int,
     """A synthetic list whose every cut is the catalogue's ``cut_fraction``, nothing more.
 
     One line, instant ramps, no exemption class, no 一厂一策, no online monitoring and no
-    curtailment base, and only (industry, grade) pairs whose emission cut equals the
-    production cut at every alert level. On such a list the engine's tonnes are exactly
-    rate × (1 − cut) × hours, which the naive baseline also computes.
+    curtailment base, no small 非引领性 emitter (never curtailed), and only (industry, grade)
+    pairs whose emission cut equals the production cut at every alert level. On such a list
+    the engine's tonnes are exactly rate × (1 − cut) × hours, which the naive baseline also
+    computes.
     """
     table = MeasureTable.default() if table is None else table
     wide = synthesize(city, int(enterprises * 1.1) + 10, seed)
-    same = np.ones(len(wide), dtype=bool)
+    same = ~small_emitters(wide)
     for level in ALERT_LEVELS:
         cut, emission_cut, _ = table.lookup(wide.industries, wide.grades, level)
         same &= cut == emission_cut

@@ -11,6 +11,7 @@ from alerts.triggers import AlertWindow
 from benchmarks.inputs import plain_inventory, season_windows
 from benchmarks.naive import engine_tonnes, hourly_levels, naive_tonnes
 from enterprises.measures import MeasureTable
+from enterprises.response import small_emitters
 
 T0 = pd.Timestamp("2023-12-12 00:00")
 HOUR = pd.Timedelta(hours=1)
@@ -37,6 +38,15 @@ def test_plain_inventory_is_cut_by_the_catalogue_only(plain):
         cut, emission_cut, _ = table.lookup(plain.industries, plain.grades, level)
         assert np.array_equal(cut, emission_cut)
     assert len(plain) == 200 and (plain.lines == 1).all() and (plain.processes == "instant").all()
+    assert not small_emitters(plain).any()  # a small 非引领性 plant is never curtailed
+
+
+def test_the_large_benchmark_list_agrees_too():
+    """The benchmark's own size drew small 非引领性 emitters the naive model cut: pinned."""
+    plain = plain_inventory("漯河", 5000, seed=3)
+    naive = naive_tonnes(plain, WINDOWS, T0, HOURS, MeasureTable.default())
+    engine = engine_tonnes(plain, WINDOWS, T0, HOURS, MeasureTable.default())
+    assert engine == pytest.approx(naive, rel=1e-9)
 
 
 def test_naive_and_engine_agree_on_total_tonnes(plain):
