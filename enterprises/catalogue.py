@@ -69,8 +69,9 @@ CEMENT: dict[str, tuple[Rule, Rule, Rule]] = {
                "by production line"),
           Rule(1, "stop", "sources.md §4.3: cement C orange — stop"),
           Rule(1, "stop", "sources.md §4.3: cement C red — stop")),
-    "D": tuple(Rule(1, "stop", f"sources.md §4.3: cement D {lv} — stop; stop road transport")
-               for lv in ALERTS),
+    "D": (Rule(1, "stop", "sources.md §4.3: cement D yellow — stop; stop road transport"),
+          Rule(1, "stop", "sources.md §4.3: cement D orange — stop; stop road transport"),
+          Rule(1, "stop", "sources.md §4.3: cement D red — stop; stop road transport")),
 }
 
 # Normal coking time (assumption: 24 h); a longer coking time cuts output in proportion.
@@ -165,18 +166,16 @@ def _key(rule: Rule) -> tuple[float, float]:
 
 def _graded(industry: str) -> dict[str, tuple[Rule, Rule, Rule]]:
     """B, C and D rules of one industry: local practice over the cement pattern."""
+    def rule(base: Rule, local: Rule | None) -> Rule:
+        if local is not None:
+            return local
+        return base if industry == "cement" else replace(base, source=PATTERN)
+
     out = {}
     for grade in ("B", "C", "D"):
-        rules = []
-        for k, base in enumerate(CEMENT[grade]):
-            local = LOCAL.get((industry, grade), (None, None, None))[k]
-            if local is not None:
-                rules.append(local)
-            elif industry == "cement":
-                rules.append(base)
-            else:
-                rules.append(replace(base, source=PATTERN))
-        out[grade] = tuple(rules)
+        yellow, orange, red = CEMENT[grade]
+        local_y, local_o, local_r = LOCAL.get((industry, grade), (None, None, None))
+        out[grade] = (rule(yellow, local_y), rule(orange, local_o), rule(red, local_r))
     return out
 
 
