@@ -51,11 +51,11 @@ _LEVEL_CODE = {lv: i for i, lv in enumerate(LEVEL_IDS)}
 LevelLike = str | int | Level
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Measure:
     """One row of the catalogue; ``rule_id`` names it in the audit log.
 
-    ``cut`` is the production cut, ``emission_cut`` the emission cut (None → ``cut``).
+    ``cut`` is the production cut, ``emission_cut`` the emission cut (None given → ``cut``).
     """
 
     industry: str
@@ -64,12 +64,17 @@ class Measure:
     cut: float
     basis: str
     source: str
-    emission_cut: float | None = None
-    detail: str = ""
+    emission_cut: float
+    detail: str
 
-    def __post_init__(self) -> None:
-        if self.emission_cut is None:
-            object.__setattr__(self, "emission_cut", self.cut)
+    def __init__(self, industry: str, grade: str, level: str, cut: float, basis: str,
+                 source: str, emission_cut: float | None = None, detail: str = "") -> None:
+        values = {"industry": industry, "grade": grade, "level": level, "cut": cut,
+                  "basis": basis, "source": source,
+                  "emission_cut": cut if emission_cut is None else emission_cut,
+                  "detail": detail}
+        for name, value in values.items():  # frozen: set once, here
+            object.__setattr__(self, name, value)
 
     @property
     def rule_id(self) -> str:
@@ -167,7 +172,7 @@ class MeasureTable:
 
     def industries(self) -> list[str]:
         """Industry ids that have at least one row, in ``INDUSTRY_IDS`` order."""
-        listed = (self._row >= 0).any(axis=(1, 2))
+        listed = np.any(self._row >= 0, axis=(1, 2))  # (industries,)
         return [ind for ind, has in zip(INDUSTRY_IDS, listed, strict=True) if has]
 
     def to_frame(self) -> pd.DataFrame:
