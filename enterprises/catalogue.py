@@ -2,8 +2,9 @@
 
 ``enterprises/data/measures.csv`` is the data smogsim reads; this module is how it is made
 (``python -m enterprises measures`` rewrites it, and a test checks the file is up to date). A
-bureau never edits this module: it brings its own table (``MeasureTable.from_csv``) or a few
-override rows for a scenario (scenario key ``[measures] file``).
+bureau never edits this module: it brings its own table
+(``enterprises.io.load_measure_table``) or a few override rows for a scenario (scenario key
+``[measures] file``).
 
 - Cement is verbatim from the 2020 technical guide (sources.md §4.3).
 - Steel, coke, glass, lime and foundry follow the local practice of sources.md §4.3 and §13.2

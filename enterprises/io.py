@@ -20,12 +20,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from enterprises.errors import InventoryError, InventoryProblems, TableError
+from enterprises.errors import (
+    InventoryError,
+    InventoryProblems,
+    MeasureTableError,
+    TableError,
+)
 from enterprises.exemptions import EXEMPTIONS, LIVELIHOOD, NONE, parse_exemption
 from enterprises.grades import GRADE_SETS, GRADES, normalise_grade, worst_grade
 from enterprises.industries import industry_by_id, parse_industry
 from enterprises.inventory import SHARE_SEPARATOR, Inventory
 from enterprises.lines import merge_lines, own_measure_notes
+from enterprises.measures import MeasureTable
 from enterprises.processes import PROCESS_IDS, process
 from enterprises.schema import (
     CAPACITY_COLUMNS,
@@ -42,6 +48,8 @@ from enterprises.sheets import HeaderMatch, Layout, find_layout, has_header, mat
 
 __all__ = [
     "DEFAULT_MEASURES_PATH",
+    "default_measures",
+    "load_measure_table",
     "INVENTORY_SUFFIXES",
     "InventoryError",
     "InventoryProblems",
@@ -98,6 +106,18 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8-sig")  # also plain utf-8: the BOM is optional
     except UnicodeDecodeError:
         return data.decode("gb18030")  # Excel on Chinese Windows saves "CSV" as GBK
+
+
+@functools.cache
+def default_measures() -> MeasureTable:
+    """The bundled catalogue (``enterprises/data/measures.csv``), loaded once per process."""
+    return load_measure_table(DEFAULT_MEASURES_PATH)
+
+
+def load_measure_table(path: str | Path) -> MeasureTable:
+    """A bureau's own table: columns industry, grade, level, cut, basis[, source]."""
+    raw = read_csv_table(path, MeasureTableError)
+    return MeasureTable.from_frame(raw, path=path, rows=raw.index.to_numpy())
 
 
 def read_csv_table(path: str | Path, error: type[TableError] = TableError) -> pd.DataFrame:

@@ -10,16 +10,16 @@ whole measure for an emission cap that leaves output alone); ``source`` cites so
 The bundled table (``enterprises/data/measures.csv``, built by ``enterprises.catalogue``) holds
 cement verbatim from sources.md §4.3, the local practice for steel, coke, glass, lime and foundry
 (§4.3, §13.2), and the cement pattern as a labelled default for every other industry. A bureau
-replaces it with its own table via ``MeasureTable.from_csv`` or overlays a few rows with
-``MeasureTable.overlay``.
+replaces it with its own table (``enterprises.io.load_measure_table``) or overlays a few rows
+with ``MeasureTable.overlay``; ``enterprises.io.default_measures()`` is the bundled table.
 
->>> MeasureTable.default().cut_fraction("cement", "B", "orange")
+>>> from enterprises.io import default_measures
+>>> default_measures().cut_fraction("cement", "B", "orange")
 0.2
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,22 +108,6 @@ class MeasureTable:
         self._basis = dense([BASIS_CODE[m.basis] for m in self._measures], BASIS_CODE["none"])
 
     # -- construction ----------------------------------------------------------------------
-
-    @classmethod
-    @functools.cache
-    def default(cls) -> MeasureTable:
-        """The bundled catalogue, loaded once per process."""
-        from enterprises.io import DEFAULT_MEASURES_PATH
-
-        return cls.from_csv(DEFAULT_MEASURES_PATH)
-
-    @classmethod
-    def from_csv(cls, path: str | Path) -> MeasureTable:
-        """A bureau's own table: columns industry, grade, level, cut, basis[, source]."""
-        from enterprises.io import read_csv_table  # io owns file access; imported late
-
-        raw = read_csv_table(path, MeasureTableError)
-        return cls.from_frame(raw, path=path, rows=raw.index.to_numpy())
 
     @classmethod
     def from_frame(
@@ -252,7 +236,7 @@ def required_cut(
     """
     from enterprises.response import respond
 
-    response = respond(inventory, level, MeasureTable.default() if table is None else table)
+    response = respond(inventory, level, table)  # None: the bundled catalogue
     return response.achieved_cut(inventory) if by_line else response.cut.copy()
 
 
