@@ -216,7 +216,7 @@ def _condition(item: dict) -> Condition:
     if ("above" in item) == ("at_least" in item):
         raise ValueError(f"condition {item} needs exactly one of 'above' or 'at_least'")
     return Condition(
-        threshold=float(item.get("above", item.get("at_least"))),
+        threshold=float(item["above"] if "above" in item else item["at_least"]),
         days=_days(item),
         inclusive="at_least" in item,
         within=tuple(_condition(inner) for inner in item.get("with", ())),

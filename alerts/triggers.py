@@ -181,6 +181,6 @@ def alert_windows(daily_aqi: pd.Series, rules: RuleSet, city: str = "") -> list[
         start, end = times[a], times[b - 1] + HOUR
         windows.append(AlertWindow(
             city=city, level=level, issued_at=max(start - lead, times[0]),
-            start=start, end=end, reason=_reason(values, times, rules.rule_for(level), a),
+            start=start, end=end, reason=_reason(values, times, rules.rule_for(level), int(a)),
         ))
     return windows

@@ -17,6 +17,7 @@ import pandas as pd
 from alerts.levels import ALERT_LEVELS, Level
 from alerts.triggers import AlertWindow, runs
 from enterprises.inventory import Inventory
+from enterprises.io import default_measures
 from enterprises.measures import MeasureTable
 from enterprises.response import small_emitters
 from enterprises.synthetic import CITY_PROFILES, synthesize
@@ -147,7 +148,7 @@ def plain_inventory(city: str, enterprises: int, seed: int,
     the engine's tonnes are exactly rate × (1 − cut) × hours, which the naive baseline also
     computes.
     """
-    table = MeasureTable.default() if table is None else table
+    table = default_measures() if table is None else table
     wide = synthesize(city, int(enterprises * 1.1) + 10, seed)
     same = ~small_emitters(wide)
     for level in ALERT_LEVELS:

@@ -21,7 +21,7 @@ import numpy as np
 
 from alerts.io import load_ruleset
 from benchmarks.inputs import HOUR, SEASON_START, national_inventories, season_windows
-from enterprises.measures import MeasureTable
+from enterprises.io import default_measures
 from simulator.core.engine import CityInputs, Simulation
 from simulator.core.rng import make_rng
 
@@ -43,7 +43,7 @@ def season(cities: int, enterprises: int, days: int, seed: int = SEED) -> dict:
     t0 = time.perf_counter()
     inventories = national_inventories(cities, enterprises, seed)
     windows = season_windows(list(inventories), days, seed)
-    rules, measures = load_ruleset("mee-2024"), MeasureTable.default()
+    rules, measures = load_ruleset("mee-2024"), default_measures()
     end = SEASON_START + 24 * days * HOUR
     inputs = [CityInputs(city=c, start=SEASON_START, end=end, inventory=inv,
                          area_rates=np.zeros(4), windows=windows[c], rules=rules,

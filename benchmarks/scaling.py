@@ -14,7 +14,7 @@ import pandas as pd
 from alerts.io import load_ruleset
 from alerts.levels import Level
 from alerts.triggers import AlertWindow
-from enterprises.measures import MeasureTable
+from enterprises.io import default_measures
 from enterprises.synthetic import synthesize
 from simulator.core.engine import CityInputs, Simulation
 
@@ -36,7 +36,7 @@ def case(n: int) -> dict:
     inputs = CityInputs(
         city="漯河", start=START, end=START + 288 * HOUR,
         inventory=synthesize("漯河", enterprises=n, seed=1), area_rates=np.zeros(4),
-        windows=windows(), rules=load_ruleset("mee-2024"), measures=MeasureTable.default(),
+        windows=windows(), rules=load_ruleset("mee-2024"), measures=default_measures(),
     )
     best = np.inf
     for _ in range(REPEATS):

@@ -2,8 +2,9 @@
 
 ``enterprises/data/measures.csv`` is the data smogsim reads; this module is how it is made
 (``python -m enterprises measures`` rewrites it, and a test checks the file is up to date). A
-bureau never edits this module: it brings its own table (``MeasureTable.from_csv``) or a few
-override rows for a scenario (scenario key ``[measures] file``).
+bureau never edits this module: it brings its own table
+(``enterprises.io.load_measure_table``) or a few override rows for a scenario (scenario key
+``[measures] file``).
 
 - Cement is verbatim from the 2020 technical guide (sources.md §4.3).
 - Steel, coke, glass, lime and foundry follow the local practice of sources.md §4.3 and §13.2
@@ -69,8 +70,9 @@ CEMENT: dict[str, tuple[Rule, Rule, Rule]] = {
                "by production line"),
           Rule(1, "stop", "sources.md §4.3: cement C orange — stop"),
           Rule(1, "stop", "sources.md §4.3: cement C red — stop")),
-    "D": tuple(Rule(1, "stop", f"sources.md §4.3: cement D {lv} — stop; stop road transport")
-               for lv in ALERTS),
+    "D": (Rule(1, "stop", "sources.md §4.3: cement D yellow — stop; stop road transport"),
+          Rule(1, "stop", "sources.md §4.3: cement D orange — stop; stop road transport"),
+          Rule(1, "stop", "sources.md §4.3: cement D red — stop; stop road transport")),
 }
 
 # Normal coking time (assumption: 24 h); a longer coking time cuts output in proportion.
@@ -165,18 +167,16 @@ def _key(rule: Rule) -> tuple[float, float]:
 
 def _graded(industry: str) -> dict[str, tuple[Rule, Rule, Rule]]:
     """B, C and D rules of one industry: local practice over the cement pattern."""
+    def rule(base: Rule, local: Rule | None) -> Rule:
+        if local is not None:
+            return local
+        return base if industry == "cement" else replace(base, source=PATTERN)
+
     out = {}
     for grade in ("B", "C", "D"):
-        rules = []
-        for k, base in enumerate(CEMENT[grade]):
-            local = LOCAL.get((industry, grade), (None, None, None))[k]
-            if local is not None:
-                rules.append(local)
-            elif industry == "cement":
-                rules.append(base)
-            else:
-                rules.append(replace(base, source=PATTERN))
-        out[grade] = tuple(rules)
+        yellow, orange, red = CEMENT[grade]
+        local_y, local_o, local_r = LOCAL.get((industry, grade), (None, None, None))
+        out[grade] = (rule(yellow, local_y), rule(orange, local_o), rule(red, local_r))
     return out
 
 

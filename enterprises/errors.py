@@ -21,6 +21,10 @@ class TableError(ValueError):
     "list.xlsx: sheet 清单, row 3, column grade: value 'E' — expected one of A, B"
     """
 
+    # the column's place in the file, which orders several problems of one row (set by the
+    # reader that finds them; 0 = first)
+    position: int = 0
+
     def __init__(
         self,
         path: str | Path | None,

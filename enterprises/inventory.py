@@ -9,11 +9,12 @@ one line holding everything.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, DTypeLike
 
 from enterprises.exemptions import LIVELIHOOD, NONE
 from enterprises.industries import INDUSTRY_IDS, industry_by_id
@@ -48,7 +49,7 @@ _PLAIN_COLUMNS = ("operating_hours", "livelihood", "lines", "guaranteed_load",
 _LINE_FIELDS = ("line_capacity", "line_emissions", "line_names", "line_overrides")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class Inventory:
     """Enterprises as parallel arrays of length n; arrays are made read-only.
 
@@ -67,6 +68,8 @@ class Inventory:
     ("" = unread or none: the catalogue applies), ``line_overrides`` (L, 3) each line's own
     production cut per level (NaN = the catalogue); ``line_names`` (L,) the lines' names;
     ``key_vehicle_user`` (n,) the list's 重点用车企业 flag (sources.md §5).
+    After construction every field is an array (the defaults filled in), and ``line_owner``
+    (L,), derived from ``lines``, gives each line's enterprise.
     Use ``equals`` for comparison (``==`` is identity).
     """
 
@@ -80,80 +83,91 @@ class Inventory:
     operating_hours: np.ndarray
     livelihood: np.ndarray
     lines: np.ndarray
-    exemptions: np.ndarray | None = None
-    guaranteed_load: np.ndarray | None = None
-    online_monitoring: np.ndarray | None = None
-    industry_grades: np.ndarray | None = None
-    processes: np.ndarray | None = None
-    capacity_eia: np.ndarray | None = None
-    capacity_permit: np.ndarray | None = None
-    output_last_year: np.ndarray | None = None
-    output_value: np.ndarray | None = None
-    trucks_per_day: np.ndarray | None = None
-    overrides: np.ndarray | None = None
-    line_capacity: np.ndarray | None = None
-    line_emissions: np.ndarray | None = None
-    key_vehicle_user: np.ndarray | None = None
-    own_text: np.ndarray | None = None
-    own_basis: np.ndarray | None = None
-    line_names: np.ndarray | None = None
-    line_overrides: np.ndarray | None = None
+    exemptions: np.ndarray
+    guaranteed_load: np.ndarray
+    online_monitoring: np.ndarray
+    industry_grades: np.ndarray
+    processes: np.ndarray
+    capacity_eia: np.ndarray
+    capacity_permit: np.ndarray
+    output_last_year: np.ndarray
+    output_value: np.ndarray
+    trucks_per_day: np.ndarray
+    overrides: np.ndarray
+    line_capacity: np.ndarray
+    line_emissions: np.ndarray
+    key_vehicle_user: np.ndarray
+    own_text: np.ndarray
+    own_basis: np.ndarray
+    line_names: np.ndarray
+    line_overrides: np.ndarray
+    # derived, not a constructor argument: the enterprise of each line, shape (L,)
+    line_owner: np.ndarray = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        n = len(self.ids)
-        a = self._enterprise_arrays(n)
+    def __init__(
+        self,
+        ids: ArrayLike,
+        names: ArrayLike,
+        cities: ArrayLike,
+        counties: ArrayLike,
+        industries: ArrayLike,
+        grades: ArrayLike,
+        emissions: ArrayLike,
+        operating_hours: ArrayLike,
+        livelihood: ArrayLike,
+        lines: ArrayLike,
+        exemptions: ArrayLike | None = None,
+        guaranteed_load: ArrayLike | None = None,
+        online_monitoring: ArrayLike | None = None,
+        industry_grades: ArrayLike | None = None,
+        processes: ArrayLike | None = None,
+        capacity_eia: ArrayLike | None = None,
+        capacity_permit: ArrayLike | None = None,
+        output_last_year: ArrayLike | None = None,
+        output_value: ArrayLike | None = None,
+        trucks_per_day: ArrayLike | None = None,
+        overrides: ArrayLike | None = None,
+        line_capacity: ArrayLike | None = None,
+        line_emissions: ArrayLike | None = None,
+        key_vehicle_user: ArrayLike | None = None,
+        own_text: ArrayLike | None = None,
+        own_basis: ArrayLike | None = None,
+        line_names: ArrayLike | None = None,
+        line_overrides: ArrayLike | None = None,
+    ) -> None:
+        raw: dict[str, ArrayLike | None] = {
+            "ids": ids, "names": names, "cities": cities, "counties": counties,
+            "industries": industries, "grades": grades, "emissions": emissions,
+            "operating_hours": operating_hours, "livelihood": livelihood, "lines": lines,
+            "exemptions": exemptions, "guaranteed_load": guaranteed_load,
+            "online_monitoring": online_monitoring, "industry_grades": industry_grades,
+            "processes": processes, "capacity_eia": capacity_eia,
+            "capacity_permit": capacity_permit, "output_last_year": output_last_year,
+            "output_value": output_value, "trucks_per_day": trucks_per_day,
+            "overrides": overrides, "key_vehicle_user": key_vehicle_user,
+            "own_text": own_text, "own_basis": own_basis,
+        }
+        n = len(np.asarray(ids))
+        a = _enterprise_arrays(raw, n)
         for name, arr in a.items():
             if arr.shape[0] != n or (name not in _WIDE and arr.ndim != 1):
                 raise ValueError(f"Inventory.{name} has shape {arr.shape}; expected {n} rows")
         if (a["lines"] < 1).any():
             raise ValueError("Inventory.lines must be ≥ 1 for every enterprise")
-        livelihood = a["exemptions"] == LIVELIHOOD
-        if not np.array_equal(livelihood, a["livelihood"]):
+        if not np.array_equal(a["exemptions"] == LIVELIHOOD, a["livelihood"]):
             raise ValueError("Inventory.livelihood must be true exactly where exemption is "
                              "livelihood")
         owner = np.repeat(np.arange(n), a["lines"])
-        a["line_capacity"] = _shares(self.line_capacity, owner, a["lines"], "line_capacity")
-        a["line_emissions"] = (a["line_capacity"].copy() if self.line_emissions is None else
-                               _shares(self.line_emissions, owner, a["lines"], "line_emissions"))
-        a["line_names"] = _line_array(self.line_names, len(owner), "", object, "line_names")
-        a["line_overrides"] = _line_array(self.line_overrides, len(owner), math.nan,
+        a["line_capacity"] = _shares(line_capacity, owner, a["lines"], "line_capacity")
+        a["line_emissions"] = (a["line_capacity"].copy() if line_emissions is None else
+                               _shares(line_emissions, owner, a["lines"], "line_emissions"))
+        a["line_names"] = _line_array(line_names, len(owner), "", object, "line_names")
+        a["line_overrides"] = _line_array(line_overrides, len(owner), math.nan,
                                           np.float64, "line_overrides", width=3)
         a["line_owner"] = owner
         for name, arr in a.items():
             arr.flags.writeable = False  # shared by runs; a change must make a new Inventory
             object.__setattr__(self, name, arr)
-
-    def _enterprise_arrays(self, n: int) -> dict[str, np.ndarray]:
-        """Copies of the enterprise-level arrays with defaults filled in (never the caller's)."""
-        def given(name, dtype, default):
-            value = getattr(self, name)
-            return np.full(n, default, dtype=dtype) if value is None else np.array(value, dtype)
-
-        a = {name: given(name, object, "") for name in _TEXT_FIELDS}
-        a["emissions"] = np.array(self.emissions, dtype=np.float64).reshape(-1, 4)
-        a["operating_hours"] = np.array(self.operating_hours, dtype=np.float64)
-        a["livelihood"] = np.array(self.livelihood, dtype=bool)
-        a["lines"] = np.array(self.lines, dtype=np.int64)
-        if self.exemptions is None and len(a["livelihood"]) == n:
-            a["exemptions"] = np.where(a["livelihood"], LIVELIHOOD, NONE).astype(object)
-        if self.processes is None or (a["processes"] == "").any():
-            default = np.array([industry_by_id(i).process if i in _KNOWN else "instant"
-                                for i in a["industries"]], dtype=object).reshape(-1)
-            a["processes"] = np.where(a["processes"] == "", default, a["processes"])
-        a["guaranteed_load"] = given("guaranteed_load", np.float64, 1.0)
-        a["online_monitoring"] = given("online_monitoring", bool, False)
-        for name in CAPACITY_COLUMNS:
-            a[name] = given(name, np.float64, math.nan)
-        a["output_value"] = given("output_value", np.float64, 0.0)
-        a["trucks_per_day"] = given("trucks_per_day", np.float64, 0.0)
-        a["overrides"] = (np.full((n, 3), math.nan) if self.overrides is None
-                          else np.array(self.overrides, dtype=np.float64).reshape(-1, 3))
-        a["key_vehicle_user"] = given("key_vehicle_user", bool, False)
-        for name in ("own_text", "own_basis"):
-            value = getattr(self, name)
-            a[name] = (np.full((n, 3), "", dtype=object) if value is None
-                       else np.array(value, dtype=object).reshape(-1, 3))
-        return a
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -227,7 +241,7 @@ class Inventory:
 
     def _joined_line_names(self) -> np.ndarray:
         """Per enterprise: its lines' names joined by ; ("" when no line is named)."""
-        starts = np.concatenate([[0], np.cumsum(self.lines)[:-1]]) if len(self) else []
+        starts = _line_starts(self.lines)
         out = np.full(len(self), "", dtype=object)
         for i, (start, k) in enumerate(zip(starts, self.lines, strict=True)):
             names = [str(x) for x in self.line_names[start:start + k]]
@@ -239,7 +253,7 @@ class Inventory:
         same = np.ones(len(self), dtype=bool)
         np.logical_and.at(same, self.line_owner, shares == plain)
         text = np.full(len(self), "", dtype=object)
-        starts = np.concatenate([[0], np.cumsum(self.lines)[:-1]]) if len(self) else []
+        starts = _line_starts(self.lines)
         for i in np.flatnonzero(~same):
             part = shares[starts[i]:starts[i] + self.lines[i]]
             text[i] = SHARE_SEPARATOR.join(repr(float(v)) for v in part)
@@ -251,7 +265,7 @@ class Inventory:
         if not parts:
             raise ValueError("Inventory.concat needs at least one inventory")
         return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
-                      for f in fields(cls)})
+                      for f in fields(cls) if f.init})
 
     def subset(self, mask: np.ndarray | Sequence[int] | Sequence[bool]) -> Inventory:
         """The enterprises selected by a boolean mask or an integer index array."""
@@ -262,7 +276,7 @@ class Inventory:
         first = np.repeat(starts[index] - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
         line_index = (first + np.arange(counts.sum())).astype(np.int64)
         kept = {f.name: getattr(self, f.name)[index] for f in fields(self)
-                if f.name not in _LINE_FIELDS}
+                if f.init and f.name not in _LINE_FIELDS}
         return Inventory(**kept, **{f: getattr(self, f)[line_index] for f in _LINE_FIELDS})
 
     def equals(self, other: Inventory) -> bool:
@@ -321,6 +335,39 @@ class Inventory:
         return frame.groupby(keys, sort=True)[list(POLLUTANTS)].sum()
 
 
+def _enterprise_arrays(raw: Mapping[str, ArrayLike | None], n: int) -> dict[str, np.ndarray]:
+    """Copies of the enterprise-level arrays with defaults filled in (never the caller's)."""
+    def given(name: str, dtype: DTypeLike, default: object) -> np.ndarray:
+        value = raw[name]
+        return np.full(n, default, dtype=dtype) if value is None else np.array(value, dtype)
+
+    a = {name: given(name, object, "") for name in _TEXT_FIELDS}
+    a["emissions"] = np.array(raw["emissions"], dtype=np.float64).reshape(-1, 4)
+    a["operating_hours"] = np.array(raw["operating_hours"], dtype=np.float64)
+    a["livelihood"] = np.array(raw["livelihood"], dtype=bool)
+    a["lines"] = np.array(raw["lines"], dtype=np.int64)
+    if raw["exemptions"] is None and len(a["livelihood"]) == n:
+        a["exemptions"] = np.where(a["livelihood"], LIVELIHOOD, NONE).astype(object)
+    if raw["processes"] is None or (a["processes"] == "").any():
+        default = np.array([industry_by_id(i).process if i in _KNOWN else "instant"
+                            for i in a["industries"]], dtype=object).reshape(-1)
+        a["processes"] = np.where(a["processes"] == "", default, a["processes"])
+    a["guaranteed_load"] = given("guaranteed_load", np.float64, 1.0)
+    a["online_monitoring"] = given("online_monitoring", bool, False)
+    for name in CAPACITY_COLUMNS:
+        a[name] = given(name, np.float64, math.nan)
+    a["output_value"] = given("output_value", np.float64, 0.0)
+    a["trucks_per_day"] = given("trucks_per_day", np.float64, 0.0)
+    a["overrides"] = (np.full((n, 3), math.nan) if raw["overrides"] is None
+                      else np.array(raw["overrides"], dtype=np.float64).reshape(-1, 3))
+    a["key_vehicle_user"] = given("key_vehicle_user", bool, False)
+    for name in ("own_text", "own_basis"):
+        value = raw[name]
+        a[name] = (np.full((n, 3), "", dtype=object) if value is None
+                   else np.array(value, dtype=object).reshape(-1, 3))
+    return a
+
+
 _KNOWN = frozenset(INDUSTRY_IDS)
 _WIDE = frozenset({"emissions", "overrides", "own_text", "own_basis"})
 
@@ -341,12 +388,19 @@ def _line_array(values, n_lines: int, fill, dtype, name: str, width: int = 0) ->
     return arr
 
 
-def _blank(value) -> bool:
+def _line_starts(lines: np.ndarray) -> np.ndarray:
+    """Index of each enterprise's first line in the per-line arrays, (n,)."""
+    if len(lines) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate([[0], np.cumsum(lines)[:-1]]).astype(np.int64)
+
+
+def _blank(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or (
         isinstance(value, str) and not value.strip())
 
 
-def _ragged(cells: Sequence, lines: np.ndarray,
+def _ragged(cells: Sequence[object] | np.ndarray, lines: np.ndarray,
             fallback: np.ndarray | None = None) -> np.ndarray | None:
     """Concatenate per-enterprise share cells (text "a;b" or sequences).
 

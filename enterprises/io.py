@@ -20,12 +20,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from enterprises.errors import InventoryError, InventoryProblems, TableError
+from enterprises.errors import (
+    InventoryError,
+    InventoryProblems,
+    MeasureTableError,
+    TableError,
+)
 from enterprises.exemptions import EXEMPTIONS, LIVELIHOOD, NONE, parse_exemption
 from enterprises.grades import GRADE_SETS, GRADES, normalise_grade, worst_grade
 from enterprises.industries import industry_by_id, parse_industry
 from enterprises.inventory import SHARE_SEPARATOR, Inventory
 from enterprises.lines import merge_lines, own_measure_notes
+from enterprises.measures import MeasureTable
 from enterprises.processes import PROCESS_IDS, process
 from enterprises.schema import (
     CAPACITY_COLUMNS,
@@ -46,7 +52,9 @@ __all__ = [
     "InventoryError",
     "InventoryProblems",
     "ListReading",
+    "default_measures",
     "load_inventory",
+    "load_measure_table",
     "read_csv_table",
     "read_inventory",
     "read_parquet_table",
@@ -98,6 +106,18 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8-sig")  # also plain utf-8: the BOM is optional
     except UnicodeDecodeError:
         return data.decode("gb18030")  # Excel on Chinese Windows saves "CSV" as GBK
+
+
+@functools.cache
+def default_measures() -> MeasureTable:
+    """The bundled catalogue (``enterprises/data/measures.csv``), loaded once per process."""
+    return load_measure_table(DEFAULT_MEASURES_PATH)
+
+
+def load_measure_table(path: str | Path) -> MeasureTable:
+    """A bureau's own table: columns industry, grade, level, cut, basis[, source]."""
+    raw = read_csv_table(path, MeasureTableError)
+    return MeasureTable.from_frame(raw, path=path, rows=raw.index.to_numpy())
 
 
 def read_csv_table(path: str | Path, error: type[TableError] = TableError) -> pd.DataFrame:
@@ -242,7 +262,7 @@ def _measure_headers(raw: pd.DataFrame, matches: list[HeaderMatch]) -> dict[str,
 def _raise_problems(problems: list[InventoryError], limit: int) -> None:
     if not problems:
         return
-    problems.sort(key=lambda p: (p.row or 0, getattr(p, "position", 0)))
+    problems.sort(key=lambda p: (p.row or 0, p.position))
     shown = problems[:limit]
     raise InventoryProblems(shown, len(problems) - len(shown))
 
@@ -272,7 +292,7 @@ def _xlsx_records(path: Path, error: type[TableError], sheet: str | None,
         raise error(path, None, "", path.name, f"an XLSX workbook ({type(exc).__name__})") from None
     try:
         sheets = [book[sheet]] if sheet is not None else book.worksheets
-        found = None
+        found: tuple[list[list[str]], str] | None = None
         for ws in sheets:
             records = [["" if v is None else _cell_text(v) for v in row]
                        for row in ws.iter_rows(min_row=1, values_only=True)]
@@ -280,6 +300,8 @@ def _xlsx_records(path: Path, error: type[TableError], sheet: str | None,
                 found = (records, ws.title)
             if not pick_header or has_header(records):
                 return records, ws.title
+        if found is None:  # a workbook always has a worksheet; book[sheet] raises if absent
+            raise error(path, None, "", path.name, "a workbook with a worksheet")
         return found
     finally:
         book.close()
@@ -486,11 +508,16 @@ def _reconcile(checks: dict[str, list], texts: dict[str, np.ndarray],
     _reconcile_lines(checks, texts, "line_emissions")
 
 
+# None as a 0-d object array: ``np.where(mask, messages, _NO_MESSAGE)`` leaves None (no
+# message) where the mask is false
+_NO_MESSAGE = np.array(None, dtype=object)
+
+
 def _flag(checks: dict[str, list], col: str, bad: np.ndarray, why: np.ndarray) -> None:
     """Add cross-column problems to a column; the column's own problems keep their message."""
     values, old_bad, old_explain = checks[col]
     fresh = bad & ~old_bad
-    messages = np.where(fresh, why, None)
+    messages = np.where(fresh, why, _NO_MESSAGE)
     checks[col] = [values, old_bad | fresh,
                    lambda i: messages[i] if messages[i] is not None else old_explain(i)]
 
@@ -542,7 +569,7 @@ def _reconcile_exemption(checks: dict[str, list]) -> None:
     livelihood = checks["livelihood"][0]
     exemption = checks["exemption"][0]
     clash = livelihood & ~np.isin(exemption, [NONE, LIVELIHOOD]) & ~checks["exemption"][1]
-    why = np.where(clash, "livelihood or none (民生保障 says yes)", None)
+    why = np.where(clash, "livelihood or none (民生保障 says yes)", _NO_MESSAGE)
     _flag(checks, "exemption", clash, why)
     exemption = np.where(livelihood, LIVELIHOOD, exemption).astype(object)
     checks["exemption"][0] = exemption

@@ -10,16 +10,16 @@ whole measure for an emission cap that leaves output alone); ``source`` cites so
 The bundled table (``enterprises/data/measures.csv``, built by ``enterprises.catalogue``) holds
 cement verbatim from sources.md §4.3, the local practice for steel, coke, glass, lime and foundry
 (§4.3, §13.2), and the cement pattern as a labelled default for every other industry. A bureau
-replaces it with its own table via ``MeasureTable.from_csv`` or overlays a few rows with
-``MeasureTable.overlay``.
+replaces it with its own table (``enterprises.io.load_measure_table``) or overlays a few rows
+with ``MeasureTable.overlay``; ``enterprises.io.default_measures()`` is the bundled table.
 
->>> MeasureTable.default().cut_fraction("cement", "B", "orange")
+>>> from enterprises.io import default_measures
+>>> default_measures().cut_fraction("cement", "B", "orange")
 0.2
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,11 +51,11 @@ _LEVEL_CODE = {lv: i for i, lv in enumerate(LEVEL_IDS)}
 LevelLike = str | int | Level
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Measure:
     """One row of the catalogue; ``rule_id`` names it in the audit log.
 
-    ``cut`` is the production cut, ``emission_cut`` the emission cut (None → ``cut``).
+    ``cut`` is the production cut, ``emission_cut`` the emission cut (None given → ``cut``).
     """
 
     industry: str
@@ -64,12 +64,17 @@ class Measure:
     cut: float
     basis: str
     source: str
-    emission_cut: float | None = None
-    detail: str = ""
+    emission_cut: float
+    detail: str
 
-    def __post_init__(self) -> None:
-        if self.emission_cut is None:
-            object.__setattr__(self, "emission_cut", self.cut)
+    def __init__(self, industry: str, grade: str, level: str, cut: float, basis: str,
+                 source: str, emission_cut: float | None = None, detail: str = "") -> None:
+        values = {"industry": industry, "grade": grade, "level": level, "cut": cut,
+                  "basis": basis, "source": source,
+                  "emission_cut": cut if emission_cut is None else emission_cut,
+                  "detail": detail}
+        for name, value in values.items():  # frozen: set once, here
+            object.__setattr__(self, name, value)
 
     @property
     def rule_id(self) -> str:
@@ -103,22 +108,6 @@ class MeasureTable:
         self._basis = dense([BASIS_CODE[m.basis] for m in self._measures], BASIS_CODE["none"])
 
     # -- construction ----------------------------------------------------------------------
-
-    @classmethod
-    @functools.cache
-    def default(cls) -> MeasureTable:
-        """The bundled catalogue, loaded once per process."""
-        from enterprises.io import DEFAULT_MEASURES_PATH
-
-        return cls.from_csv(DEFAULT_MEASURES_PATH)
-
-    @classmethod
-    def from_csv(cls, path: str | Path) -> MeasureTable:
-        """A bureau's own table: columns industry, grade, level, cut, basis[, source]."""
-        from enterprises.io import read_csv_table  # io owns file access; imported late
-
-        raw = read_csv_table(path, MeasureTableError)
-        return cls.from_frame(raw, path=path, rows=raw.index.to_numpy())
 
     @classmethod
     def from_frame(
@@ -167,7 +156,7 @@ class MeasureTable:
 
     def industries(self) -> list[str]:
         """Industry ids that have at least one row, in ``INDUSTRY_IDS`` order."""
-        listed = (self._row >= 0).any(axis=(1, 2))
+        listed = np.any(self._row >= 0, axis=(1, 2))  # (industries,)
         return [ind for ind, has in zip(INDUSTRY_IDS, listed, strict=True) if has]
 
     def to_frame(self) -> pd.DataFrame:
@@ -247,7 +236,7 @@ def required_cut(
     """
     from enterprises.response import respond
 
-    response = respond(inventory, level, MeasureTable.default() if table is None else table)
+    response = respond(inventory, level, table)  # None: the bundled catalogue
     return response.achieved_cut(inventory) if by_line else response.cut.copy()
 
 

@@ -45,6 +45,7 @@ from alerts.levels import ALERT_LEVELS, Level
 from enterprises.exemptions import CAPPED, WHITELIST
 from enterprises.grades import NON_LEADING
 from enterprises.inventory import Inventory
+from enterprises.io import default_measures
 from enterprises.measures import BASES, BASIS_CODE, LevelLike, MeasureTable
 
 _LIMITS = np.array([BASIS_CODE["limit"], BASIS_CODE["load_reduction"]])
@@ -96,7 +97,7 @@ def respond(inventory: Inventory, level: LevelLike, table: MeasureTable | None =
     already holds it passes it in ``floor`` with ``cumulative=False``.
     """
     level = Level.parse(level)
-    table = MeasureTable.default() if table is None else table
+    table = default_measures() if table is None else table
     lower = lower_alert_level(level) if cumulative else None
     if lower is not None:  # the lower level's requirement already holds the given floor
         floor = respond(inventory, lower, table, floor=floor)

@@ -126,8 +126,9 @@ class Fleet:
     def empty(cls, ids: Sequence[str] | np.ndarray) -> Fleet:
         """No trucks for any of ``ids``."""
         n = len(ids)
-        return cls(ids, np.zeros(n), np.full(n, DEFAULT_TRIP_KM), np.zeros((n, N_STANDARDS)),
-                   np.zeros((n, len(EXEMPTIONS)), bool), np.zeros(n, np.int64))
+        return cls(np.asarray(ids, dtype=object), np.zeros(n), np.full(n, DEFAULT_TRIP_KM),
+                   np.zeros((n, N_STANDARDS)), np.zeros((n, len(EXEMPTIONS)), bool),
+                   np.zeros(n, np.int64))
 
     def align(self, ids: Sequence[str] | np.ndarray) -> Fleet:
         """The fleet in the order of ``ids`` (e.g. ``Inventory.ids``).
@@ -716,7 +717,8 @@ def transport_tally(
             gate = _gate_block(sub, order, policy, rng, policy.day_fraction(b_start, b_end))
             tally.add(gate)
             if policy.buffer_days is not None:
-                limit, stock = _production(gate, stock, policy, (b_end - b_start) / 24.0)
+                limit, stock = _production(gate, stock, policy.inbound_share,
+                                           policy.buffer_days, (b_end - b_start) / 24.0)
                 limits.append(_limit_rows(sub.ids, limit, b_start, b_end))
         frames.append(sub.frame(tally, order, (episode, seg_no, level.id, start, end)))
     per = (pd.concat(frames, ignore_index=True) if frames
@@ -812,7 +814,12 @@ def _gate_block(sub: _Trucks, order: GateOrder, policy: GatePolicy,
                 rng: np.random.Generator | None, day_fraction: float) -> _Gate:
     fleet = sub.fleet
     mean = fleet.daily_trips[:, None] * fleet.mix * day_fraction  # (n, 8) expected trips
-    counts = rng.poisson(mean).astype(np.float64) if policy.draw == "poisson" else mean
+    if policy.draw != "poisson":
+        counts = mean
+    elif rng is None:  # run_gate checks this first
+        raise ValueError("draw='poisson' needs the run's numpy Generator (rng)")
+    else:
+        counts = rng.poisson(mean).astype(np.float64)
     allowed = order.allowed
     blocked_by_std = np.where(allowed, 0.0, counts)
     blocked = blocked_by_std.sum(axis=1)
@@ -845,8 +852,12 @@ class _SegmentTally:
     """Sums of a segment's day-blocks."""
 
     def __init__(self, n: int) -> None:
-        for c in COUNT_COLUMNS:
-            setattr(self, c, np.zeros(n))
+        # one per COUNT_COLUMNS
+        self.trips = np.zeros(n)
+        self.trips_blocked = np.zeros(n)
+        self.substituted = np.zeros(n)
+        self.deferred = np.zeros(n)
+        self.cancelled = np.zeros(n)
         self.baseline = np.zeros((n, len(TRANSPORT_POLLUTANTS)))
         self.actual = np.zeros_like(self.baseline)
         self.deferred_kg = np.zeros_like(self.baseline)
@@ -862,22 +873,23 @@ class _SegmentTally:
         self.deferred_kg += gate.unserved_kg
 
 
-def _production(gate: _Gate, stock: np.ndarray, policy: GatePolicy,
+def _production(gate: _Gate, stock: np.ndarray, inbound_share: float, buffer_days: float,
                 days: float) -> tuple[np.ndarray, np.ndarray]:
     """Max production fraction over a block, and the raw-material stock after it.
 
     Stock is in days of full production. Deliveries arrive at the usual rate except the
     unserved (deferred or cancelled) inbound trips: a deferred delivery comes after the rule
     lifts, too late for this block. Blocked trips are inbound in ``inbound_share``
-    (assumption: the same share as all trips). The yard is not refilled above the buffer.
+    (assumption: the same share as all trips). The yard is not refilled above the buffer
+    (``buffer_days``; ``GatePolicy``).
     """
-    usual_in = policy.inbound_share * gate.expected
-    missing_in = policy.inbound_share * gate.unserved
+    usual_in = inbound_share * gate.expected
+    missing_in = inbound_share * gate.unserved
     delivered = np.divide(usual_in - missing_in, usual_in, out=np.ones_like(usual_in),
                           where=usual_in > 0)
     received = np.clip(delivered, 0.0, 1.0) * days
     produce = np.minimum(1.0, (stock + received) / days)
-    after = np.minimum(float(policy.buffer_days), stock + received - produce * days)
+    after = np.minimum(float(buffer_days), stock + received - produce * days)
     return produce, after
 
 

@@ -46,7 +46,7 @@ class FleetColumn:
     kind: str  # "id", "number", "positive", "bool", "count"
     unit: str
     required: bool
-    default: object
+    default: float | bool | None  # None: no default (a required column)
     description: str
 
 
@@ -107,9 +107,9 @@ def validate_fleet(raw: pd.DataFrame, path: str | Path | None = None,
     headers = _map_headers(list(raw.columns), path)
     values, first = {}, None
     for position, (col_id, header) in enumerate(headers.items()):
-        col = next(c for c in FLEET_COLUMNS if c.id == col_id)
+        column = next(c for c in FLEET_COLUMNS if c.id == col_id)
         text = np.array(["" if pd.isna(v) else str(v).strip() for v in raw[header]], dtype=object)
-        parsed, bad, expected = _check(col, text, rows)
+        parsed, bad, expected = _check(column, text, rows)
         values[col_id] = parsed
         if bad.any():
             i = int(np.argmax(bad))
@@ -122,7 +122,7 @@ def validate_fleet(raw: pd.DataFrame, path: str | Path | None = None,
         raise FleetError(path, int(row), col_id, value, expected, header)
     n = len(raw)
 
-    def col(c: FleetColumn):
+    def col(c: FleetColumn) -> np.ndarray:
         return values[c.id] if c.id in values else np.full(n, c.default)
 
     by_id = {c.id: c for c in FLEET_COLUMNS}

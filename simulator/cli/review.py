@@ -18,7 +18,7 @@ from alerts.io import AlertInputError, load_ruleset
 from enterprises.area import AreaSource, default_cuts
 from enterprises.errors import TableError
 from enterprises.inventory import Inventory
-from enterprises.io import load_inventory
+from enterprises.io import default_measures, load_inventory, load_measure_table
 from enterprises.measures import MeasureTable
 from enterprises.schema import POLLUTANTS
 from simulator.cli.common import fail
@@ -63,8 +63,8 @@ def _one(values: set, option: str) -> object | None:
 def _measures(path: Path | None, specs: list) -> MeasureTable:
     """The bundled catalogue with --measures (or the scenarios' [measures] file) on top."""
     path = path or _one({s.measures for s in specs if s.measures is not None}, "measures")
-    table = MeasureTable.default()
-    return table if path is None else table.overlay(MeasureTable.from_csv(path))
+    table = default_measures()
+    return table if path is None else table.overlay(load_measure_table(path))
 
 
 # -- console tables ------------------------------------------------------------------------

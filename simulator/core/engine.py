@@ -470,7 +470,7 @@ def _bincount2(codes: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
 
 def _line_owner(inv: Inventory) -> np.ndarray:
     """The enterprise of each production line, (L,)."""
-    return inv.line_owner  # type: ignore[attr-defined]  # set in __post_init__, undeclared
+    return inv.line_owner
 
 
 def _groups(inv: Inventory) -> tuple[np.ndarray, pd.DataFrame]:

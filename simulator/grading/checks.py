@@ -46,6 +46,7 @@ from enterprises.exemptions import NONE
 from enterprises.grades import GRADE_RANK, GRADE_SETS, normalise_grade
 from enterprises.industries import industry_by_id, parse_industry
 from enterprises.inventory import HOURS_PER_YEAR, Inventory
+from enterprises.io import default_measures
 from enterprises.measures import MeasureTable
 from enterprises.response import Response, lower_alert_level, respond
 from enterprises.schema import POLLUTANTS
@@ -670,7 +671,7 @@ def review(inventory: Inventory, rules: RuleSet, table: MeasureTable | None = No
 
     Each what-if is applied on its own to the list as given (not one after another).
     """
-    table = MeasureTable.default() if table is None else table
+    table = default_measures() if table is None else table
     levels = review_levels(rules)
     bases = city_bases(inventory, area)
     cover = coverage(inventory, table, rules, bases)

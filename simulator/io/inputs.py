@@ -19,7 +19,7 @@ from alerts.io import is_forecast_table, load_alert_inputs, load_ruleset
 from enterprises.area import AreaSource, area_cut_fractions, area_rates, default_cuts
 from enterprises.errors import MeasureTableError, TableError
 from enterprises.inventory import Inventory
-from enterprises.io import load_inventory
+from enterprises.io import default_measures, load_inventory, load_measure_table
 from enterprises.measures import MeasureTable
 from enterprises.places import in_place
 from enterprises.transport import EmissionFactors, Fleet, TransportRules, TransportRulesError
@@ -101,9 +101,9 @@ def area_inputs(sources: Mapping[str, Sequence[float]],
 def measure_table(overrides: Path | None) -> MeasureTable:
     """The bundled catalogue, with override rows (a ``[measures] file``) on top."""
     if overrides is None:
-        return MeasureTable.default()
+        return default_measures()
     try:
-        return MeasureTable.default().overlay(MeasureTable.from_csv(overrides))
+        return default_measures().overlay(load_measure_table(overrides))
     except MeasureTableError as bad:
         raise ScenarioError(str(bad)) from None
 

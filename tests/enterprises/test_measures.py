@@ -16,12 +16,12 @@ from enterprises.errors import MeasureTableError
 from enterprises.grades import GRADES, grade_rank
 from enterprises.industries import INDUSTRIES, INDUSTRY_IDS
 from enterprises.inventory import Inventory
-from enterprises.io import DEFAULT_MEASURES_PATH
+from enterprises.io import DEFAULT_MEASURES_PATH, default_measures, load_measure_table
 from enterprises.measures import BASES, MeasureTable, required_cut
 from enterprises.response import small_emitters
 from enterprises.synthetic import synthesize
 
-TABLE = MeasureTable.default()
+TABLE = default_measures()
 ALERTS = ("yellow", "orange", "red")
 
 # sources.md §4.3, cement clinker, verbatim (A–D); A+/引领性 self-determined (§4.1, §6, §11);
@@ -45,7 +45,7 @@ CEMENT_BASIS = {
 
 
 def test_brief_example():
-    assert MeasureTable.default().cut_fraction("cement", "B", "orange") == 0.20
+    assert default_measures().cut_fraction("cement", "B", "orange") == 0.20
 
 
 @pytest.mark.parametrize("grade", list(CEMENT))
@@ -233,7 +233,7 @@ def bureau_csv(tmp_path, *rows: str):
 def test_bureau_table_overrides(tmp_path):
     path = bureau_csv(tmp_path, "水泥,B,橙色,0.4,limit,Luohe 2025 plan",
                       "cement,B,temporary,0.5,stop_by_line,")
-    table = MeasureTable.from_csv(path)
+    table = load_measure_table(path)
     assert table.cut_fraction("cement", "B", "orange") == 0.4
     assert table.measure("cement", "B", "temporary").source == "measures.csv row 3"
     assert table.cut_fraction("cement", "B", "none") == 0.0  # implicit
@@ -263,7 +263,7 @@ def test_bureau_table_overrides(tmp_path):
 def test_bureau_table_bad_row(tmp_path, row, column, value):
     path = bureau_csv(tmp_path, "cement,B,red,1,stop,x", row)
     with pytest.raises(MeasureTableError) as err:
-        MeasureTable.from_csv(path)
+        load_measure_table(path)
     e = err.value
     assert (e.row, e.column, e.value) == (3, column, value)
     assert str(e).startswith(f"measures.csv: row 3, column {column}: value {value!r} — expected ")
@@ -273,14 +273,14 @@ def test_bureau_table_bad_row(tmp_path, row, column, value):
 def test_bureau_table_duplicate_and_missing_column(tmp_path):
     path = bureau_csv(tmp_path, "cement,B,red,1,stop,x", "水泥,b,红色,1,stop,y")
     with pytest.raises(MeasureTableError, match="row 3, column level.*row 2 has it already"):
-        MeasureTable.from_csv(path)
+        load_measure_table(path)
     path.write_text("industry,grade,level,cut\ncement,B,red,1\n", encoding="utf-8")
     with pytest.raises(MeasureTableError, match="row 1, column basis: value ''"):
-        MeasureTable.from_csv(path)
+        load_measure_table(path)
 
 
 def test_default_is_cached():
-    assert MeasureTable.default() is MeasureTable.default()
+    assert default_measures() is default_measures()
 
 
 def test_bundled_catalogue_is_the_generator_output():
@@ -329,7 +329,7 @@ def test_emission_cut_is_monotone_too():
 
 def test_overlay_replaces_only_the_given_rows(tmp_path):
     path = bureau_csv(tmp_path, "水泥,B,橙色,0.4,limit,Luohe 2025 plan")
-    table = TABLE.overlay(MeasureTable.from_csv(path))
+    table = TABLE.overlay(load_measure_table(path))
     assert table.cut_fraction("cement", "B", "orange") == 0.4
     assert table.measure("cement", "B", "orange").source == "Luohe 2025 plan"
     assert table.cut_fraction("cement", "C", "orange") == 1.0  # from the bundled table
@@ -349,7 +349,7 @@ def test_new_bases_are_checked(tmp_path, row, column, value):
     path = tmp_path / "measures.csv"
     path.write_text(HEAD + ",emission_cut,detail\n" + row + "\n", encoding="utf-8")
     with pytest.raises(MeasureTableError) as err:
-        MeasureTable.from_csv(path)
+        load_measure_table(path)
     assert (err.value.row, err.value.column, err.value.value) == (2, column, value)
 
 
@@ -357,6 +357,6 @@ def test_emission_cap_row_loads(tmp_path):
     path = tmp_path / "measures.csv"
     path.write_text(HEAD + ",emission_cut,detail\ncement,B,orange,0,emission_cap,x,0.25,"
                     "SO2 ≤ 35 mg/m³\n", encoding="utf-8")
-    m = MeasureTable.from_csv(path).measure("cement", "B", "orange")
+    m = load_measure_table(path).measure("cement", "B", "orange")
     assert (m.cut, m.emission_cut, m.basis, m.detail) == (0.0, 0.25, "emission_cap",
                                                           "SO2 ≤ 35 mg/m³")

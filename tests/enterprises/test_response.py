@@ -13,8 +13,8 @@ from enterprises.area import AreaSource, area_cut_fractions, default_cuts
 from enterprises.grades import GRADE_SETS, grade_rank
 from enterprises.industries import INDUSTRY_IDS, industry_by_id
 from enterprises.inventory import Inventory
-from enterprises.io import validate_inventory
-from enterprises.measures import MeasureTable, required_cut
+from enterprises.io import default_measures, validate_inventory
+from enterprises.measures import required_cut
 from enterprises.response import respond
 from enterprises.seasonal import SeasonalControl
 
@@ -196,7 +196,7 @@ def test_respond_on_a_large_list_is_vectorised():
     from enterprises.synthetic import synthesize_cities
 
     inv = synthesize_cities(["漯河", "许昌", "太原"], 20_000, seed=4)
-    r = respond(inv, "orange", MeasureTable.default())
+    r = respond(inv, "orange", default_measures())
     assert r.line_cut.shape == (inv.n_lines,)
     assert ((r.line_cut >= 0) & (r.line_cut <= 1)).all()
     assert (r.achieved_cut(inv) >= r.cut - 1e-9).all()

@@ -7,8 +7,7 @@ from alerts.io import load_ruleset
 from alerts.levels import Level
 from alerts.triggers import AlertWindow
 from enterprises.inventory import Inventory
-from enterprises.io import validate_inventory
-from enterprises.measures import MeasureTable
+from enterprises.io import default_measures, validate_inventory
 from simulator.core.engine import CityInputs
 
 T0 = pd.Timestamp("2023-12-12 00:00")
@@ -35,6 +34,6 @@ def city_inputs(inv: Inventory, windows, hours: float = 48, area_so2_t: float = 
     return CityInputs(
         city="漯河", start=T0, end=T0 + hours * HOUR, inventory=inv,
         area_rates=np.array([area_so2_t, 0, 0, 0]) / 8760.0, windows=tuple(windows),
-        rules=load_ruleset(rules), measures=MeasureTable.default(), area_cuts=area_cuts,
+        rules=load_ruleset(rules), measures=default_measures(), area_cuts=area_cuts,
         seasonal=tuple(seasonal),
     )

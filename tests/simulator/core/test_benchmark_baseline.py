@@ -10,7 +10,7 @@ from alerts.levels import Level
 from alerts.triggers import AlertWindow
 from benchmarks.inputs import plain_inventory, season_windows
 from benchmarks.naive import engine_tonnes, hourly_levels, naive_tonnes
-from enterprises.measures import MeasureTable
+from enterprises.io import default_measures
 from enterprises.response import small_emitters
 
 T0 = pd.Timestamp("2023-12-12 00:00")
@@ -33,7 +33,7 @@ def plain():
 
 
 def test_plain_inventory_is_cut_by_the_catalogue_only(plain):
-    table = MeasureTable.default()
+    table = default_measures()
     for level in (Level.YELLOW, Level.ORANGE, Level.RED):
         cut, emission_cut, _ = table.lookup(plain.industries, plain.grades, level)
         assert np.array_equal(cut, emission_cut)
@@ -44,13 +44,13 @@ def test_plain_inventory_is_cut_by_the_catalogue_only(plain):
 def test_the_large_benchmark_list_agrees_too():
     """The benchmark's own size drew small 非引领性 emitters the naive model cut: pinned."""
     plain = plain_inventory("漯河", 5000, seed=3)
-    naive = naive_tonnes(plain, WINDOWS, T0, HOURS, MeasureTable.default())
-    engine = engine_tonnes(plain, WINDOWS, T0, HOURS, MeasureTable.default())
+    naive = naive_tonnes(plain, WINDOWS, T0, HOURS, default_measures())
+    engine = engine_tonnes(plain, WINDOWS, T0, HOURS, default_measures())
     assert engine == pytest.approx(naive, rel=1e-9)
 
 
 def test_naive_and_engine_agree_on_total_tonnes(plain):
-    table = MeasureTable.default()
+    table = default_measures()
     naive = naive_tonnes(plain, WINDOWS, T0, HOURS, table)
     engine = engine_tonnes(plain, WINDOWS, T0, HOURS, table)
     baseline = plain.hourly_rates().sum(axis=0) * HOURS
@@ -60,7 +60,7 @@ def test_naive_and_engine_agree_on_total_tonnes(plain):
 
 def test_naive_without_windows_is_rate_times_hours(plain):
     # no alert: every hour adds rate × 1 h, so 120 h give annual t ÷ 8760 × 120 per pollutant
-    naive = naive_tonnes(plain, (), T0, HOURS, MeasureTable.default())
+    naive = naive_tonnes(plain, (), T0, HOURS, default_measures())
     np.testing.assert_allclose(naive, plain.emissions.sum(axis=0) / 8760.0 * 120, rtol=1e-12)
 
 

@@ -16,7 +16,7 @@ from alerts.levels import Level
 from enterprises.area import AreaSource
 from enterprises.industries import INDUSTRY_IDS
 from enterprises.inventory import Inventory
-from enterprises.io import load_inventory, validate_inventory, write_inventory
+from enterprises.io import default_measures, load_inventory, validate_inventory, write_inventory
 from enterprises.measures import MeasureTable
 from simulator.cli.app import app
 from simulator.cli.run import DEMO_SCENARIO
@@ -37,7 +37,7 @@ from simulator.io.inputs import load_scenario
 
 RUNNER = CliRunner()
 RULES = load_ruleset("mee-2024")  # targets 10/20/30 % at yellow/orange/red (sources.md §2)
-TABLE = MeasureTable.default()
+TABLE = default_measures()
 HOURS = 8760.0  # annual t/a ÷ 8760 h = mean t/h
 DEMO_INVENTORY = DEMO_SCENARIO.parent / "data" / "luohe_inventory.csv"
 
