@@ -154,10 +154,26 @@ def _require(run: RunFiles, name: str, columns: tuple[str, ...]) -> None:
 
 @cache
 def cjk_font() -> str | None:
-    """A font family with Chinese glyphs known to matplotlib, or None."""
+    """A font family with Chinese glyphs known to matplotlib, or None.
+
+    matplotlib caches its font list; a CJK font installed after the cache was built is not in
+    it, so when none is found the system fonts are scanned once more (and the cache renewed).
+    """
     from matplotlib import font_manager
 
-    names = {font.name for font in font_manager.fontManager.ttflist}
+    found = _cjk_in(font_manager.fontManager)
+    if found is None and not _RESCANNED:
+        _RESCANNED.append(True)
+        font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
+        found = _cjk_in(font_manager.fontManager)
+    return found
+
+
+_RESCANNED: list[bool] = []  # the font list is scanned again at most once per process
+
+
+def _cjk_in(manager) -> str | None:
+    names = {font.name for font in manager.ttflist}
     for name in CJK_FONTS:
         if name in names:
             return name

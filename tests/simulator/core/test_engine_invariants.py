@@ -60,9 +60,13 @@ STEEL_LIMIT_THEN_STOP_ONE_LINE = {**STEEL_ON_A_SMALL_BASE, "so2_t": 0.0, "nox_t"
                                   "output_last_year": NAN}
 
 
+# Windows last at least one 24-h day, as every alert the lifecycle issues does (docs/alerts.md):
+# inside the first hours a fast 30 % limit can be ahead of a slow stop that ramps towards 100 %
+# (steel B-, a 1-h window: 0.01378 t at orange vs 0.01379 t at red), a transient no issued
+# alert shows. The pinned examples keep the short windows the line-by-line floor settles.
 @settings(max_examples=60, deadline=None)
 @given(rows=st.lists(plant, min_size=1, max_size=10),
-       span=st.tuples(st.integers(0, 30), st.integers(1, 60)))
+       span=st.tuples(st.integers(0, 30), st.integers(24, 72)))
 @example(rows=[STEEL_ON_A_SMALL_BASE], span=(6, 48))
 @example(rows=[STEEL_LIMIT_THEN_STOP_ONE_LINE], span=(0, 1))
 def test_a_higher_level_never_emits_more(rows, span):

@@ -365,3 +365,19 @@ def test_report_renders_in_headless_chromium(demo_run, chromium, tmp_path):
     assert len(colours) > 50  # text, plots and level colours, not a blank page
     orange = np.all(np.abs(pixels.astype(int) - (255, 140, 0)) < 8, axis=-1)
     assert orange.sum() > 1000  # the orange alert bar of the Gantt chart was drawn
+
+
+def test_a_font_installed_after_matplotlib_cached_its_list_is_found(monkeypatch):
+    """A stale font cache (no CJK font in it) is rescanned once rather than trusted."""
+    from types import SimpleNamespace
+
+    from matplotlib import font_manager
+
+    from simulator.report import html
+
+    stale = SimpleNamespace(ttflist=[SimpleNamespace(name="DejaVu Sans")])
+    fresh = SimpleNamespace(ttflist=[SimpleNamespace(name="Noto Sans CJK SC")])
+    monkeypatch.setattr(font_manager, "fontManager", stale)
+    monkeypatch.setattr(font_manager, "_load_fontmanager", lambda try_read_cache: fresh)
+    monkeypatch.setattr(html, "_RESCANNED", [])
+    assert html.cjk_font() == "Noto Sans CJK SC"
