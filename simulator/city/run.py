@@ -36,14 +36,10 @@ class Run:
             "period": [spec.start.isoformat(), spec.end.isoformat()],
             "inputs": input_hashes(spec),
             "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
-            "files": ["alerts.csv", "episodes.csv", "audit.csv", "enterprises.csv",
-                      "breakdown.csv"],
+            "files": [],  # what the writer wrote (io.rundir.write_tables fills it in)
         }
-        if self.result.verification is not None:  # [compliance] enabled
-            manifest["files"] += ["verification.csv", "inspections.csv"]
         if self.transport is not None:
             manifest["inputs"] |= self.transport.inputs.hashes()
-            manifest["files"] += list(self.transport.tables())
             manifest["transport"] = self.transport.manifest()
         return manifest
 
