@@ -14,7 +14,15 @@ import numpy as np
 import pandas as pd
 
 from alerts.aqi import POLLUTANTS
-from alerts.observations import LONG_COLUMNS, QUANTITIES, Observations, city_frames, is_daily
+from alerts.drivers import city_drivers, parse_primary, spread_daily
+from alerts.observations import (
+    LONG_COLUMNS,
+    QUANTITIES,
+    Observations,
+    _hourly_from_daily,
+    city_frames,
+    is_daily,
+)
 from alerts.region import Region
 from alerts.rules import RuleSet
 from alerts.timeline import AlertInputs
@@ -143,7 +151,7 @@ def _bad(path: Path, row: int, column: str, value, expected: str) -> AlertInputE
                            f"expected {expected}")
 
 
-_HEADER_ALIASES = {q.lower(): q for q in QUANTITIES}
+_HEADER_ALIASES = {q.lower(): q for q in QUANTITIES} | {"首要污染物": "primary_pollutant"}
 
 
 def _read_table(path: Path) -> pd.DataFrame:
@@ -360,8 +368,12 @@ def load_forecast_table(path: str | Path) -> pd.DataFrame:
     replace ``daily_aqi``, as bureaus publish forecasts: ``daily_aqi_low, daily_aqi_high`` (the
     rule set's ``forecast_bound`` picks the end, ``forecast_value``). A table whose valid times
     are all midnight gives one value per calendar day; it is spread over the day's hours and
-    averaged over 24 h like daily observations (``alerts.observations``). Returns the columns
-    ``issued_at, city, valid_at, daily_aqi`` (and the range columns) with parsed times.
+    averaged over 24 h like daily observations (``alerts.observations``). An optional
+    ``primary_pollutant`` (or ``首要污染物``) column names each forecast day's primary pollutant
+    as bureaus publish it (PM2.5/细颗粒物, PM10/可吸入颗粒物, O3/臭氧, …, 沙尘 for dust;
+    ``alerts.drivers.parse_primary``); it becomes the ``primary`` and ``pm_ratio`` columns.
+    Returns the columns ``issued_at, city, valid_at, daily_aqi`` (and the range and driver
+    columns) with parsed times.
     """
     path = Path(path)
     frame = _read_table(path)
@@ -386,23 +398,42 @@ def load_forecast_table(path: str | Path) -> pd.DataFrame:
             raise _bad(path, i + 2, "daily_aqi_low", frame["daily_aqi_low"].iloc[i],
                        f"at most daily_aqi_high ({frame['daily_aqi_high'].iloc[i]})")
         out["daily_aqi"] = out["daily_aqi_high"]  # until the rule set picks its bound
+    if "primary_pollutant" in frame.columns:
+        out["primary"], out["pm_ratio"] = _primaries(frame["primary_pollutant"], path)
     if is_daily(out["valid_at"]):
         out = _spread_days(out)
     return out
 
 
+def _primaries(text: pd.Series, path: Path) -> tuple[list[str], list[float]]:
+    """The ``primary`` and ``pm_ratio`` columns of a forecast's primary-pollutant cells."""
+    parsed = []
+    for i, cell in enumerate(text):
+        try:
+            parsed.append(parse_primary("" if cell in MISSING_TEXT else cell))
+        except ValueError as bad:
+            raise _bad(path, i + 2, "primary_pollutant", cell,
+                       str(bad).split(" — expected ")[-1]) from None
+    return [p for p, _ in parsed], [r for _, r in parsed]
+
+
 def _spread_days(table: pd.DataFrame) -> pd.DataFrame:
-    """Daily forecasts as hourly values: each day's value over its hours, averaged over 24 h."""
+    """Daily forecasts as hourly values: each day's value over its hours, averaged over 24 h;
+    a period's primary pollutant is that of its more polluted day (``spread_daily``)."""
     columns = [c for c in ("daily_aqi", *RANGE_COLUMNS) if c in table.columns]
+    drivers = [c for c in ("primary", "pm_ratio") if c in table.columns]
     parts = []
     for (issued, city), rows in table.groupby(["issued_at", "city"], sort=True):
-        days = rows.set_index("valid_at")[columns].sort_index()
+        days = rows.set_index("valid_at")[columns + drivers].sort_index()
         hours = pd.date_range(days.index[0], days.index[-1] + pd.Timedelta(hours=23), freq="h")
-        spread = days.reindex(hours.normalize()).set_axis(hours)
+        spread = days[columns].reindex(hours.normalize()).set_axis(hours)
         spread = spread.rolling("24h", min_periods=1).mean()
+        if drivers:
+            spread = spread.join(spread_daily(days, drivers))
         parts.append(spread.rename_axis("valid_at").reset_index()
                      .assign(issued_at=issued, city=city))
-    return pd.concat(parts, ignore_index=True)[["issued_at", "city", "valid_at", *columns]]
+    return pd.concat(parts, ignore_index=True)[["issued_at", "city", "valid_at", *columns,
+                                                *drivers]]
 
 
 def forecast_value(table: pd.DataFrame, bound: str) -> pd.Series:
@@ -459,10 +490,11 @@ def load_alert_inputs(observations: list[str | Path], rules: str | Path = "mee-2
     keep = None if area is not None else only_city
     truth: dict[str, pd.Series] = {}
     gaps = None
+    drivers: dict[str, pd.DataFrame] = {}
     if loaded is not None or observations:
         obs = (loaded if loaded is not None
                else load_observations(observations, city=city, only_city=keep))
-        truth, gaps = obs.daily_aqi(), obs.gaps()
+        truth, gaps, drivers = obs.daily_aqi(), obs.gaps(), observed_drivers(obs)
     table = load_forecast_table(forecast_table) if forecast_table is not None else None
     if table is not None and keep is not None:
         table = table[table["city"] == keep]
@@ -483,7 +515,19 @@ def load_alert_inputs(observations: list[str | Path], rules: str | Path = "mee-2
     if table is not None and not table.empty:
         times += [table["issued_at"].min(), table["valid_at"].max()]
     start, last = min(times).floor("h"), max(times).floor("h")
-    return AlertInputs(truth, by_city, start, last + pd.Timedelta(hours=1), table, area, gaps)
+    return AlertInputs(truth, by_city, start, last + pd.Timedelta(hours=1), table, area, gaps,
+                       drivers)
+
+
+def observed_drivers(obs: Observations) -> dict[str, pd.DataFrame]:
+    """Each city's primary pollutant and PM2.5/PM10 ratio by hour (``alerts.drivers``), for the
+    cities whose observations carry pollutant concentrations (a daily AQI alone names none)."""
+    out = {}
+    for name, frame in obs.cities.items():
+        table = city_drivers(_hourly_from_daily(frame) if obs.daily else frame)
+        if table is not None:
+            out[name] = table
+    return out
 
 
 def _city_rules(area: Region | None, name: str, region: Path | None, default: RuleSet

@@ -25,7 +25,7 @@ from alerts.triggers import AlertWindow, runs
 
 HOUR = pd.Timedelta(hours=1)
 TIMELINE_COLUMNS = ["city", "level", "level_zh", "response", "issued_at", "start", "end",
-                    "hours", "trigger", "reason"]
+                    "hours", "primary_pollutant", "trigger", "reason"]
 
 
 @dataclass
@@ -84,7 +84,7 @@ class Track:
             out.append(AlertWindow(city=city, level=Level(int(self.level[a])),
                                    issued_at=d.issued_at, start=self.grid[a],
                                    end=self.grid[b - 1] + HOUR, reason=reason,
-                                   trigger=d.trigger))
+                                   trigger=d.trigger, primary=d.primary))
         return out
 
 
@@ -227,7 +227,7 @@ def timeline_frame(windows: Mapping[str, list[AlertWindow]],
                 "city": city, "level": w.level.id, "level_zh": w.level.zh,
                 "response": ruleset.response(w.level) if ruleset else "",
                 "issued_at": w.issued_at, "start": w.start, "end": w.end, "hours": w.hours,
-                "trigger": w.trigger, "reason": w.reason,
+                "primary_pollutant": w.primary, "trigger": w.trigger, "reason": w.reason,
             })
     frame = pd.DataFrame(rows, columns=TIMELINE_COLUMNS)
     for column in ("issued_at", "start", "end"):  # typed even with no window (header-only CSV)
@@ -242,7 +242,9 @@ class AlertInputs:
 
     ``truth``: hourly daily AQI per city (observations, or the scenario's forecast series);
     ``table``: issued forecasts (issued_at, city, valid_at, daily_aqi) or None; ``rules``: the
-    rule set of every city that may alert; ``gaps``: missing observations (``gap_report``).
+    rule set of every city that may alert; ``gaps``: missing observations (``gap_report``);
+    ``drivers``: each city's observed primary pollutant and PM2.5/PM10 ratio by hour
+    (``alerts.drivers.city_drivers``), for the cities whose observations name pollutants.
     """
 
     truth: dict[str, pd.Series]
@@ -252,6 +254,7 @@ class AlertInputs:
     table: pd.DataFrame | None = None
     region: Region | None = None
     gaps: pd.DataFrame | None = None
+    drivers: dict[str, pd.DataFrame] | None = None
 
     def windows(self, model: str = "perfect", rng: np.random.Generator | None = None,
                 start: pd.Timestamp | None = None, end: pd.Timestamp | None = None,
@@ -261,7 +264,7 @@ class AlertInputs:
         Consultations run from the first data hour (or ``start`` if earlier) so that alerts
         issued before ``start`` are kept; windows are returned whole.
         """
-        models = forecast_models(self.truth, model, rng, self.table)
+        models = forecast_models(self.truth, model, rng, self.table, self.drivers)
         models = {city: m for city, m in models.items() if city in self.rules}
         first = min(self.start, start) if start is not None else self.start
         return alert_timeline(models, self.rules, first, end or self.end, self.region)

@@ -47,13 +47,15 @@ def stamp_format(frame: pd.DataFrame) -> str:
 
 def _print_table(frame: pd.DataFrame, console: Console) -> None:
     table = Table(title="Alert timeline", caption_justify="left")
-    for name in ("#", "city", "level", "response", "issued", "start", "end", "hours", "trigger"):
+    for name in ("#", "city", "level", "response", "issued", "start", "end", "hours", "primary",
+                 "trigger"):
         table.add_column(name, justify="right" if name in ("#", "hours") else "left")
     reasons, fmt = [], stamp_format(frame)
     for n, row in enumerate(frame.itertuples(), start=1):
         table.add_row(str(n), escape(row.city), f"{row.level_zh} {row.level}", row.response,
                       f"{row.issued_at:{fmt}}", f"{row.start:{fmt}}",
-                      f"{row.end:{fmt}}", f"{row.hours:.0f}", escape(row.trigger))
+                      f"{row.end:{fmt}}", f"{row.hours:.0f}", row.primary_pollutant,
+                      escape(row.trigger))
         reasons.append(escape(f"{n}. {row.reason}"))
     table.caption = "\n".join(reasons) or "no alert in this period"
     console.print(table)

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from alerts.aqi import daily_aqi
+from alerts.drivers import city_drivers
 from alerts.levels import Level
 from alerts.observations import city_daily_aqi
 from alerts.timeline import AlertInputs, hourly_grid
@@ -489,13 +490,16 @@ def improved_alert_inputs(alerts: AlertInputs, concentrations: dict[str, pd.Data
     """The alert inputs with each scenario city's PM2.5 replaced, over the run, by the world
     with measures (other pollutants as forecast: the model covers PM2.5 only)."""
     truth = dict(alerts.truth)
+    drivers = dict(alerts.drivers or {})
     for city in pm25_with.columns:
         frame = concentrations[city].copy()
         improved = pm25_with[city].dropna()
         frame.loc[frame.index.isin(improved.index), "PM2.5"] = improved.reindex(
             frame.index[frame.index.isin(improved.index)]).to_numpy()
         truth[city] = city_daily_aqi(frame)
-    return replace(alerts, truth=truth)
+        if city in drivers:  # the primary pollutant may change with the improved PM2.5
+            drivers[city] = city_drivers(frame)
+    return replace(alerts, truth=truth, drivers=drivers or None)
 
 
 def _alert_hours(windows: dict[str, list[AlertWindow]], city: str, grid: pd.DatetimeIndex
