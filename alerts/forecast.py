@@ -229,6 +229,49 @@ class TableForecast:
         return out
 
 
+@dataclass
+class ZoneForecast:
+    """A zone's forecast made of its cities' (``alerts.region``, unified alerts): hour by hour
+    the ``mean`` of the cities' known daily AQI, or the ``worst`` of them; NaN where no city
+    knows. Its drivers are those of the most polluted city at each hour."""
+
+    members: dict[str, ForecastModel]
+    how: str = "mean"
+    name: str = "zone"
+
+    def _outlooks(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int
+                  ) -> np.ndarray:
+        return np.vstack([m.outlook(at, lookback_hours, horizon_hours).to_numpy(float)
+                          for m in self.members.values()])
+
+    def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
+        values = self._outlooks(at, lookback_hours, horizon_hours)
+        known = ~np.isnan(values)
+        count = known.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if self.how == "worst":
+                out = np.where(count > 0, np.max(np.where(known, values, -np.inf), axis=0),
+                               np.nan)
+            else:
+                out = np.where(count > 0, np.where(known, values, 0.0).sum(axis=0) / count,
+                               np.nan)
+        return pd.Series(out, index=_hours(at, lookback_hours, horizon_hours), name="daily_aqi")
+
+    def driver_outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int
+                       ) -> pd.DataFrame | None:
+        tables = [driver_outlook(m, at, lookback_hours, horizon_hours)
+                  for m in self.members.values()]
+        if any(t is None for t in tables):
+            return None  # a city without drivers: the zone's cannot be told
+        values = self._outlooks(at, lookback_hours, horizon_hours)
+        top = np.argmax(np.where(np.isnan(values), -np.inf, values), axis=0)
+        hours = np.arange(values.shape[1])
+        primary = np.vstack([t["primary"].to_numpy(object) for t in tables if t is not None])
+        ratio = np.vstack([t["pm_ratio"].to_numpy(float) for t in tables if t is not None])
+        return pd.DataFrame({"primary": primary[top, hours], "pm_ratio": ratio[top, hours]},
+                            index=_hours(at, lookback_hours, horizon_hours))
+
+
 def parse_model(text: str) -> tuple[str, dict]:
     """Split a model name such as ``"late:24"`` or ``"noisy:bias=-0.1,sd=0.3"`` into parts.
 
