@@ -56,6 +56,7 @@ from simulator.core.engine import CityInputs
 from simulator.core.results import REQUIRED_COLUMNS
 from simulator.core.rng import child_rng, make_rng, smogsim_version
 from simulator.io import replay as replay_io
+from simulator.io.files import csv_bytes
 from simulator.io.replay import (
     ReplayInputError,
     city_inventories,
@@ -79,7 +80,6 @@ REGION_COLUMNS = ["region", "raised_hours"]
 REGION_TASK_PREFIX = "region:"
 CUT_COLUMNS = [*KEY_COLUMNS, "alert_episode", "level", "start", "end", "hours", "pollutant",
                "baseline_t", "actual_t", "cut_t", "cut_pct", "target_pct", "met"]
-CSV_ENCODING = "utf-8-sig"  # Excel opens Chinese text intact with the BOM
 # The base of a run's cut %: the list alone, or the city-wide base (list + area sources).
 LIST_ONLY, WITH_AREA = "list", "list+area"
 
@@ -532,19 +532,10 @@ def write_outputs(out: Path, runs_frame: pd.DataFrame, cuts_frame: pd.DataFrame,
     """Final tables, each written atomically; wall times only in timings.csv and manifest."""
     batch.atomic_write(out / "runs.parquet", batch.parquet_bytes(runs_frame))
     batch.atomic_write(out / "cuts.parquet", batch.parquet_bytes(cuts_frame))
-    batch.atomic_write(out / "runs.csv", _csv_bytes(runs_frame))
-    batch.atomic_write(out / "timings.csv", _csv_bytes(timings))
+    batch.atomic_write(out / "runs.csv", csv_bytes(runs_frame))
+    batch.atomic_write(out / "timings.csv", csv_bytes(timings))
     batch.atomic_write(out / "manifest.json",
                        (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode())
-
-
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M")
-    text = out.to_csv(index=False, float_format="%.6f", lineterminator="\n")
-    return text.encode(CSV_ENCODING)
 
 
 def _rule_name(name: str) -> str:

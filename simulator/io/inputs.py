@@ -7,7 +7,6 @@ engine's ``CityInputs``; ``load_transport_inputs`` reads the ``[transport]`` fil
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from enterprises.transport import EmissionFactors, Fleet, TransportRules, Transp
 from enterprises.transport_io import load_emission_factors, load_fleet, load_transport_rules
 from simulator.core.engine import CityInputs
 from simulator.core.rng import make_rng
-from simulator.io.files import file_digest
+from simulator.io.files import file_digest, read_input_toml
 from simulator.spec.scenario import ScenarioError, ScenarioSpec
 from simulator.spec.transport import TransportSpec
 
@@ -35,12 +34,7 @@ def read_scenario_toml(path: str | Path) -> tuple[dict, Path]:
     """The parsed scenario file and its resolved path; a missing or malformed file is a
     one-line ``ScenarioError``."""
     path = Path(path).resolve()
-    if not path.is_file():
-        raise ScenarioError(f"{path}: scenario file not found")
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8")), path
-    except tomllib.TOMLDecodeError as bad:
-        raise ScenarioError(f"{path}: not valid TOML ({bad})") from None
+    return read_input_toml(path, ScenarioError, "scenario file"), path
 
 
 def load_scenario(path: str | Path) -> ScenarioSpec:

@@ -29,6 +29,7 @@ from enterprises.measures import MeasureTable
 from enterprises.places import in_place
 from enterprises.schema import EMISSION_COLUMNS, POLLUTANTS
 from enterprises.synthetic import synthesize
+from simulator.io.files import read_input_csv
 from simulator.io.inputs import (
     TransportInputs,
     area_inputs,
@@ -152,10 +153,8 @@ def read_area_sources(path: str | Path) -> dict[str, dict]:
     if not path.is_file():
         raise ReplayInputError(f"{path}: area-source file not found — expected a CSV with "
                                f"columns {', '.join(AREA_COLUMNS[:6])}")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (ValueError, UnicodeDecodeError) as bad:  # pandas' parser and empty-file errors
-        raise ReplayInputError(f"{path}: not a readable CSV ({bad})") from None
+    frame = read_input_csv(path, ReplayInputError, "area-source file", dtype=str,
+                           keep_default_na=False)
     frame.columns = [str(c).strip() for c in frame.columns]
     for column in frame.columns:
         if column not in AREA_COLUMNS:
