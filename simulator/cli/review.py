@@ -21,8 +21,9 @@ from enterprises.inventory import Inventory
 from enterprises.io import default_measures, load_inventory, load_measure_table
 from enterprises.measures import MeasureTable
 from enterprises.schema import POLLUTANTS
-from simulator.cli.common import fail
+from simulator.cli.common import fail, refuse_overwrite
 from simulator.grading.checks import MAX_EXEMPT_SHARE, Review, WhatIf, WhatIfError, review
+from simulator.io.files import atomic_write, csv_bytes
 from simulator.io.inputs import load_scenario
 from simulator.spec.scenario import ScenarioError
 
@@ -230,10 +231,8 @@ def to_json(result: Review, meta: dict) -> str:
 
 
 def to_csv(result: Review) -> str:
-    buffer = io.StringIO()
-    result.findings_frame().to_csv(buffer, index=False, float_format="%.6g",
-                                   lineterminator="\n")
-    return buffer.getvalue()
+    """The findings as CSV text, formula-like cells neutralised (``io.files.csv_bytes``)."""
+    return csv_bytes(result.findings_frame(), float_format="%.6g").decode(CSV_ENCODING)
 
 
 def _render_table(result: Review, title: str) -> str:
@@ -265,6 +264,7 @@ def register(app: typer.Typer) -> None:
             MAX_EXEMPT_SHARE, "--max-exempt-share", help="Flag an exempt plant holding more "
             "than this fraction of a city's base of a pollutant (assumption)."),
         fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+        force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
         out: Path | None = typer.Option(None, "--out", help="Write the report to this file "
                                         "(the console then shows the checks only)."),
     ) -> None:
@@ -282,6 +282,8 @@ def register(app: typer.Typer) -> None:
         if not 0 <= max_share <= 1:
             fail(f"option --max-exempt-share: value {max_share} — expected a fraction in "
                   "[0, 1]")
+        if out is not None:  # checked before any work: never an input, never silently replaced
+            refuse_overwrite(out, force, (inventory, measures, *scenario))
         try:
             specs_what_if = [WhatIf.parse(text) for text in what_ifs]
             inv = load_inventory(inventory)
@@ -305,7 +307,7 @@ def register(app: typer.Typer) -> None:
                                     "enterprises": len(inv)})
         if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(text, encoding=CSV_ENCODING if fmt == "csv" else "utf-8")
+            atomic_write(out, text.encode(CSV_ENCODING if fmt == "csv" else "utf-8"))
             console.print(escape(title), highlight=False, soft_wrap=True)
             console.print(summary_table(result))
             console.print(f"{verdict(result)}; report → {escape(str(out))}", highlight=False,
