@@ -115,6 +115,8 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         series = out[column]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            series = series.astype(object)
         if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
             text = series.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS),
                               na_action="ignore").fillna(False).astype(bool)

@@ -106,7 +106,11 @@ def _csv_records(path: Path, error: type[TableError]) -> list[list[str]]:
     """A CSV file's records: UTF-8 (BOM optional) or GBK/GB18030, which Excel on Chinese
     Windows saves as "CSV" (``alerts.textfiles``); ``.csv.gz`` too."""
     try:
-        return list(csv.reader(StringIO(read_text(path).text, newline="")))
+        text = read_text(path).text
+        if not text.strip():
+            raise error(path, None, "", path.name, "a header row and data rows (the file is "
+                        "empty)")
+        return list(csv.reader(StringIO(text, newline="")))
     except TextFileError as exc:
         raise error(path, None, "", path.name, f"a UTF-8 or GBK CSV file ({exc})") from None
     except csv.Error as exc:

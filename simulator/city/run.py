@@ -13,7 +13,13 @@ from simulator.city.trucks import TransportRun, tally_transport
 from simulator.core.engine import CityInputs, Simulation
 from simulator.core.results import RunResult
 from simulator.core.rng import make_rng, smogsim_version
-from simulator.io.inputs import TransportInputs, build_inputs, input_hashes, load_transport_inputs
+from simulator.io.inputs import (
+    TransportInputs,
+    build_inputs,
+    input_encodings,
+    input_hashes,
+    load_transport_inputs,
+)
 from simulator.spec.scenario import ScenarioSpec
 
 
@@ -35,6 +41,7 @@ class Run:
             "rules": spec.rules,
             "period": [spec.start.isoformat(), spec.end.isoformat()],
             "inputs": input_hashes(spec),
+            "input_encodings": input_encodings(spec),  # UTF-8 or GBK, as detected
             "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
             "files": [],  # what the writer wrote (io.rundir.write_tables fills it in)
         }

@@ -27,8 +27,9 @@ def options(debug: bool = typer.Option(
     set_debug(debug)
 
 
-def main() -> None:
-    app(prog_name="smogsim")
+def main(argv: list[str] | None = None) -> None:
+    """Run ``smogsim`` with ``argv`` (default: the process's arguments); exits the process."""
+    app(args=argv, prog_name="smogsim")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import numpy as np
 
 from alerts.forecast import parse_model
 from alerts.io import is_forecast_table, load_alert_inputs, load_ruleset
+from alerts.textfiles import encoding_of
 from enterprises.area import AreaSource, area_cut_fractions, area_rates, default_cuts
 from enterprises.errors import MeasureTableError, TableError
 from enterprises.inventory import Inventory
@@ -115,7 +116,8 @@ def _alert_windows(spec: ScenarioSpec, rng: np.random.Generator | None) -> tuple
     return tuple(windows.get(spec.city, ()))
 
 
-def input_hashes(spec: ScenarioSpec) -> dict[str, str]:
+def input_files(spec: ScenarioSpec) -> dict[str, Path]:
+    """The files a scenario read, by role (bundled rule sets are not listed)."""
     files = {"scenario": spec.source, "inventory": spec.inventory, "forecast": spec.forecast}
     if spec.region is not None:
         files["region"] = spec.region
@@ -123,7 +125,17 @@ def input_hashes(spec: ScenarioSpec) -> dict[str, str]:
         files["measures"] = spec.measures
     if Path(spec.rules).is_file():
         files["rules"] = Path(spec.rules)
-    return {name: "sha256:" + file_digest(p) for name, p in files.items() if p}
+    return {name: Path(p) for name, p in files.items() if p}
+
+
+def input_hashes(spec: ScenarioSpec) -> dict[str, str]:
+    return {name: "sha256:" + file_digest(p) for name, p in input_files(spec).items()}
+
+
+def input_encodings(spec: ScenarioSpec) -> dict[str, str]:
+    """The encoding each input was read in (``utf-8``, ``utf-8-sig``, ``gb18030``;
+    ``binary`` for a workbook or Parquet list): the run manifest states it."""
+    return {name: encoding_of(p) for name, p in input_files(spec).items()}
 
 
 @dataclass(frozen=True)
