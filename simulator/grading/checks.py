@@ -12,12 +12,15 @@ Checks:
 - ``check_monotonicity`` — the catalogue never asks a better grade or a milder level for more
   (A+ ≤ A ≤ B ≤ B- ≤ C ≤ D, 引领性 ≤ 非引领性; yellow ≤ orange ≤ red), and neither do the
   requirements of the plants in each city.
-- ``check_exemptions`` — who is exempt, what share of the city-wide base they hold; exempt
-  plants above a share and exempt plants graded D.
+- ``check_exemptions`` — who is exempt as the engine applies it (the 保障类 classes at every
+  alert level; 限排不限产 where an online-monitored plant's measure is partial), what share of
+  the city-wide base they hold; exempt plants above a share and exempt plants below B.
 - ``check_coverage`` — whether the list plus the area-source measures reach the rule set's
   target (10/20/30 %) per city, level and pollutant, and by how much each falls short.
 - ``what_if`` — the change in required cut when plants are regraded
-  (``grade B->A where industry=cement and county=临颍县``; ``id in E1,E2`` for named plants).
+  (``grade B->A where industry=cement and county=临颍县``; ``id in E1,E2`` for named plants);
+  a regraded plant's own measures (一厂一策) are replaced by the new grade's or kept, and each
+  plant says which.
 
 Cuts are compared as required shares of each plant's emissions, read from
 ``enterprises.response.respond``. Consistency and monotonicity restate nothing on the
@@ -70,7 +73,8 @@ _ORDER = {name: tuple(sorted(grades, key=GRADE_RANK.__getitem__))
 
 @dataclass(frozen=True)
 class Finding:
-    """One flat result record. ``ids`` are enterprise ids joined by ";".
+    """One flat result record. ``ids`` are enterprise ids joined by ";", ``names`` their names
+    in the same order.
 
     ``value`` and ``limit`` are the number the check measured and what it was compared with,
     in the unit the message states (% for shares and cuts, t/h for what-if changes).
@@ -82,6 +86,7 @@ class Finding:
     city: str = ""
     county: str = ""
     ids: str = ""
+    names: str = ""
     industry: str = ""
     grade: str = ""
     level: str = ""
@@ -189,7 +194,8 @@ def _pct(x: float) -> str:
 
 def _where(inv: Inventory, i: int) -> dict:
     return {"city": str(inv.cities[i]), "county": str(inv.counties[i]), "ids": str(inv.ids[i]),
-            "industry": str(inv.industries[i]), "grade": str(inv.grades[i])}
+            "names": str(inv.names[i]), "industry": str(inv.industries[i]),
+            "grade": str(inv.grades[i])}
 
 
 # -- consistency ---------------------------------------------------------------------------
@@ -302,7 +308,8 @@ def _plant_grade_monotonicity(inv: Inventory, responses: Mapping[Level, Response
                               ) -> list[Finding]:
     follows = inv.exemptions == NONE
     frame = pd.DataFrame({"city": inv.cities[follows], "industry": inv.industries[follows],
-                          "grade": inv.grades[follows], "id": inv.ids[follows]})
+                          "grade": inv.grades[follows], "id": inv.ids[follows],
+                          "name": inv.names[follows]})
     findings = []
     for level, resp in responses.items():
         frame["cut"] = resp.emission_cut[follows]
@@ -317,13 +324,15 @@ def _plant_grade_monotonicity(inv: Inventory, responses: Mapping[Level, Response
                     hi, lo = by_grade[better]["cut"].max(), by_grade[worse]["cut"].min()
                     if hi <= lo + TOLERANCE:
                         continue
-                    ids = [*by_grade[better].loc[by_grade[better]["cut"] > lo + TOLERANCE, "id"],
-                           *by_grade[worse].loc[by_grade[worse]["cut"] < hi - TOLERANCE, "id"]]
+                    plants = pd.concat([
+                        by_grade[better].loc[by_grade[better]["cut"] > lo + TOLERANCE],
+                        by_grade[worse].loc[by_grade[worse]["cut"] < hi - TOLERANCE]])
                     findings.append(Finding(
                         "monotonicity", "error",
                         f"{industry} in {city} at {level.id}: {_a(better)} plant must cut "
                         f"{_pct(hi)} of its emissions but {_a(worse)} plant only {_pct(lo)}",
-                        city=city, ids=";".join(ids), industry=industry,
+                        city=city, ids=";".join(plants["id"]),
+                        names=";".join(plants["name"].astype(str)), industry=industry,
                         grade=f"{better}>{worse}", level=level.id, value=100 * hi,
                         limit=100 * lo))
     return findings
@@ -352,13 +361,42 @@ def _plant_level_monotonicity(inv: Inventory, responses: Mapping[Level, Response
 # -- exemptions ----------------------------------------------------------------------------
 
 
-def exemption_table(inventory: Inventory, bases: Mapping[str, CityBase]) -> pd.DataFrame:
-    """Per city and class (exemption classes and ``emission_cap`` for 限排不限产): plants,
-    base t/a and share % of the city-wide base per pollutant."""
+def emission_capped(inventory: Inventory, responses: Mapping[Level, Response]) -> np.ndarray:
+    """Plants under 限排不限产 as the engine applies it: online-monitored and held to an
+    emission cap (basis ``emission_cap``) at some level of ``responses``. An online-monitored
+    plant whose measure is a stop (D in most industries) or no cut is not one (sources.md §6)."""
+    capped = np.zeros(len(inventory), dtype=bool)
+    for resp in responses.values():
+        capped |= np.asarray(resp.basis == EMISSION_CAP, dtype=bool)
+    return capped & inventory.online_monitoring.astype(bool)
+
+
+def exempt_classes(inventory: Inventory, responses: Mapping[Level, Response]) -> np.ndarray:
+    """Per plant, its exemption as the engine applies it: its 保障类 class (applied at every
+    alert level), else ``emission_cap`` for 限排不限产, else ``NONE``."""
+    capped = emission_capped(inventory, responses)
+    return np.where(inventory.exemptions != NONE, inventory.exemptions,
+                    np.where(capped, EMISSION_CAP, NONE)).astype(object)
+
+
+def below_b(grades: np.ndarray) -> np.ndarray:
+    """Grades worse than B (B-, C, 非引领性, D): a protected firm must reach B or better
+    (sources.md §14)."""
+    return np.array([GRADE_RANK[g] > GRADE_RANK["B"] for g in grades], dtype=bool)
+
+
+def exemption_table(inventory: Inventory, bases: Mapping[str, CityBase],
+                    responses: Mapping[Level, Response] | None = None) -> pd.DataFrame:
+    """Per city and class (exemption classes and ``emission_cap`` for 限排不限产 as the engine
+    applies it): plants, base t/a and share % of the city-wide base per pollutant.
+    ``responses``: ``literal_responses`` of the list, computed when not given."""
     inv = inventory
+    if responses is None:
+        responses = literal_responses(inventory, default_measures())
+    capped = emission_capped(inv, responses)
     rows = []
     classes = [(c, inv.exemptions == c) for c in sorted(set(inv.exemptions) - {NONE})]
-    classes.append((EMISSION_CAP, inv.online_monitoring.astype(bool)))
+    classes.append((EMISSION_CAP, capped))
     for city, base in bases.items():
         total_t = base.total * HOURS_PER_YEAR
         for name, member in classes:
@@ -377,24 +415,29 @@ def exemption_table(inventory: Inventory, bases: Mapping[str, CityBase]) -> pd.D
 
 def check_exemptions(inventory: Inventory, bases: Mapping[str, CityBase],
                      max_share: float = MAX_EXEMPT_SHARE,
-                     table: pd.DataFrame | None = None) -> list[Finding]:
-    """Who is exempt and what they hold (info); exempt plants holding more than ``max_share``
-    of a city's base of a pollutant (warning; the limit is an assumption); exempt plants graded
-    D (error: livelihood firms must themselves reach B or better, sources.md §14). ``table``:
-    ``exemption_table(inventory, bases)``, built when not given."""
+                     table: pd.DataFrame | None = None,
+                     responses: Mapping[Level, Response] | None = None) -> list[Finding]:
+    """Who is exempt as the engine applies it and what they hold (info); exempt plants holding
+    more than ``max_share`` of a city's base of a pollutant (warning; the limit is an
+    assumption); plants of a 保障类 class graded below B — B-, C, 非引领性 or D (error:
+    protected firms must themselves reach B or better, sources.md §14). A 限排不限产 plant
+    still cuts its emissions like its peers, so its grade is not checked. ``table``:
+    ``exemption_table``; ``responses``: ``literal_responses``; both built when not given."""
     inv = inventory
-    table = exemption_table(inv, bases) if table is None else table
+    if responses is None:
+        responses = literal_responses(inventory, default_measures())
+    table = exemption_table(inv, bases, responses) if table is None else table
     findings = []
     for row in table.to_dict("records"):
         shares = ", ".join(f"{p} {row[p + '_pct']:.1f} %" for p in POLLUTANTS)
         findings.append(Finding("exemptions", "info",
                                 f"{row['enterprises']} {row['class']} plant(s) hold {shares} "
                                 "of the city-wide base", city=row["city"]))
-    exempt = (inv.exemptions != NONE) | inv.online_monitoring.astype(bool)
-    classes = np.where(inv.exemptions != NONE, inv.exemptions, EMISSION_CAP)
+    classes = exempt_classes(inv, responses)
     totals = np.array([bases[c].total * HOURS_PER_YEAR for c in inv.cities]).reshape(-1, 4)
     share = np.divide(inv.emissions, totals, out=np.zeros_like(inv.emissions), where=totals > 0)
-    for i in np.flatnonzero(exempt):
+    protected_below_b = (inv.exemptions != NONE) & below_b(inv.grades)
+    for i in np.flatnonzero(classes != NONE):
         for j in np.flatnonzero(share[i] > max_share + TOLERANCE):
             findings.append(Finding(
                 "exemptions", "warning",
@@ -402,11 +445,11 @@ def check_exemptions(inventory: Inventory, bases: Mapping[str, CityBase],
                 f"{POLLUTANTS[j]} base, above {100 * max_share:g} % (assumption)",
                 **_where(inv, i), pollutant=POLLUTANTS[j], value=100 * share[i, j],
                 limit=100 * max_share))
-        if inv.grades[i] == "D":
+        if protected_below_b[i]:
             findings.append(Finding(
                 "exemptions", "error",
-                f"grade D plant is exempt ({classes[i]}); exempt plants should reach B or "
-                "better (sources.md §14)", **_where(inv, i)))
+                f"grade {inv.grades[i]} plant is exempt ({classes[i]}); protected plants must "
+                "reach B or better (sources.md §14)", **_where(inv, i)))
     return findings
 
 
@@ -676,10 +719,10 @@ def review(inventory: Inventory, rules: RuleSet, table: MeasureTable | None = No
     bases = city_bases(inventory, area)
     cover = coverage(inventory, table, rules, bases)
     literal = literal_responses(inventory, table, levels)
-    exempt = exemption_table(inventory, bases)
+    exempt = exemption_table(inventory, bases, literal)
     findings = [*check_consistency(inventory, table, levels, literal),
                 *check_monotonicity(inventory, table, levels, literal),
-                *check_exemptions(inventory, bases, max_exempt_share, exempt),
+                *check_exemptions(inventory, bases, max_exempt_share, exempt, literal),
                 *check_coverage(cover, bases)]
     frames = []
     for spec in what_ifs:

@@ -159,6 +159,36 @@ def test_online_monitoring_counts_as_emission_cap():
                                                                   pytest.approx(10.0))
 
 
+def test_online_monitored_plant_that_stops_is_not_exempt():
+    # cement D stops at every level (a stop stays a stop): online monitoring gives it no
+    # 限排不限产, so it is neither in the emission_cap class nor an exempt plant below B
+    inv = inventory([{"so2_t": 90}, {"grade": "D", "so2_t": 10, "online_monitoring": True}])
+    result = review(inv, RULES)
+    assert result.exemptions.empty
+    assert of(result.findings, "exemptions") == []
+    assert not result.failed
+
+
+@pytest.mark.parametrize(("grade", "exemption", "errs"), [
+    ("C", "livelihood", True), ("B-", "export", True), ("D", "whitelist", True),
+    ("B", "strategic", False), ("A", "livelihood", False)])
+def test_protected_plant_below_b_is_an_error(grade, exemption, errs):
+    # sources.md §14: protected (保障类) firms must themselves reach B or better
+    inv = inventory([{"so2_t": 90}, {"grade": grade, "so2_t": 1, "exemption": exemption,
+                                     "guaranteed_load": 0.8}])
+    errors = of(check_exemptions(inv, city_bases(inv)), severity="error")
+    assert [(f.ids, f.names, f.grade) for f in errors] == ([("E2", "企业2", grade)] if errs
+                                                           else [])
+
+
+def test_online_monitored_c_plant_under_an_emission_cap_is_not_an_error():
+    # cement C at orange: a partial measure → 限排不限产; it still cuts its emissions
+    inv = inventory([{"so2_t": 90}, {"grade": "C", "so2_t": 1, "online_monitoring": True}])
+    found = check_exemptions(inv, city_bases(inv))
+    assert of(found, severity="error") == []
+    assert "1 emission_cap plant(s)" in found[0].message
+
+
 # -- coverage ----------------------------------------------------------------------------
 
 
