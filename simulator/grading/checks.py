@@ -64,6 +64,11 @@ TOLERANCE = 1e-9
 # The class name used for 限排不限产 (online-monitored plants that cap emissions, sources.md §6).
 EMISSION_CAP = "emission_cap"
 WHAT_IF_KEYS: tuple[str, ...] = ("id", "city", "county", "industry", "grade")
+# What a regrading does to a plant's own measures (一厂一策): a bureau that regrades a plant
+# redrafts its plan for the new grade, so ``replace`` (the catalogue row of the new grade) is
+# the default; ``keep`` prices the regrading with the plant's own measures left as written.
+REPLACE, KEEP = "replace", "keep"
+OWN_MEASURE_CHOICES: tuple[str, ...] = (REPLACE, KEEP)
 _FIELD_OF_KEY = {"id": "ids", "city": "cities", "county": "counties", "industry": "industries",
                  "grade": "grades"}
 # Rank used to order grades; 引领性/非引领性 are a separate set, compared only within it.
@@ -104,13 +109,17 @@ class Review:
 
     ``coverage``: per city, level and pollutant, base and cut rates (t/h), cut % and target %;
     ``exemptions``: per city and exemption class, plants, base (t/a) and share (%) per
-    pollutant; ``what_if``: per regrading, city, level and pollutant, the cut before and after.
+    pollutant; ``what_if``: per regrading, city, level and pollutant, the cut before and after;
+    ``what_if_plants``: per regrading, each plant regraded and whether its own measures were
+    replaced or kept (``regraded_plants``).
     """
 
     findings: tuple[Finding, ...]
     coverage: pd.DataFrame
     exemptions: pd.DataFrame
     what_if: pd.DataFrame
+    what_if_plants: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=list(WHAT_IF_PLANT_COLUMNS)))
 
     @property
     def failed(self) -> bool:
@@ -559,9 +568,10 @@ class WhatIf:
     old: str
     new: str
     where: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    own_measures: str = REPLACE  # REPLACE or KEEP a regraded plant's 一厂一策
 
     @classmethod
-    def parse(cls, text: str) -> WhatIf:
+    def parse(cls, text: str, own_measures: str = REPLACE) -> WhatIf:
         """Read the tiny grammar; ``WhatIfError`` with one line on anything else."""
         found = _WHAT_IF.match(text)
         if found is None:
@@ -570,7 +580,10 @@ class WhatIf:
         where = [_condition(part.strip(), text) for part in
                  re.split(r"\s+and\s+", found["where"] or "", flags=re.IGNORECASE)
                  if part.strip()]
-        return cls(text.strip(), old, new, tuple(where))
+        if own_measures not in OWN_MEASURE_CHOICES:
+            raise WhatIfError(f"--what-if-measures {own_measures!r}: expected one of "
+                              f"{', '.join(OWN_MEASURE_CHOICES)}")
+        return cls(text.strip(), old, new, tuple(where), own_measures)
 
     def select(self, inventory: Inventory) -> np.ndarray:
         """Boolean mask of the plants this regrading changes."""
@@ -582,7 +595,9 @@ class WhatIf:
     def apply(self, inventory: Inventory, table: MeasureTable) -> tuple[Inventory, np.ndarray]:
         """The regraded list and the mask of changed plants; ``WhatIfError`` if nothing
         matches, a listed value matches no plant (a mistyped id should not pass unnoticed),
-        or a plant's industry has no grade NEW (or the catalogue no row for it)."""
+        or a plant's industry has no grade NEW (or the catalogue no row for it). With
+        ``own_measures`` ``replace`` the regraded plants' own measures (一厂一策 overrides and
+        the list's measure texts) give way to the catalogue; their exemption class stays."""
         mask = self.select(inventory)
         if not mask.any():
             conditions = " and ".join(_show(k, v) for k, v in self.where)
@@ -601,7 +616,10 @@ class WhatIf:
                 raise WhatIfError(f"--what-if {self.text!r}: grade {self.new!r} for industry "
                                   f"{industry} — expected one of {', '.join(allowed)}")
         grades = np.where(mask, self.new, inventory.grades).astype(object)
-        return dataclasses.replace(inventory, grades=grades), mask
+        regraded = dataclasses.replace(inventory, grades=grades)
+        if self.own_measures == REPLACE:
+            regraded = without_own_measures(regraded, mask)
+        return regraded, mask
 
 
 def _condition(part: str, spec: str) -> tuple[str, tuple[str, ...]]:
@@ -652,6 +670,80 @@ def _grade(text: str, spec: str) -> str:
                           "A+, A, B, B-, C, D, 引领性, 非引领性") from None
 
 
+def has_own_measures(inventory: Inventory) -> np.ndarray:
+    """Plants with a measure of their own at some level: a 一厂一策 override or a measure
+    text read from the list (``enterprises.own_measures``)."""
+    own = ~np.isnan(inventory.overrides).all(axis=1) | (inventory.own_basis != "").any(axis=1)
+    lines = ~np.isnan(inventory.line_overrides).all(axis=1)
+    own[inventory.line_owner[lines]] = True
+    return own
+
+
+def without_own_measures(inventory: Inventory, mask: np.ndarray) -> Inventory:
+    """``inventory`` with the own measures of the plants in ``mask`` removed (the catalogue
+    applies to them); the texts stay in ``own_text`` as the record of what the list said."""
+    overrides = inventory.overrides.copy()
+    overrides[mask] = np.nan
+    own_basis = inventory.own_basis.copy()
+    own_basis[mask] = ""
+    line_overrides = inventory.line_overrides.copy()
+    line_overrides[mask[inventory.line_owner]] = np.nan
+    return dataclasses.replace(inventory, overrides=overrides, own_basis=own_basis,
+                               line_overrides=line_overrides)
+
+
+def own_measure_text(inventory: Inventory, i: int) -> str:
+    """A plant's own measures as the list gives them, per level (黄/橙/红 = yellow, orange,
+    red; "" if none): the list's texts, else its 一厂一策 cuts ("一厂一策 0/20/50 %")."""
+    texts = [str(t).strip() for t in inventory.own_text[i]]
+    if any(texts):
+        return "; ".join(f"{zh} {t}" for zh, t in zip("黄橙红", texts, strict=True) if t)
+    cuts = inventory.overrides[i]
+    if np.isnan(cuts).all():
+        return ""
+    shown = ["–" if math.isnan(c) else f"{100 * c:g}" for c in cuts]
+    return f"一厂一策 {'/'.join(shown)} %"
+
+
+WHAT_IF_PLANT_COLUMNS: tuple[str, ...] = (
+    "what_if", "id", "name", "city", "county", "industry", "grade_before", "grade_after",
+    "own_measures", "measures")
+
+
+def regraded_plants(inventory: Inventory, spec: WhatIf, mask: np.ndarray) -> pd.DataFrame:
+    """One row per regraded plant: what happened to its own measures — ``none`` (it follows
+    the catalogue), ``replaced`` (the new grade's catalogue row) or ``kept`` — and what the
+    list says they are."""
+    own = has_own_measures(inventory)
+    idx = np.flatnonzero(mask)
+    return pd.DataFrame({
+        "what_if": spec.text, "id": inventory.ids[idx], "name": inventory.names[idx],
+        "city": inventory.cities[idx], "county": inventory.counties[idx],
+        "industry": inventory.industries[idx], "grade_before": spec.old,
+        "grade_after": spec.new,
+        "own_measures": np.where(own[idx], "kept" if spec.own_measures == KEEP else "replaced",
+                                 "none"),
+        "measures": [own_measure_text(inventory, i) for i in idx]},
+        columns=list(WHAT_IF_PLANT_COLUMNS))
+
+
+def _plant_findings(plants: pd.DataFrame) -> list[Finding]:
+    """An info finding per regraded plant with own measures, saying what became of them."""
+    findings = []
+    for r in plants[plants["own_measures"] != "none"].itertuples(index=False):
+        if r.own_measures == "replaced":
+            what = (f"its own measures ({r.measures}) are replaced by the catalogue's "
+                    f"{r.industry}/{r.grade_after} measures")
+        else:
+            what = (f"its own measures ({r.measures}) are kept: the regrading changes nothing "
+                    "where they apply")
+        findings.append(Finding("what_if", "info",
+                                f"{r.what_if}: {r.grade_before}→{r.grade_after}; {what}",
+                                city=r.city, county=r.county, ids=r.id, names=r.name,
+                                industry=r.industry, grade=r.grade_after))
+    return findings
+
+
 WHAT_IF_COLUMNS: tuple[str, ...] = (
     "what_if", "city", "level", "pollutant", "regraded", "base_t_h", "cut_before_t_h",
     "cut_after_t_h", "change_t_h", "cut_before_pct", "cut_after_pct", "change_pct",
@@ -665,8 +757,10 @@ def what_if(inventory: Inventory, table: MeasureTable, rules: RuleSet,
 
     Cuts are ``coverage``'s (list + area, t/h and % of the city-wide base); the change is
     after − before (negative: the city cuts less). A target met before and missed after is a
-    warning; every row is also an info finding. ``cover``: ``coverage`` of the list as given
-    over ``bases`` (at least the affected cities), worked out when not given.
+    warning; every row is also an info finding, and so is every regraded plant with its own
+    measures, saying whether they were replaced or kept (``regraded_plants`` lists them all).
+    ``cover``: ``coverage`` of the list as given over ``bases`` (at least the affected
+    cities), worked out when not given.
     """
     spec = WhatIf.parse(spec) if isinstance(spec, str) else spec
     after_inv, mask = spec.apply(inventory, table)
@@ -700,7 +794,7 @@ def what_if(inventory: Inventory, table: MeasureTable, rules: RuleSet,
                                     **where, limit=row.target_pct))
         else:
             findings.append(Finding("what_if", "info", text, **where))
-    return frame, findings
+    return frame, findings + _plant_findings(regraded_plants(inventory, spec, mask))
 
 
 # -- orchestrator --------------------------------------------------------------------------
@@ -724,11 +818,15 @@ def review(inventory: Inventory, rules: RuleSet, table: MeasureTable | None = No
                 *check_monotonicity(inventory, table, levels, literal),
                 *check_exemptions(inventory, bases, max_exempt_share, exempt, literal),
                 *check_coverage(cover, bases)]
-    frames = []
+    frames, plants = [], []
     for spec in what_ifs:
+        spec = WhatIf.parse(spec) if isinstance(spec, str) else spec
         frame, found = what_if(inventory, table, rules, bases, spec, cover)
         frames.append(frame)
+        plants.append(regraded_plants(inventory, spec, spec.select(inventory)))
         findings += found
     what = (pd.concat(frames, ignore_index=True) if frames
             else pd.DataFrame(columns=list(WHAT_IF_COLUMNS)))
-    return Review(tuple(findings), cover, exempt, what)
+    who = (pd.concat(plants, ignore_index=True) if plants
+           else pd.DataFrame(columns=list(WHAT_IF_PLANT_COLUMNS)))
+    return Review(tuple(findings), cover, exempt, what, who)
