@@ -45,9 +45,8 @@ REPORT_WIDTH = 160  # characters per line of a table written with --out
 # -- inputs --------------------------------------------------------------------------------
 
 
-def _area(scenarios: list[Path], inventory: Inventory) -> tuple[dict, list]:
-    """City → area sources from each scenario file, and the specs themselves."""
-    specs = [load_scenario(path) for path in scenarios]
+def _area(specs: list, inventory: Inventory) -> dict:
+    """City → area sources from each scenario."""
     area: dict[str, list[AreaSource]] = {}
     cities = set(inventory.cities)
     for spec in specs:
@@ -60,7 +59,7 @@ def _area(scenarios: list[Path], inventory: Inventory) -> tuple[dict, list]:
         area[spec.city] = [AreaSource(sector, values,
                                       spec.area_cuts.get(sector, default_cuts(sector)))
                            for sector, values in spec.area_sources.items()]
-    return area, specs
+    return area
 
 
 def _one(values: set, option: str) -> object | None:
@@ -325,8 +324,10 @@ def register(app: typer.Typer) -> None:
                   "[0, 1]")
         try:
             specs_what_if = [WhatIf.parse(text, own_measures) for text in what_ifs]
-            inv = load_inventory(inventory)
-            area, specs = _area(list(scenario), inv)
+            specs = [load_scenario(path) for path in scenario]
+            # a list without a city column (a county's) takes the scenario's city
+            inv = load_inventory(inventory, city=specs[0].city if len(specs) == 1 else None)
+            area = _area(specs, inv)
             rule_name = rules or _one({s.rules for s in specs}, "rules") or "mee-2024"
             ruleset = load_ruleset(rule_name)
             table = _measures(measures, specs)
