@@ -111,7 +111,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("output_value", "日产值(万元/天)", "float", "万元/d", False, 0.0,
            "output value per day at full production, 10 000 CNY", ("日产值",)),
     Column("trucks_per_day", "日均货车进出(辆次/天)", "float", "trips/d", False, 0.0,
-           "heavy-truck trips in and out per day (≥ 10: 重点用车企业, sources.md §5)",
+           "heavy-truck trips in and out per day (≥ 10: 重点用车企业 where neither the "
+           "flag nor the industry decides, sources.md §5)",
            ("日均货车进出",)),
     Column("override_yellow", "一厂一策黄色", "float", "fraction", False, math.nan,
            "一厂一策: this enterprise's own cut at yellow, in [0, 1] of the base; wins over the "
