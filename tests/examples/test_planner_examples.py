@@ -162,7 +162,7 @@ def test_ground_rehearsal_facts_the_guide_states(tmp_path):
     assert compliance["许昌"]["NOx_achieved_pct"] > compliance["漯河"]["NOx_achieved_pct"]
     for row in summary["transport"]:  # about a quarter of the trips blocked, in PM2.5
         assert 0.2 < row["trips_blocked"] / row["trips"] < 0.3 and row["in_pm25"]
-        # 漯河 3.75 t, 许昌 4.14 t (4.08, 4.19 before key users by list/industry and diesel-only
+        # 漯河 3.73 t, 许昌 4.12 t (4.08, 4.19 before key users by list/industry and diesel-only
         # bans; 3.93, 3.66 before issue 14)
         assert 3.6 < row["NOx_cut_t"] < 4.3
     heavy = {row["city"]: row for row in summary["heavy_pollution"]}
