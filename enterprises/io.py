@@ -44,6 +44,7 @@ from enterprises.schema import (
     OVERRIDE_COLUMNS,
     Column,
     column_for_header,
+    flag_value,
 )
 from enterprises.sheets import HeaderMatch, Layout, find_layout, has_header, match_header
 
@@ -75,8 +76,6 @@ WRITTEN_WHEN_SET = ("line_name", "key_vehicle_user", "measure_yellow", "measure_
 # in one column; fifty lines are enough to see the pattern).
 MAX_PROBLEMS = 50
 
-_TRUE = frozenset({"true", "1", "是", "yes"})
-_FALSE = frozenset({"false", "0", "否", "no"})
 _EXPECTED = {
     "text": "a non-empty value",
     "industry": "an industry id or Chinese name of enterprises.industries (e.g. cement or 水泥); "
@@ -85,7 +84,7 @@ _EXPECTED = {
     "grade": f"one of {', '.join(GRADES)}",
     "emission": "a number ≥ 0 (t/a)",
     "operating_hours": f"a number in (0, {MAX_OPERATING_HOURS:g}] (h/a)",
-    "livelihood": "one of true, false, 1, 0, 是, 否, yes, no",
+    "livelihood": "a yes/no mark: 是/否, Y/N, √/×, 1/0, true/false, yes/no, 有/无 (or empty)",
     "lines": "a whole number ≥ 1",
     "exemption": f"one of {', '.join(EXEMPTIONS)} or their Chinese names",
     "fraction": "a fraction in [0, 1] (e.g. 0.3 or 30%)",
@@ -343,7 +342,7 @@ def write_inventory(inventory: Inventory, path: str | Path, headers: str = "en")
     if headers not in ("en", "zh"):
         raise ValueError(f"headers must be 'en' or 'zh', got {headers!r}")
     frame = inventory.to_frame()
-    unset = [c for c in WRITTEN_WHEN_SET if not frame[c].astype(bool).any()]
+    unset = [c for c in WRITTEN_WHEN_SET if not frame[c].astype(str).ne("").any()]
     frame = frame.drop(columns=unset)  # files written before these columns stay byte-identical
     if kind != "parquet":  # a spreadsheet runs "=…" cells as formulas
         frame = spreadsheet_safe(frame)
@@ -615,7 +614,9 @@ def _check(col: Column, text: np.ndarray, rows: np.ndarray) -> Check:
         num = np.where(text == "", col.default, _numbers(text))
         bad = ~((num > 0) & (num <= MAX_OPERATING_HOURS))
         return num, bad, lambda i: _EXPECTED["operating_hours"]
-    if col.id in ("livelihood", "online_monitoring", "key_vehicle_user"):
+    if col.id == "key_vehicle_user":  # a blank cell says nothing: industry, then trips decide
+        return _check_flag(text)
+    if col.id in ("livelihood", "online_monitoring"):
         return _check_bool(text, col.default)
     if col.id == "lines":
         num = np.where(text == "", col.default, _numbers(text))
@@ -711,10 +712,23 @@ def _try(parse: Callable[[str], str], text: str) -> str | None:
         return None
 
 
+def flag_marks(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(yes, no) masks of flag cells (``enterprises.schema.flag_value``)."""
+    value = np.array([flag_value(t) for t in text], dtype=object)
+    return value == True, value == False  # noqa: E712 (elementwise; None is neither)
+
+
 def _check_bool(text: np.ndarray, default: bool) -> Check:
-    lower = np.array([t.lower() for t in text], dtype=object)
-    true = np.isin(lower, list(_TRUE))
-    false = np.isin(lower, list(_FALSE))
+    true, false = flag_marks(text)
     empty = text == ""
     values = np.where(empty, default, true)
     return values.astype(bool), ~(true | false | empty), lambda i: _EXPECTED["livelihood"]
+
+
+def _check_flag(text: np.ndarray) -> Check:
+    """A yes/no flag with a third state: True, False, or None for an empty cell."""
+    true, false = flag_marks(text)
+    empty = text == ""
+    values = np.array([None if e else bool(t) for e, t in zip(empty, true, strict=True)],
+                      dtype=object)
+    return values, ~(true | false | empty), lambda i: _EXPECTED["livelihood"]

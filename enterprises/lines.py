@@ -70,6 +70,8 @@ def _merge(frame: pd.DataFrame, g: np.ndarray, rows: np.ndarray,
         else first["grade"]
     for col in _ANY:
         first[col] = bool(part[col].any())
+    said = [v for v in part["key_vehicle_user"] if v is not None]  # True, False or None
+    first["key_vehicle_user"] = any(said) if said else None
     if first["livelihood"]:
         first["exemption"] = "livelihood"
     first["operating_hours"] = float(part["operating_hours"].max())

@@ -201,7 +201,7 @@ def city_run_tables(task: Task, windows: Sequence[AlertWindow], rng: np.random.G
         city=task.city, start=start, end=end,
         inventory=replay_io.staged_inventory(task.inventory), area_rates=area.rates,
         area_cuts=area.cuts, windows=tuple(windows), rules=replay_io.ruleset(task.rules),
-        measures=options.measures, area_sectors=area.sectors,
+        measures=options.measures, area_sectors=area.sectors, mobile=area.mobile,
         seasonal=options.spec.seasonal, compliance=options.spec.compliance,
     )
     result = simulate_city(inputs, rng, options.transport).result

@@ -172,14 +172,15 @@ def table_rows(run: TransportRun, episodes: pd.DataFrame) -> list[tuple[str, ...
     """Lines for the CLI's episode table, one per truck pollutant of one segment's rows of
     ``episodes`` (with the transport columns). When trucks count towards the city-wide cut,
     the line is the pollutant with trucks added: city-wide baseline, actual, cut and cut %
-    including the trucks' cut, against the target; otherwise the trucks' own tonnes."""
+    including the trucks' cut, counted once (the mobile sector's cut of the same trucks taken
+    out), against the target; otherwise the trucks' own tonnes."""
     lines = []
     for row in episodes.itertuples():
         if row.pollutant not in TRANSPORT_POLLUTANTS:
             continue
         base, cut = row.transport_baseline_t, row.transport_cut_t
         if run.counted and row.baseline_t > 0:
-            total = row.cut_t + cut
+            total = row.cut_t + cut - row.mobile_cut_on_trucks_t
             met = "[green]yes[/]" if row.met_with_transport else "[red]no[/]"
             lines.append((f"{row.pollutant} + trucks", f"{row.baseline_t:,.2f}",
                           f"{row.baseline_t - total:,.2f}", f"{total:,.2f}",
@@ -197,8 +198,8 @@ def table_caption(run: TransportRun, start: pd.Timestamp) -> str:
         return "trucks: no enterprise with trucks"
     trips = ", ".join(f"{_count(seg[c])} {c.replace('_', ' ')}" for c in COUNT_COLUMNS)
     cuts = ", ".join(f"{p} {seg[f'{p}_cut_kg'] / 1000.0:,.2f} t" for p in TRANSPORT_POLLUTANTS)
-    counted = (f"trucks cut {cuts}; '+ trucks' lines add them to the city-wide cut (mobile "
-               "sources are in the base)" if run.counted else
+    counted = (f"trucks cut {cuts}; '+ trucks' lines add them to the city-wide cut in place "
+               "of the mobile sector's cut of the same trucks" if run.counted else
                "trucks not in cut % (no mobile area source in the city-wide base)")
     return f"trucks ({run.inputs.rules.id}): {trips}; {counted}"
 

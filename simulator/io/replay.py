@@ -23,6 +23,7 @@ from alerts.observations import city_daily_aqi
 from alerts.region import Region
 from alerts.rules import RuleSet
 from alerts.triggers import hourly_level_codes
+from enterprises.area import AreaSource
 from enterprises.inventory import Inventory
 from enterprises.io import load_inventory
 from enterprises.measures import MeasureTable
@@ -35,6 +36,7 @@ from simulator.io.inputs import (
     area_inputs,
     load_transport_inputs,
     measure_table,
+    mobile_source,
     read_scenario_toml,
 )
 from simulator.spec.replay import ReplayOptions
@@ -263,6 +265,7 @@ class StagedArea(NamedTuple):
     rates: np.ndarray  # (4,) t/h by pollutant
     cuts: np.ndarray | None  # fraction cut per level; None: never cut
     sectors: tuple[str, ...]
+    mobile: AreaSource | None = None  # the mobile sector with its cuts (the truck gate's)
 
 
 @functools.cache
@@ -271,7 +274,8 @@ def staged_area(path: str) -> StagedArea:
     if not path:
         return StagedArea(np.zeros(len(POLLUTANTS)), None, ())
     area = json.loads(Path(path).read_text(encoding="utf-8"))
-    return StagedArea(*area_inputs(area["sources"], area["cuts"]), tuple(area["sources"]))
+    return StagedArea(*area_inputs(area["sources"], area["cuts"]), tuple(area["sources"]),
+                      mobile_source(area["sources"], area["cuts"]))
 
 
 class LoadedOptions(NamedTuple):
