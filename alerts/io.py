@@ -15,9 +15,9 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pcsv
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+import pyarrow.csv as pcsv  # type: ignore[import-untyped]
 
 from alerts.aqi import POLLUTANTS
 from alerts.observations import (
@@ -520,7 +520,7 @@ def load_observations(paths: list[str | Path], city: str | None = None,
     parts = []
     for path, size in zip(files, sizes, strict=True):
         on_bytes = None if progress is None else (
-            lambda n, before=done: progress(before + n, total))  # type: ignore[misc]
+            lambda n, before=done: progress(before + n, total))
         parts.append(_read_long(path, city, on_bytes))
         done += size
         if progress is not None:
@@ -674,7 +674,8 @@ def load_alert_inputs(observations: list[str | Path], rules: str | Path = "mee-2
                       city: str | None = None, only_city: str | None = None,
                       forecast_table: str | Path | None = None,
                       region: str | Path | None = None,
-                      loaded: Observations | None = None) -> AlertInputs:
+                      loaded: Observations | None = None,
+                      progress: ReadProgress | None = None) -> AlertInputs:
     """Read observations, an optional forecast table and region file, and the rule sets.
 
     ``observations`` may be empty when a ``forecast_table`` is given. Every city alerts under
@@ -682,6 +683,7 @@ def load_alert_inputs(observations: list[str | Path], rules: str | Path = "mee-2
     city's own forecast (the scenario's city) when there is no region. ``loaded``: those files
     already read by ``load_observations`` with the same ``city`` and, without a region, the
     same ``only_city`` — a caller that needs the concentrations too reads them once.
+    ``progress``: see ``load_observations``.
     """
     if not observations and forecast_table is None:
         raise AlertInputError("no observation file given — expected one or more files "
@@ -692,7 +694,8 @@ def load_alert_inputs(observations: list[str | Path], rules: str | Path = "mee-2
     gaps = None
     if loaded is not None or observations:
         obs = (loaded if loaded is not None
-               else load_observations(observations, city=city, only_city=keep))
+               else load_observations(observations, city=city, only_city=keep,
+                                      progress=progress))
         truth, gaps = obs.daily_aqi(), obs.gaps()
     table = load_forecast_table(forecast_table) if forecast_table is not None else None
     if table is not None and keep is not None:
