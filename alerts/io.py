@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import gzip
 import tomllib
+import zlib
 from collections.abc import Callable
 from importlib import resources
+from io import StringIO
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -29,6 +31,7 @@ from alerts.observations import (
 )
 from alerts.region import Region
 from alerts.rules import RuleSet
+from alerts.textfiles import TextFileError, read_text
 from alerts.timeline import AlertInputs
 
 BUILTIN_DIR = resources.files("alerts") / "rulesets"
@@ -36,6 +39,36 @@ BUILTIN_DIR = resources.files("alerts") / "rulesets"
 
 class AlertInputError(ValueError):
     """A user file that cannot be read; the message is one line naming file, row and column."""
+
+
+def _text(path: Path, what: str = "file") -> str:
+    """A user text file (UTF-8 or GBK, ``.gz`` too, ``alerts.textfiles``) as a string."""
+    if not path.is_file():
+        raise AlertInputError(f"{path}: {what} not found")
+    try:
+        return read_text(path).text
+    except TextFileError as bad:
+        raise AlertInputError(str(bad)) from None
+
+
+def _read_csv(path: Path, what: str = "file", **options) -> pd.DataFrame:
+    """``pd.read_csv`` of a user text file; an empty or malformed file is one line."""
+    text = _text(path, what)
+    if not text.strip():
+        raise AlertInputError(f"{path}: file is empty — expected a header row and data rows")
+    try:
+        return pd.read_csv(StringIO(text), **options)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as bad:
+        reason = str(bad).strip().splitlines()[0] if str(bad).strip() else type(bad).__name__
+        raise AlertInputError(f"{path}: not a readable CSV table ({reason})") from None
+
+
+def _toml(path: Path, what: str) -> dict:
+    """A user TOML file, parsed; a missing, undecodable or malformed file is one line."""
+    try:
+        return tomllib.loads(_text(path, what))
+    except tomllib.TOMLDecodeError as bad:
+        raise AlertInputError(f"{path}: not valid TOML ({bad})") from None
 
 
 def builtin_rulesets() -> list[str]:
@@ -48,7 +81,7 @@ def load_ruleset(name_or_path: str | Path) -> RuleSet:
     """Load a built-in rule set by id (``"mee-2024"``) or a user TOML file by path."""
     builtin = BUILTIN_DIR / f"{name_or_path}.toml"
     if isinstance(name_or_path, str) and builtin.is_file():
-        text, origin = builtin.read_text(encoding="utf-8"), f"{name_or_path}.toml"
+        data, origin = tomllib.loads(builtin.read_text(encoding="utf-8")), f"{name_or_path}.toml"
     else:
         path = Path(name_or_path)
         if not path.is_file():
@@ -56,11 +89,7 @@ def load_ruleset(name_or_path: str | Path) -> RuleSet:
                 f"{path}: rule set not found — expected a file or one of "
                 f"{', '.join(builtin_rulesets())}"
             )
-        text, origin = path.read_text(encoding="utf-8"), str(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as bad:
-        raise AlertInputError(f"{origin}: not valid TOML ({bad})") from None
+        data, origin = _toml(path, "rule set"), str(path)
     try:
         return RuleSet.from_dict(data, origin)
     except ValueError as bad:
@@ -75,10 +104,7 @@ def load_forecast(path: str | Path, city: str | None = None) -> pd.DataFrame:
     to ``city``. Returns a frame indexed by hourly local time (Asia/Shanghai, naive).
     """
     path = Path(path)
-    try:
-        frame = pd.read_csv(path, encoding="utf-8-sig")
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as bad:
-        raise AlertInputError(f"{path}: cannot read ({bad})") from None
+    frame = _read_csv(path, "forecast file")
     if "time" not in frame.columns:
         raise AlertInputError(f"{path}: row 1, column time: missing — expected a 'time' column")
     if city is not None and "city" in frame.columns:
@@ -176,7 +202,8 @@ def _read_table(path: Path, on_bytes: Callable[[int], None] | None = None) -> pd
             break
         except _NotUTF8:
             continue
-        except (pa.ArrowInvalid, _NotArrow):
+        except (pa.ArrowInvalid, _NotArrow, UnicodeDecodeError, EOFError, OSError, zlib.error):
+            # a damaged .gz, a file in no known encoding: pandas' path names it
             break
     if frame is None:
         frame = _pandas_text_table(path)
@@ -261,15 +288,7 @@ def _arrow_header(line: bytes, encoding: str) -> list[str]:
 
 def _pandas_text_table(path: Path) -> pd.DataFrame:
     """pandas' parser, for the files pyarrow refuses: the same text, or the problem named."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            frame = pd.read_csv(path, encoding=encoding, dtype=str, keep_default_na=False)
-            break
-        except UnicodeDecodeError as bad:
-            if encoding == "gb18030":
-                raise AlertInputError(f"{path}: cannot read ({bad})") from None
-        except (OSError, pd.errors.ParserError) as bad:
-            raise AlertInputError(f"{path}: cannot read ({str(bad).splitlines()[0]})") from None
+    frame = _read_csv(path, dtype=str, keep_default_na=False)
     return frame.apply(lambda column: column.str.strip())
 
 
@@ -650,20 +669,14 @@ def is_forecast_table(path: str | Path) -> bool:
     path = Path(path)
     if not path.is_file():
         return False
-    with path.open(encoding="utf-8-sig") as handle:
-        header = handle.readline()
-    return "issued_at" in [c.strip() for c in header.split(",")]
+    header = _text(path).partition("\n")[0]
+    return "issued_at" in [c.strip().strip('"') for c in header.split(",")]
 
 
 def load_region(path: str | Path) -> Region:
     """Read a region file (TOML, see ``alerts.region``)."""
     path = Path(path)
-    if not path.is_file():
-        raise AlertInputError(f"{path}: region file not found")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as bad:
-        raise AlertInputError(f"{path}: not valid TOML ({bad})") from None
+    data = _toml(path, "region file")
     try:
         return Region.from_dict(data, str(path))
     except ValueError as bad:

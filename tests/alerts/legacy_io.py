@@ -12,8 +12,7 @@ import pandas as pd
 from alerts.aqi import POLLUTANTS
 from alerts.observations import DAY, HOUR, LONG_COLUMNS, QUANTITIES, Observations, is_daily
 
-class AlertInputError(ValueError):
-    pass
+from alerts.io import AlertInputError, _read_csv  # main's file decoding (UTF-8 or GBK)
 
 
 # -- observations ------------------------------------------------------------------------------
@@ -69,12 +68,7 @@ _HEADER_ALIASES = {q.lower(): q for q in QUANTITIES}
 
 
 def _read_table(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise AlertInputError(f"{path}: file not found")
-    try:
-        frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as bad:
-        raise AlertInputError(f"{path}: cannot read ({str(bad).splitlines()[0]})") from None
+    frame = _read_csv(path, dtype=str, keep_default_na=False)
     # pollutant headers in any case: the UCI Beijing PM2.5 file (tests/data) writes "pm2.5"
     frame.columns = [_HEADER_ALIASES.get(str(c).strip().lower(), str(c).strip())
                      for c in frame.columns]
