@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from alerts.io import load_observations, load_region, load_ruleset
+from alerts.io import ReadProgress, load_observations, load_region, load_ruleset
 from alerts.observations import city_daily_aqi
 from alerts.region import Region
 from alerts.rules import RuleSet
@@ -72,11 +72,13 @@ def observation_files(paths: Sequence[str | Path]) -> list[Path]:
     return files
 
 
-def read_observations(paths: Sequence[str | Path], cities: Sequence[str] = ()
+def read_observations(paths: Sequence[str | Path], cities: Sequence[str] = (),
+                      progress: ReadProgress | None = None
                       ) -> tuple[dict[str, pd.Series], pd.DataFrame]:
     """Hourly rolling daily AQI per city, and the gap report, from observation files.
 
     ``cities`` keeps only those cities (all when empty); a city the files lack is an error.
+    ``progress(read, total)`` hears the bytes read (``alerts.io.load_observations``).
 
     Adapter over ``alerts.io.load_observations``: every layout it reads (long table, UCI station
     files, the national hourly city file ``date, hour, type, <cities>``, the forecast layout;
@@ -86,7 +88,7 @@ def read_observations(paths: Sequence[str | Path], cities: Sequence[str] = ()
     files = observation_files(paths)
     if not files:
         raise ReplayInputError("--observations: no file given")
-    observations = load_observations(files)
+    observations = load_observations(files, progress=progress)
     missing = [c for c in cities if c not in observations.cities]
     if missing:
         raise ReplayInputError(f"--city: value {missing[0]!r} — not in the observations, which "
