@@ -2,7 +2,7 @@
 
 The grid is city × episode × rule set (mee-2019, mee-2024) × forecast model (perfect, noisy)
 over hourly observations written seeded into a temporary folder (``benchmarks.decade_inputs``:
-≈ 2.9 episodes a city-season, so ≈ 114 runs a city). The whole grid is ≈ 39,000 runs, an hour
+≈ 2.9 episodes a city-season, so ≈ 126 runs a city). The whole grid is ≈ 43,000 runs, over an hour
 on 2 cores, so ``make bench`` replays a measured sample — the first ``SAMPLE_CITIES`` cities (one
 of each synthetic profile) through all 10 seasons — with three runners, each from an empty
 output folder: ``processes`` with 1 and with 2 workers, and ``--scheduler`` on a Dask cluster
@@ -13,7 +13,7 @@ peak resident memory of each worker process.
 
 From those it projects the workers needed to replay the full grid in one hour (``projection``).
 ``python -m benchmarks.decade [--cities N] [--full]`` runs it alone; ``--full`` replays all 340
-cities (≈ 39,000 runs per runner: about 2 h for the three runners on 2 cores).
+cities (≈ 43,000 runs per runner: several hours for the three runners on 2 cores).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from simulator.batch.replay import replay
 RULES = ("mee-2019", "mee-2024")
 FORECASTS = ("perfect", "noisy")
 NOISY_REPLICATES = 10  # the full grid's noisy replicates (perfect draws nothing: 1 is enough)
-SAMPLE_CITIES = 5  # one city of each synthetic profile, all seasons: ≈ 570 runs
+SAMPLE_CITIES = 5  # one city of each synthetic profile, all seasons: 628 runs
 QUICK_CITIES, QUICK_SEASONS = 1, 3
 HOUR_S = 3600.0
 WORKERS = 2
@@ -167,7 +167,7 @@ if __name__ == "__main__":
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--cities", type=int, help=f"cities replayed (default {SAMPLE_CITIES})")
     parser.add_argument("--full", action="store_true",
-                        help=f"all {data.CITIES} cities (≈ 39,000 runs per runner)")
+                        help=f"all {data.CITIES} cities (≈ 43,000 runs per runner)")
     parser.add_argument("--quick", action="store_true", help="1 city × 3 seasons, a smoke run")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
