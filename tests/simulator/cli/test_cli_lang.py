@@ -63,8 +63,8 @@ def test_csv_keeps_ids_and_machine_booleans_and_adds_chinese_names(zh_run):
 
 
 def test_the_scenario_chooses_the_language(demo_copy, tmp_path, monkeypatch):
-    text = demo_copy.read_text(encoding="utf-8").replace("[scenario]\n", '[scenario]\nlang = "zh"\n',
-                                                         1)
+    text = demo_copy.read_text(encoding="utf-8")
+    text = text.replace("[scenario]\n", '[scenario]\nlang = "zh"\n', 1)
     demo_copy.write_text(text, encoding="utf-8")
     result = RUNNER.invoke(app, ["run", str(demo_copy), "--no-report", "-q",
                                  "--out", str(tmp_path / "a")])
