@@ -6,10 +6,9 @@ import sys
 
 import typer
 
-try:  # typer ≥ 0.20 carries its own copy of click; its usage errors are that copy's classes
-    from typer._click import exceptions as click_errors
-except ImportError:  # pragma: no cover - older typer on plain click
-    from click import exceptions as click_errors  # type: ignore[no-redef]
+# typer carries its own copy of click (pyproject pins a typer that does): usage errors are
+# that copy's classes
+from typer._click import exceptions as click_errors
 
 from simulator.cli import alerts, inventory, regional, replay, report, review, run
 from simulator.cli.common import guarded, set_debug
