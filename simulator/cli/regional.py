@@ -294,7 +294,7 @@ def register(app: typer.Typer) -> None:
             names = enterprise_names(*tables.values())
             tables = {n: add_names(frame, command_lang(), names) for n, frame in tables.items()}
             write_tables(run_dir, tables,
-                         manifest(run, run_dir.name), images,
+                         {**manifest(run, run_dir.name), "lang": command_lang()}, images,
                          report=None if no_report else report_writer())
         except USER_ERRORS as bad:
             fail(str(bad))  # literal: a file name or value may hold "[…]"

@@ -1,17 +1,13 @@
 """The HTML report: built from run directories, self-contained, and rendered in a real browser."""
 
-import base64
 import json
 import os
 import re
 import shutil
-import struct
-import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -26,8 +22,8 @@ from simulator.report.html import (
     SECTIONS,
     add_report,
     build_report,
-    cjk_font,
     cut_vs_target,
+    write_report,
 )
 
 RUNNER = CliRunner()
@@ -37,12 +33,12 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrom
 
 
 class Page(HTMLParser):
-    """Sections (id → inner text) and images (attribute dicts) of a report page."""
+    """Sections (id → inner text) and charts (attribute dicts of ``div.chart``) of a page."""
 
     def __init__(self, text: str):
         super().__init__()
         self.sections: dict[str, str] = {}
-        self.images: list[dict] = []
+        self.charts: list[dict] = []
         self.body: dict = {}
         self._open: str | None = None
         self.feed(text)
@@ -52,8 +48,8 @@ class Page(HTMLParser):
         if tag == "section":
             self._open = attrs.get("id")
             self.sections[self._open] = ""
-        elif tag == "img":
-            self.images.append({**attrs, "section": self._open})
+        elif tag == "div" and "chart" in (attrs.get("class") or "").split():
+            self.charts.append({**attrs, "section": self._open})
         elif tag == "body":
             self.body = attrs
 
@@ -65,8 +61,8 @@ class Page(HTMLParser):
         if self._open:
             self.sections[self._open] += data
 
-    def images_in(self, section: str) -> list[dict]:
-        return [img for img in self.images if img["section"] == section]
+    def charts_in(self, section: str) -> list[dict]:
+        return [div for div in self.charts if div["section"] == section]
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
@@ -123,8 +119,8 @@ def test_run_writes_the_report_and_lists_it(demo_run):
     page = Page(text)
     assert list(page.sections) == SECTION_IDS
     for section in ("alerts", "emissions", "cuts", "breakdown"):
-        assert page.images_in(section), section
-    assert len(page.images_in("breakdown")) == 3  # industry, grade, county
+        assert page.charts_in(section), section
+    assert len(page.charts_in("breakdown")) == 6  # tonnes, output lost: industry, grade, county
     assert "橙色" in page.sections["alerts"] and "漯河" in page.sections["summary"]
     assert "city-wide base (list + area sources)" in page.sections["summary"]
     # the enterprises that cut most, each named beside its id as enterprises.csv has them
@@ -140,7 +136,7 @@ def test_run_writes_the_report_and_lists_it(demo_run):
     for section, name in files.items():
         computed = (demo_run / name).exists()
         assert (NOT_COMPUTED in page.sections[section]) != computed, section
-        assert bool(page.images_in(section)) == computed, section
+        assert bool(page.charts_in(section)) == computed, section
 
 
 @pytest.mark.slow
@@ -153,7 +149,7 @@ def test_regional_run_writes_a_report_with_pm25_for_every_city(tmp_path):
     assert REPORT_FILE in manifest["files"]
     page = Page((out / REPORT_FILE).read_text(encoding="utf-8"))
     assert NOT_COMPUTED not in page.sections["airquality"]
-    assert page.images_in("airquality")
+    assert page.charts_in("airquality")
     assert "漯河, 许昌" in page.sections["summary"]
     for city in ("漯河", "许昌"):
         assert city in page.sections["airquality"] and city in page.sections["alerts"]
@@ -165,9 +161,9 @@ def test_minimal_run_directory_shows_notes_for_optional_sections(minimal_run):
     assert list(page.sections) == SECTION_IDS
     for section in OPTIONAL_SECTIONS:
         assert NOT_COMPUTED in page.sections[section], section
-        assert not page.images_in(section)
+        assert not page.charts_in(section)
     for section in ("alerts", "emissions", "cuts"):
-        assert len(page.images_in(section)) == 1, section
+        assert len(page.charts_in(section)) == 1, section
         assert NOT_COMPUTED not in page.sections[section]
     # cuts 3/10, 4/20, 1/5, 2/8 → 30, 20, 20, 25 %: all four reach orange's 20 %
     assert "4 of 4 segment × pollutant tallies" in page.sections["summary"]
@@ -180,22 +176,23 @@ def test_no_alert_run_keeps_every_heading(minimal_run):
     page = Page(build_report(minimal_run))
     assert list(page.sections) == SECTION_IDS
     assert "No alert in this period" in page.sections["alerts"]
-    assert not page.images
-
-
-def _png_size(data: bytes) -> tuple[int, int]:
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    return struct.unpack(">II", data[16:24])  # IHDR width, height
+    assert not page.charts
 
 
 def test_page_is_self_contained(demo_run):
+    """Nothing to fetch: no src or href but in-page anchors, no stylesheet link, no import;
+    the inline libraries' own URL strings are never requested (the browser test checks)."""
     text = (demo_run / REPORT_FILE).read_text(encoding="utf-8")
-    links = re.findall(r'\b(?:src|href)\s*=\s*"([^"]*)"', text)
-    assert links and not [u for u in links if not u.startswith(("data:image/png;base64,", "#"))]
-    assert not re.search(r"https?://|<link\b|@import|url\(", text)
-    for img in Page(text).images:
-        width, height = _png_size(base64.b64decode(img["src"].split(",", 1)[1]))
-        assert width > 100 and height > 100
+    markup = re.sub(r"(<script[^>]*>).*?</script>", r"\1</script>", text, flags=re.S)
+    links = re.findall(r'\b(?:src|href)\s*=\s*"([^"]*)"', markup)
+    assert links and all(u.startswith("#") for u in links)
+    assert not re.search(r"<link\b|<script[^>]*\bsrc=|<img\b|<iframe\b|url\(|https?://", markup)
+    assert "sourceMappingURL" not in text
+    specs = re.findall(r'<script type="application/json" id="([^"]+)-spec">(.*?)</script>',
+                       text)
+    assert len(specs) == len(Page(text).charts) >= 6
+    for _, spec in specs:
+        assert '"url"' not in spec  # data inline, never loaded
 
 
 @pytest.mark.slow
@@ -212,7 +209,7 @@ def test_optional_sections_render_when_their_files_exist(minimal_run):
     page = Page(build_report(minimal_run))
     for section in ("transport", "compliance", "airquality"):
         assert NOT_COMPUTED not in page.sections[section], section
-        assert len(page.images_in(section)) == 1, section
+        assert len(page.charts_in(section)) == 1, section
     assert "110" in page.sections["transport"]  # 30 + 80 trips blocked at orange
     # E2 is short by 0.5 − 0.2 = 0.3
     assert "1 of 2 rows achieved the required cut; total shortfall 0.30" in \
@@ -282,13 +279,6 @@ def test_same_run_directory_same_bytes(minimal_run):
     assert build_report(minimal_run) == build_report(minimal_run)
 
 
-def test_cjk_font_is_found_in_ci():
-    if not os.environ.get("CI") and cjk_font() is None:
-        pytest.skip("no CJK font installed (Debian: fonts-noto-cjk); Chinese plot labels "
-                    "fall back to boxes")
-    assert cjk_font() is not None
-
-
 # --- command line ---------------------------------------------------------------------------
 
 
@@ -322,81 +312,119 @@ def test_report_command_names_a_bad_cell(minimal_run):
     assert not (minimal_run / REPORT_FILE).exists()
 
 
-def test_without_matplotlib_the_run_goes_on_with_a_note(minimal_run, monkeypatch, tmp_path):
+def test_the_report_needs_no_matplotlib(minimal_run, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib → ImportError
     manifest = add_report(minimal_run, {"files": ["alerts.csv"]})
-    assert manifest["files"] == ["alerts.csv"]
-    assert "matplotlib is not installed" in manifest["report"]
-    assert not (minimal_run / REPORT_FILE).exists()
-    result = RUNNER.invoke(app, ["report", str(minimal_run)])
-    assert result.exit_code == 2 and "pip install 'smogsim[plot]'" in result.output
-    result = RUNNER.invoke(app, ["run", str(DEMO_SCENARIO), "--out", str(tmp_path / "r"), "-q"])
-    assert result.exit_code == 0, result.output
-    assert not (tmp_path / "r" / REPORT_FILE).exists()
-    assert (tmp_path / "r" / "episodes.csv").is_file()
+    assert manifest["files"] == ["alerts.csv", REPORT_FILE]
+    assert (minimal_run / REPORT_FILE).is_file()
+
+
+def test_the_report_speaks_the_run_language(minimal_run):
+    manifest = json.loads((minimal_run / "manifest.json").read_text(encoding="utf-8"))
+    (minimal_run / "manifest.json").write_text(json.dumps({**manifest, "lang": "zh"}),
+                                               encoding="utf-8")
+    text = build_report(minimal_run)
+    page = Page(text)
+    assert '<html lang="zh-CN">' in text and "<h2>预警时间线</h2>" in text
+    assert "有目标的 4 个时段 × 污染物统计中 4 个达标" in page.sections["summary"]
+    assert "本次运行未计算" in page.sections["transport"]
+    assert '"title":"各城市预警时段' in text  # the chart's title, in the spec
+    assert '"title":"吨/小时"' in text  # an axis title
 
 
 # --- a real browser -------------------------------------------------------------------------
 
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--no-first-run", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage")
+ARTEFACTS = Path(os.environ.get("SMOGSIM_ARTEFACTS",
+                                Path(__file__).resolve().parents[3] / "runs/out/screenshots"))
+CJK = re.compile(r"[\u3400-\u9fff]")
+
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
+def browser():
+    """Debian's chromium driven through the DevTools protocol (playwright)."""
     found = next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
-    if found is None:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    if found is None or sync_playwright is None:
+        missing = "chromium" if found is None else "playwright"
         if os.environ.get("CI"):
-            pytest.fail("CI is set but no chromium binary is on PATH — .ci/run installs "
-                        "Debian's chromium")
-        pytest.skip("no chromium binary found (apt-get install chromium); CI runs this test")
-    return found
+            pytest.fail(f"CI is set but {missing} is missing — .ci/run installs Debian's "
+                        f"chromium, the test extra installs playwright")
+        pytest.skip(f"no {missing} (apt-get install chromium fonts-noto-cjk; "
+                    f"pip install playwright); CI runs this test")
+    with sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=found, args=list(CHROMIUM_FLAGS))
+        yield launched
+        launched.close()
 
 
-def _chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
-    command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-               "--no-first-run", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={profile}", *args]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done
+def _render(browser, page_file: Path, shot_name: str) -> dict:
+    """Open ``page_file``, wait until every chart settled, screenshot it; what a person saw:
+    failed requests, console errors, chart states and the fonts drawing chart text."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: requests.append(f"failed {r.url}"))
+    page.on("request", lambda r: requests.append(r.url) if r.url != page_file.as_uri() else None)
+    page.goto(page_file.as_uri())
+    page.wait_for_selector("body[data-report-ready=true]", timeout=60_000)
+    charts = page.eval_on_selector_all("div.chart", "els => els.map(e => [e.id, "
+                                       "e.dataset.rendered, e.querySelectorAll('svg').length])")
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / shot_name), full_page=True)
+    fonts = _chart_text_fonts(page)
+    page.close()
+    return {"errors": errors, "requests": requests, "charts": charts, "fonts": fonts}
 
 
-def test_report_renders_in_headless_chromium(demo_run, chromium, tmp_path):
-    page_file = demo_run / REPORT_FILE
-    source = Page(page_file.read_text(encoding="utf-8"))
-    dom = Page(_chromium(chromium, tmp_path / "profile", "--dump-dom",
-                         page_file.as_uri()).stdout)
-    assert dom.body.get("data-report-ready") == "true"  # the load handler ran
-    assert list(dom.sections) == SECTION_IDS
-    for key, title in SECTIONS:
-        assert title in dom.sections[key]
-    assert len(dom.images) == len(source.images) >= 6
-    for img in dom.images:
-        assert img.get("data-loaded") == "true", img.get("alt")
-        assert int(img["data-natural-width"]) > 0, img.get("alt")
-
-    shot = tmp_path / "report.png"
-    _chromium(chromium, tmp_path / "profile", "--window-size=1280,2400",
-              f"--screenshot={shot}", page_file.as_uri())
-    from PIL import Image  # a matplotlib dependency
-
-    pixels = np.asarray(Image.open(shot).convert("RGB"))
-    assert pixels.shape[:2] == (2400, 1280)
-    colours = np.unique(pixels.reshape(-1, 3), axis=0)
-    assert len(colours) > 50  # text, plots and level colours, not a blank page
-    orange = np.all(np.abs(pixels.astype(int) - (255, 140, 0)) < 8, axis=-1)
-    assert orange.sum() > 1000  # the orange alert bar of the Gantt chart was drawn
+def _chart_text_fonts(page) -> dict[str, list[str]]:
+    """Each chart text (SVG ``<text>``) and the families the browser drew its glyphs with."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    nodes = cdp.send("DOM.querySelectorAll", {"nodeId": root,
+                                              "selector": "div.chart svg text"})["nodeIds"]
+    texts = page.eval_on_selector_all("div.chart svg text", "els => els.map(e => e.textContent)")
+    assert len(nodes) == len(texts)
+    fonts: dict[str, list[str]] = {}
+    for node, content in zip(nodes, texts, strict=True):
+        used = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        fonts[content] = [f["familyName"] for f in used if f["glyphCount"] > 0]
+    return fonts
 
 
-def test_a_font_installed_after_matplotlib_cached_its_list_is_found(monkeypatch):
-    """A stale font cache (no CJK font in it) is rescanned once rather than trusted."""
-    from types import SimpleNamespace
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_renders_in_headless_chromium(demo_run, browser, lang, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(demo_run, run)
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    (run / "manifest.json").write_text(json.dumps({**manifest, "lang": lang}), encoding="utf-8")
+    breakdown = pd.read_csv(run / "breakdown.csv", encoding="utf-8-sig")
+    breakdown.loc[0, "county"] = "$_^县"  # chart text is literal: no TeX, no markup
+    _csv(breakdown, run / "breakdown.csv")
+    page_file = write_report(run)
+    seen = _render(browser, page_file, f"report-{lang}.png")
+    assert seen["errors"] == [] and seen["requests"] == []
+    assert len(seen["charts"]) == len(Page(page_file.read_text(encoding="utf-8")).charts) >= 8
+    for chart_id, rendered, svgs in seen["charts"]:
+        assert rendered == "true" and svgs == 1, chart_id
+    assert "$_^县" in seen["fonts"]
+    chinese = {text: used for text, used in seen["fonts"].items() if CJK.search(text)}
+    assert "漯河" in chinese  # the city on the alert timeline's axis
+    if lang == "zh":
+        assert "吨/小时" in chinese and "预警级别" in chinese
+    for text, used in chinese.items():  # every Chinese glyph drawn by a font that has it
+        assert any("CJK" in family or family in CJK_FAMILIES for family in used), (text, used)
 
-    from matplotlib import font_manager
 
-    from simulator.report import html
-
-    stale = SimpleNamespace(ttflist=[SimpleNamespace(name="DejaVu Sans")])
-    fresh = SimpleNamespace(ttflist=[SimpleNamespace(name="Noto Sans CJK SC")])
-    monkeypatch.setattr(font_manager, "fontManager", stale)
-    monkeypatch.setattr(font_manager, "_load_fontmanager", lambda try_read_cache: fresh)
-    monkeypatch.setattr(html, "_RESCANNED", [])
-    assert html.cjk_font() == "Noto Sans CJK SC"
+CJK_FAMILIES = ("Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+                "Microsoft YaHei", "PingFang SC", "SimHei")
