@@ -30,6 +30,7 @@ from simulator.batch.replay import (
     summary_json,
 )
 from simulator.cli.common import fail, print_json
+from simulator.cli.language import lang as command_lang
 from simulator.cli.reading import ReadingBar
 
 
@@ -95,6 +96,13 @@ def _note_gaps(result: ReplayResult) -> None:
 
 def _pct(value: float) -> str:
     return "–" if pd.isna(value) else f"{value:.1f}"
+
+
+def _write_report(out: Path) -> None:
+    """``replay.html`` beside the tables (imported only here: the page's scripts are large)."""
+    from simulator.report.replay import write_replay_report
+
+    write_replay_report(out, command_lang())
 
 
 def register(app: typer.Typer) -> None:
@@ -222,10 +230,13 @@ def register(app: typer.Typer) -> None:
                 "same command with --resume to continue", highlight=False, soft_wrap=True)
             raise typer.Exit(130) from None
         progress.stop()
+        _write_report(result.out)
         if not quiet:
             _note_gaps(result)
         if as_json:
-            print_json(summary_json(result))
+            summary = summary_json(result)
+            summary["files"]["replay.html"] = str(result.out / "replay.html")
+            print_json(summary)
             return
         if not quiet:
             console.print(summary_table(result))

@@ -322,8 +322,8 @@ def test_cli_replay_writes_tables_and_summary(observations, tmp_path):
     assert "Replay — 4 runs over 2 city-episodes" in result.output
     assert "4 runs (4 run now, 0 already finished)" in result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "cuts.parquet", "inputs", "manifest.json", "parts", "runs.csv", "runs.parquet",
-        "timings.csv"]
+        "cuts.parquet", "inputs", "manifest.json", "parts", "replay.html", "runs.csv",
+        "runs.parquet", "timings.csv"]
     runs = pd.read_parquet(out / "runs.parquet")
     assert set(runs.forecast) == {"perfect", "late:24"} and set(runs.city) == {"漯河", "许昌"}
     assert set(runs.peak_level) <= {lv.id for lv in Level}

@@ -25,6 +25,7 @@ from simulator.report.html import (
     cut_vs_target,
     write_report,
 )
+from simulator.report.replay import replay_grid, write_replay_report
 
 RUNNER = CliRunner()
 SECTION_IDS = [key for key, _ in SECTIONS]
@@ -428,3 +429,63 @@ def test_report_renders_in_headless_chromium(demo_run, browser, lang, tmp_path):
 
 CJK_FAMILIES = ("Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
                 "Microsoft YaHei", "PingFang SC", "SimHei")
+
+
+# --- the analyst's replay page --------------------------------------------------------------
+
+
+def _replay_runs(rows: list[tuple]) -> pd.DataFrame:
+    """runs.csv rows: (city, rules, forecast, replicate, alert, observed, missed, cut SO2)."""
+    return pd.DataFrame([{"city": c, "episode": 1, "rules": r, "forecast": f, "replicate": k,
+                          "alert_hours": a, "observed_hours": o, "missed_hours": m,
+                          "cut_pct_SO2": cut, "met": cut >= 20}
+                         for c, r, f, k, a, o, m, cut in rows])
+
+
+@pytest.fixture
+def replay_dir(tmp_path) -> Path:
+    folder = tmp_path / "replay"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps(
+        {"smogsim_version": "0.1.0", "seed": 11, "rules": ["mee-2024"],
+         "forecasts": ["perfect", "late:24"], "replicates": 2, "runs": 4}), encoding="utf-8")
+    _csv(_replay_runs([("漯河", "mee-2024", "perfect", 0, 48, 40, 0, 30.0),
+                       ("漯河", "mee-2024", "perfect", 1, 48, 40, 0, 30.0),
+                       ("漯河", "mee-2024", "late:24", 0, 36, 40, 16, 10.0),
+                       ("漯河", "mee-2024", "late:24", 1, 44, 40, 8, 22.0)]),
+         folder / "runs.csv")
+    return folder
+
+
+def test_replay_grid_means_spreads_and_false_hours(replay_dir):
+    grid = replay_grid(pd.read_csv(replay_dir / "runs.csv", encoding="utf-8-sig"))
+    late = grid[grid["forecast"] == "late:24"].iloc[0]
+    # false = alert − (observed − missed): 36 − (40 − 16) = 12, 44 − (40 − 8) = 12
+    assert late["false_hours"] == 12 and late["false_hours_min"] == 12
+    assert late["cut_pct_SO2"] == pytest.approx(16.0)  # (10 + 22) / 2
+    assert (late["cut_pct_SO2_min"], late["cut_pct_SO2_max"]) == (10.0, 22.0)
+    assert (late["missed_hours_min"], late["missed_hours_max"]) == (8, 16)
+    assert late["met_share"] == 0.5 and late["runs"] == 2
+    perfect = grid[grid["forecast"] == "perfect"].iloc[0]
+    assert perfect["false_hours"] == 8 and perfect["missed_hours"] == 0  # 48 − 40
+
+
+def test_report_command_rebuilds_a_replay_page(replay_dir):
+    result = RUNNER.invoke(app, ["report", str(replay_dir), "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    text = (replay_dir / "replay.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in text and "误报小时" in text
+    assert len(re.findall(r'<div class="chart"', text)) == 2
+    assert not (replay_dir / REPORT_FILE).exists()
+
+
+@pytest.mark.slow
+def test_replay_page_renders_in_headless_chromium(replay_dir, browser):
+    page_file = write_replay_report(replay_dir, "zh")
+    seen = _render(browser, page_file, "replay-zh.png")
+    assert seen["errors"] == [] and seen["requests"] == []
+    assert [rendered for _, rendered, _ in seen["charts"]] == ["true", "true"]
+    chinese = {text: used for text, used in seen["fonts"].items() if CJK.search(text)}
+    assert "漯河" in chinese and "误报小时" in chinese
+    for text, used in chinese.items():
+        assert any("CJK" in family or family in CJK_FAMILIES for family in used), (text, used)
