@@ -11,6 +11,7 @@ from simulator.cli.common import fail, output_mode, print_json, refuse_overwrite
 from simulator.cli.language import lang as command_lang
 from simulator.report.html import REPORT_FILE, ReportError, ReportUnavailable, write_report
 from simulator.report.replay import REPLAY_REPORT_FILE, is_replay_dir, write_replay_report
+from simulator.report.review import REVIEW_REPORT_FILE, is_review_dir, write_review_report
 
 
 def register(app: typer.Typer) -> None:
@@ -35,13 +36,17 @@ def register(app: typer.Typer) -> None:
         """
 
         mode = output_mode(as_json, quiet)
-        replay = is_replay_dir(run_dir)
-        if out is not None and not _own_report(run_dir, out, replay):
+        kind = _kind(run_dir)
+        if out is not None and not _own_report(run_dir, out, kind):
             inputs = tuple(run_dir.iterdir()) if run_dir.is_dir() else ()
             refuse_overwrite(out, force, inputs)
         try:
-            path = (write_replay_report(run_dir, command_lang(), out) if replay
-                    else write_report(run_dir, out))
+            if kind == REPLAY_REPORT_FILE:
+                path = write_replay_report(run_dir, command_lang(), out)
+            elif kind == REVIEW_REPORT_FILE:
+                path = write_review_report(run_dir, command_lang(), out)
+            else:
+                path = write_report(run_dir, out)
         except (ReportError, ReportUnavailable) as bad:
             fail(str(bad))
         if mode == "json":
@@ -51,7 +56,17 @@ def register(app: typer.Typer) -> None:
             say(str(path) if mode == "quiet" else f"report: {path}")
 
 
-def _own_report(run_dir: Path, out: Path, replay: bool = False) -> bool:
+def _kind(directory: Path) -> str:
+    """The report a folder holds the data of: a run's (alerts.csv), a replay's (runs.csv) or a
+    review's (review.json); a run's when none, whose reader names what is missing."""
+    if (directory / "alerts.csv").is_file():
+        return REPORT_FILE
+    if is_replay_dir(directory):
+        return REPLAY_REPORT_FILE
+    return REVIEW_REPORT_FILE if is_review_dir(directory) else REPORT_FILE
+
+
+def _own_report(run_dir: Path, out: Path, kind: str = REPORT_FILE) -> bool:
     """``out`` is the directory's own report, which the command exists to rebuild."""
-    own = Path(run_dir) / (REPLAY_REPORT_FILE if replay else REPORT_FILE)
+    own = Path(run_dir) / kind
     return out.resolve() == own.resolve()

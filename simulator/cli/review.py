@@ -22,6 +22,7 @@ from enterprises.io import default_measures, load_inventory, load_measure_table
 from enterprises.measures import MeasureTable
 from enterprises.schema import POLLUTANTS
 from simulator.cli.common import fail, refuse_overwrite
+from simulator.cli.language import lang as command_lang
 from simulator.grading.checks import (
     MAX_EXEMPT_SHARE,
     OWN_MEASURE_CHOICES,
@@ -35,7 +36,8 @@ from simulator.io.files import atomic_write, csv_bytes
 from simulator.io.inputs import load_scenario
 from simulator.spec.scenario import ScenarioError
 
-FORMATS = ("table", "csv", "json")
+FORMATS = ("table", "csv", "json", "html")
+HTML_FILE = Path("review.html")  # --format html without --out
 CSV_ENCODING = "utf-8-sig"  # Excel opens Chinese text intact with the BOM
 MAX_FINDING_ROWS = 60  # console only; CSV and JSON hold every finding
 MAX_PLANT_ROWS = 30  # regraded plants listed per what-if on the console; JSON lists all
@@ -275,6 +277,12 @@ def _render_table(result: Review, title: str) -> str:
     return buffer.getvalue()
 
 
+def _html(document: dict) -> str:
+    from simulator.report.review import build_review_report  # the page's scripts are large
+
+    return build_review_report(document, command_lang())
+
+
 def register(app: typer.Typer) -> None:
     """Add ``review`` to the ``smogsim`` app."""
 
@@ -300,7 +308,9 @@ def register(app: typer.Typer) -> None:
         max_share: float = typer.Option(
             MAX_EXEMPT_SHARE, "--max-exempt-share", help="Flag an exempt plant holding more "
             "than this fraction of a city's base of a pollutant (assumption)."),
-        fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+        fmt: str = typer.Option("table", "--format", help="table, csv, json or html (a "
+                                "self-contained page, default review.html, with review.json "
+                                "beside it for smogsim report to rebuild it)."),
         force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
         out: Path | None = typer.Option(None, "--out", help="Write the report to this file "
                                         "(the console then shows the checks only)."),
@@ -322,8 +332,13 @@ def register(app: typer.Typer) -> None:
         if not 0 <= max_share <= 1:
             fail(f"option --max-exempt-share: value {max_share} — expected a fraction in "
                   "[0, 1]")
+        if fmt == "html" and out is None:
+            out = HTML_FILE
         if out is not None:  # checked before any work: never an input, never silently replaced
             refuse_overwrite(out, force, (inventory, measures, *scenario))
+        data_file = out.parent / "review.json" if fmt == "html" and out is not None else None
+        if data_file is not None:
+            refuse_overwrite(data_file, force, (inventory, measures, *scenario))
         try:
             specs_what_if = [WhatIf.parse(text, own_measures) for text in what_ifs]
             specs = [load_scenario(path) for path in scenario]
@@ -349,6 +364,9 @@ def register(app: typer.Typer) -> None:
                                     "enterprises": len(inv)})
         if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
+            if data_file is not None:  # the page, and the document it is rebuilt from
+                atomic_write(data_file, text.encode("utf-8"))
+                text = _html(json.loads(text))
             atomic_write(out, text.encode(CSV_ENCODING if fmt == "csv" else "utf-8"))
             console.print(escape(title), highlight=False, soft_wrap=True)
             console.print(summary_table(result))

@@ -26,6 +26,7 @@ from simulator.report.html import (
     write_report,
 )
 from simulator.report.replay import replay_grid, write_replay_report
+from simulator.report.review import build_review_report, write_review_report
 
 RUNNER = CliRunner()
 SECTION_IDS = [key for key, _ in SECTIONS]
@@ -487,5 +488,85 @@ def test_replay_page_renders_in_headless_chromium(replay_dir, browser):
     assert [rendered for _, rendered, _ in seen["charts"]] == ["true", "true"]
     chinese = {text: used for text, used in seen["fonts"].items() if CJK.search(text)}
     assert "漯河" in chinese and "误报小时" in chinese
+    for text, used in chinese.items():
+        assert any("CJK" in family or family in CJK_FAMILIES for family in used), (text, used)
+
+
+# --- the reviewer's review page -------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _review_document() -> dict:
+    coverage = [{"city": "许昌", "level": level, "pollutant": p, "cut_pct": cut,
+                 "target_pct": target, "met": cut >= target}
+                for level, target in (("orange", 20.0), ("red", 30.0))
+                for p, cut in zip(("SO2", "NOx", "PM", "VOCs"), (25.0, 18.0, 40.0, 31.0),
+                                  strict=True)]
+    return {"inventory": "list.csv", "rules": "mee-2024", "measures": "measures.csv",
+            "enterprises": 2, "failed": True,
+            "summary": [{"check": "consistency", "status": "fail", "errors": 1, "warnings": 0,
+                         "info": 1}],
+            "findings": [{"check": "consistency", "severity": "error", "message": "looser",
+                          "city": "许昌", "county": "$_^县", "ids": "XC0001",
+                          "names": "许昌市嘉禾铸造有限公司", "industry": "foundry",
+                          "grade": "B", "level": "orange", "pollutant": ""},
+                         {"check": "consistency", "severity": "info", "message": "fine",
+                          "city": "许昌", "county": "", "ids": "XC0002", "names": "乙厂",
+                          "industry": "", "grade": "", "level": "", "pollutant": ""}],
+            "coverage": coverage, "exemptions": [],
+            "what_if": [{"what_if": "grade B->A where id in XC0001", "level": c["level"],
+                         "pollutant": c["pollutant"], "cut_before_pct": c["cut_pct"],
+                         "cut_after_pct": c["cut_pct"] - 1, "target_pct": c["target_pct"]}
+                        for c in coverage],
+            "what_if_plants": [{"what_if": "grade B->A where id in XC0001", "id": "XC0001",
+                                "name": "许昌市嘉禾铸造有限公司", "grade_before": "B",
+                                "grade_after": "A"}]}
+
+
+def test_review_page_names_plants_and_charts_coverage_and_what_if():
+    text = build_review_report(_review_document(), "zh")
+    page = Page(text)
+    assert list(page.sections) == ["summary", "findings", "coverage", "what_if"]
+    assert "审核未通过" in page.sections["summary"]
+    # the error is listed by plant, the info finding only counted
+    assert "XC0001许昌市嘉禾铸造有限公司" in page.sections["findings"]
+    assert "1 个错误，0 个警告，1 条提示" in page.sections["findings"]
+    assert "乙厂" not in page.sections["findings"]
+    assert len(page.charts_in("coverage")) == 1 and len(page.charts_in("what_if")) == 1
+    assert "调整分级的企业（1 家）" in page.sections["what_if"]
+
+
+def test_review_page_without_a_what_if_says_so():
+    document = {**_review_document(), "what_if": [], "what_if_plants": []}
+    page = Page(build_review_report(document, "en"))
+    assert "No what-if asked" in page.sections["what_if"] and not page.charts_in("what_if")
+
+
+@pytest.mark.slow
+def test_review_writes_its_page_and_report_rebuilds_it(tmp_path):
+    out = tmp_path / "review" / "review.html"
+    result = RUNNER.invoke(app, ["review", str(REPO / "runs/data/xuchang_inventory.csv"),
+                                 "--scenario", str(REPO / "runs/xuchang.toml"), "--what-if",
+                                 "grade B->A where industry=铸造", "--format", "html", "--out",
+                                 str(out), "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    first = out.read_text(encoding="utf-8")
+    assert "检查项与问题" in first and (out.parent / "review.json").is_file()
+    out.unlink()
+    result = RUNNER.invoke(app, ["report", str(out.parent), "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == first
+
+
+@pytest.mark.slow
+def test_review_page_renders_in_headless_chromium(tmp_path, browser):
+    (tmp_path / "review.json").write_text(json.dumps(_review_document(), ensure_ascii=False),
+                                          encoding="utf-8")
+    seen = _render(browser, write_review_report(tmp_path, "zh"), "review-zh.png")
+    assert seen["errors"] == [] and seen["requests"] == []
+    assert [rendered for _, rendered, _ in seen["charts"]] == ["true", "true"]
+    chinese = {text: used for text, used in seen["fonts"].items() if CJK.search(text)}
+    assert "污染物" in chinese and "调整后" in chinese
     for text, used in chinese.items():
         assert any("CJK" in family or family in CJK_FAMILIES for family in used), (text, used)
