@@ -235,3 +235,32 @@ def pm25_lines(rows: list[dict], shading: list[dict], levels: list[str], names: 
     return {"data": {"values": data},
             "facet": {"row": {"field": "city", "type": "nominal", "title": None}},
             "spec": {"width": WIDTH, "height": 160, "layer": [shade, line, rule]}}
+
+
+def unit_map(rows: list[dict], labels: dict[str, str], tooltip: list[str],
+             geographic: bool) -> Spec:
+    """Enterprises as squares coloured by response: on longitude/latitude (``geographic``),
+    else in a block per county (``x``, ``y``: place in the block), one panel per county."""
+    colour = {"field": "response", "type": "nominal", "title": labels["response"],
+              "scale": {"range": list(OKABE_ITO)}}
+    tips = [{"field": c} for c in tooltip]
+    if geographic:
+        return {"width": WIDTH - 160, "height": 420, "data": {"values": rows},
+                "mark": {"type": "square", "size": 40, "opacity": 0.85},
+                "params": [{"name": "zoom", "select": "interval", "bind": "scales"}],
+                "encoding": {"x": {"field": "x", "type": "quantitative", "title": "lon",
+                                   "scale": {"zero": False}},
+                             "y": {"field": "y", "type": "quantitative", "title": "lat",
+                                   "scale": {"zero": False}},
+                             "color": colour, "tooltip": tips}}
+    hidden = {"axis": None}  # places in a block, not quantities
+    return {"data": {"values": rows},
+            "facet": {"field": "county", "type": "nominal", "title": None},
+            "columns": 4,
+            "spec": {"width": 150, "height": 110,
+                     "mark": {"type": "square", "size": 70, "stroke": "#fff",
+                              "strokeWidth": 0.5},
+                     "encoding": {"x": {"field": "x", "type": "ordinal", **hidden},
+                                  "y": {"field": "y", "type": "ordinal", **hidden},
+                                  "color": colour, "tooltip": tips}},
+            "resolve": {"scale": {"x": "shared", "y": "shared"}}}

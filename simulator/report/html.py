@@ -31,7 +31,7 @@ from simulator.report import charts
 from simulator.report.page import chart, page
 
 REPORT_FILE = "report.html"
-SECTION_IDS: tuple[str, ...] = ("summary", "alerts", "emissions", "cuts", "breakdown",
+SECTION_IDS: tuple[str, ...] = ("summary", "alerts", "emissions", "cuts", "breakdown", "map",
                                 "transport", "compliance", "airquality")  # stable element ids
 DEFAULT_LANG = "en"  # a run directory whose manifest names no language
 
@@ -49,8 +49,10 @@ TOP_ENTERPRISES = 20  # enterprises listed by name in the breakdown section (ass
 _TIME_COLUMNS = ("issued_at", "start", "end", "time")
 _TRANSPORT_TOTALS = ("trips", "trips_blocked", "substituted", "deferred", "cancelled",
                      "nonroad_idled", "production_days_lost")
-_OPTIONAL = ("breakdown.csv", "enterprises.csv", "transport.csv", "verification.csv",
-             "airquality.csv")
+_OPTIONAL = ("breakdown.csv", "enterprises.csv", "audit.csv", "transport.csv",
+             "verification.csv", "airquality.csv")
+_COORDINATES = (("lon", "lat"), ("longitude", "latitude"))  # enterprises.csv columns, if any
+MAP_COLUMNS = 12  # enterprises per row of a county's block when there are no coordinates
 
 log = logging.getLogger("smogsim")
 
@@ -455,6 +457,61 @@ def _bars(run: RunFiles, table: pd.DataFrame, dim: str, cut: list[str]) -> str:
     return out
 
 
+def enterprise_responses(enterprises: pd.DataFrame, audit: pd.DataFrame | None) -> pd.DataFrame:
+    """Each enterprise with its response at the run's highest level: the measure of its
+    largest emission cut there (audit.csv), "none" where the audit names none."""
+    frame = enterprises.copy()
+    frame["measure"] = "none"
+    frame["level"] = ""
+    if audit is not None and {"enterprise", "level", "measure"} <= set(audit.columns) and len(
+            audit):
+        top = max(audit["level"].astype(str), key=_level_order)
+        rows = audit[audit["level"].astype(str) == top]
+        cut = rows.get("emission_cut_after", pd.Series(0.0, index=rows.index))
+        rows = rows.assign(_cut=cut).sort_values("_cut", ascending=False, kind="stable")
+        first = rows.drop_duplicates("enterprise").set_index("enterprise")
+        found = frame["enterprise"].map(first["measure"])
+        frame["measure"] = found.fillna("none").astype(str)
+        frame["level"] = top
+    return frame
+
+
+def _map(run: RunFiles) -> str:
+    """The enterprises by response: a scatter on their coordinates where enterprises.csv has
+    them, else a block of squares per county (a layout, not a map)."""
+    frame = run.table("enterprises.csv")
+    if frame is None or "enterprise" not in frame.columns:
+        return _not_computed(run, "enterprises.csv")
+    from simulator.lang import measure_name
+
+    frame = enterprise_responses(frame, run.table("audit.csv"))
+    frame["response"] = frame["measure"].map(lambda m: measure_name(m, run.lang))
+    shown = [c for c in ("enterprise", "name", "county", "industry", "grade", "response")
+             if c in frame.columns]
+    coordinates = next((pair for pair in _COORDINATES if set(pair) <= set(frame.columns)), None)
+    labels = {"response": run.t("report.map.response"), "county": run.t("report.dim.county")}
+    if coordinates:
+        rows = frame.assign(x=frame[coordinates[0]], y=frame[coordinates[1]])
+        note = run.t("report.map.coordinates")
+    else:
+        county = frame["county"].astype(str) if "county" in frame.columns else pd.Series(
+            "", index=frame.index)
+        order = frame.assign(county=county).sort_values(["county", "measure"], kind="stable")
+        k = order.groupby("county").cumcount()
+        rows = order.assign(x=k % MAP_COLUMNS, y=k // MAP_COLUMNS)
+        note = run.t("report.map.counties")
+    levels = rows.get("level")
+    title = run.t("report.map.title", level=_level_label(str(levels.iloc[0]), run.lang)
+                  if levels is not None and len(levels) and levels.iloc[0] else "–")
+    spec = charts.unit_map(charts.records(rows[[*shown, "x", "y"]]), labels, shown,
+                           geographic=coordinates is not None)
+    counts = frame.groupby([c for c in ("county", "response") if c in frame.columns]).size()
+    table = counts.unstack(fill_value=0).reset_index() if "county" in frame.columns else \
+        counts.rename("enterprises").reset_index()
+    return _note(note) + chart("chart-map", charts.spec(spec, title),
+                               "Enterprises by response") + _table(table)
+
+
 def _sums(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
     """Totals of the counts and cuts in ``frame``, by ``by`` (or overall)."""
     numeric = [c for c in frame.select_dtypes("number").columns if c != by]
@@ -561,8 +618,8 @@ def _airquality(run: RunFiles) -> str:
 
 
 _BUILDERS = {"summary": _summary, "alerts": _alerts, "emissions": _emissions, "cuts": _cuts,
-             "breakdown": _breakdown, "transport": _transport, "compliance": _compliance,
-             "airquality": _airquality}
+             "breakdown": _breakdown, "map": _map, "transport": _transport,
+             "compliance": _compliance, "airquality": _airquality}
 
 
 # --- page ----------------------------------------------------------------------------------

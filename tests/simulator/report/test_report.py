@@ -23,6 +23,7 @@ from simulator.report.html import (
     add_report,
     build_report,
     cut_vs_target,
+    enterprise_responses,
     write_report,
 )
 from simulator.report.replay import replay_grid, write_replay_report
@@ -30,7 +31,7 @@ from simulator.report.review import build_review_report, write_review_report
 
 RUNNER = CliRunner()
 SECTION_IDS = [key for key, _ in SECTIONS]
-OPTIONAL_SECTIONS = ["breakdown", "transport", "compliance", "airquality"]
+OPTIONAL_SECTIONS = ["breakdown", "map", "transport", "compliance", "airquality"]
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -123,6 +124,7 @@ def test_run_writes_the_report_and_lists_it(demo_run):
     for section in ("alerts", "emissions", "cuts", "breakdown"):
         assert page.charts_in(section), section
     assert len(page.charts_in("breakdown")) == 6  # tonnes, output lost: industry, grade, county
+    assert len(page.charts_in("map")) == 1 and "no coordinates" in page.sections["map"]
     assert "橙色" in page.sections["alerts"] and "漯河" in page.sections["summary"]
     assert "city-wide base (list + area sources)" in page.sections["summary"]
     # the enterprises that cut most, each named beside its id as enterprises.csv has them
@@ -570,3 +572,30 @@ def test_review_page_renders_in_headless_chromium(tmp_path, browser):
     assert "污染物" in chinese and "调整后" in chinese
     for text, used in chinese.items():
         assert any("CJK" in family or family in CJK_FAMILIES for family in used), (text, used)
+
+
+# --- enterprises by response ----------------------------------------------------------------
+
+
+def test_each_enterprise_gets_its_largest_cut_measure_at_the_highest_level():
+    plants = pd.DataFrame({"enterprise": ["E1", "E2", "E3"], "county": ["甲县", "甲县", "乙县"]})
+    audit = pd.DataFrame({"enterprise": ["E1", "E1", "E1", "E2"],
+                          "level": ["yellow", "orange", "orange", "yellow"],
+                          "measure": ["stop", "limit", "stop", "stop"],
+                          "emission_cut_after": [1.0, 0.3, 1.0, 1.0]})
+    frame = enterprise_responses(plants, audit).set_index("enterprise")
+    # orange is the highest level: E1 stops there (its largest cut); E2 was cut at yellow only
+    assert frame.loc["E1", "measure"] == "stop" and frame.loc["E2", "measure"] == "none"
+    assert frame.loc["E3", "measure"] == "none" and set(frame["level"]) == {"orange"}
+
+
+def test_enterprises_with_coordinates_are_placed_on_them(minimal_run):
+    _csv(pd.DataFrame({"enterprise": ["E1", "E2"], "name": ["甲厂", "乙厂"],
+                       "county": ["$_^县", "乙县"], "lon": [114.0, 114.1],
+                       "lat": [33.5, 33.6], "SO2_cut_t": [1.0, 2.0]}),
+         minimal_run / "enterprises.csv")
+    text = build_report(minimal_run)
+    section = Page(text).sections["map"]
+    assert "coordinates the list gives" in section and NOT_COMPUTED not in section
+    spec = re.search(r'id="chart-map-spec">(.*?)</script>', text).group(1)
+    assert '"x":114.1' in spec and '"y":33.6' in spec and '"county":"$_^县"' in spec
