@@ -38,6 +38,7 @@ from enterprises.schema import (
     COLUMNS,
     DEFAULT_OPERATING_HOURS,
     EMISSION_COLUMNS,
+    MAX_ENTERPRISE_EMISSION_T,
     MAX_OPERATING_HOURS,
     MEASURE_TEXT_COLUMNS,
     OVERRIDE_COLUMNS,
@@ -82,7 +83,8 @@ _EXPECTED = {
                 "put non-key industries (农副食品加工, 电力, 热力 …) under 其他 (other), graded "
                 "引领性 or 非引领性",
     "grade": f"one of {', '.join(GRADES)}",
-    "emission": "a number ≥ 0 (t/a)",
+    "emission": f"a number of t/a in [0, {MAX_ENTERPRISE_EMISSION_T:,.0f}] (more is beyond any "
+                "plant: assumption, enterprises.schema)",
     "operating_hours": f"a number in (0, {MAX_OPERATING_HOURS:g}] (h/a)",
     "livelihood": "one of true, false, 1, 0, 是, 否, yes, no",
     "lines": "a whole number ≥ 1",
@@ -440,6 +442,8 @@ def _convert_units(checks: dict[str, list], units: dict[str, str | None],
         elif unit == "kg/a":
             checks[col][0] = checks[col][0] / 1000.0
             notes.append(f"column {headers[col]}: kg/a converted to t/a (÷ 1000)")
+        value, bad, _ = checks[col]  # the plausibility bound applies in t/a, so after units
+        checks[col][1] = bad | (value > MAX_ENTERPRISE_EMISSION_T)
 
 
 _EMISSION_UNITS = (None, "t/a", "kg/h", "kg/a")

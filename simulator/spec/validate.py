@@ -71,10 +71,15 @@ def _spoken(values: Sequence[str]) -> str:
 
 def _bounds(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
-        return f"in [{low:g}, {high:g}]"
+        return f"in [{_number(low)}, {_number(high)}]"
     if low is not None:
-        return f"≥ {low:g}"
-    return f"≤ {high:g}" if high is not None else ""
+        return f"≥ {_number(low)}"
+    return f"≤ {_number(high)}" if high is not None else ""
+
+
+def _number(value: float) -> str:
+    """A bound as written: 2000000 rather than 2e+06."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
 
 
 # -- scalar kinds ------------------------------------------------------------------------------
