@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +102,8 @@ class Text:
     def convert(self, value, at: At) -> str:
         if not isinstance(value, str) or not value.strip():
             raise at.fail(value, self.expected)
+        if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value):
+            raise at.fail(value, "text without control characters (NUL, escape …)")
         return value.strip() if self.strip else value
 
 
