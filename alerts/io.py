@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from importlib import resources
+from io import StringIO
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from alerts.aqi import POLLUTANTS
 from alerts.observations import LONG_COLUMNS, QUANTITIES, Observations, city_frames, is_daily
 from alerts.region import Region
 from alerts.rules import RuleSet
+from alerts.textfiles import TextFileError, read_text
 from alerts.timeline import AlertInputs
 
 BUILTIN_DIR = resources.files("alerts") / "rulesets"
@@ -24,6 +26,36 @@ BUILTIN_DIR = resources.files("alerts") / "rulesets"
 
 class AlertInputError(ValueError):
     """A user file that cannot be read; the message is one line naming file, row and column."""
+
+
+def _text(path: Path, what: str = "file") -> str:
+    """A user text file (UTF-8 or GBK, ``.gz`` too, ``alerts.textfiles``) as a string."""
+    if not path.is_file():
+        raise AlertInputError(f"{path}: {what} not found")
+    try:
+        return read_text(path).text
+    except TextFileError as bad:
+        raise AlertInputError(str(bad)) from None
+
+
+def _read_csv(path: Path, what: str = "file", **options) -> pd.DataFrame:
+    """``pd.read_csv`` of a user text file; an empty or malformed file is one line."""
+    text = _text(path, what)
+    if not text.strip():
+        raise AlertInputError(f"{path}: file is empty — expected a header row and data rows")
+    try:
+        return pd.read_csv(StringIO(text), **options)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as bad:
+        reason = str(bad).strip().splitlines()[0] if str(bad).strip() else type(bad).__name__
+        raise AlertInputError(f"{path}: not a readable CSV table ({reason})") from None
+
+
+def _toml(path: Path, what: str) -> dict:
+    """A user TOML file, parsed; a missing, undecodable or malformed file is one line."""
+    try:
+        return tomllib.loads(_text(path, what))
+    except tomllib.TOMLDecodeError as bad:
+        raise AlertInputError(f"{path}: not valid TOML ({bad})") from None
 
 
 def builtin_rulesets() -> list[str]:
@@ -36,7 +68,7 @@ def load_ruleset(name_or_path: str | Path) -> RuleSet:
     """Load a built-in rule set by id (``"mee-2024"``) or a user TOML file by path."""
     builtin = BUILTIN_DIR / f"{name_or_path}.toml"
     if isinstance(name_or_path, str) and builtin.is_file():
-        text, origin = builtin.read_text(encoding="utf-8"), f"{name_or_path}.toml"
+        data, origin = tomllib.loads(builtin.read_text(encoding="utf-8")), f"{name_or_path}.toml"
     else:
         path = Path(name_or_path)
         if not path.is_file():
@@ -44,11 +76,7 @@ def load_ruleset(name_or_path: str | Path) -> RuleSet:
                 f"{path}: rule set not found — expected a file or one of "
                 f"{', '.join(builtin_rulesets())}"
             )
-        text, origin = path.read_text(encoding="utf-8"), str(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as bad:
-        raise AlertInputError(f"{origin}: not valid TOML ({bad})") from None
+        data, origin = _toml(path, "rule set"), str(path)
     try:
         return RuleSet.from_dict(data, origin)
     except ValueError as bad:
@@ -63,10 +91,7 @@ def load_forecast(path: str | Path, city: str | None = None) -> pd.DataFrame:
     to ``city``. Returns a frame indexed by hourly local time (Asia/Shanghai, naive).
     """
     path = Path(path)
-    try:
-        frame = pd.read_csv(path, encoding="utf-8-sig")
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as bad:
-        raise AlertInputError(f"{path}: cannot read ({bad})") from None
+    frame = _read_csv(path, "forecast file")
     if "time" not in frame.columns:
         raise AlertInputError(f"{path}: row 1, column time: missing — expected a 'time' column")
     if city is not None and "city" in frame.columns:
@@ -147,12 +172,7 @@ _HEADER_ALIASES = {q.lower(): q for q in QUANTITIES}
 
 
 def _read_table(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise AlertInputError(f"{path}: file not found")
-    try:
-        frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as bad:
-        raise AlertInputError(f"{path}: cannot read ({str(bad).splitlines()[0]})") from None
+    frame = _read_csv(path, dtype=str, keep_default_na=False)
     # pollutant headers in any case: the UCI Beijing PM2.5 file (tests/data) writes "pm2.5"
     frame.columns = [_HEADER_ALIASES.get(str(c).strip().lower(), str(c).strip())
                      for c in frame.columns]
@@ -427,20 +447,14 @@ def is_forecast_table(path: str | Path) -> bool:
     path = Path(path)
     if not path.is_file():
         return False
-    with path.open(encoding="utf-8-sig") as handle:
-        header = handle.readline()
-    return "issued_at" in [c.strip() for c in header.split(",")]
+    header = _text(path).partition("\n")[0]
+    return "issued_at" in [c.strip().strip('"') for c in header.split(",")]
 
 
 def load_region(path: str | Path) -> Region:
     """Read a region file (TOML, see ``alerts.region``)."""
     path = Path(path)
-    if not path.is_file():
-        raise AlertInputError(f"{path}: region file not found")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as bad:
-        raise AlertInputError(f"{path}: not valid TOML ({bad})") from None
+    data = _toml(path, "region file")
     try:
         return Region.from_dict(data, str(path))
     except ValueError as bad:

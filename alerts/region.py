@@ -100,6 +100,10 @@ class Region:
     @classmethod
     def from_dict(cls, data: dict, origin: str = "region") -> Region:
         """Build and validate a region from its parsed TOML; errors name ``origin`` and key."""
+        unknown = sorted(set(data) - REGION_KEYS)
+        if unknown:  # a misspelt table would otherwise be dropped without a word
+            raise ValueError(f"{origin}: key {unknown[0]}: unknown — expected "
+                             f"{', '.join(sorted(REGION_KEYS))}")
         graph = nx.Graph()
         for n, item in enumerate(_list(data, "city", origin)):
             name = _name(item, f"city[{n}].name", origin)
@@ -131,6 +135,9 @@ class Region:
         orders = tuple(_order(item, n, region, origin)
                        for n, item in enumerate(_list(data, "dispatch", origin, required=False)))
         return cls(graph, rules, orders, region.name)
+
+
+REGION_KEYS = frozenset({"name", "city", "county", "rule", "dispatch"})
 
 
 def _list(data: dict, key: str, origin: str, required: bool = True) -> list[dict]:

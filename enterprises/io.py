@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from alerts.textfiles import TextFileError, follow_umask, read_text, spreadsheet_safe
 from enterprises.errors import (
     InventoryError,
     InventoryProblems,
@@ -104,11 +105,19 @@ _EXPECTED = {
 Check = tuple[np.ndarray, np.ndarray, Callable[[int], str]]
 
 
-def _decode(data: bytes) -> str:
+def _csv_records(path: Path, error: type[TableError]) -> list[list[str]]:
+    """A CSV file's records: UTF-8 (BOM optional) or GBK/GB18030, which Excel on Chinese
+    Windows saves as "CSV" (``alerts.textfiles``); ``.csv.gz`` too."""
     try:
-        return data.decode("utf-8-sig")  # also plain utf-8: the BOM is optional
-    except UnicodeDecodeError:
-        return data.decode("gb18030")  # Excel on Chinese Windows saves "CSV" as GBK
+        text = read_text(path).text
+        if not text.strip():
+            raise error(path, None, "", path.name, "a header row and data rows (the file is "
+                        "empty)")
+        return list(csv.reader(StringIO(text, newline="")))
+    except TextFileError as exc:
+        raise error(path, None, "", path.name, f"a UTF-8 or GBK CSV file ({exc})") from None
+    except csv.Error as exc:
+        raise error(path, None, "", path.name, f"a well-formed CSV file ({exc})") from None
 
 
 @functools.cache
@@ -131,11 +140,7 @@ def read_csv_table(path: str | Path, error: type[TableError] = TableError) -> pd
     ``error``.
     """
     path = Path(path)
-    try:
-        records = list(csv.reader(StringIO(_decode(path.read_bytes()), newline="")))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise error(path, None, "", path.name, f"a UTF-8 or GBK CSV file ({exc})") from None
-    return _table_from_records(records, path, error)
+    return _table_from_records(_csv_records(path, error), path, error)
 
 
 def _table_from_records(records: list[list[str]], path: Path, error: type[TableError],
@@ -224,11 +229,7 @@ def read_inventory(path: str | Path, city: str | None = None,
 
 def _list_records(path: Path, kind: str) -> tuple[list[list[str]], str | None]:
     if kind == "csv":
-        try:
-            return list(csv.reader(StringIO(_decode(path.read_bytes()), newline=""))), None
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise InventoryError(path, None, "", path.name,
-                                 f"a UTF-8 or GBK CSV file ({exc})") from None
+        return _csv_records(path, InventoryError), None
     if kind == "xlsx":
         return _xlsx_records(path, InventoryError, sheet=None, pick_header=True)
     frame = read_parquet_table(path, InventoryError)
@@ -351,6 +352,8 @@ def write_inventory(inventory: Inventory, path: str | Path, headers: str = "en")
     frame = inventory.to_frame()
     unset = [c for c in WRITTEN_WHEN_SET if not frame[c].astype(bool).any()]
     frame = frame.drop(columns=unset)  # files written before these columns stay byte-identical
+    if kind != "parquet":  # a spreadsheet runs "=…" cells as formulas
+        frame = spreadsheet_safe(frame)
     if headers == "zh":
         frame = frame.rename(columns={c.id: c.zh for c in COLUMNS})
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -366,6 +369,7 @@ def write_inventory(inventory: Inventory, path: str | Path, headers: str = "en")
                 frame.to_excel(tmp, index=False, sheet_name="清单", engine="openpyxl")
             else:
                 frame.to_parquet(tmp, index=False)
+        follow_umask(tmp)  # mkstemp makes 0600; the list is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

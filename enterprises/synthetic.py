@@ -314,6 +314,7 @@ def synthesize(
     line_capacity, line_emissions = _draw_lines(rng, lines)
     size = _size(emissions, kinds)
     exemptions, load = _draw_exemptions(rng, livelihood, grades)
+    grades = protected_grades(industries, grades, exemptions)  # after the draws: streams kept
     return Inventory(
         ids=[f"{profile.id_prefix}{i:0{width}d}" for i in range(1, enterprises + 1)],
         names=names,
@@ -428,7 +429,8 @@ def _draw_lines(rng: np.random.Generator, lines: np.ndarray) -> tuple[np.ndarray
 def _draw_exemptions(rng: np.random.Generator, livelihood: np.ndarray,
                      grades: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Exemption class and guaranteed load; livelihood firms keep their class. No other
-    exemption goes to a grade D plant: protected firms must reach B or better (sources.md §14)."""
+    exemption goes to a grade D plant (``protected_grades`` then raises protected plants drawn
+    below B to B: protected firms must reach B or better, sources.md §14)."""
     n = len(livelihood)
     labels = [*EXEMPTION_SHARES, NONE]
     p = [*EXEMPTION_SHARES.values(), 1.0 - sum(EXEMPTION_SHARES.values())]
@@ -438,6 +440,20 @@ def _draw_exemptions(rng: np.random.Generator, livelihood: np.ndarray,
     load = np.array(GUARANTEED_LOADS)[rng.integers(len(GUARANTEED_LOADS), size=n)]
     capped = np.isin(exemptions, [LIVELIHOOD, STRATEGIC, EXPORT])
     return exemptions, np.where(capped, load, 1.0)
+
+
+def protected_grades(industries: np.ndarray, grades: np.ndarray,
+                     exemptions: np.ndarray) -> np.ndarray:
+    """Grades with every protected (exempt) plant at B or better: a 保障类 firm must itself
+    reach B (sources.md §14), so one drawn below B takes the worst grade of its industry's set
+    that is still B or better (B, or 引领性 in the 引领性/非引领性 scheme)."""
+    out = np.array(grades, dtype=object)
+    for i in np.flatnonzero(np.asarray(exemptions) != NONE):
+        if GRADE_RANK[out[i]] > GRADE_RANK["B"]:
+            allowed = [g for g in GRADE_SETS[industry_by_id(industries[i]).grade_set]
+                       if GRADE_RANK[g] <= GRADE_RANK["B"]]
+            out[i] = max(allowed, key=GRADE_RANK.__getitem__)
+    return out
 
 
 def _draw_capacities(rng: np.random.Generator, industries: np.ndarray,

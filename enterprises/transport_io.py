@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from alerts.textfiles import TextFileError, follow_umask, read_text, spreadsheet_safe
 from enterprises.io import read_csv_table
 from enterprises.transport import (
     DEFAULT_TRIP_KM,
@@ -200,7 +201,8 @@ def write_fleet(fleet: Fleet, path: str | Path) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
-            fleet.to_frame().to_csv(handle, index=False, lineterminator="\n")
+            spreadsheet_safe(fleet.to_frame()).to_csv(handle, index=False, lineterminator="\n")
+        follow_umask(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -214,9 +216,11 @@ def load_transport_rules(path: str | Path | None = None,
     rule set). Raises ``TransportRulesError`` with a one-line message."""
     path = DEFAULT_RULES_PATH if path is None else Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(path).text)
     except OSError as exc:
         raise TransportRulesError(f"{path}: cannot read ({exc.strerror})") from None
+    except TextFileError as exc:
+        raise TransportRulesError(str(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise TransportRulesError(f"{path.name}: not valid TOML ({exc})") from None
     return TransportRules.from_dict(data, ruleset=ruleset, origin=path.name)

@@ -56,6 +56,7 @@ from simulator.core.engine import CityInputs
 from simulator.core.results import REQUIRED_COLUMNS
 from simulator.core.rng import child_rng, make_rng, smogsim_version
 from simulator.io import replay as replay_io
+from simulator.io.files import csv_bytes
 from simulator.io.replay import (
     ReplayInputError,
     city_inventories,
@@ -79,7 +80,6 @@ REGION_COLUMNS = ["region", "raised_hours"]
 REGION_TASK_PREFIX = "region:"
 CUT_COLUMNS = [*KEY_COLUMNS, "alert_episode", "level", "start", "end", "hours", "pollutant",
                "baseline_t", "actual_t", "cut_t", "cut_pct", "target_pct", "met"]
-CSV_ENCODING = "utf-8-sig"  # Excel opens Chinese text intact with the BOM
 # The base of a run's cut %: the list alone, or the city-wide base (list + area sources).
 LIST_ONLY, WITH_AREA = "list", "list+area"
 
@@ -349,6 +349,7 @@ class ReplayPlan:
     episodes: tuple[Episode, ...]
     staged: dict
     gaps: pd.DataFrame
+    fingerprint: str = ""  # of the inputs: --resume continues only the same replay
 
 
 def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str],
@@ -366,13 +367,18 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
     apply to every city.
     """
     out = Path(out).resolve()
+    if seed < 0:
+        raise ReplayInputError(f"--seed: value {seed} — expected a whole number ≥ 0")
     if replicates < 1:
         raise ReplayInputError(f"--replicates: value {replicates} — expected a whole number ≥ 1")
     if margin_hours < 0:
         raise ReplayInputError(f"--margin-hours: value {margin_hours} — expected ≥ 0")
+    if out.exists() and not out.is_dir():
+        raise ReplayInputError(f"--out: value {str(out)!r} — is a file; expected a folder")
     if out.exists() and not resume and any(out.iterdir()):
         raise ReplayInputError(f"{out}: output directory is not empty — pass --resume to "
                                "continue the replay in it, or choose another --out")
+    replay_io.check_inventory_option(inventory, cities)
     rule_names = [_rule_name(r) for r in rules]
     rulesets = [load_ruleset(r) for r in rule_names]
     models = list(dict.fromkeys(parse_forecast(m) for m in forecasts))
@@ -412,7 +418,37 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
                             "inputs": digest, "members": members, **region_file}
                            | option_fields)
     tasks = batch.grid(periods, rule_names, models, replicates, seed)
-    return ReplayPlan(out, tuple(tasks), tuple(episodes), staged, gaps)
+    fingerprint = _digest(*sorted({t.inputs.encode() for t in tasks}),
+                          f"{seed}/{margin_hours}".encode())[:32]
+    if resume:
+        check_resume(out, fingerprint)
+    return ReplayPlan(out, tuple(tasks), tuple(episodes), staged, gaps, fingerprint)
+
+
+FINGERPRINT_FILE = Path("inputs") / "fingerprint.json"
+
+
+def check_resume(out: Path, fingerprint: str) -> None:
+    """``--resume`` continues only a replay of the same inputs: the folder's fingerprint (a
+    digest of the staged inputs' digests, the seed and the margin) must be this replay's.
+    An empty or missing folder starts afresh; a folder from before fingerprints (it has
+    ``parts/``) is taken as it is."""
+    if not out.exists() or not any(out.iterdir()):
+        return
+    path = out / FINGERPRINT_FILE
+    if path.is_file():
+        try:
+            found = json.loads(path.read_text(encoding="utf-8")).get("fingerprint")
+        except (ValueError, AttributeError):
+            found = None
+        if found != fingerprint:
+            raise ReplayInputError(f"{out}: --resume: the folder holds a replay of other "
+                                   "inputs (observations, list, rule sets, --with, --area, "
+                                   "--seed or --margin-hours differ) — run the same command "
+                                   "as before, or choose another --out")
+    elif not (out / "parts").is_dir():
+        raise ReplayInputError(f"{out}: --resume: not a replay folder (no parts/ and no "
+                               f"{FINGERPRINT_FILE}) — choose another --out")
 
 
 def _region_cities(region: str | Path | None, daily_by_city: dict[str, pd.Series], out: Path
@@ -485,6 +521,9 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
     for path, data in p.staged.items():
         if not path.exists():
             batch.atomic_write(path, data)
+    if not (p.out / FINGERPRINT_FILE).exists():
+        batch.atomic_write(p.out / FINGERPRINT_FILE, json.dumps(
+            {"fingerprint": p.fingerprint}).encode())
     batch.remove_stale_temporaries(parts)
     todo = batch.pending(p.tasks, parts)
     total, ran = run_count(p.tasks), run_count(todo)
@@ -547,19 +586,10 @@ def write_outputs(out: Path, runs_frame: pd.DataFrame, cuts_frame: pd.DataFrame,
     """Final tables, each written atomically; wall times only in timings.csv and manifest."""
     batch.atomic_write(out / "runs.parquet", batch.parquet_bytes(runs_frame))
     batch.atomic_write(out / "cuts.parquet", batch.parquet_bytes(cuts_frame))
-    batch.atomic_write(out / "runs.csv", _csv_bytes(runs_frame))
-    batch.atomic_write(out / "timings.csv", _csv_bytes(timings))
+    batch.atomic_write(out / "runs.csv", csv_bytes(runs_frame))
+    batch.atomic_write(out / "timings.csv", csv_bytes(timings))
     batch.atomic_write(out / "manifest.json",
                        (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode())
-
-
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M")
-    text = out.to_csv(index=False, float_format="%.6f", lineterminator="\n")
-    return text.encode(CSV_ENCODING)
 
 
 def _rule_name(name: str) -> str:

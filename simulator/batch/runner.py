@@ -109,13 +109,27 @@ class Task:
 
     @property
     def stem(self) -> str:
-        """Part file stem: a digest of every field, so it is deterministic and unique."""
+        """Part file stem: a digest of every field, so it is deterministic and unique.
+
+        Staged input files enter by name (their names are digests of their content), not by
+        absolute path, so a replay folder moved or copied elsewhere resumes its parts."""
         fields = asdict(self)
+        for name in STAGED_FIELDS:
+            fields[name] = _staged_name(fields[name])
+        fields["members"] = [[city, *map(_staged_name, files)]
+                             for city, *files in fields["members"]]
         for name in ("region", "members", "options"):  # left out when empty: replays
             if not fields[name]:  # without them keep the part names they always had
                 del fields[name]
         text = json.dumps({"format": PART_FORMAT, **fields}, sort_keys=True, ensure_ascii=False)
         return "part-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+STAGED_FIELDS = ("observations", "inventory", "area", "region")
+
+
+def _staged_name(path: str) -> str:
+    return Path(path).name if path else path
 
 
 def grid(periods: Iterable[dict], rules: Sequence[str], forecasts: Sequence[str],

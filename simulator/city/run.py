@@ -10,10 +10,17 @@ from typing import NamedTuple
 import numpy as np
 
 from simulator.city.trucks import TransportRun, tally_transport
+from simulator.core.accounting import cut_base
 from simulator.core.engine import CityInputs, Simulation
 from simulator.core.results import RunResult
 from simulator.core.rng import make_rng, smogsim_version
-from simulator.io.inputs import TransportInputs, build_inputs, input_hashes, load_transport_inputs
+from simulator.io.inputs import (
+    TransportInputs,
+    build_inputs,
+    input_encodings,
+    input_hashes,
+    load_transport_inputs,
+)
 from simulator.spec.scenario import ScenarioSpec
 
 
@@ -23,6 +30,12 @@ class Run:
     result: RunResult
     timings: dict[str, float]
     transport: TransportRun | None = None  # [transport] tally, when the scenario asks
+
+    @property
+    def cut_base(self) -> str:
+        """What cut % is a share of: ``city-wide`` (list + area sources) or ``list`` (no area
+        sources: the list alone, not the city-wide base of sources.md §2)."""
+        return cut_base([sum(values) for values in self.spec.area_sources.values()])
 
     def manifest(self, run_id: str) -> dict:
         spec = self.spec
@@ -34,7 +47,9 @@ class Run:
             "seed": spec.seed,
             "rules": spec.rules,
             "period": [spec.start.isoformat(), spec.end.isoformat()],
+            "cut_base": self.cut_base,
             "inputs": input_hashes(spec),
+            "input_encodings": input_encodings(spec),  # UTF-8 or GBK, as detected
             "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
             "files": [],  # what the writer wrote (io.rundir.write_tables fills it in)
         }

@@ -14,6 +14,7 @@ from rich.table import Table
 from alerts.forecast import parse_model
 from alerts.io import AlertInputError, is_forecast_table, load_alert_inputs
 from alerts.levels import Level
+from alerts.textfiles import spreadsheet_safe
 from alerts.timeline import timeline_frame
 from simulator.cli.common import USER_ERRORS, fail, output_mode, print_json, records, say
 from simulator.core.rng import make_rng
@@ -134,7 +135,7 @@ def register(app: typer.Typer) -> None:
             return
         _print_gaps(gaps)
         if fmt == "csv":
-            out = frame.copy()
+            out = spreadsheet_safe(frame)  # the CSV may go into a spreadsheet
             for column in ("issued_at", "start", "end"):
                 out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M")
             sys.stdout.write(out.to_csv(index=False, lineterminator="\n"))

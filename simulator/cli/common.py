@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import functools
 import json
+import os
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 import typer
@@ -11,7 +16,14 @@ from rich.console import Console
 from rich.markup import escape
 
 from alerts.io import AlertInputError
+from alerts.textfiles import TextFileError
+from enterprises.errors import TableError
 from enterprises.io import InventoryError
+from enterprises.transport import TransportRulesError
+from simulator.batch.runner import BatchError
+from simulator.grading.checks import WhatIfError
+from simulator.io.replay import ReplayInputError
+from simulator.report.html import ReportError, ReportUnavailable
 from simulator.spec.scenario import ScenarioError
 
 JSON_HELP = "Print one JSON document on stdout and nothing else."
@@ -19,7 +31,91 @@ QUIET_HELP = "Print only the essential line."
 NO_REPORT_HELP = "Write the tables only, without report.html (and without figures)."
 
 
-USER_ERRORS = (ScenarioError, AlertInputError, InventoryError, FileExistsError)
+# A user mistake in an input or an option: one line, exit code 2.
+USER_ERRORS = (ScenarioError, AlertInputError, InventoryError, TableError, TextFileError,
+               TransportRulesError, ReplayInputError, WhatIfError, ReportError,
+               FileExistsError)
+# Paths that name nothing (or the wrong kind of thing): a user mistake too.
+MISSING_PATH = (FileNotFoundError, IsADirectoryError, NotADirectoryError)
+DEBUG_ENV = "SMOGSIM_DEBUG"
+_debug = [False]  # set per invocation by the --debug option of the app
+
+
+def set_debug(on: bool) -> None:
+    """Let unexpected errors through with their traceback (``--debug`` or SMOGSIM_DEBUG=1)."""
+    _debug[0] = on or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+def error_line(bad: BaseException) -> tuple[str, int]:
+    """What the user sees for an exception that ended a command, and the exit code.
+
+    User mistakes (``USER_ERRORS``, a path that does not exist, a cut-off input) give 2;
+    failures of the machine (disk full, read-only folder, no permission: any other
+    ``OSError``), a failed batch task and anything unexpected give 1."""
+    if isinstance(bad, USER_ERRORS):
+        return str(bad), 2
+    if isinstance(bad, OSError):
+        where = bad.filename if bad.filename is not None else "file system"
+        reason = bad.strerror or str(bad)
+        if isinstance(bad, MISSING_PATH):
+            return f"{where}: {reason}", 2
+        hint = {errno.ENOSPC: " — free some space and run again (nothing was left half-written)",
+                errno.EROFS: " — choose a writable folder with --out",
+                errno.EACCES: " — check the folder's permissions or choose another --out",
+                errno.EPERM: " — check the folder's permissions or choose another --out",
+                }.get(bad.errno or 0, "")
+        return f"{where}: {reason}{hint}", 1
+    if isinstance(bad, EOFError):
+        return f"an input file ended early ({bad or 'cut off'}) — copy it again", 2
+    if isinstance(bad, (BatchError, ReportUnavailable)):
+        return str(bad), 1
+    if isinstance(bad, MemoryError):
+        return "out of memory — try a smaller input or fewer --workers", 1
+    text = (str(bad).strip().splitlines() or [""])[0]
+    return (f"internal error: {type(bad).__name__}: {text} — run again with --debug for the "
+            "details and report it"), 1
+
+
+def guarded(command: Callable) -> Callable:
+    """A command that ends every error in one line on stderr with its exit code
+    (``error_line``) instead of a traceback, unless ``--debug`` is on. Ctrl-C and typer's
+    own exits pass through."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception as bad:  # the one place every error is turned into a line
+            if _debug[0]:
+                raise
+            message, code = error_line(bad)
+            fail(message, code)
+
+    return run
+
+
+def refuse_overwrite(path: Path, force: bool, inputs: tuple[Path | None, ...] = (),
+                     option: str = "--out") -> None:
+    """Stop before any work when ``path`` exists (without ``--force``) or is one of the
+    command's ``inputs`` (even with ``--force``)."""
+    path = Path(path)
+    for source in inputs:
+        if source is not None and _same_file(path, Path(source)):
+            fail(f"option {option}: value {str(path)!r} — is an input of this command; "
+                 "expected another file")
+    if path.exists() and not force:
+        fail(f"{path}: already exists — choose another {option} or pass --force to replace it")
+    if path.is_dir():
+        fail(f"option {option}: value {str(path)!r} — is a folder; expected a file name")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return a.resolve() == b.resolve()
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -16,7 +16,10 @@ from enterprises.inventory import Inventory
 from enterprises.io import INVENTORY_SUFFIXES, read_inventory, write_inventory
 from enterprises.schema import POLLUTANTS
 from enterprises.synthetic import CITY_PROFILES, city_profile, synthesize_cities
-from simulator.cli.common import fail, output_mode, print_json, records, say
+from simulator.cli.common import fail, output_mode, print_json, records, refuse_overwrite, say
+
+# the documented range of synth -n: a county's list (100) to a large province's (300 000)
+SYNTH_MIN, SYNTH_MAX = 100, 300_000
 
 GROUPS = (("city", "Base emissions by city"), ("industry", "Base emissions by industry"),
           ("grade", "Base emissions by grade"))
@@ -136,6 +139,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout "
                                      "(file, count, cities, seed)."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the file written."),
+        force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
     ) -> None:
         """Write a synthetic inventory in the schema that run, validate and review read.
 
@@ -146,13 +150,18 @@ def register(app: typer.Typer) -> None:
         if Path(out).suffix.lower() not in INVENTORY_SUFFIXES:
             fail(f"{out}: option --out: value {Path(out).suffix!r} — expected .csv, .xlsx or "
                  ".parquet")
-        if enterprises < 0:
-            fail(f"option --enterprises: value {enterprises} — expected a whole number ≥ 0")
+        if not SYNTH_MIN <= enterprises <= SYNTH_MAX:
+            fail(f"option --enterprises: value {enterprises} — expected a whole number from "
+                 f"{SYNTH_MIN} to {SYNTH_MAX:,}".replace(",", " "))
         if seed < 0:
             fail(f"option --seed: value {seed} — expected a whole number ≥ 0")
-        try:
-            for name in city:
+        for name in city:
+            try:
                 city_profile(name)
+            except ValueError as bad:
+                fail(f"option --city: {bad}")
+        refuse_overwrite(out, force)
+        try:
             inventory = synthesize_cities(city, enterprises, seed)
         except ValueError as bad:
             fail(f"option --city: {bad}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from simulator.cli.common import fail, output_mode, print_json, say
+from simulator.cli.common import fail, output_mode, print_json, refuse_overwrite, say
 from simulator.report.html import REPORT_FILE, ReportError, ReportUnavailable, write_report
 
 
@@ -21,6 +21,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout "
                                      "(run directory, report file, size)."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the report file."),
+        force: bool = typer.Option(False, "--force", help="Replace --out if it exists (the "
+                                   "run directory's own report.html is always rebuilt)."),
     ) -> None:
         """Rebuild the self-contained HTML report of a run directory (opens offline).
 
@@ -28,6 +30,9 @@ def register(app: typer.Typer) -> None:
         """
 
         mode = output_mode(as_json, quiet)
+        if out is not None and not _own_report(run_dir, out):
+            inputs = tuple(run_dir.iterdir()) if run_dir.is_dir() else ()
+            refuse_overwrite(out, force, inputs)
         try:
             path = write_report(run_dir, out)
         except (ReportError, ReportUnavailable) as bad:
@@ -37,3 +42,9 @@ def register(app: typer.Typer) -> None:
                         "bytes": Path(path).stat().st_size})
         else:
             say(str(path) if mode == "quiet" else f"report: {path}")
+
+
+def _own_report(run_dir: Path, out: Path) -> bool:
+    """``out`` is the run directory's report.html, which the command exists to rebuild."""
+    own = Path(run_dir) / REPORT_FILE
+    return out.resolve() == own.resolve()

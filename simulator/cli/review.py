@@ -21,14 +21,24 @@ from enterprises.inventory import Inventory
 from enterprises.io import default_measures, load_inventory, load_measure_table
 from enterprises.measures import MeasureTable
 from enterprises.schema import POLLUTANTS
-from simulator.cli.common import fail
-from simulator.grading.checks import MAX_EXEMPT_SHARE, Review, WhatIf, WhatIfError, review
+from simulator.cli.common import fail, refuse_overwrite
+from simulator.grading.checks import (
+    MAX_EXEMPT_SHARE,
+    OWN_MEASURE_CHOICES,
+    REPLACE,
+    Review,
+    WhatIf,
+    WhatIfError,
+    review,
+)
+from simulator.io.files import atomic_write, csv_bytes
 from simulator.io.inputs import load_scenario
 from simulator.spec.scenario import ScenarioError
 
 FORMATS = ("table", "csv", "json")
 CSV_ENCODING = "utf-8-sig"  # Excel opens Chinese text intact with the BOM
 MAX_FINDING_ROWS = 60  # console only; CSV and JSON hold every finding
+MAX_PLANT_ROWS = 30  # regraded plants listed per what-if on the console; JSON lists all
 REPORT_WIDTH = 160  # characters per line of a table written with --out
 
 
@@ -36,9 +46,8 @@ REPORT_WIDTH = 160  # characters per line of a table written with --out
 # -- inputs --------------------------------------------------------------------------------
 
 
-def _area(scenarios: list[Path], inventory: Inventory) -> tuple[dict, list]:
-    """City → area sources from each scenario file, and the specs themselves."""
-    specs = [load_scenario(path) for path in scenarios]
+def _area(specs: list, inventory: Inventory) -> dict:
+    """City → area sources from each scenario."""
     area: dict[str, list[AreaSource]] = {}
     cities = set(inventory.cities)
     for spec in specs:
@@ -51,7 +60,7 @@ def _area(scenarios: list[Path], inventory: Inventory) -> tuple[dict, list]:
         area[spec.city] = [AreaSource(sector, values,
                                       spec.area_cuts.get(sector, default_cuts(sector)))
                            for sector, values in spec.area_sources.items()]
-    return area, specs
+    return area
 
 
 def _one(values: set, option: str) -> object | None:
@@ -134,7 +143,27 @@ def what_if_tables(result: Review) -> list[Table]:
                           _pct(r.change_pct, "+.1f"), f"{r.target_pct:g}",
                           f"{_yes(r.met_before)}→{_yes(r.met_after)}")
         tables.append(table)
+        plants = result.what_if_plants[result.what_if_plants["what_if"] == spec]
+        tables.append(regraded_table(spec, plants))
     return tables
+
+
+def regraded_table(spec: str, plants: pd.DataFrame) -> Table:
+    """The plants of a what-if that have own measures (一厂一策), each with what became of
+    them; the caption counts the plants that follow the catalogue."""
+    own = plants[plants["own_measures"] != "none"]
+    plain = len(plants) - len(own)
+    notes = [f"{plain} regraded plant(s) follow the catalogue: the new grade's measures"]
+    if len(own) > MAX_PLANT_ROWS:
+        notes.append(f"{len(own) - MAX_PLANT_ROWS} more with own measures in --format json")
+    table = Table(title=f"Own measures of the plants regraded by {escape(spec)}",
+                  caption="; ".join(notes))
+    for name in ("id", "name", "county", "own measures (一厂一策)", "regraded"):
+        table.add_column(name, overflow="fold", ratio=1 if name.startswith("own") else None)
+    for r in own.head(MAX_PLANT_ROWS).itertuples(index=False):
+        table.add_row(r.id, escape(str(r.name)), r.county, escape(r.measures),
+                      "[yellow]kept[/]" if r.own_measures == "kept" else "replaced")
+    return table
 
 
 def _pct(value: float, spec: str = ".1f") -> str:
@@ -153,9 +182,11 @@ _SAME_FINDING = ["severity", "check", "city", "industry", "grade", "level", "pol
 
 
 def grouped_findings(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per group of identical findings: their plants' ids, counties and count."""
+    """One row per group of identical findings: their plants' ids, names, counties and
+    count."""
     return frame.groupby(_SAME_FINDING, sort=False).agg(
         ids=("ids", lambda s: ";".join(x for x in s if x)),
+        names=("names", lambda s: ";".join(x for x in s if x)),
         county=("county", lambda s: s.iloc[0] if s.nunique() == 1 else ""),
         findings=("ids", "size")).reset_index()
 
@@ -172,7 +203,7 @@ def findings_table(result: Review) -> tuple[Table, str]:
     table.add_column("message", overflow="fold", ratio=1)
     for r in shown.head(MAX_FINDING_ROWS).itertuples(index=False):
         style = "[red]" if r.severity == "error" else "[yellow]"
-        ids = _some_ids(r.ids)
+        ids = _some_plants(r.ids, r.names)
         kind = "/".join(x for x in (r.industry, r.grade) if x)
         where = " ".join(x for x in (r.city, r.county, ids, kind, r.level, r.pollutant) if x)
         message = r.message if r.findings == 1 else f"{r.findings} plants: {r.message}"
@@ -184,11 +215,13 @@ def findings_table(result: Review) -> tuple[Table, str]:
     return table, note
 
 
-def _some_ids(ids: str, shown: int = 4) -> str:
-    """The first few of ";"-joined ids and how many more, at most about 40 characters."""
-    parts = ids.split(";")
-    text = ";".join(parts[:shown])
-    text = text if len(text) <= 40 else text[:37] + "…"
+def _some_plants(ids: str, names: str, shown: int = 2) -> str:
+    """The first few plants as "id name" (";"-joined ids and names) and how many more."""
+    if not ids:
+        return ""
+    parts, labels = ids.split(";"), names.split(";") if names else []
+    text = "; ".join(" ".join(x for x in (i, n) if x)
+                     for i, n in zip(parts[:shown], [*labels, *[""] * shown], strict=False))
     return text + (f" +{len(parts) - shown} more" if len(parts) > shown else "")
 
 
@@ -225,15 +258,14 @@ def to_json(result: Review, meta: dict) -> str:
     data = {**meta, "failed": result.failed, "summary": _records(result.summary()),
             "findings": _records(result.findings_frame()),
             "coverage": _records(result.coverage), "exemptions": _records(result.exemptions),
-            "what_if": _records(result.what_if)}
+            "what_if": _records(result.what_if),
+            "what_if_plants": _records(result.what_if_plants)}
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 def to_csv(result: Review) -> str:
-    buffer = io.StringIO()
-    result.findings_frame().to_csv(buffer, index=False, float_format="%.6g",
-                                   lineterminator="\n")
-    return buffer.getvalue()
+    """The findings as CSV text, formula-like cells neutralised (``io.files.csv_bytes``)."""
+    return csv_bytes(result.findings_frame(), float_format="%.6g").decode(CSV_ENCODING)
 
 
 def _render_table(result: Review, title: str) -> str:
@@ -261,10 +293,15 @@ def register(app: typer.Typer) -> None:
             [], "--what-if", help='Regrading to price, e.g. "grade B->A where industry=cement '
             'and county=临颍县" or "grade B->A where id in XC0007,XC0042" (repeatable; keys '
             'id, city, county, industry, grade).'),
+        own_measures: str = typer.Option(
+            REPLACE, "--what-if-measures", help="What a regrading does to a plant's own "
+            "measures (一厂一策): replace them with the new grade's catalogue measures (default: "
+            "a regraded plant's plan is redrafted) or keep them as written."),
         max_share: float = typer.Option(
             MAX_EXEMPT_SHARE, "--max-exempt-share", help="Flag an exempt plant holding more "
             "than this fraction of a city's base of a pollutant (assumption)."),
         fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+        force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
         out: Path | None = typer.Option(None, "--out", help="Write the report to this file "
                                         "(the console then shows the checks only)."),
     ) -> None:
@@ -279,13 +316,20 @@ def register(app: typer.Typer) -> None:
 
         if fmt not in FORMATS:
             fail(f"option --format: value {fmt!r} — expected one of {', '.join(FORMATS)}")
+        if own_measures not in OWN_MEASURE_CHOICES:
+            fail(f"option --what-if-measures: value {own_measures!r} — expected one of "
+                 f"{', '.join(OWN_MEASURE_CHOICES)}")
         if not 0 <= max_share <= 1:
             fail(f"option --max-exempt-share: value {max_share} — expected a fraction in "
                   "[0, 1]")
+        if out is not None:  # checked before any work: never an input, never silently replaced
+            refuse_overwrite(out, force, (inventory, measures, *scenario))
         try:
-            specs_what_if = [WhatIf.parse(text) for text in what_ifs]
-            inv = load_inventory(inventory)
-            area, specs = _area(list(scenario), inv)
+            specs_what_if = [WhatIf.parse(text, own_measures) for text in what_ifs]
+            specs = [load_scenario(path) for path in scenario]
+            # a list without a city column (a county's) takes the scenario's city
+            inv = load_inventory(inventory, city=specs[0].city if len(specs) == 1 else None)
+            area = _area(specs, inv)
             rule_name = rules or _one({s.rules for s in specs}, "rules") or "mee-2024"
             ruleset = load_ruleset(rule_name)
             table = _measures(measures, specs)
@@ -305,7 +349,7 @@ def register(app: typer.Typer) -> None:
                                     "enterprises": len(inv)})
         if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(text, encoding=CSV_ENCODING if fmt == "csv" else "utf-8")
+            atomic_write(out, text.encode(CSV_ENCODING if fmt == "csv" else "utf-8"))
             console.print(escape(title), highlight=False, soft_wrap=True)
             console.print(summary_table(result))
             console.print(f"{verdict(result)}; report → {escape(str(out))}", highlight=False,

@@ -27,6 +27,7 @@ from simulator.cli.common import (
     report_writer,
     say,
 )
+from simulator.core.accounting import CITY_WIDE, LIST_ONLY
 from simulator.io.inputs import load_scenario
 from simulator.io.rundir import default_run_dir, run_tables, write_tables
 
@@ -53,6 +54,16 @@ def alerts_table(run: Run) -> Table:
     return table
 
 
+LIST_ONLY_WARNING = ("no [area_sources] in {scenario}: the base is the emergency-reduction list "
+                     "alone, not the city-wide base (全社会排放总量, sources.md §2), so cut % is "
+                     "of the list and overstates the city's cut")
+
+
+def cut_column(run: Run) -> str:
+    """The episode tables' cut % header: "cut %" of the city-wide base, or "cut % of list"."""
+    return "cut %" if run.cut_base == CITY_WIDE else "cut % of list"
+
+
 def episode_tables(run: Run) -> list[Table]:
     tables = []
     episodes = run.result.episodes
@@ -60,7 +71,8 @@ def episode_tables(run: Run) -> list[Table]:
         first = rows.iloc[0]
         table = Table(title=f"Episode {episode} — {first.level} {_fmt_time(start)} → "
                             f"{_fmt_time(first.end)} ({first.hours:.0f} h)")
-        for name in ("pollutant", "baseline t", "actual t", "cut t", "cut %", "target %", "met"):
+        for name in ("pollutant", "baseline t", "actual t", "cut t", cut_column(run), "target %",
+                     "met"):
             table.add_column(name, justify="left" if name in ("pollutant", "met") else "right")
         for row in rows.itertuples():
             table.add_row(row.pollutant, f"{row.baseline_t:,.2f}", f"{row.actual_t:,.2f}",
@@ -84,6 +96,7 @@ def run_document(run: Run, run_dir: Path) -> dict:
         "scenario": str(spec.source), "name": spec.name, "city": spec.city, "seed": spec.seed,
         "rules": spec.rules, "start": f"{spec.start:%Y-%m-%d %H:%M}",
         "end": f"{spec.end:%Y-%m-%d %H:%M}", "run_dir": str(run_dir),
+        "cut_base": run.cut_base,
         "files": sorted(p.name for p in run_dir.iterdir()),
         "alerts": records(run.result.alerts), "episodes": records(run.result.episodes),
     }
@@ -98,13 +111,20 @@ def _execute(scenario: Path, out: Path | None, mode: str, report: bool = True) -
                      report=report_writer() if report else None)
     except USER_ERRORS as bad:
         fail(str(bad))
+    if run.cut_base == LIST_ONLY:  # on stderr, so --json stays one document on stdout
+        Console(stderr=True).print(
+            f"[yellow]warning:[/] {escape(LIST_ONLY_WARNING.format(scenario=scenario))}",
+            highlight=False, soft_wrap=True)
     if mode == "json":
         print_json(run_document(run, run_dir))
         return
     if mode == "full":
         console = Console()
         console.print(alerts_table(run))
-        console.print("City-wide base = emergency-reduction list + area sources", style="dim")
+        console.print("City-wide base = emergency-reduction list + area sources"
+                      if run.cut_base == CITY_WIDE else
+                      "Base = the emergency-reduction list only (no area sources): cut % is of "
+                      "the list, not city-wide", style="dim")
         for table in episode_tables(run):
             console.print(table)
         for table in county_tables(run):  # a planner's view: counties against the city target

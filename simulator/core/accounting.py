@@ -18,6 +18,15 @@ from alerts.rules import RuleSet
 from enterprises.schema import POLLUTANTS
 
 MET_TOLERANCE_PCT = 1e-9  # floating-point slack when comparing a cut % with its target
+# What a run's cut % is a share of. Without area sources the base is the list alone, which is
+# not the city-wide base of sources.md §2 and overstates the city's cut: the label says so.
+CITY_WIDE = "city-wide"
+LIST_ONLY = "list"
+
+
+def cut_base(area_tonnes: object) -> str:
+    """``CITY_WIDE`` when the area sources hold any tonnes (t/a or t/h), else ``LIST_ONLY``."""
+    return CITY_WIDE if np.asarray(area_tonnes, dtype=float).sum() > 0 else LIST_ONLY
 ROUNDING_T = 1e-12  # relative float noise below which a cut is reported as exactly 0
 
 

@@ -12,12 +12,15 @@ Checks:
 - ``check_monotonicity`` — the catalogue never asks a better grade or a milder level for more
   (A+ ≤ A ≤ B ≤ B- ≤ C ≤ D, 引领性 ≤ 非引领性; yellow ≤ orange ≤ red), and neither do the
   requirements of the plants in each city.
-- ``check_exemptions`` — who is exempt, what share of the city-wide base they hold; exempt
-  plants above a share and exempt plants graded D.
+- ``check_exemptions`` — who is exempt as the engine applies it (the 保障类 classes at every
+  alert level; 限排不限产 where an online-monitored plant's measure is partial), what share of
+  the city-wide base they hold; exempt plants above a share and exempt plants below B.
 - ``check_coverage`` — whether the list plus the area-source measures reach the rule set's
   target (10/20/30 %) per city, level and pollutant, and by how much each falls short.
 - ``what_if`` — the change in required cut when plants are regraded
-  (``grade B->A where industry=cement and county=临颍县``; ``id in E1,E2`` for named plants).
+  (``grade B->A where industry=cement and county=临颍县``; ``id in E1,E2`` for named plants);
+  a regraded plant's own measures (一厂一策) are replaced by the new grade's or kept, and each
+  plant says which.
 
 Cuts are compared as required shares of each plant's emissions, read from
 ``enterprises.response.respond``. Consistency and monotonicity restate nothing on the
@@ -61,6 +64,11 @@ TOLERANCE = 1e-9
 # The class name used for 限排不限产 (online-monitored plants that cap emissions, sources.md §6).
 EMISSION_CAP = "emission_cap"
 WHAT_IF_KEYS: tuple[str, ...] = ("id", "city", "county", "industry", "grade")
+# What a regrading does to a plant's own measures (一厂一策): a bureau that regrades a plant
+# redrafts its plan for the new grade, so ``replace`` (the catalogue row of the new grade) is
+# the default; ``keep`` prices the regrading with the plant's own measures left as written.
+REPLACE, KEEP = "replace", "keep"
+OWN_MEASURE_CHOICES: tuple[str, ...] = (REPLACE, KEEP)
 _FIELD_OF_KEY = {"id": "ids", "city": "cities", "county": "counties", "industry": "industries",
                  "grade": "grades"}
 # Rank used to order grades; 引领性/非引领性 are a separate set, compared only within it.
@@ -70,7 +78,8 @@ _ORDER = {name: tuple(sorted(grades, key=GRADE_RANK.__getitem__))
 
 @dataclass(frozen=True)
 class Finding:
-    """One flat result record. ``ids`` are enterprise ids joined by ";".
+    """One flat result record. ``ids`` are enterprise ids joined by ";", ``names`` their names
+    in the same order.
 
     ``value`` and ``limit`` are the number the check measured and what it was compared with,
     in the unit the message states (% for shares and cuts, t/h for what-if changes).
@@ -82,6 +91,7 @@ class Finding:
     city: str = ""
     county: str = ""
     ids: str = ""
+    names: str = ""
     industry: str = ""
     grade: str = ""
     level: str = ""
@@ -99,13 +109,17 @@ class Review:
 
     ``coverage``: per city, level and pollutant, base and cut rates (t/h), cut % and target %;
     ``exemptions``: per city and exemption class, plants, base (t/a) and share (%) per
-    pollutant; ``what_if``: per regrading, city, level and pollutant, the cut before and after.
+    pollutant; ``what_if``: per regrading, city, level and pollutant, the cut before and after;
+    ``what_if_plants``: per regrading, each plant regraded and whether its own measures were
+    replaced or kept (``regraded_plants``).
     """
 
     findings: tuple[Finding, ...]
     coverage: pd.DataFrame
     exemptions: pd.DataFrame
     what_if: pd.DataFrame
+    what_if_plants: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=list(WHAT_IF_PLANT_COLUMNS)))
 
     @property
     def failed(self) -> bool:
@@ -189,7 +203,8 @@ def _pct(x: float) -> str:
 
 def _where(inv: Inventory, i: int) -> dict:
     return {"city": str(inv.cities[i]), "county": str(inv.counties[i]), "ids": str(inv.ids[i]),
-            "industry": str(inv.industries[i]), "grade": str(inv.grades[i])}
+            "names": str(inv.names[i]), "industry": str(inv.industries[i]),
+            "grade": str(inv.grades[i])}
 
 
 # -- consistency ---------------------------------------------------------------------------
@@ -302,7 +317,8 @@ def _plant_grade_monotonicity(inv: Inventory, responses: Mapping[Level, Response
                               ) -> list[Finding]:
     follows = inv.exemptions == NONE
     frame = pd.DataFrame({"city": inv.cities[follows], "industry": inv.industries[follows],
-                          "grade": inv.grades[follows], "id": inv.ids[follows]})
+                          "grade": inv.grades[follows], "id": inv.ids[follows],
+                          "name": inv.names[follows]})
     findings = []
     for level, resp in responses.items():
         frame["cut"] = resp.emission_cut[follows]
@@ -317,13 +333,15 @@ def _plant_grade_monotonicity(inv: Inventory, responses: Mapping[Level, Response
                     hi, lo = by_grade[better]["cut"].max(), by_grade[worse]["cut"].min()
                     if hi <= lo + TOLERANCE:
                         continue
-                    ids = [*by_grade[better].loc[by_grade[better]["cut"] > lo + TOLERANCE, "id"],
-                           *by_grade[worse].loc[by_grade[worse]["cut"] < hi - TOLERANCE, "id"]]
+                    plants = pd.concat([
+                        by_grade[better].loc[by_grade[better]["cut"] > lo + TOLERANCE],
+                        by_grade[worse].loc[by_grade[worse]["cut"] < hi - TOLERANCE]])
                     findings.append(Finding(
                         "monotonicity", "error",
                         f"{industry} in {city} at {level.id}: {_a(better)} plant must cut "
                         f"{_pct(hi)} of its emissions but {_a(worse)} plant only {_pct(lo)}",
-                        city=city, ids=";".join(ids), industry=industry,
+                        city=city, ids=";".join(plants["id"]),
+                        names=";".join(plants["name"].astype(str)), industry=industry,
                         grade=f"{better}>{worse}", level=level.id, value=100 * hi,
                         limit=100 * lo))
     return findings
@@ -352,13 +370,42 @@ def _plant_level_monotonicity(inv: Inventory, responses: Mapping[Level, Response
 # -- exemptions ----------------------------------------------------------------------------
 
 
-def exemption_table(inventory: Inventory, bases: Mapping[str, CityBase]) -> pd.DataFrame:
-    """Per city and class (exemption classes and ``emission_cap`` for 限排不限产): plants,
-    base t/a and share % of the city-wide base per pollutant."""
+def emission_capped(inventory: Inventory, responses: Mapping[Level, Response]) -> np.ndarray:
+    """Plants under 限排不限产 as the engine applies it: online-monitored and held to an
+    emission cap (basis ``emission_cap``) at some level of ``responses``. An online-monitored
+    plant whose measure is a stop (D in most industries) or no cut is not one (sources.md §6)."""
+    capped = np.zeros(len(inventory), dtype=bool)
+    for resp in responses.values():
+        capped |= np.asarray(resp.basis == EMISSION_CAP, dtype=bool)
+    return capped & inventory.online_monitoring.astype(bool)
+
+
+def exempt_classes(inventory: Inventory, responses: Mapping[Level, Response]) -> np.ndarray:
+    """Per plant, its exemption as the engine applies it: its 保障类 class (applied at every
+    alert level), else ``emission_cap`` for 限排不限产, else ``NONE``."""
+    capped = emission_capped(inventory, responses)
+    return np.where(inventory.exemptions != NONE, inventory.exemptions,
+                    np.where(capped, EMISSION_CAP, NONE)).astype(object)
+
+
+def below_b(grades: np.ndarray) -> np.ndarray:
+    """Grades worse than B (B-, C, 非引领性, D): a protected firm must reach B or better
+    (sources.md §14)."""
+    return np.array([GRADE_RANK[g] > GRADE_RANK["B"] for g in grades], dtype=bool)
+
+
+def exemption_table(inventory: Inventory, bases: Mapping[str, CityBase],
+                    responses: Mapping[Level, Response] | None = None) -> pd.DataFrame:
+    """Per city and class (exemption classes and ``emission_cap`` for 限排不限产 as the engine
+    applies it): plants, base t/a and share % of the city-wide base per pollutant.
+    ``responses``: ``literal_responses`` of the list, computed when not given."""
     inv = inventory
+    if responses is None:
+        responses = literal_responses(inventory, default_measures())
+    capped = emission_capped(inv, responses)
     rows = []
     classes = [(c, inv.exemptions == c) for c in sorted(set(inv.exemptions) - {NONE})]
-    classes.append((EMISSION_CAP, inv.online_monitoring.astype(bool)))
+    classes.append((EMISSION_CAP, capped))
     for city, base in bases.items():
         total_t = base.total * HOURS_PER_YEAR
         for name, member in classes:
@@ -377,24 +424,29 @@ def exemption_table(inventory: Inventory, bases: Mapping[str, CityBase]) -> pd.D
 
 def check_exemptions(inventory: Inventory, bases: Mapping[str, CityBase],
                      max_share: float = MAX_EXEMPT_SHARE,
-                     table: pd.DataFrame | None = None) -> list[Finding]:
-    """Who is exempt and what they hold (info); exempt plants holding more than ``max_share``
-    of a city's base of a pollutant (warning; the limit is an assumption); exempt plants graded
-    D (error: livelihood firms must themselves reach B or better, sources.md §14). ``table``:
-    ``exemption_table(inventory, bases)``, built when not given."""
+                     table: pd.DataFrame | None = None,
+                     responses: Mapping[Level, Response] | None = None) -> list[Finding]:
+    """Who is exempt as the engine applies it and what they hold (info); exempt plants holding
+    more than ``max_share`` of a city's base of a pollutant (warning; the limit is an
+    assumption); plants of a 保障类 class graded below B — B-, C, 非引领性 or D (error:
+    protected firms must themselves reach B or better, sources.md §14). A 限排不限产 plant
+    still cuts its emissions like its peers, so its grade is not checked. ``table``:
+    ``exemption_table``; ``responses``: ``literal_responses``; both built when not given."""
     inv = inventory
-    table = exemption_table(inv, bases) if table is None else table
+    if responses is None:
+        responses = literal_responses(inventory, default_measures())
+    table = exemption_table(inv, bases, responses) if table is None else table
     findings = []
     for row in table.to_dict("records"):
         shares = ", ".join(f"{p} {row[p + '_pct']:.1f} %" for p in POLLUTANTS)
         findings.append(Finding("exemptions", "info",
                                 f"{row['enterprises']} {row['class']} plant(s) hold {shares} "
                                 "of the city-wide base", city=row["city"]))
-    exempt = (inv.exemptions != NONE) | inv.online_monitoring.astype(bool)
-    classes = np.where(inv.exemptions != NONE, inv.exemptions, EMISSION_CAP)
+    classes = exempt_classes(inv, responses)
     totals = np.array([bases[c].total * HOURS_PER_YEAR for c in inv.cities]).reshape(-1, 4)
     share = np.divide(inv.emissions, totals, out=np.zeros_like(inv.emissions), where=totals > 0)
-    for i in np.flatnonzero(exempt):
+    protected_below_b = (inv.exemptions != NONE) & below_b(inv.grades)
+    for i in np.flatnonzero(classes != NONE):
         for j in np.flatnonzero(share[i] > max_share + TOLERANCE):
             findings.append(Finding(
                 "exemptions", "warning",
@@ -402,11 +454,11 @@ def check_exemptions(inventory: Inventory, bases: Mapping[str, CityBase],
                 f"{POLLUTANTS[j]} base, above {100 * max_share:g} % (assumption)",
                 **_where(inv, i), pollutant=POLLUTANTS[j], value=100 * share[i, j],
                 limit=100 * max_share))
-        if inv.grades[i] == "D":
+        if protected_below_b[i]:
             findings.append(Finding(
                 "exemptions", "error",
-                f"grade D plant is exempt ({classes[i]}); exempt plants should reach B or "
-                "better (sources.md §14)", **_where(inv, i)))
+                f"grade {inv.grades[i]} plant is exempt ({classes[i]}); protected plants must "
+                "reach B or better (sources.md §14)", **_where(inv, i)))
     return findings
 
 
@@ -516,9 +568,10 @@ class WhatIf:
     old: str
     new: str
     where: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    own_measures: str = REPLACE  # REPLACE or KEEP a regraded plant's 一厂一策
 
     @classmethod
-    def parse(cls, text: str) -> WhatIf:
+    def parse(cls, text: str, own_measures: str = REPLACE) -> WhatIf:
         """Read the tiny grammar; ``WhatIfError`` with one line on anything else."""
         found = _WHAT_IF.match(text)
         if found is None:
@@ -527,7 +580,10 @@ class WhatIf:
         where = [_condition(part.strip(), text) for part in
                  re.split(r"\s+and\s+", found["where"] or "", flags=re.IGNORECASE)
                  if part.strip()]
-        return cls(text.strip(), old, new, tuple(where))
+        if own_measures not in OWN_MEASURE_CHOICES:
+            raise WhatIfError(f"--what-if-measures {own_measures!r}: expected one of "
+                              f"{', '.join(OWN_MEASURE_CHOICES)}")
+        return cls(text.strip(), old, new, tuple(where), own_measures)
 
     def select(self, inventory: Inventory) -> np.ndarray:
         """Boolean mask of the plants this regrading changes."""
@@ -539,7 +595,9 @@ class WhatIf:
     def apply(self, inventory: Inventory, table: MeasureTable) -> tuple[Inventory, np.ndarray]:
         """The regraded list and the mask of changed plants; ``WhatIfError`` if nothing
         matches, a listed value matches no plant (a mistyped id should not pass unnoticed),
-        or a plant's industry has no grade NEW (or the catalogue no row for it)."""
+        or a plant's industry has no grade NEW (or the catalogue no row for it). With
+        ``own_measures`` ``replace`` the regraded plants' own measures (一厂一策 overrides and
+        the list's measure texts) give way to the catalogue; their exemption class stays."""
         mask = self.select(inventory)
         if not mask.any():
             conditions = " and ".join(_show(k, v) for k, v in self.where)
@@ -558,7 +616,10 @@ class WhatIf:
                 raise WhatIfError(f"--what-if {self.text!r}: grade {self.new!r} for industry "
                                   f"{industry} — expected one of {', '.join(allowed)}")
         grades = np.where(mask, self.new, inventory.grades).astype(object)
-        return dataclasses.replace(inventory, grades=grades), mask
+        regraded = dataclasses.replace(inventory, grades=grades)
+        if self.own_measures == REPLACE:
+            regraded = without_own_measures(regraded, mask)
+        return regraded, mask
 
 
 def _condition(part: str, spec: str) -> tuple[str, tuple[str, ...]]:
@@ -609,6 +670,80 @@ def _grade(text: str, spec: str) -> str:
                           "A+, A, B, B-, C, D, 引领性, 非引领性") from None
 
 
+def has_own_measures(inventory: Inventory) -> np.ndarray:
+    """Plants with a measure of their own at some level: a 一厂一策 override or a measure
+    text read from the list (``enterprises.own_measures``)."""
+    own = ~np.isnan(inventory.overrides).all(axis=1) | (inventory.own_basis != "").any(axis=1)
+    lines = ~np.isnan(inventory.line_overrides).all(axis=1)
+    own[inventory.line_owner[lines]] = True
+    return own
+
+
+def without_own_measures(inventory: Inventory, mask: np.ndarray) -> Inventory:
+    """``inventory`` with the own measures of the plants in ``mask`` removed (the catalogue
+    applies to them); the texts stay in ``own_text`` as the record of what the list said."""
+    overrides = inventory.overrides.copy()
+    overrides[mask] = np.nan
+    own_basis = inventory.own_basis.copy()
+    own_basis[mask] = ""
+    line_overrides = inventory.line_overrides.copy()
+    line_overrides[mask[inventory.line_owner]] = np.nan
+    return dataclasses.replace(inventory, overrides=overrides, own_basis=own_basis,
+                               line_overrides=line_overrides)
+
+
+def own_measure_text(inventory: Inventory, i: int) -> str:
+    """A plant's own measures as the list gives them, per level (黄/橙/红 = yellow, orange,
+    red; "" if none): the list's texts, else its 一厂一策 cuts ("一厂一策 0/20/50 %")."""
+    texts = [str(t).strip() for t in inventory.own_text[i]]
+    if any(texts):
+        return "; ".join(f"{zh} {t}" for zh, t in zip("黄橙红", texts, strict=True) if t)
+    cuts = inventory.overrides[i]
+    if np.isnan(cuts).all():
+        return ""
+    shown = ["–" if math.isnan(c) else f"{100 * c:g}" for c in cuts]
+    return f"一厂一策 {'/'.join(shown)} %"
+
+
+WHAT_IF_PLANT_COLUMNS: tuple[str, ...] = (
+    "what_if", "id", "name", "city", "county", "industry", "grade_before", "grade_after",
+    "own_measures", "measures")
+
+
+def regraded_plants(inventory: Inventory, spec: WhatIf, mask: np.ndarray) -> pd.DataFrame:
+    """One row per regraded plant: what happened to its own measures — ``none`` (it follows
+    the catalogue), ``replaced`` (the new grade's catalogue row) or ``kept`` — and what the
+    list says they are."""
+    own = has_own_measures(inventory)
+    idx = np.flatnonzero(mask)
+    return pd.DataFrame({
+        "what_if": spec.text, "id": inventory.ids[idx], "name": inventory.names[idx],
+        "city": inventory.cities[idx], "county": inventory.counties[idx],
+        "industry": inventory.industries[idx], "grade_before": spec.old,
+        "grade_after": spec.new,
+        "own_measures": np.where(own[idx], "kept" if spec.own_measures == KEEP else "replaced",
+                                 "none"),
+        "measures": [own_measure_text(inventory, i) for i in idx]},
+        columns=list(WHAT_IF_PLANT_COLUMNS))
+
+
+def _plant_findings(plants: pd.DataFrame) -> list[Finding]:
+    """An info finding per regraded plant with own measures, saying what became of them."""
+    findings = []
+    for r in plants[plants["own_measures"] != "none"].itertuples(index=False):
+        if r.own_measures == "replaced":
+            what = (f"its own measures ({r.measures}) are replaced by the catalogue's "
+                    f"{r.industry}/{r.grade_after} measures")
+        else:
+            what = (f"its own measures ({r.measures}) are kept: the regrading changes nothing "
+                    "where they apply")
+        findings.append(Finding("what_if", "info",
+                                f"{r.what_if}: {r.grade_before}→{r.grade_after}; {what}",
+                                city=r.city, county=r.county, ids=r.id, names=r.name,
+                                industry=r.industry, grade=r.grade_after))
+    return findings
+
+
 WHAT_IF_COLUMNS: tuple[str, ...] = (
     "what_if", "city", "level", "pollutant", "regraded", "base_t_h", "cut_before_t_h",
     "cut_after_t_h", "change_t_h", "cut_before_pct", "cut_after_pct", "change_pct",
@@ -622,8 +757,10 @@ def what_if(inventory: Inventory, table: MeasureTable, rules: RuleSet,
 
     Cuts are ``coverage``'s (list + area, t/h and % of the city-wide base); the change is
     after − before (negative: the city cuts less). A target met before and missed after is a
-    warning; every row is also an info finding. ``cover``: ``coverage`` of the list as given
-    over ``bases`` (at least the affected cities), worked out when not given.
+    warning; every row is also an info finding, and so is every regraded plant with its own
+    measures, saying whether they were replaced or kept (``regraded_plants`` lists them all).
+    ``cover``: ``coverage`` of the list as given over ``bases`` (at least the affected
+    cities), worked out when not given.
     """
     spec = WhatIf.parse(spec) if isinstance(spec, str) else spec
     after_inv, mask = spec.apply(inventory, table)
@@ -657,7 +794,7 @@ def what_if(inventory: Inventory, table: MeasureTable, rules: RuleSet,
                                     **where, limit=row.target_pct))
         else:
             findings.append(Finding("what_if", "info", text, **where))
-    return frame, findings
+    return frame, findings + _plant_findings(regraded_plants(inventory, spec, mask))
 
 
 # -- orchestrator --------------------------------------------------------------------------
@@ -676,16 +813,20 @@ def review(inventory: Inventory, rules: RuleSet, table: MeasureTable | None = No
     bases = city_bases(inventory, area)
     cover = coverage(inventory, table, rules, bases)
     literal = literal_responses(inventory, table, levels)
-    exempt = exemption_table(inventory, bases)
+    exempt = exemption_table(inventory, bases, literal)
     findings = [*check_consistency(inventory, table, levels, literal),
                 *check_monotonicity(inventory, table, levels, literal),
-                *check_exemptions(inventory, bases, max_exempt_share, exempt),
+                *check_exemptions(inventory, bases, max_exempt_share, exempt, literal),
                 *check_coverage(cover, bases)]
-    frames = []
+    frames, plants = [], []
     for spec in what_ifs:
+        spec = WhatIf.parse(spec) if isinstance(spec, str) else spec
         frame, found = what_if(inventory, table, rules, bases, spec, cover)
         frames.append(frame)
+        plants.append(regraded_plants(inventory, spec, spec.select(inventory)))
         findings += found
     what = (pd.concat(frames, ignore_index=True) if frames
             else pd.DataFrame(columns=list(WHAT_IF_COLUMNS)))
-    return Review(tuple(findings), cover, exempt, what)
+    who = (pd.concat(plants, ignore_index=True) if plants
+           else pd.DataFrame(columns=list(WHAT_IF_PLANT_COLUMNS)))
+    return Review(tuple(findings), cover, exempt, what, who)

@@ -5,11 +5,48 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+import tomllib
+from io import StringIO
 from pathlib import Path
 
 import pandas as pd
 
+from alerts.textfiles import TextFileError, follow_umask, read_text, spreadsheet_safe
+
 CSV_ENCODING = "utf-8-sig"  # Excel opens Chinese text intact with the BOM
+
+
+def read_input_text(path: Path, error: type[Exception], what: str = "file") -> str:
+    """A user text file (UTF-8 or GBK, ``.gz`` too: ``alerts.textfiles``); missing or not
+    text is one line as ``error``."""
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"{path}: {what} not found")
+    try:
+        return read_text(path).text
+    except TextFileError as bad:
+        raise error(str(bad)) from None
+
+
+def read_input_toml(path: Path, error: type[Exception], what: str = "file") -> dict:
+    """A user TOML file, parsed; missing, undecodable or malformed is one line as ``error``."""
+    try:
+        return tomllib.loads(read_input_text(path, error, what))
+    except tomllib.TOMLDecodeError as bad:
+        raise error(f"{path}: not valid TOML ({bad})") from None
+
+
+def read_input_csv(path: Path, error: type[Exception], what: str = "file", **options
+                   ) -> pd.DataFrame:
+    """``pd.read_csv`` of a user text file; empty or malformed is one line as ``error``."""
+    text = read_input_text(path, error, what)
+    if not text.strip():
+        raise error(f"{path}: file is empty — expected a header row and data rows")
+    try:
+        return pd.read_csv(StringIO(text), **options)
+    except (ValueError, pd.errors.ParserError) as bad:  # EmptyDataError is a ValueError
+        reason = (str(bad).strip().splitlines() or [type(bad).__name__])[0]
+        raise error(f"{path}: not a readable CSV table ({reason})") from None
 
 
 def file_digest(path: Path) -> str:
@@ -17,23 +54,31 @@ def file_digest(path: Path) -> str:
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """A run table as smogsim writes it: UTF-8 with BOM, minutes, 6 decimals, LF."""
-    out = frame.copy()
+    """A run table as smogsim writes it: UTF-8 with BOM, minutes, 6 decimals, LF, text
+    cells a spreadsheet would run as formulas neutralised (``alerts.textfiles``)."""
+    Path(path).write_bytes(csv_bytes(frame))
+
+
+def csv_bytes(frame: pd.DataFrame, float_format: str = "%.6f") -> bytes:
+    """The bytes ``write_csv`` writes: every CSV table smogsim writes is made here."""
+    out = spreadsheet_safe(frame)
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M")
-    out.to_csv(path, index=False, encoding=CSV_ENCODING, float_format="%.6f",
-               lineterminator="\n")
+    text = out.to_csv(index=False, float_format=float_format, lineterminator="\n")
+    return text.encode(CSV_ENCODING)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same directory, fsync, replace."""
+    """Write ``data`` to ``path`` via a temporary file in the same directory, fsync, replace.
+    The file gets the mode of an ordinary new file (the umask's)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{time.monotonic_ns()}")
     try:
         with open(tmp, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        follow_umask(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -7,7 +7,6 @@ engine's ``CityInputs``; ``load_transport_inputs`` reads the ``[transport]`` fil
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ import pandas as pd
 
 from alerts.forecast import parse_model
 from alerts.io import is_forecast_table, load_alert_inputs, load_ruleset
+from alerts.textfiles import encoding_of
 from enterprises.area import AreaSource, area_cut_fractions, area_rates, default_cuts
 from enterprises.errors import MeasureTableError, TableError
 from enterprises.inventory import Inventory
@@ -27,7 +27,7 @@ from enterprises.transport import EmissionFactors, Fleet, TransportRules, Transp
 from enterprises.transport_io import load_emission_factors, load_fleet, load_transport_rules
 from simulator.core.engine import CityInputs
 from simulator.core.rng import make_rng
-from simulator.io.files import file_digest
+from simulator.io.files import file_digest, read_input_toml
 from simulator.spec.scenario import ScenarioError, ScenarioSpec
 from simulator.spec.transport import TransportSpec
 
@@ -36,12 +36,7 @@ def read_scenario_toml(path: str | Path) -> tuple[dict, Path]:
     """The parsed scenario file and its resolved path; a missing or malformed file is a
     one-line ``ScenarioError``."""
     path = Path(path).resolve()
-    if not path.is_file():
-        raise ScenarioError(f"{path}: scenario file not found")
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8")), path
-    except tomllib.TOMLDecodeError as bad:
-        raise ScenarioError(f"{path}: not valid TOML ({bad})") from None
+    return read_input_toml(path, ScenarioError, "scenario file"), path
 
 
 def load_scenario(path: str | Path) -> ScenarioSpec:
@@ -135,7 +130,8 @@ def check_covers(forecast: Path, inputs, start: pd.Timestamp, end: pd.Timestamp)
         f"to scenario.end {end:%Y-%m-%d %H:%M} (no forecast there: no alert could be issued)")
 
 
-def input_hashes(spec: ScenarioSpec) -> dict[str, str]:
+def input_files(spec: ScenarioSpec) -> dict[str, Path]:
+    """The files a scenario read, by role (bundled rule sets are not listed)."""
     files = {"scenario": spec.source, "inventory": spec.inventory, "forecast": spec.forecast}
     if spec.region is not None:
         files["region"] = spec.region
@@ -143,7 +139,17 @@ def input_hashes(spec: ScenarioSpec) -> dict[str, str]:
         files["measures"] = spec.measures
     if Path(spec.rules).is_file():
         files["rules"] = Path(spec.rules)
-    return {name: "sha256:" + file_digest(p) for name, p in files.items() if p}
+    return {name: Path(p) for name, p in files.items() if p}
+
+
+def input_hashes(spec: ScenarioSpec) -> dict[str, str]:
+    return {name: "sha256:" + file_digest(p) for name, p in input_files(spec).items()}
+
+
+def input_encodings(spec: ScenarioSpec) -> dict[str, str]:
+    """The encoding each input was read in (``utf-8``, ``utf-8-sig``, ``gb18030``;
+    ``binary`` for a workbook or Parquet list): the run manifest states it."""
+    return {name: encoding_of(p) for name, p in input_files(spec).items()}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from alerts.io import AlertInputError, is_forecast_table, load_alert_inputs, loa
 from alerts.timeline import AlertInputs
 from enterprises.io import load_inventory
 from simulator.core.engine import CityInputs
-from simulator.io.files import file_digest
+from simulator.io.files import file_digest, read_input_csv
 from simulator.io.inputs import (
     TransportInputs,
     build_inputs,
@@ -84,10 +84,7 @@ def _transport_inputs(spec: RegionalSpec) -> dict[str, TransportInputs]:
 
 
 def _read_matrix(path: Path) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path, encoding="utf-8-sig")
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as bad:
-        raise ScenarioError(f"{path}: cannot read ({str(bad).splitlines()[0]})") from None
+    frame = read_input_csv(path, ScenarioError, "source–receptor matrix")
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 

@@ -28,7 +28,8 @@ from enterprises.io import load_inventory
 from enterprises.measures import MeasureTable
 from enterprises.places import in_place
 from enterprises.schema import EMISSION_COLUMNS, MAX_AREA_EMISSION_T, POLLUTANTS
-from enterprises.synthetic import synthesize
+from enterprises.synthetic import city_profile, synthesize
+from simulator.io.files import read_input_csv
 from simulator.io.inputs import (
     TransportInputs,
     area_inputs,
@@ -104,6 +105,26 @@ def read_observations(paths: Sequence[str | Path], cities: Sequence[str] = ()
     return daily, gaps[gaps["city"].isin(list(daily))].reset_index(drop=True)
 
 
+def check_inventory_option(spec: str, cities: Sequence[str] = ()) -> None:
+    """Check ``--inventory`` before any observation is read: the ``synthetic:<N>[:seed]``
+    form with N ≥ 1 and a profile for every city asked for with ``--city`` (other cities are
+    known only from the observations), else a list file that exists."""
+    if spec.startswith("synthetic:"):
+        match = re.fullmatch(r"synthetic:(\d+)(?::(\d+))?", spec)
+        if not match or int(match.group(1)) < 1:
+            raise ReplayInputError(f"--inventory: value {spec!r} — expected a CSV file or "
+                                   "synthetic:<N>[:seed] with N ≥ 1")
+        for city in cities:
+            try:
+                city_profile(city)
+            except ValueError as bad:
+                raise ReplayInputError(f"--inventory {spec}: {bad}") from None
+        return
+    if not Path(spec).is_file():
+        raise ReplayInputError(f"{spec}: inventory file not found — expected a CSV file or "
+                               "synthetic:<N>[:seed]")
+
+
 def city_inventories(spec: str, cities: Sequence[str], seed: int) -> dict[str, Inventory]:
     """Each city's enterprise list from ``spec``: a CSV path or ``synthetic:<N>[:seed]``.
 
@@ -154,10 +175,8 @@ def read_area_sources(path: str | Path) -> dict[str, dict]:
     if not path.is_file():
         raise ReplayInputError(f"{path}: area-source file not found — expected a CSV with "
                                f"columns {', '.join(AREA_COLUMNS[:6])}")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (ValueError, UnicodeDecodeError) as bad:  # pandas' parser and empty-file errors
-        raise ReplayInputError(f"{path}: not a readable CSV ({bad})") from None
+    frame = read_input_csv(path, ReplayInputError, "area-source file", dtype=str,
+                           keep_default_na=False)
     frame.columns = [str(c).strip() for c in frame.columns]
     for column in frame.columns:
         if column not in AREA_COLUMNS:

@@ -1,8 +1,9 @@
 """The self-contained HTML report of a run directory: ``report.html``.
 
 ``build_report`` reads the files a run wrote (``manifest.json``, ``alerts.csv``,
-``episodes.csv``, ``breakdown.csv`` or ``enterprises.csv``, and, where the run computed them,
-``transport.csv``, ``verification.csv`` and ``airquality.csv``) and returns one HTML page.
+``episodes.csv``, ``breakdown.csv`` or ``enterprises.csv`` — whose largest cuts are listed by
+id and name — and, where the run computed them, ``transport.csv``, ``verification.csv`` and
+``airquality.csv``) and returns one HTML page.
 Plots are drawn with matplotlib and embedded as base64 PNG data URIs, so the page opens offline
 and makes no request. Every section has a stable element id (``SECTIONS``); a section whose file
 the run did not write shows a short note instead of disappearing.
@@ -30,6 +31,7 @@ import pandas as pd
 
 from alerts.levels import Level
 from enterprises.schema import POLLUTANTS
+from simulator.core.accounting import LIST_ONLY
 from simulator.io.files import atomic_write
 from simulator.report.plots import PLAIN_TEXT
 
@@ -45,6 +47,9 @@ SECTIONS: tuple[tuple[str, str], ...] = (  # (element id, heading); ids are stab
     ("airquality", "PM2.5 with and without measures"),
 )
 NOT_COMPUTED = "not computed in this run"
+LIST_ONLY_NOTE = ("No area sources in this run: the base is the emergency-reduction list alone, "
+                  "so cut % is of the list, not of the city-wide base (sources.md §2), and "
+                  "overstates the city's cut.")
 # Bar colours: each level in its own colour; temporary control in grey (assumption).
 LEVEL_COLOURS = {"temporary": "#9e9e9e", "blue": "#1f77b4", "yellow": "#e6c200",
                  "orange": "#ff8c00", "red": "#d62728"}
@@ -55,6 +60,7 @@ CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
              "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "PingFang SC", "Heiti SC",
              "Arial Unicode MS")
 TOP_CATEGORIES = 15  # bars per breakdown plot; the table lists every category (assumption)
+TOP_ENTERPRISES = 20  # enterprises listed by name in the breakdown section (assumption)
 _TIME_COLUMNS = ("issued_at", "start", "end", "time")
 _TRANSPORT_TOTALS = ("trips", "trips_blocked", "substituted", "deferred", "cancelled",
                      "nonroad_idled", "production_days_lost")
@@ -283,6 +289,8 @@ def _summary(run: RunFiles) -> str:
              ("city", m.get("city") or ", ".join(m.get("cities", []))),
              ("period", " → ".join(map(str, period))),
              ("seed", m.get("seed", "")), ("rules", m.get("rules", "")),
+             *([("cut % of", "the list alone (no area sources)" if m["cut_base"] == LIST_ONLY
+                 else "the city-wide base (list + area sources)")] if "cut_base" in m else []),
              ("smogsim version", m.get("smogsim_version", ""))]
     alerts, episodes = run.table("alerts.csv"), run.table("episodes.csv")
     hours = alerts.groupby("level")["hours"].sum() if len(alerts) else pd.Series(dtype=float)
@@ -438,11 +446,18 @@ def _cuts(run: RunFiles) -> str:
                     markerfacecolor="white", markersize=5,
                     label="with the truck gate" if j == 0 else None)
     ax.set_xticks(range(len(POLLUTANTS)), POLLUTANTS)
-    ax.set_ylabel("cut, % of city-wide baseline")
+    ax.set_ylabel("cut, % of the list's baseline" if _list_only(run) else
+                  "cut, % of city-wide baseline")
     ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_title("Cut achieved in alert hours vs the level's target (black line)", loc="left")
-    return _img(fig, "Bar chart of cut percent against target by pollutant and level") + _table(
-        table)
+    note = _note(LIST_ONLY_NOTE) if _list_only(run) else ""
+    return note + _img(fig, "Bar chart of cut percent against target by pollutant and level") \
+        + _table(table)
+
+
+def _list_only(run: RunFiles) -> bool:
+    """Whether the run's cut % is of the list alone (no area sources, manifest ``cut_base``)."""
+    return run.manifest.get("cut_base") == LIST_ONLY
 
 
 def _breakdown(run: RunFiles) -> str:
@@ -466,7 +481,27 @@ def _breakdown(run: RunFiles) -> str:
         table = table.sort_values(sort_by, ascending=False, kind="stable")
         parts.append(f"<h3>By {dim}</h3>" + _bars(table.head(TOP_CATEGORIES), dim, cut)
                      + _table(table))
+    parts.append(_top_enterprises(run.table("enterprises.csv"), cut))
     return "".join(parts)
+
+
+def _top_enterprises(frame: pd.DataFrame | None, cut: list[str]) -> str:
+    """The enterprises that cut most over the run (all pollutants' tonnes added), each named
+    beside its id, as the list names it."""
+    if frame is None or "enterprise" not in frame.columns:
+        return ""
+    cut = [c for c in cut if c in frame.columns]
+    if not cut:
+        return ""
+    labels = [c for c in ("enterprise", "name", "county", "industry", "grade")
+              if c in frame.columns]
+    value = [c for c in ("output_lost_wan",) if c in frame.columns]
+    table = frame[labels + cut + value].assign(cut_t=frame[cut].sum(axis=1))
+    table = table.sort_values("cut_t", ascending=False, kind="stable").head(TOP_ENTERPRISES)
+    return (f"<h3>Largest cuts by enterprise (top {TOP_ENTERPRISES})</h3>"
+            + _note("From enterprises.csv: tonnes cut over the whole run, every pollutant "
+                    "added (cut_t); the full list is in enterprises.csv.")
+            + _table(table.drop(columns="cut_t")))
 
 
 def _bars(table: pd.DataFrame, dim: str, cut: list[str]) -> str:

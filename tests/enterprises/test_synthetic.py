@@ -132,3 +132,16 @@ def test_new_columns_leave_the_old_ones_alone():
     frame = synthesize("漯河", 300, seed=2023).to_frame()
     assert frame.loc[0, ["id", "industry", "grade", "so2_t", "lines"]].tolist() == [
         "LH0001", "brick_tile", "B", 61.225, 2]
+
+
+@pytest.mark.parametrize("city", list(CITY_PROFILES))
+def test_protected_plants_are_graded_b_or_better(city):
+    # sources.md §14: a 保障类 firm must itself reach B or better; the review errs otherwise
+    from enterprises.grades import GRADE_RANK
+
+    inv = synthesize(city, 1500, seed=3)
+    protected = inv.exemptions != "none"
+    assert protected.sum() > 50
+    assert max(GRADE_RANK[g] for g in inv.grades[protected]) <= GRADE_RANK["B"]
+    # unprotected plants keep the drawn mix, C and 非引领性 included
+    assert {"C", "非引领性"} <= set(inv.grades[~protected])

@@ -17,6 +17,7 @@ from alerts.timeline import AlertInputs
 from simulator.batch import replay
 from simulator.batch import runner as batch
 from simulator.cli.app import app
+from simulator.io.replay import ReplayInputError
 
 HOUR = pd.Timedelta(hours=1)
 T0 = pd.Timestamp("2023-12-01 00:00")
@@ -335,7 +336,11 @@ def test_cli_replay_writes_tables_and_summary(observations, tmp_path):
     (["--observations", "nowhere.csv"], "nowhere.csv: observations file not found"),
     (["--replicates", "0"], "--replicates: value 0"),
     (["--engine", "spark"], "--engine: value 'spark'"),
-    (["--city", "北京"], "--city: value '北京' — not in the observations"),
+    (["--city", "太原"], "--city: value '太原' — not in the observations"),
+    # a synthetic list for a city without a profile stops before any observation is read
+    (["--city", "北京"], "--inventory synthetic:10: no synthetic profile for city '北京'"),
+    (["--inventory", "synthetic:0"], "synthetic:<N>[:seed] with N ≥ 1"),
+    (["--seed", "-1"], "--seed: value -1 — expected a whole number ≥ 0"),
 ])
 def test_cli_bad_input_exits_2_with_one_line(observations, tmp_path, args, message):
     out = tmp_path / "out"
@@ -473,7 +478,7 @@ def test_area_sources_join_the_base_of_their_city(observations, tmp_path):
     ("city,sector,so2_t,nox_t,pm_t,vocs_t,cut_red\n漯河,dust,0,0,9,0,1.5\n",
      "row 2, column cut_red: value '1.5' — expected a fraction in [0, 1]"),
     ("city,sector,so2_t,nox_t,pm_t,vocs_t\n,dust,0,0,9,0\n", "row 2, column city: value ''"),
-    ("", "not a readable CSV"),
+    ("", "file is empty"),
 ])
 def test_cli_bad_area_file_exits_2_with_one_line(observations, tmp_path, text, message):
     area = tmp_path / "area.csv"
@@ -604,17 +609,49 @@ def test_region_runners_agree_and_resume_to_the_same_bytes(basin, tmp_path, monk
         assert (resumed.out / name).read_bytes() == (full.out / name).read_bytes(), name
 
 
-def test_part_names_without_region_are_unchanged():
-    # The part digest leaves out the empty region and options fields, so a replay without
-    # --region or --with resumes parts written before those options existed.
+def test_part_names_hold_staged_files_by_name():
+    # The part digest takes staged files by name (their names are content digests) and leaves
+    # out the empty region and options fields: a moved replay folder keeps its part names.
     task = batch.Task("漯河", 1, "2023-12-01T00:00:00", "2023-12-02T00:00:00", "mee-2024",
-                      "perfect", 0, 0, "/o.parquet", "/i.parquet")
+                      "perfect", 0, 0, "/a/inputs/o.parquet", "/a/inputs/i.parquet")
     fields = {k: v for k, v in vars(task).items() if k not in ("region", "members", "options")}
+    fields |= {"observations": "o.parquet", "inventory": "i.parquet"}
     text = json.dumps({"format": batch.PART_FORMAT, **fields}, sort_keys=True,
                       ensure_ascii=False)
     assert task.stem == "part-" + hashlib.sha256(text.encode()).hexdigest()[:24]
+    moved = batch.Task(**{**vars(task), "observations": "/b/inputs/o.parquet",
+                          "inventory": "/b/inputs/i.parquet"})
+    assert moved.stem == task.stem
+    assert batch.Task(**{**vars(task), "inventory": "/a/inputs/j.parquet"}).stem != task.stem
     assert batch.Task(**{**vars(task), "region": "/r.toml"}).stem != task.stem
     assert batch.Task(**{**vars(task), "options": "/o.toml"}).stem != task.stem
+
+
+def test_a_moved_replay_resumes_every_part(observations, tmp_path):
+    first = replay.replay([observations], "synthetic:30:1", ["mee-2024"], ["perfect"], 1,
+                          tmp_path / "a", seed=3)
+    before = (first.out / "runs.csv").read_bytes()
+    moved = tmp_path / "b"
+    first.out.rename(moved)
+    again = replay.replay([observations], "synthetic:30:1", ["mee-2024"], ["perfect"], 1,
+                          moved, seed=3, resume=True)
+    assert (again.ran, again.resumed) == (0, len(first.runs))
+    assert (moved / "runs.csv").read_bytes() == before
+
+
+def test_resume_refuses_a_folder_of_other_inputs(observations, tmp_path):
+    replay.replay([observations], "synthetic:30:1", ["mee-2024"], ["perfect"], 1,
+                  tmp_path / "a", seed=3)
+    with pytest.raises(ReplayInputError, match="holds a replay of other inputs"):
+        replay.plan([observations], "synthetic:30:1", ["mee-2024"], ["perfect"], 1,
+                    tmp_path / "a", seed=4, resume=True)
+    unrelated = tmp_path / "papers"
+    unrelated.mkdir()
+    (unrelated / "thesis.docx").write_bytes(b"mine")
+    with pytest.raises(ReplayInputError, match="not a replay folder"):
+        replay.plan([observations], "synthetic:30:1", ["mee-2024"], ["perfect"], 1,
+                    unrelated, seed=3, resume=True)
+    assert [p.name for p in unrelated.iterdir()] == ["thesis.docx"]
 
 
 @pytest.mark.parametrize(("region", "message"), [

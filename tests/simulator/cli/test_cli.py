@@ -112,3 +112,28 @@ def test_bad_scenario_value_is_one_line(scenario_copy, tmp_path):
 
 def test_demo_scenario_file_is_in_the_repository():
     assert Path(DEMO_SCENARIO).is_file()
+
+
+def test_run_without_area_sources_warns_and_labels_the_cut_of_the_list(scenario_copy, tmp_path):
+    """No [area_sources]: the base is the list alone (not sources.md §2's city-wide base), so
+    the run says so on stderr, in the episode tables' header, the manifest and the report."""
+    text = scenario_copy.read_text(encoding="utf-8")
+    kept = [block for block in text.split("\n[") if not block.startswith("area_sources.")]
+    scenario_copy.write_text("\n[".join(kept), encoding="utf-8")
+    out = tmp_path / "out"
+    result = RUNNER.invoke(app, ["run", str(scenario_copy), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "warning: no [area_sources] in" in result.output
+    assert "cut % is of the list" in result.output
+    assert "cut % of list" in result.output  # the episode table's column
+    assert "City-wide base = " not in result.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["cut_base"] == "list"
+    if (out / "report.html").exists():  # the report needs the optional matplotlib
+        page = (out / "report.html").read_text(encoding="utf-8")
+        assert "cut % is of the list, not of the city-wide base" in page
+    demo = RUNNER.invoke(app, ["run", str(DEMO_SCENARIO), "--out", str(tmp_path / "d"), "-q",
+                               "--no-report"])
+    assert "warning" not in demo.output
+    manifest = json.loads((tmp_path / "d" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["cut_base"] == "city-wide"

@@ -168,11 +168,11 @@ def test_validate_quiet(inventory_file):
 
 def test_synth_json_and_quiet(tmp_path):
     out = tmp_path / "basin.csv"
-    document = only_json(invoke("synth", "--city", "太原", "-n", "40", "--seed", "2",
+    document = only_json(invoke("synth", "--city", "太原", "-n", "100", "--seed", "2",
                                 "--out", str(out), "--json"))
-    assert document == {"file": str(out), "enterprises": 40, "cities": ["太原"], "seed": 2,
+    assert document == {"file": str(out), "enterprises": 100, "cities": ["太原"], "seed": 2,
                         "headers": "en"}
-    result = invoke("synth", "--city", "太原", "-n", "40", "--out", str(tmp_path / "b.csv"), "-q")
+    result = invoke("synth", "--city", "太原", "-n", "100", "--out", str(tmp_path / "b.csv"), "-q")
     assert result.stdout == f"{tmp_path / 'b.csv'}\n"
     bad = tmp_path / "basin.doc"
     assert "--out" in one_error_line(invoke("synth", "--city", "太原", "--out", str(bad), "--json"))

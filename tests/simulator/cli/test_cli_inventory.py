@@ -37,16 +37,19 @@ def test_synth_then_validate(tmp_path, suffix):
 
 def test_synth_chinese_headers(tmp_path):
     out = tmp_path / "清单.csv"
-    result = RUNNER.invoke(app, ["synth", "--city", "漯河", "-n", "50", "--out", str(out),
+    result = RUNNER.invoke(app, ["synth", "--city", "漯河", "-n", "100", "--out", str(out),
                                  "--chinese-headers"])
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8-sig").startswith("企业编号,企业名称")
-    assert len(load_inventory(out)) == 50
+    assert len(load_inventory(out)) == 100
 
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--city", "郑州"], "no synthetic profile for city '郑州'"),
     (["--city", "漯河", "--enterprises", "-5"], "option --enterprises: value -5"),
+    (["--city", "漯河", "--enterprises", "0"], "expected a whole number from 100 to 300 000"),
+    (["--city", "漯河", "-n", "1000000"], "option --enterprises: value 1000000"),
+    (["--city", "漯河", "--seed", "-1"], "option --seed: value -1"),
 ])
 def test_synth_bad_arguments_exit_2(tmp_path, args, message):
     out = tmp_path / "x.csv"

@@ -159,6 +159,36 @@ def test_online_monitoring_counts_as_emission_cap():
                                                                   pytest.approx(10.0))
 
 
+def test_online_monitored_plant_that_stops_is_not_exempt():
+    # cement D stops at every level (a stop stays a stop): online monitoring gives it no
+    # 限排不限产, so it is neither in the emission_cap class nor an exempt plant below B
+    inv = inventory([{"so2_t": 90}, {"grade": "D", "so2_t": 10, "online_monitoring": True}])
+    result = review(inv, RULES)
+    assert result.exemptions.empty
+    assert of(result.findings, "exemptions") == []
+    assert not result.failed
+
+
+@pytest.mark.parametrize(("grade", "exemption", "errs"), [
+    ("C", "livelihood", True), ("B-", "export", True), ("D", "whitelist", True),
+    ("B", "strategic", False), ("A", "livelihood", False)])
+def test_protected_plant_below_b_is_an_error(grade, exemption, errs):
+    # sources.md §14: protected (保障类) firms must themselves reach B or better
+    inv = inventory([{"so2_t": 90}, {"grade": grade, "so2_t": 1, "exemption": exemption,
+                                     "guaranteed_load": 0.8}])
+    errors = of(check_exemptions(inv, city_bases(inv)), severity="error")
+    assert [(f.ids, f.names, f.grade) for f in errors] == ([("E2", "企业2", grade)] if errs
+                                                           else [])
+
+
+def test_online_monitored_c_plant_under_an_emission_cap_is_not_an_error():
+    # cement C at orange: a partial measure → 限排不限产; it still cuts its emissions
+    inv = inventory([{"so2_t": 90}, {"grade": "C", "so2_t": 1, "online_monitoring": True}])
+    found = check_exemptions(inv, city_bases(inv))
+    assert of(found, severity="error") == []
+    assert "1 emission_cap plant(s)" in found[0].message
+
+
 # -- coverage ----------------------------------------------------------------------------
 
 
@@ -389,12 +419,18 @@ def test_cli_groups_identical_findings_in_one_console_row(tmp_path):
     assert result.exit_code == 1
     assert result.output.count("grade D plant is exempt (whitelist)") == 1
     assert "3 plants: grade D plant is exempt" in result.output
-    assert "E2;E3;E4" in result.output
+    # the first plants by id and name beside it, then how many more
+    assert "E2 企业2; E3 企业3 +1 more" in result.output
     assert "review failed: 3 error(s)" in result.output
     out = tmp_path / "findings.csv"
     RUNNER.invoke(app, ["review", str(path), "--format", "csv", "--out", str(out)])
     frame = pd.read_csv(out, encoding="utf-8-sig")
     assert (frame["severity"] == "error").sum() == 3  # the file keeps one row per plant
+    errors = frame[frame["severity"] == "error"]
+    assert errors[["ids", "names"]].values.tolist() == [["E2", "企业2"], ["E3", "企业3"],
+                                                        ["E4", "企业4"]]
+    assert list(frame.columns[:7]) == ["check", "severity", "message", "city", "county", "ids",
+                                       "names"]
 
 
 def test_console_tables_fit_a_100_column_terminal(tmp_path):
@@ -485,3 +521,50 @@ def test_coverage_equals_the_engines_cut_for_instant_plants():
     review_pct = frame[frame.level == "orange"].set_index("pollutant")["cut_pct"]
     for p in ("SO2", "NOx"):
         assert review_pct[p] == pytest.approx(engine[p], rel=1e-9)
+
+
+# -- what-if and the plant's own measures (一厂一策) ------------------------------------------
+
+
+def own_measure_list() -> Inventory:
+    """Two 非引领性 plants in `other`, 87.6 t SO2/a (0.01 t/h) each: E1 writes its own orange
+    measure "限产60%" in the list, E2 follows the catalogue (C's rules: yellow 50 %, orange
+    stops)."""
+    return inventory([{"industry": "other", "grade": "非引领性", "so2_t": 87.6,
+                       "measure_orange": "限产60%"},
+                      {"industry": "other", "grade": "非引领性", "so2_t": 87.6}])
+
+
+@pytest.mark.parametrize(("own", "after_t_h", "word"), [
+    # replace: both become 引领性, which self-determines (no imposed cut): 0 t/h
+    ("replace", 0.0, "replaced by the catalogue's other/引领性 measures"),
+    # keep: E1 keeps its 60 % (0.006 t/h; its yellow is now 引领性's 0); E2 follows the
+    # catalogue (0)
+    ("keep", 0.006, "kept: the regrading changes nothing where they apply")])
+def test_what_if_replaces_or_keeps_the_plants_own_measures(own, after_t_h, word):
+    inv = own_measure_list()
+    spec = WhatIf.parse("grade 非引领性->引领性", own)
+    frame, found = what_if(inv, TABLE, RULES, city_bases(inv), spec)
+    orange = frame[frame.pollutant == "SO2"].set_index("level").loc["orange"]
+    # before: E1 60 % of 0.01 (above yellow's 50 %) + E2 stops 0.01 = 0.016 t/h
+    assert (orange["cut_before_t_h"], orange["cut_after_t_h"]) == pytest.approx(
+        (0.016, after_t_h))
+    (plant,) = [f for f in found if f.ids]
+    assert (plant.ids, plant.names, plant.severity) == ("E1", "企业1", "info")
+    assert word in plant.message and "橙 限产60%" in plant.message
+    plants = review(inv, RULES, what_ifs=[spec]).what_if_plants
+    assert plants[["id", "own_measures"]].values.tolist() == [
+        ["E1", "replaced" if own == "replace" else "kept"], ["E2", "none"]]
+
+
+def test_what_if_measures_option_on_the_console(tmp_path):
+    path = write_inventory(own_measure_list(), tmp_path / "own.csv")
+    for own, word in (("replace", "replaced"), ("keep", "kept")):
+        result = RUNNER.invoke(app, ["review", str(path), "--what-if", "grade 非引领性->引领性",
+                                     "--what-if-measures", own], terminal_width=100)
+        assert result.exit_code == 0, result.output
+        row = next(line for line in result.output.splitlines() if "E1" in line and "企业1" in line)
+        assert word in row and "限产60%" in row
+        assert "1 regraded plant(s) follow the catalogue" in result.output
+    bad = RUNNER.invoke(app, ["review", str(path), "--what-if-measures", "drop"])
+    assert bad.exit_code == 2 and "--what-if-measures" in bad.output

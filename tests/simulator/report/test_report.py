@@ -126,6 +126,15 @@ def test_run_writes_the_report_and_lists_it(demo_run):
         assert page.images_in(section), section
     assert len(page.images_in("breakdown")) == 3  # industry, grade, county
     assert "橙色" in page.sections["alerts"] and "漯河" in page.sections["summary"]
+    assert "city-wide base (list + area sources)" in page.sections["summary"]
+    # the enterprises that cut most, each named beside its id as enterprises.csv has them
+    plants = pd.read_csv(demo_run / "enterprises.csv", encoding="utf-8-sig")
+    cut = plants.filter(like="_cut_t").sum(axis=1)
+    top = plants.loc[cut.sort_values(ascending=False, kind="stable").index[:20]]
+    breakdown = page.sections["breakdown"]
+    assert "Largest cuts by enterprise" in breakdown
+    for row in top.itertuples():
+        assert f"{row.enterprise}{row.name}{row.county}" in breakdown  # cells, tags stripped
     files = {"transport": "transport.csv", "compliance": "verification.csv",
              "airquality": "airquality.csv"}
     for section, name in files.items():
