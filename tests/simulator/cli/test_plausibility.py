@@ -57,9 +57,16 @@ CASES = {
     "emission above any plant": (
         lambda s: _inventory_cell(s, "nox_t", "250000"),
         ["luohe_inventory.csv", "row 2, column nox_t: value '250000'"]),
-    "NUL in an id": (
+    "NUL in an id": (  # a NUL byte makes the whole file binary to the text reader
         lambda s: _inventory_cell(s, "id", "LH\x0001"),
-        ["luohe_inventory.csv", "row 2, column id: value 'LH\\x0001'",
+        ["luohe_inventory.csv", "not a text file"]),
+    "escape character in an id": (
+        lambda s: _inventory_cell(s, "id", "LH\x1b01"),
+        ["luohe_inventory.csv", "row 2, column id: value 'LH\\x1b01'",
+         "text without control characters"]),
+    "line break in a county": (
+        lambda s: _inventory_cell(s, "county", "临颍\n县"),
+        ["luohe_inventory.csv", "row 2, column county: value '临颍\\n县'",
          "text without control characters"]),
     "header only": (
         _header_only,
