@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -28,10 +29,24 @@ def start_replay(tmp_path: Path, *options: str) -> tuple[subprocess.Popen, Path]
                "--inventory", "synthetic:200", "--rules", "mee-2024",
                "--forecast", "perfect,late:6", "--replicates", "30", "--quiet",
                "--out", str(out), *options]
-    # a session of its own: the test can signal the whole group, as a terminal's Ctrl-C does
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True)
+    # a session of its own: the test can signal the whole group, as a terminal's Ctrl-C does;
+    # output to files, not pipes, which orphaned workers would hold open
+    with open(tmp_path / "stdout", "wb") as stdout, open(tmp_path / "stderr", "wb") as stderr:
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr,
+                                   start_new_session=True)
     return process, out
+
+
+def output(tmp_path: Path) -> tuple[str, str]:
+    return ((tmp_path / "stdout").read_text(encoding="utf-8"),
+            (tmp_path / "stderr").read_text(encoding="utf-8"))
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """Leave nothing behind, whatever the test found."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def wait_for(condition, timeout: float, what: str) -> None:
@@ -64,8 +79,13 @@ def test_killing_the_parent_ends_its_workers(tmp_path):
         assert sum("spawn" in " ".join(c.cmdline()) for c in children) == 2
     finally:
         os.kill(process.pid, signal.SIGKILL)
-        process.communicate()
-    wait_for(lambda: not any(alive(c) for c in children), 5, "the workers to end")
+        process.wait()
+    try:
+        wait_for(lambda: not any(alive(c) for c in children), 5, "the workers to end")
+    finally:
+        for child in children:
+            if alive(child):
+                child.kill()
 
 
 @pytest.mark.slow
@@ -74,9 +94,11 @@ def test_ctrl_c_exits_130_and_counts_the_parts_on_disk(tmp_path, engine):
     process, out = start_replay(tmp_path, "--workers", "2", "--engine", engine)
     try:
         wait_for(lambda: finished_parts(out) >= 3, 180, "three parts")
-    finally:
         os.killpg(process.pid, signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
+        process.wait(timeout=60)
+    finally:
+        kill_group(process)
+    stdout, stderr = output(tmp_path)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr + stdout
     kept = KEPT.search(stderr)
