@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # the suite runs on every core (pytest-xdist); JOBS=1 runs it in one process
 JOBS ?= auto
 
-.PHONY: demo test test-fast lint typecheck bench clean
+.PHONY: demo test test-fast lint typecheck bench bench-record clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,12 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
+# prints the figures and changes no tracked file; bench-record keeps them in results/latest.json
 bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks
+
+bench-record: $(VENV)/.installed
+	$(BIN)/python -m benchmarks --record
 
 clean:
 	rm -rf $(VENV) runs/out .pytest_cache .mypy_cache

@@ -16,6 +16,12 @@ Models built from a "truth" series (the observed or scenario daily AQI, hourly):
   so an episode is announced late and its response starts after the pollution has.
 
 ``TableForecast`` replays issued forecasts: rows of (issued_at, valid time, daily AQI).
+
+A model may also know what drives each day (``alerts.drivers``: the primary pollutant and the
+PM2.5/PM10 ratio). ``driver_outlook`` returns them over the same hours, moved as the model
+moves the daily AQI (held by ``persistence``, shifted by ``late``; ``noisy`` errs on the value,
+not on the pollutant, an assumption); a table carries the forecast's own ``primary_pollutant``.
+None: the drivers are not known.
 """
 
 from __future__ import annotations
@@ -52,15 +58,36 @@ def _hours(at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Date
                          freq="h")
 
 
+def _drivers_at(drivers: pd.DataFrame | None, index: pd.DatetimeIndex) -> pd.DataFrame | None:
+    """``drivers`` on ``index`` (unknown hours: primary "", ratio NaN)."""
+    if drivers is None:
+        return None
+    out = drivers.reindex(index)
+    out["primary"] = out["primary"].fillna("")
+    return out
+
+
+def driver_outlook(model: ForecastModel, at: pd.Timestamp, lookback_hours: int,
+                   horizon_hours: int) -> pd.DataFrame | None:
+    """The drivers ``model`` knows over ``[at - lookback, at + horizon)``, or None."""
+    method = getattr(model, "driver_outlook", None)
+    return method(at, lookback_hours, horizon_hours) if method is not None else None
+
+
 @dataclass
 class PerfectForecast:
     """The forecast is the truth (a rehearsal of a flawless forecast)."""
 
     truth: pd.Series
     name: str = "perfect"
+    drivers: pd.DataFrame | None = None
 
     def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
         return self.truth.reindex(_hours(at, lookback_hours, horizon_hours)).astype(float)
+
+    def driver_outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int
+                       ) -> pd.DataFrame | None:
+        return _drivers_at(self.drivers, _hours(at, lookback_hours, horizon_hours))
 
 
 @dataclass
@@ -69,12 +96,23 @@ class PersistenceForecast:
 
     truth: pd.Series
     name: str = "persistence"
+    drivers: pd.DataFrame | None = None
 
     def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
         out = self.truth.reindex(_hours(at, lookback_hours, horizon_hours)).astype(float)
         known = self.truth[self.truth.index < at]
         last = known.iloc[-1] if len(known) else np.nan
         out[out.index >= at] = last
+        return out
+
+    def driver_outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int
+                       ) -> pd.DataFrame | None:
+        out = _drivers_at(self.drivers, _hours(at, lookback_hours, horizon_hours))
+        if out is None or self.drivers is None:
+            return out
+        known = self.drivers[self.drivers.index < at]
+        if len(known):
+            out.loc[out.index >= at, :] = known.iloc[-1].to_numpy()
         return out
 
 
@@ -92,6 +130,7 @@ class NoisyForecast:
     bias_per_day: float = DEFAULT_NOISE_BIAS_PER_DAY
     sd_per_day: float = DEFAULT_NOISE_SD_PER_DAY
     name: str = "noisy"
+    drivers: pd.DataFrame | None = None
     _issued: dict = field(default_factory=dict, repr=False)
 
     def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
@@ -104,6 +143,10 @@ class NoisyForecast:
                         + self.sd_per_day * lead_days * self._issued[key])
         out.iloc[lookback_hours:] = out.iloc[lookback_hours:].to_numpy() * factor
         return out
+
+    def driver_outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int
+                       ) -> pd.DataFrame | None:
+        return _drivers_at(self.drivers, _hours(at, lookback_hours, horizon_hours))
 
     def _error(self, n: int) -> np.ndarray:
         """AR(1) with unit variance: e[0] = z[0], e[i] = ρ e[i-1] + √(1-ρ²) z[i]."""
@@ -124,6 +167,7 @@ class LateForecast:
     truth: pd.Series
     hours: int
     name: str = "late"
+    drivers: pd.DataFrame | None = None
 
     def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
         index = _hours(at, lookback_hours, horizon_hours)
@@ -133,18 +177,31 @@ class LateForecast:
         out[future] = shifted[future]
         return out
 
+    def driver_outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int
+                       ) -> pd.DataFrame | None:
+        index = _hours(at, lookback_hours, horizon_hours)
+        out = _drivers_at(self.drivers, index)
+        shifted = _drivers_at(self.drivers, index - self.hours * HOUR)
+        if out is None or shifted is None:
+            return out
+        future = index >= at
+        out.loc[future, :] = shifted.loc[future].to_numpy()
+        return out
+
 
 @dataclass
 class TableForecast:
     """Replays issued forecasts: at ``at``, each valid hour takes its latest issue ≤ ``at``.
 
-    ``table`` has columns ``issued_at``, ``valid_at``, ``daily_aqi`` (one city). Hours before
-    ``at`` take ``observed`` where it is given and known.
+    ``table`` has columns ``issued_at``, ``valid_at``, ``daily_aqi`` (one city), and may have
+    ``primary`` and ``pm_ratio`` (the forecast's 首要污染物, ``alerts.drivers``). Hours before
+    ``at`` take ``observed`` (and ``drivers``, the observed drivers) where given and known.
     """
 
     table: pd.DataFrame
     observed: pd.Series | None = None
     name: str = "table"
+    drivers: pd.DataFrame | None = None
 
     def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
         index = _hours(at, lookback_hours, horizon_hours)
@@ -156,6 +213,63 @@ class TableForecast:
             past = (index < at) & seen.notna().to_numpy()
             out[past] = seen[past]
         return out.rename("daily_aqi")
+
+    def driver_outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int
+                       ) -> pd.DataFrame | None:
+        if "primary" not in self.table.columns:
+            return None
+        index = _hours(at, lookback_hours, horizon_hours)
+        issued = self.table[self.table["issued_at"] <= at].sort_values(["issued_at", "valid_at"])
+        latest = issued.drop_duplicates("valid_at", keep="last").set_index("valid_at")
+        out = _drivers_at(latest[["primary", "pm_ratio"]], index)
+        seen = _drivers_at(self.drivers, index)
+        if out is not None and seen is not None:
+            past = (index < at) & (seen["primary"] != "").to_numpy()
+            out.loc[past, :] = seen.loc[past].to_numpy()
+        return out
+
+
+@dataclass
+class ZoneForecast:
+    """A zone's forecast made of its cities' (``alerts.region``, unified alerts): hour by hour
+    the ``mean`` of the cities' known daily AQI, or the ``worst`` of them; NaN where no city
+    knows. Its drivers are those of the most polluted city at each hour."""
+
+    members: dict[str, ForecastModel]
+    how: str = "mean"
+    name: str = "zone"
+
+    def _outlooks(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int
+                  ) -> np.ndarray:
+        return np.vstack([m.outlook(at, lookback_hours, horizon_hours).to_numpy(float)
+                          for m in self.members.values()])
+
+    def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
+        values = self._outlooks(at, lookback_hours, horizon_hours)
+        known = ~np.isnan(values)
+        count = known.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if self.how == "worst":
+                out = np.where(count > 0, np.max(np.where(known, values, -np.inf), axis=0),
+                               np.nan)
+            else:
+                out = np.where(count > 0, np.where(known, values, 0.0).sum(axis=0) / count,
+                               np.nan)
+        return pd.Series(out, index=_hours(at, lookback_hours, horizon_hours), name="daily_aqi")
+
+    def driver_outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int
+                       ) -> pd.DataFrame | None:
+        tables = [driver_outlook(m, at, lookback_hours, horizon_hours)
+                  for m in self.members.values()]
+        if any(t is None for t in tables):
+            return None  # a city without drivers: the zone's cannot be told
+        values = self._outlooks(at, lookback_hours, horizon_hours)
+        top = np.argmax(np.where(np.isnan(values), -np.inf, values), axis=0)
+        hours = np.arange(values.shape[1])
+        primary = np.vstack([t["primary"].to_numpy(object) for t in tables if t is not None])
+        ratio = np.vstack([t["pm_ratio"].to_numpy(float) for t in tables if t is not None])
+        return pd.DataFrame({"primary": primary[top, hours], "pm_ratio": ratio[top, hours]},
+                            index=_hours(at, lookback_hours, horizon_hours))
 
 
 def parse_model(text: str) -> tuple[str, dict]:
@@ -194,35 +308,41 @@ def parse_model(text: str) -> tuple[str, dict]:
     raise ValueError(f"forecast model {text!r}: {expected}")
 
 
-def make_model(text: str, truth: pd.Series, rng: np.random.Generator | None = None
-               ) -> ForecastModel:
+def make_model(text: str, truth: pd.Series, rng: np.random.Generator | None = None,
+               drivers: pd.DataFrame | None = None) -> ForecastModel:
     """A forecast model by name over the hourly ``truth`` series (see ``parse_model``).
 
-    ``noisy`` needs ``rng`` (the run's generator); the others ignore it.
+    ``noisy`` needs ``rng`` (the run's generator); the others ignore it. ``drivers``: what
+    drives each hour's period (``alerts.drivers``), if known.
     """
     name, params = parse_model(text)
     if name == "perfect":
-        return PerfectForecast(truth)
+        return PerfectForecast(truth, drivers=drivers)
     if name == "persistence":
-        return PersistenceForecast(truth)
+        return PersistenceForecast(truth, drivers=drivers)
     if name == "late":
-        return LateForecast(truth, **params)
+        return LateForecast(truth, **params, drivers=drivers)
     if rng is None:
         raise ValueError("the noisy forecast model needs the run's random generator")
-    return NoisyForecast(truth, rng, **params)
+    return NoisyForecast(truth, rng, **params, drivers=drivers)
 
 
 def forecast_models(truth: dict[str, pd.Series], model: str = "perfect",
                     rng: np.random.Generator | None = None,
-                    table: pd.DataFrame | None = None) -> dict[str, ForecastModel]:
+                    table: pd.DataFrame | None = None,
+                    drivers: dict[str, pd.DataFrame] | None = None) -> dict[str, ForecastModel]:
     """One forecast model per city, in city order (so seeded draws are reproducible).
 
-    With a forecast ``table`` (columns issued_at, city, valid_at, daily_aqi) every city in it
-    replays its issued forecasts, with ``truth`` as the observed past where given; otherwise
-    ``model`` is built over each city's ``truth``.
+    With a forecast ``table`` (columns issued_at, city, valid_at, daily_aqi; optionally
+    primary, pm_ratio) every city in it replays its issued forecasts, with ``truth`` as the
+    observed past where given; otherwise ``model`` is built over each city's ``truth``.
+    ``drivers``: each city's observed drivers (``alerts.drivers.city_drivers``), if known.
     """
+    drivers = drivers or {}
     if table is not None:
-        return {city: TableForecast(rows[["issued_at", "valid_at", "daily_aqi"]],
-                                    truth.get(city))
+        columns = ["issued_at", "valid_at", "daily_aqi",
+                   *(c for c in ("primary", "pm_ratio") if c in table.columns)]
+        return {city: TableForecast(rows[columns], truth.get(city), drivers=drivers.get(city))
                 for city, rows in sorted(table.groupby("city"), key=lambda kv: kv[0])}
-    return {city: make_model(model, truth[city], rng) for city in sorted(truth)}
+    return {city: make_model(model, truth[city], rng, drivers.get(city))
+            for city in sorted(truth)}

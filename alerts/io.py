@@ -6,16 +6,31 @@ one line naming the file, row, column and value and what was expected.
 
 from __future__ import annotations
 
+import gzip
 import tomllib
+import zlib
+from collections.abc import Callable
 from importlib import resources
 from io import StringIO
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+import pyarrow.csv as pcsv  # type: ignore[import-untyped]
 
 from alerts.aqi import POLLUTANTS
-from alerts.observations import LONG_COLUMNS, QUANTITIES, Observations, city_frames, is_daily
+from alerts.drivers import city_drivers, parse_primary, spread_daily
+from alerts.observations import (
+    MINUTE_NS,
+    QUANTITIES,
+    Observations,
+    _hourly_from_daily,
+    city_frames,
+    is_daily,
+)
 from alerts.region import Region
 from alerts.rules import RuleSet
 from alerts.textfiles import TextFileError, read_text
@@ -123,6 +138,7 @@ def load_forecast(path: str | Path, city: str | None = None) -> pd.DataFrame:
 
 #: Cell texts read as "no value" (never as zero).
 MISSING_TEXT = frozenset({"", "NA", "N/A", "NaN", "nan", "-", "—", "null", "NULL"})
+_MISSING_ARROW = pa.array(sorted(MISSING_TEXT))
 UCI_TIME_COLUMNS = ("year", "month", "day", "hour")
 #: Types of the national hourly city layout (date, hour, type, <city columns>).
 NATIONAL_TYPES: tuple[str, ...] = (
@@ -168,23 +184,142 @@ def _bad(path: Path, row: int, column: str, value, expected: str) -> AlertInputE
                            f"expected {expected}")
 
 
-_HEADER_ALIASES = {q.lower(): q for q in QUANTITIES}
+_HEADER_ALIASES = {q.lower(): q for q in QUANTITIES} | {"首要污染物": "primary_pollutant"}
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    frame = _read_csv(path, dtype=str, keep_default_na=False)
+def _read_table(path: Path, on_bytes: Callable[[int], None] | None = None) -> pd.DataFrame:
+    """Every cell of a CSV (or .csv.gz) file as stripped text, headers as ``QUANTITIES`` spell them.
+
+    pyarrow's CSV reader parses the file block by block (``on_bytes`` hears how many bytes of
+    the file are read); a file it refuses (ragged rows, repeated headers) goes to pandas' parser,
+    which reads it as smogsim always has or names the problem. UTF-8 (with or without BOM) or,
+    failing that, GB18030/GBK: the encoding Excel on Chinese Windows saves "CSV" in.
+    """
+    if not path.is_file():
+        raise AlertInputError(f"{path}: file not found")
+    frame = None
+    for encoding in _ENCODINGS:
+        try:
+            frame = _arrow_text_table(path, encoding, on_bytes)
+            break
+        except _NotUTF8:
+            continue
+        except (pa.ArrowInvalid, _NotArrow, UnicodeDecodeError, EOFError, OSError, zlib.error):
+            # a damaged .gz, a file in no known encoding: pandas' path names it
+            break
+    if frame is None:
+        frame = _pandas_text_table(path)
     # pollutant headers in any case: the UCI Beijing PM2.5 file (tests/data) writes "pm2.5"
     frame.columns = [_HEADER_ALIASES.get(str(c).strip().lower(), str(c).strip())
                      for c in frame.columns]
     if frame.empty:
         raise AlertInputError(f"{path}: no data rows")
+    return frame
+
+
+_ENCODINGS = ("utf8", "gb18030")
+_BLOCK_BYTES = 1 << 22  # 4 MiB blocks: progress a few times a second, memory ≈ a block or two
+
+
+class _NotArrow(Exception):
+    """A header pyarrow cannot hold as pandas reads it (a repeated or empty column name)."""
+
+
+class _NotUTF8(Exception):
+    """The file is not UTF-8: try the next encoding."""
+
+
+class _CountedReads:
+    """A binary file that counts the bytes read from it (for progress)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw, self.count = raw, 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.count += len(data)
+        return data
+
+    def __getattr__(self, name: str):
+        return getattr(self.raw, name)
+
+
+def _arrow_text_table(path: Path, encoding: str, on_bytes: Callable[[int], None] | None
+                      ) -> pd.DataFrame:
+    """The file through pyarrow's streaming CSV reader, every column text (empty cell: "")."""
+    with path.open("rb") as raw:
+        counted = _CountedReads(raw)
+        stream: Any = gzip.GzipFile(fileobj=counted) if path.name.endswith(".gz") else counted
+        names = _arrow_header(stream.readline(), encoding)
+        if len(set(names)) < len(names) or "" in names:
+            raise _NotArrow
+        stream.seek(0)  # the header line again, so the reader skips a BOM as it does
+        reader = pcsv.open_csv(
+            stream,
+            read_options=pcsv.ReadOptions(encoding=encoding, block_size=_BLOCK_BYTES),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                quoted_strings_can_be_null=False))
+        batches = []
+        try:
+            for batch in reader:
+                batches.append(batch)
+                if on_bytes is not None:
+                    on_bytes(counted.count)
+        except pa.ArrowInvalid as bad:
+            if "UTF8" in str(bad):
+                raise _NotUTF8 from None
+            raise
+    table = pa.Table.from_batches(batches, schema=reader.schema)
+    table = pa.table([pc.utf8_trim_whitespace(c) for c in table.columns], names=names)
+    return table.to_pandas()
+
+
+def _arrow_header(line: bytes, encoding: str) -> list[str]:
+    """Column names of a header line as pyarrow parses them (quotes, BOM)."""
+    try:
+        return pcsv.read_csv(pa.py_buffer(line), read_options=pcsv.ReadOptions(
+            encoding=encoding)).column_names
+    except pa.ArrowInvalid as bad:
+        if "UTF8" in str(bad):
+            raise _NotUTF8 from None
+        raise
+    except UnicodeDecodeError:  # a name that is not UTF-8
+        raise _NotUTF8 from None
+
+
+def _pandas_text_table(path: Path) -> pd.DataFrame:
+    """pandas' parser, for the files pyarrow refuses: the same text, or the problem named."""
+    frame = _read_csv(path, dtype=str, keep_default_na=False)
     return frame.apply(lambda column: column.str.strip())
 
 
 def _numbers(frame: pd.DataFrame, column: str, path: Path, minimum: float | None = 0.0
              ) -> pd.Series:
-    """Numeric values of ``column``; missing texts become NaN, anything else is an error."""
+    """Numeric values of ``column``; missing texts become NaN, anything else is an error.
+
+    One vectorised cast (pyarrow); a column it cannot cast cleanly is checked by pandas, which
+    names the first wrong cell.
+    """
     text = frame[column]
+    cells = pa.array(text, type=pa.string())  # zero-copy for pandas' Arrow-backed text
+    missing = pc.is_in(cells, value_set=_MISSING_ARROW)
+    try:
+        cast = pc.cast(pc.if_else(missing, pa.scalar(None, pa.string()), cells), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return _checked_numbers(text, column, path, minimum)
+    values = cast.to_numpy(zero_copy_only=False) + 0.0  # pandas reads "-0" as 0
+    # "nan" and the like, which pyarrow reads and MISSING_TEXT does not list, are wrong
+    wrong = np.isnan(values) & ~missing.to_numpy(zero_copy_only=False)
+    if minimum is not None:
+        wrong |= values < minimum
+    if wrong.any():
+        return _checked_numbers(text, column, path, minimum)
+    return pd.Series(values, index=text.index, name=text.name)
+
+
+def _checked_numbers(text: pd.Series, column: str, path: Path, minimum: float | None
+                     ) -> pd.Series:
     missing = text.isin(MISSING_TEXT)
     values = pd.to_numeric(text.where(~missing), errors="coerce")
     wrong = values.isna() & ~missing
@@ -236,26 +371,58 @@ def _long(path: Path, frame: pd.DataFrame, city: str | None) -> pd.DataFrame:
     rows = pd.Series(np.arange(len(frame)) + 2, index=frame.index)
     for quantity, part in values.groupby(frame["pollutant"]):
         _plausible(part, quantity, path, "value", rows.loc[part.index])
+    n = len(frame)
     return pd.DataFrame({
         "time": _times(frame["time"], path, "time"),
-        "city": _city_of(frame, path, city),
-        "station": frame["station"] if "station" in frame.columns else "",
-        "pollutant": frame["pollutant"],
+        "city": _labels(_city_of(frame, path, city), n),
+        "station": _labels(frame["station"] if "station" in frame.columns else "", n),
+        "pollutant": pd.Categorical(frame["pollutant"], dtype=QUANTITY_LABELS),
         "value": values,
-    })
+    }, index=frame.index)
 
 
 def _melt(path: Path, times: pd.Series, cities: pd.Series, stations, frame: pd.DataFrame,
           columns: list[str], scale: dict[str, float] | None = None) -> pd.DataFrame:
     parts = []
+    n = len(frame)
+    city_labels, station_labels = _labels(cities, n), _labels(stations, n)
     for column in columns:
         values = _numbers(frame, column, path) / (scale or {}).get(column, 1.0)
         _plausible(values, column, path, column)
-        parts.append(pd.DataFrame({"time": times, "city": cities, "station": stations,
-                                   "pollutant": column, "value": values}))
+        parts.append(pd.DataFrame({"time": times, "city": city_labels,
+                                   "station": station_labels,
+                                   "pollutant": _labels(column, n, QUANTITY_LABELS),
+                                   "value": values}))
     if not parts:
         raise AlertInputError(f"{path}: row 1: no pollutant column — expected some of "
                               f"{', '.join(QUANTITIES)}")
+    return pd.concat(parts, ignore_index=True)
+
+
+#: The labels of a long table (city, station, pollutant) are categorical while files are read
+#: and joined: a city's name is stored once, not once per value (``read_observation_file``
+#: hands out text, as it always has).
+QUANTITY_LABELS = pd.CategoricalDtype(QUANTITIES)
+LABEL_COLUMNS = ("city", "station", "pollutant")
+
+
+def _labels(values: str | pd.Series, n: int, dtype: pd.CategoricalDtype | None = None
+            ) -> pd.Categorical:
+    """``values`` (one text for every row, or a column) as a categorical of ``n`` rows."""
+    if isinstance(values, str):
+        dtype = dtype or pd.CategoricalDtype([values])
+        return pd.Categorical.from_codes(
+            np.full(n, dtype.categories.get_loc(values), dtype=np.int32), dtype=dtype)
+    return pd.Categorical(values, dtype=dtype)
+
+
+def _joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Long tables of several files as one, their labels on shared categories."""
+    for column in ("city", "station"):
+        common = pd.CategoricalDtype(sorted(set().union(*(p[column].cat.categories
+                                                          for p in parts))))
+        parts = [p.assign(**{column: p[column].cat.set_categories(common.categories)})
+                 for p in parts]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -297,13 +464,16 @@ def _national(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
     if not cities:
         raise AlertInputError(f"{path}: row 1: no city column after date, hour, type")
     parts = []
+    n, city_labels = int(keep.sum()), pd.CategoricalDtype(cities)
+    types = pd.Categorical(frame["type"][keep], dtype=QUANTITY_LABELS)
     for city in cities:
         values = _numbers(frame, city, path)
         for quantity, part in values[keep].groupby(frame["type"][keep]):
             _plausible(part, quantity, path, city,
                        pd.Series(part.index.to_numpy() + 2, index=part.index))
-        parts.append(pd.DataFrame({"time": times[keep], "city": city, "station": "",
-                                   "pollutant": frame["type"][keep], "value": values[keep]}))
+        parts.append(pd.DataFrame({"time": times[keep], "city": _labels(city, n, city_labels),
+                                   "station": _labels("", n), "pollutant": types,
+                                   "value": values[keep]}))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -314,55 +484,83 @@ def _wide(path: Path, frame: pd.DataFrame, city: str | None) -> pd.DataFrame:
                  frame, columns)
 
 
-def read_observation_file(path: str | Path, city: str | None = None) -> pd.DataFrame:
+#: Reading progress: called with the bytes read so far and the bytes of all the files.
+ReadProgress = Callable[[int, int], None]
+
+
+def read_observation_file(path: str | Path, city: str | None = None,
+                          on_bytes: Callable[[int], None] | None = None) -> pd.DataFrame:
     """One observation file, any supported layout, as the long table of ``alerts.observations``.
 
     Layouts are recognised by their header: ``pollutant``/``value`` (long table),
     ``year, month, day, hour`` (UCI station file), ``date, hour, type`` (national hourly city
     file) or ``time`` plus pollutant columns (the forecast layout). ``city`` names the city of
-    station files without a city column.
+    station files without a city column. ``on_bytes(n)`` hears the bytes of the file read so
+    far, block by block. The table also names the ``file`` and ``row`` of each value.
     """
-    path = Path(path)
-    frame = _read_table(path)
-    columns = set(frame.columns)
-    if {"pollutant", "value"} <= columns:
-        long = _long(path, frame, city)
-    elif set(UCI_TIME_COLUMNS) <= columns:
-        long = _uci(path, frame, city)
-    elif {"date", "hour", "type"} <= columns:
-        long = _national(path, frame)
-    elif "time" in columns:
-        long = _wide(path, frame, city)
-    else:
-        raise AlertInputError(
-            f"{path}: row 1: unknown layout — expected columns (time, city or station, "
-            "pollutant, value), (year, month, day, hour, PM2.5, …, station), "
-            "(date, hour, type, <cities>) or (time, PM2.5, …)")
+    long = _read_long(Path(path), city, on_bytes)
+    for column in LABEL_COLUMNS:
+        long[column] = long[column].astype(str)
     long["file"], long["row"] = str(path), long.index  # for duplicate messages
     return long
 
 
+def _read_long(path: Path, city: str | None, on_bytes: Callable[[int], None] | None = None
+               ) -> pd.DataFrame:
+    frame = _read_table(path, on_bytes)
+    columns = set(frame.columns)
+    if {"pollutant", "value"} <= columns:
+        return _long(path, frame, city)
+    if set(UCI_TIME_COLUMNS) <= columns:
+        return _uci(path, frame, city)
+    if {"date", "hour", "type"} <= columns:
+        return _national(path, frame)
+    if "time" in columns:
+        return _wide(path, frame, city)
+    raise AlertInputError(
+        f"{path}: row 1: unknown layout — expected columns (time, city or station, "
+        "pollutant, value), (year, month, day, hour, PM2.5, …, station), "
+        "(date, hour, type, <cities>) or (time, PM2.5, …)")
+
+
 def load_observations(paths: list[str | Path], city: str | None = None,
-                      only_city: str | None = None) -> Observations:
+                      only_city: str | None = None,
+                      progress: ReadProgress | None = None) -> Observations:
     """Read one or more observation files into per-city tables (see ``alerts.observations``).
 
-    ``only_city`` keeps one city (e.g. a scenario's). Raises ``AlertInputError`` naming file,
-    row, column and value for a bad timestamp, an unknown pollutant or a non-numeric value.
+    ``only_city`` keeps one city (e.g. a scenario's). ``progress(read, total)`` hears the bytes
+    read of all the files (a caller shows it; nothing here prints). Raises ``AlertInputError``
+    naming file, row, column and value for a bad timestamp, an unknown pollutant or a
+    non-numeric value.
     """
     if not paths:
         raise AlertInputError("no observation file given — expected one or more files")
-    long = pd.concat([read_observation_file(p, city) for p in paths], ignore_index=True)
+    files = [Path(p) for p in paths]
+    sizes = [f.stat().st_size if f.is_file() else 0 for f in files]
+    total, done = sum(sizes), 0
+    parts = []
+    for path, size in zip(files, sizes, strict=True):
+        on_bytes = None if progress is None else (
+            lambda n, before=done: progress(before + n, total))
+        parts.append(_read_long(path, city, on_bytes))
+        done += size
+        if progress is not None:
+            progress(done, total)
+    long = _joined(parts)
+    source = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
     if only_city is not None:
-        long = long[long["city"] == only_city]
+        keep = (long["city"] == only_city).to_numpy()
+        long, source = long[keep], source[keep]
         if long.empty:
             raise AlertInputError(f"{paths[0]}: column city: no rows for city {only_city!r}")
-    dup = long.duplicated(["time", "city", "station", "pollutant"], keep="first")
+    dup = _repeated(long)
     if dup.any():
-        first = long[dup].iloc[0]
+        i = int(np.flatnonzero(dup)[0])
+        first = long.iloc[i]
         raise AlertInputError(
-            f"{first['file']}: column time: value '{first['time']:%Y-%m-%d %H:%M}' — "
+            f"{files[source[i]]}: column time: value '{first['time']:%Y-%m-%d %H:%M}' — "
             f"expected one {first['pollutant']} value per hour and station, found two")
-    observations = city_frames(long[LONG_COLUMNS])
+    observations = city_frames(long)  # the columns of LONG_COLUMNS, no copy
     for name, frame in observations.cities.items():
         if not set(frame.columns) & {*POLLUTANTS, "daily_aqi"}:
             raise AlertInputError(f"{paths[0]}: city {name}: only an hourly AQI — expected "
@@ -378,6 +576,40 @@ def load_observations(paths: list[str | Path], city: str | None = None,
     return observations
 
 
+def _repeated(long: pd.DataFrame) -> np.ndarray:
+    """True for each row whose time, city, station and pollutant an earlier row has.
+
+    Usually there is none, which one sorted integer key per row (minute, labels) shows without
+    a hash table of millions of rows; only then are the rows themselves compared.
+    """
+    key = _row_key(long)
+    if key is not None:
+        key.sort()
+        if not (key[1:] == key[:-1]).any():
+            return np.zeros(len(long), dtype=bool)
+    return long.duplicated(["time", "city", "station", "pollutant"], keep="first").to_numpy()
+
+
+def _row_key(long: pd.DataFrame) -> np.ndarray | None:
+    """One int64 per row, equal for equal (time, city, station, pollutant); None when the times
+    are not on whole minutes or the key would not fit."""
+    if not len(long) or not all(isinstance(long[c].dtype, pd.CategoricalDtype)
+                                for c in LABEL_COLUMNS):
+        return None
+    ns = long["time"].to_numpy("datetime64[ns]").view(np.int64)
+    key = ns - ns.min()
+    if (key % MINUTE_NS).any():
+        return None
+    key //= MINUTE_NS
+    sizes = [max(len(long[c].cat.categories), 1) for c in LABEL_COLUMNS]
+    if int(key.max()) + 1 >= np.iinfo(np.int64).max // int(np.prod(sizes)):
+        return None
+    for column, size in zip(LABEL_COLUMNS, sizes, strict=True):
+        key *= size
+        key += long[column].cat.codes.to_numpy()
+    return key
+
+
 RANGE_COLUMNS = ("daily_aqi_low", "daily_aqi_high")
 
 
@@ -388,8 +620,12 @@ def load_forecast_table(path: str | Path) -> pd.DataFrame:
     replace ``daily_aqi``, as bureaus publish forecasts: ``daily_aqi_low, daily_aqi_high`` (the
     rule set's ``forecast_bound`` picks the end, ``forecast_value``). A table whose valid times
     are all midnight gives one value per calendar day; it is spread over the day's hours and
-    averaged over 24 h like daily observations (``alerts.observations``). Returns the columns
-    ``issued_at, city, valid_at, daily_aqi`` (and the range columns) with parsed times.
+    averaged over 24 h like daily observations (``alerts.observations``). An optional
+    ``primary_pollutant`` (or ``首要污染物``) column names each forecast day's primary pollutant
+    as bureaus publish it (PM2.5/细颗粒物, PM10/可吸入颗粒物, O3/臭氧, …, 沙尘 for dust;
+    ``alerts.drivers.parse_primary``); it becomes the ``primary`` and ``pm_ratio`` columns.
+    Returns the columns ``issued_at, city, valid_at, daily_aqi`` (and the range and driver
+    columns) with parsed times.
     """
     path = Path(path)
     frame = _read_table(path)
@@ -414,23 +650,42 @@ def load_forecast_table(path: str | Path) -> pd.DataFrame:
             raise _bad(path, i + 2, "daily_aqi_low", frame["daily_aqi_low"].iloc[i],
                        f"at most daily_aqi_high ({frame['daily_aqi_high'].iloc[i]})")
         out["daily_aqi"] = out["daily_aqi_high"]  # until the rule set picks its bound
+    if "primary_pollutant" in frame.columns:
+        out["primary"], out["pm_ratio"] = _primaries(frame["primary_pollutant"], path)
     if is_daily(out["valid_at"]):
         out = _spread_days(out)
     return out
 
 
+def _primaries(text: pd.Series, path: Path) -> tuple[list[str], list[float]]:
+    """The ``primary`` and ``pm_ratio`` columns of a forecast's primary-pollutant cells."""
+    parsed = []
+    for i, cell in enumerate(text):
+        try:
+            parsed.append(parse_primary("" if cell in MISSING_TEXT else cell))
+        except ValueError as bad:
+            raise _bad(path, i + 2, "primary_pollutant", cell,
+                       str(bad).split(" — expected ")[-1]) from None
+    return [p for p, _ in parsed], [r for _, r in parsed]
+
+
 def _spread_days(table: pd.DataFrame) -> pd.DataFrame:
-    """Daily forecasts as hourly values: each day's value over its hours, averaged over 24 h."""
+    """Daily forecasts as hourly values: each day's value over its hours, averaged over 24 h;
+    a period's primary pollutant is that of its more polluted day (``spread_daily``)."""
     columns = [c for c in ("daily_aqi", *RANGE_COLUMNS) if c in table.columns]
+    drivers = [c for c in ("primary", "pm_ratio") if c in table.columns]
     parts = []
     for (issued, city), rows in table.groupby(["issued_at", "city"], sort=True):
-        days = rows.set_index("valid_at")[columns].sort_index()
+        days = rows.set_index("valid_at")[columns + drivers].sort_index()
         hours = pd.date_range(days.index[0], days.index[-1] + pd.Timedelta(hours=23), freq="h")
-        spread = days.reindex(hours.normalize()).set_axis(hours)
+        spread = days[columns].reindex(hours.normalize()).set_axis(hours)
         spread = spread.rolling("24h", min_periods=1).mean()
+        if drivers:
+            spread = spread.join(spread_daily(days, drivers))
         parts.append(spread.rename_axis("valid_at").reset_index()
                      .assign(issued_at=issued, city=city))
-    return pd.concat(parts, ignore_index=True)[["issued_at", "city", "valid_at", *columns]]
+    return pd.concat(parts, ignore_index=True)[["issued_at", "city", "valid_at", *columns,
+                                                *drivers]]
 
 
 def forecast_value(table: pd.DataFrame, bound: str) -> pd.Series:
@@ -465,7 +720,8 @@ def load_alert_inputs(observations: list[str | Path], rules: str | Path = "mee-2
                       city: str | None = None, only_city: str | None = None,
                       forecast_table: str | Path | None = None,
                       region: str | Path | None = None,
-                      loaded: Observations | None = None) -> AlertInputs:
+                      loaded: Observations | None = None,
+                      progress: ReadProgress | None = None) -> AlertInputs:
     """Read observations, an optional forecast table and region file, and the rule sets.
 
     ``observations`` may be empty when a ``forecast_table`` is given. Every city alerts under
@@ -473,6 +729,7 @@ def load_alert_inputs(observations: list[str | Path], rules: str | Path = "mee-2
     city's own forecast (the scenario's city) when there is no region. ``loaded``: those files
     already read by ``load_observations`` with the same ``city`` and, without a region, the
     same ``only_city`` — a caller that needs the concentrations too reads them once.
+    ``progress``: see ``load_observations``.
     """
     if not observations and forecast_table is None:
         raise AlertInputError("no observation file given — expected one or more files "
@@ -481,10 +738,12 @@ def load_alert_inputs(observations: list[str | Path], rules: str | Path = "mee-2
     keep = None if area is not None else only_city
     truth: dict[str, pd.Series] = {}
     gaps = None
+    drivers: dict[str, pd.DataFrame] = {}
     if loaded is not None or observations:
         obs = (loaded if loaded is not None
-               else load_observations(observations, city=city, only_city=keep))
-        truth, gaps = obs.daily_aqi(), obs.gaps()
+               else load_observations(observations, city=city, only_city=keep,
+                                      progress=progress))
+        truth, gaps, drivers = obs.daily_aqi(), obs.gaps(), observed_drivers(obs)
     table = load_forecast_table(forecast_table) if forecast_table is not None else None
     if table is not None and keep is not None:
         table = table[table["city"] == keep]
@@ -505,7 +764,19 @@ def load_alert_inputs(observations: list[str | Path], rules: str | Path = "mee-2
     if table is not None and not table.empty:
         times += [table["issued_at"].min(), table["valid_at"].max()]
     start, last = min(times).floor("h"), max(times).floor("h")
-    return AlertInputs(truth, by_city, start, last + pd.Timedelta(hours=1), table, area, gaps)
+    return AlertInputs(truth, by_city, start, last + pd.Timedelta(hours=1), table, area, gaps,
+                       drivers)
+
+
+def observed_drivers(obs: Observations) -> dict[str, pd.DataFrame]:
+    """Each city's primary pollutant and PM2.5/PM10 ratio by hour (``alerts.drivers``), for the
+    cities whose observations carry pollutant concentrations (a daily AQI alone names none)."""
+    out = {}
+    for name, frame in obs.cities.items():
+        table = city_drivers(_hourly_from_daily(frame) if obs.daily else frame)
+        if table is not None:
+            out[name] = table
+    return out
 
 
 def _city_rules(area: Region | None, name: str, region: Path | None, default: RuleSet

@@ -21,6 +21,10 @@ its forecast model what the daily AQI will be, and decides (sources.md §3) leve
   AQI ≤ ``lift_below``, 200 for the national sets, and no criterion met) for ``lift_hours`` (36 h,
   sources.md §3.3), announced in advance. Heavily polluted hours that meet no criterion are not
   clear: they keep an alert in force at its lowest level and never lift it.
+* **what drives a day** — a period the rule set leaves out (dust- or ozone-driven,
+  ``alerts.drivers``) counts toward no criterion and, like clean air, toward the lift; the
+  decisions name the periods they left out that would otherwise have counted, and the primary
+  pollutant(s) of the hours they cover.
 * **at least a day** — an alert, and each of its levels, lasts at least ``min_hours`` (24 h,
   an assumption: sources.md §3.3 found no minimum). A level that the plan would hold for less
   takes the level of a higher neighbour (the higher level applies); a level higher than its
@@ -45,7 +49,8 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from alerts.forecast import DEFAULT_HORIZON_HOURS, ForecastModel
+from alerts.aqi import POLLUTANTS
+from alerts.forecast import DEFAULT_HORIZON_HOURS, ForecastModel, driver_outlook
 from alerts.levels import Level
 from alerts.rules import RuleSet
 from alerts.triggers import _reason, hourly_level_codes, runs
@@ -71,10 +76,13 @@ class Decision:
     reason: str
     trigger: str = "forecast"
     lift: str = ""
+    primary: str = ""
+    note: str = ""
 
     @property
     def text(self) -> str:
-        return f"{self.reason}; {self.lift}" if self.lift else self.reason
+        text = f"{self.reason}; {self.lift}" if self.lift else self.reason
+        return f"{text}; {self.note}" if self.note else text
 
 
 def bridge(levels: np.ndarray, steps: Iterable[int], max_gap: int) -> np.ndarray:
@@ -154,6 +162,9 @@ class CityLifecycle:
         self.lowest = int(rules.lowest_alert) if tier == "alert" else int(Level.TEMPORARY)
         self.decisions: list[Decision] = []
         self.cancelled: list[Decision] = []
+        # the lowest threshold that could put this tier on: a left-out period above it is named
+        self.floor = min(c.threshold for r in rules.levels for c in r.conditions
+                         if r.level >= Level(self.lowest))
 
     # -- levels the tier works with --------------------------------------------------------
     def tier_levels(self, levels: np.ndarray) -> np.ndarray:
@@ -175,11 +186,19 @@ class CityLifecycle:
         # set); the level is decided on the forecast days the bureau forecasts (sources.md §3.1)
         outlook = self.model.outlook(at, self.lookback, self.horizon)
         outlook = outlook.iloc[:self.lookback + min(self.horizon, self.forecast_hours)]
-        values = outlook.to_numpy(float)
-        levels = self.tier_levels(hourly_level_codes(outlook, self.rules))
+        raw = outlook.to_numpy(float)
+        drivers = driver_outlook(self.model, at, self.lookback, self.horizon)
+        if drivers is not None:
+            drivers = drivers.iloc[:len(raw)]
+        kinds = self.rules.days.kinds(drivers) if drivers is not None else None
+        # a left-out period counts toward no criterion: as if its air were clean
+        values = raw if kinds is None else np.where(kinds != "", -np.inf, raw)
+        levels = self.tier_levels(hourly_level_codes(pd.Series(values, index=outlook.index),
+                                                     self.rules))
         below = self.rules.lift_below if self.tier == "alert" else None
         view = _View(outlook.index, values, levels, self.lookback, self.lift_hours, below,
-                     bridge(levels, self.steps(), self.lift_hours))
+                     bridge(levels, self.steps(), self.lift_hours), raw, kinds,
+                     None if drivers is None else drivers["primary"].to_numpy(object))
         current = self._current(at)
         if current is not None and current.start <= at:
             self._adjust(at, current, view)
@@ -271,13 +290,18 @@ class CityLifecycle:
             seg_end = view.times[a + segs[k + 1][1]] if k + 1 < len(segs) else end
             seg_lift = lift if k + 1 == len(segs) else f"{_verb(level, segs[k + 1][0])} " \
                 f"{view.times[a + segs[k + 1][1]]:%Y-%m-%d %H:%M}"
+            # the periods left out over this segment (and, before a lift, the clear stretch)
+            hi = a + (segs[k + 1][1] if k + 1 < len(segs) else len(plan)
+                      + (self.lift_hours if e is not None else 0))
             if k == 0 and previous is not None and int(previous.level) == level:
                 # the same level goes on: keep the decision (and its issue time)
+                since = int((previous.start - at) / HOUR) if not fresh else a + x
+                note = view.left_out(since, hi, self.floor) or previous.note
                 if fresh:
                     self.decisions.append(replace(previous, start=start, end=seg_end,
-                                                  lift=seg_lift))
+                                                  lift=seg_lift, note=note))
                 else:
-                    self.decisions[-1] = replace(previous, end=seg_end, lift=seg_lift)
+                    self.decisions[-1] = replace(previous, end=seg_end, lift=seg_lift, note=note)
                 prev_level = level
                 continue
             if k == 0 and previous is not None and not fresh:
@@ -288,10 +312,12 @@ class CityLifecycle:
                 else:
                     self.decisions.pop()
             verb = "issued" if prev_level == NONE else _verb(prev_level, level)
-            reason = self._words(verb, Level(level), view, a + x,
-                                 a + (segs[k + 1][1] if k + 1 < len(segs) else len(plan)))
+            b = a + (segs[k + 1][1] if k + 1 < len(segs) else len(plan))
+            reason = self._words(verb, Level(level), view, a + x, b)
             self.decisions.append(Decision(self.city, Level(level), at, start, seg_end, reason,
-                                           lift=seg_lift))
+                                           lift=seg_lift,
+                                           primary=view.primary_in(a + x, b, self.floor),
+                                           note=view.left_out(a + x, hi, self.floor)))
             prev_level = level
 
     # -- words ---------------------------------------------------------------------------------
@@ -330,6 +356,9 @@ class _View:
     lift_hours: int
     below: float | None
     plan_full: np.ndarray
+    raw: np.ndarray | None = None        # the daily AQI before left-out periods were cleared
+    kinds: np.ndarray | None = None      # per hour the kind of period left out, or ""
+    primary: np.ndarray | None = None    # per hour the primary pollutant(s), "" if unknown
 
     def __post_init__(self) -> None:
         self.times = self.times_full[self.lookback:]
@@ -344,6 +373,36 @@ class _View:
         self.clear_for = np.zeros(len(clear) + 1, int)
         for i in range(len(clear) - 1, -1, -1):
             self.clear_for[i] = self.clear_for[i + 1] + 1 if clear[i] else 0
+
+    def left_out(self, a: int, b: int, floor: float) -> str:
+        """Words for the periods of hours ``[a, b)`` (from the consultation hour; negative:
+        the observed past) left out although their daily AQI was above ``floor``."""
+        if self.kinds is None or self.raw is None:
+            return ""
+        lo, hi = max(self.lookback + a, 0), min(self.lookback + b, len(self.kinds))
+        kinds, raw = self.kinds[lo:hi], self.raw[lo:hi]
+        with np.errstate(invalid="ignore"):
+            hit = (kinds != "") & (raw > floor)
+        parts = []
+        for x, y in runs(hit):
+            kind = kinds[x]
+            parts.append(f"{kind}-driven {self.times_full[lo + x]:%Y-%m-%d %H:%M} → "
+                         f"{self.times_full[lo + y - 1]:%Y-%m-%d %H:%M} (daily AQI up to "
+                         f"{np.nanmax(raw[x:y]):.0f})")
+        return f"not counted: {', '.join(parts)}" if parts else ""
+
+    def primary_in(self, a: int, b: int, floor: float) -> str:
+        """The primary pollutant(s) of the counted future hours ``[a, b)`` above ``floor``
+        (of all of them when none is above), "" when not known."""
+        if self.primary is None:
+            return ""
+        lo, hi = self.lookback + max(a, 0), min(self.lookback + b, len(self.primary))
+        names = self.primary[lo:hi]
+        with np.errstate(invalid="ignore"):
+            above = self.values[lo:hi] > floor
+        found = {p for text in (names[above] if above.any() else names)
+                 for p in str(text).split(",") if p}
+        return ",".join(p for p in POLLUTANTS if p in found)
 
     def first_alert(self, a: int, lowest: int) -> int | None:
         hits = np.flatnonzero(self.plan[a:] >= lowest)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from alerts.aqi import MIN_VALID_HOURS_24H, POLLUTANTS, daily_aqi
@@ -58,20 +59,85 @@ def is_daily(times: pd.Series | pd.DatetimeIndex) -> bool:
 
 
 def city_frames(long: pd.DataFrame) -> Observations:
-    """Aggregate stations to cities and lay each city on a complete hourly (or daily) index."""
+    """Aggregate stations to cities and lay each city on a complete hourly (or daily) index.
+
+    Rows are grouped by one integer per city, minute and quantity, so four years of a dozen
+    stations (2.5 million values) group in a fraction of a second; times off whole minutes
+    (never seen in real files) take the slower path through the labels themselves.
+    """
     daily = is_daily(long["time"])
     step = DAY if daily else HOUR
+    ns = long["time"].to_numpy("datetime64[ns]").view(np.int64)
+    if not len(ns) or (ns % MINUTE_NS).any():
+        return Observations(_city_frames_by_label(long, step), daily)
+    city = pd.Categorical(long["city"])  # categories in text order, as sorted() gives them
+    quantity = pd.Categorical(long["pollutant"], categories=QUANTITIES).codes
+    first = int(ns.min())
+    minute = ns - first
+    minute //= MINUTE_NS
+    slots, kinds = int(minute.max()) + 1, len(QUANTITIES)
+    span = pd.Series(minute).groupby(city.codes).agg(["min", "max"])
+    key = city.codes.astype(np.int64)  # (city × minute) × quantity, built in place
+    key *= slots
+    key += minute
+    del minute
+    key *= kinds
+    key += quantity
+    known = quantity >= 0
+    present = np.zeros((len(city.categories), kinds), dtype=bool)
+    present[city.codes[known], quantity[known]] = True
+    values = long["value"].to_numpy(float)
+    valid = known & ~np.isnan(values)
+    means = pd.Series(values[valid]).groupby(key[valid], sort=True).mean()
+    del key, valid
+    mean_keys, mean_values = means.index.to_numpy(), means.to_numpy()
+    mean_city = mean_keys // (slots * kinds)
+    step_minutes = int(step / pd.Timedelta(minutes=1))
+    cities = {}
+    for code in span.index:  # observed cities, in text order
+        name = str(city.categories[code])
+        start, end = (int(m) for m in span.loc[code])
+        index = pd.date_range(pd.Timestamp(first + start * MINUTE_NS),
+                              pd.Timestamp(first + end * MINUTE_NS), freq=step, name="time")
+        columns = [q for q, on in zip(QUANTITIES, present[code], strict=True) if on]
+        column_of = np.full(kinds, -1)
+        column_of[present[code]] = np.arange(len(columns))
+        lo, hi = np.searchsorted(mean_city, [code, code + 1])
+        rest = mean_keys[lo:hi] % (slots * kinds)
+        offset = rest // kinds - start
+        on_grid = offset % step_minutes == 0  # other times fall outside the index, as before
+        grid = np.full((len(index), len(columns)), np.nan)
+        grid[offset[on_grid] // step_minutes, column_of[rest[on_grid] % kinds]] = \
+            mean_values[lo:hi][on_grid]
+        cities[name] = pd.DataFrame(grid, index=index,
+                                    columns=pd.Index(columns, dtype="str", name="pollutant"))
+    return Observations(cities, daily)
+
+
+MINUTE_NS = 60_000_000_000
+
+
+def _city_frames_by_label(long: pd.DataFrame, step: pd.Timedelta) -> dict[str, pd.DataFrame]:
+    """``city_frames`` grouping by the labels and times themselves (any time resolution)."""
     means = (long.dropna(subset=["value"])
-             .groupby(["city", "time", "pollutant"], sort=True)["value"].mean())
+             .groupby(["city", "time", "pollutant"], sort=True, observed=True)["value"].mean())
+    means.index = means.index.set_levels([_text(level) for level in means.index.levels])
+    span = long.groupby("city", sort=True, observed=True)["time"].agg(["min", "max"])
+    present = (long[["city", "pollutant"]].drop_duplicates()
+               .groupby("city", observed=True)["pollutant"].agg(set))
+    with_values = set(means.index.get_level_values(0))
     cities = {}
     for city in sorted(long["city"].unique()):
-        rows = long[long["city"] == city]
-        wide = (means.loc[city].unstack("pollutant") if city in means.index.get_level_values(0)
+        wide = (means.loc[city].unstack("pollutant") if city in with_values
                 else pd.DataFrame(index=pd.DatetimeIndex([], name="time")))
-        columns = [q for q in QUANTITIES if q in set(rows["pollutant"])]
-        index = pd.date_range(rows["time"].min(), rows["time"].max(), freq=step, name="time")
+        columns = [q for q in QUANTITIES if q in present[city]]
+        index = pd.date_range(span.at[city, "min"], span.at[city, "max"], freq=step, name="time")
         cities[city] = wide.reindex(index=index, columns=columns).astype(float)
-    return Observations(cities, daily)
+    return cities
+
+
+def _text(index: pd.Index) -> pd.Index:
+    return index.astype(str) if isinstance(index, pd.CategoricalIndex) else index
 
 
 def city_daily_aqi(frame: pd.DataFrame, daily: bool = False) -> pd.Series:

@@ -16,6 +16,17 @@ alert levels:
 * ``zone`` — when at least ``min_cities`` zone cities are at ``at_least`` or above, every zone
   city is raised to ``level`` (Guanzhong: ≥ 3 cities red → every zone city red).
 
+One kind decides on a regional forecast instead of counting cities:
+
+* ``unified`` — unified warning standards (区域联动): the zone has its own daily consultation
+  on a zone forecast, under the member cities' rule set, and every alert it issues, upgrades,
+  downgrades or lifts is dispatched to every zone city (sources.md §3.1: a regional forecast
+  centre's or the province's alert prompt starts a city's alert, and the city responds not
+  lower; sources.md §3.4: cities of one region act synchronously on the regional alert prompt,
+  and regional alerts are graded like city alerts). The zone forecast is the ``mean`` of the
+  member cities' forecast daily AQI, or the ``worst`` city's, hour by hour — the sources do not
+  say which (assumption, named by the rule's ``forecast`` key).
+
 Dispatch orders (调度令, sources.md §1.4 Shanxi) set named cities to a level over a window. A
 higher authority sets a floor: a city's level is never below it (sources.md §3.1).
 """
@@ -30,7 +41,8 @@ import pandas as pd
 
 from alerts.levels import Level
 
-RULE_KINDS = ("adjacent", "zone")
+RULE_KINDS = ("adjacent", "zone", "unified")
+ZONE_FORECASTS = ("mean", "worst")
 
 
 @dataclass(frozen=True)
@@ -45,8 +57,12 @@ class RegionalRule:
     level: Level
     source: str = ""
     applies_to: str = "group"
+    forecast: str = "mean"
 
     def describe(self) -> str:
+        if self.kind == "unified":
+            return (f"{self.id}: unified alert of zone {self.zone} on the zone forecast "
+                    f"({self.forecast} of its cities' daily AQI), dispatched to every zone city")
         group = "adjacent cities" if self.kind == "adjacent" else "cities in the zone"
         return f"{self.id}: ≥ {self.min_cities} {group} at {self.at_least.id} or above"
 
@@ -178,6 +194,8 @@ def _rule(item: dict, n: int, zones: set[str], origin: str) -> RegionalRule:
     if item.get("zone") not in zones:
         raise ValueError(f"{origin}: key {where}.zone: value {item.get('zone')!r} — "
                          "expected a zone named by some city's zones")
+    if kind == "unified":
+        return _unified(item, where, origin)
     count = item.get("min_cities")
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise ValueError(f"{origin}: key {where}.min_cities: value {count!r} — "
@@ -187,6 +205,18 @@ def _rule(item: dict, n: int, zones: set[str], origin: str) -> RegionalRule:
         min_cities=count, at_least=_level(item, "at_least", where, origin),
         level=_level(item, "level", where, origin), source=str(item.get("source", "")),
         applies_to=_applies_to(item, kind, where, origin))
+
+
+def _unified(item: dict, where: str, origin: str) -> RegionalRule:
+    """A ``unified`` rule: the zone's own alert on its zone forecast, for every zone city."""
+    forecast = item.get("forecast", "mean")
+    if forecast not in ZONE_FORECASTS:
+        raise ValueError(f"{origin}: key {where}.forecast: value {forecast!r} — expected "
+                         f"{' or '.join(ZONE_FORECASTS)}")
+    return RegionalRule(id=str(item.get("id", where)), kind="unified", zone=item["zone"],
+                        min_cities=1, at_least=Level.NONE, level=Level.NONE,
+                        source=str(item.get("source", "")), applies_to="zone",
+                        forecast=forecast)
 
 
 def _applies_to(item: dict, kind: str, where: str, origin: str) -> str:

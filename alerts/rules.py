@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from alerts.drivers import DayExclusion
 from alerts.levels import Level
 
 # Assumption: sources.md §3.1 describes a daily forecast consultation (会商) but gives no hour;
@@ -95,6 +96,8 @@ class RuleSet:
     response taking effect when the episode is already under way. ``reading``: the rule set's
     own words for how it reads "N days" (see ``alerts.triggers``). ``forecast_bound``: which
     end of a forecast daily-AQI range decides the level (``upper``, ``middle`` or ``lower``).
+    ``days``: the kinds of day (dust, ozone) that count toward no criterion
+    (``alerts.drivers``).
     """
 
     id: str
@@ -110,6 +113,7 @@ class RuleSet:
     forecast_hours: float = DEFAULT_FORECAST_HOURS
     forecast_bound: str = DEFAULT_FORECAST_BOUND
     reading: str = ""
+    days: DayExclusion = field(default_factory=DayExclusion)
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def rule_for(self, level: Level) -> LevelRule | None:
@@ -156,6 +160,7 @@ class RuleSet:
                 forecast_hours=_hours(data, "forecast_hours", DEFAULT_FORECAST_HOURS),
                 forecast_bound=_bound(data),
                 reading=str(data.get("reading", "")),
+                days=DayExclusion.from_dict(data.get("days")),
             )
         except KeyError as missing:
             raise ValueError(f"{origin}: missing key {missing}") from None

@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from alerts.forecast import DEFAULT_HORIZON_HOURS, ForecastModel, forecast_models
+from alerts.forecast import DEFAULT_HORIZON_HOURS, ForecastModel, ZoneForecast, forecast_models
 from alerts.levels import Level
 from alerts.lifecycle import CityLifecycle, Decision, run_lifecycles, tiers_for
 from alerts.region import Region, RegionalRule
@@ -25,7 +25,7 @@ from alerts.triggers import AlertWindow, runs
 
 HOUR = pd.Timedelta(hours=1)
 TIMELINE_COLUMNS = ["city", "level", "level_zh", "response", "issued_at", "start", "end",
-                    "hours", "trigger", "reason"]
+                    "hours", "primary_pollutant", "trigger", "reason"]
 
 
 @dataclass
@@ -84,7 +84,7 @@ class Track:
             out.append(AlertWindow(city=city, level=Level(int(self.level[a])),
                                    issued_at=d.issued_at, start=self.grid[a],
                                    end=self.grid[b - 1] + HOUR, reason=reason,
-                                   trigger=d.trigger))
+                                   trigger=d.trigger, primary=d.primary))
         return out
 
 
@@ -104,6 +104,8 @@ def regional_tracks(region: Region, own: Mapping[str, Track], grid: pd.DatetimeI
     """
     floors = {city: Track.empty(grid) for city in region.cities()}
     for rule in region.rules:
+        if rule.kind == "unified":  # decided on the zone forecast: unified_tracks
+            continue
         members = [c for c in region.zone_members(rule.zone) if c in own]
         if not members:
             continue
@@ -163,6 +165,37 @@ def _raise(floors: dict[str, Track], own: Mapping[str, Track], rule: RegionalRul
         city, rule.level, issued, grid[i], grid[j - 1] + HOUR, reason, trigger="regional")]))
 
 
+def unified_tracks(region: Region, models: Mapping[str, ForecastModel],
+                   rules: Mapping[str, RuleSet], grid: pd.DatetimeIndex,
+                   horizon_hours: int = DEFAULT_HORIZON_HOURS) -> dict[str, Track]:
+    """Floors that the region's ``unified`` rules set: each zone consults its zone forecast
+    (``ZoneForecast`` over the member cities that have a forecast) daily under the first
+    member's rule set, and every alert decision it makes is dispatched to every zone city
+    (sources.md §3.1, §3.4). Temporary control is local (sources.md §1.3): not dispatched."""
+    floors = {city: Track.empty(grid) for city in region.cities()}
+    zones = []
+    for rule in region.rules:
+        members = [c for c in region.zone_members(rule.zone) if c in models]
+        if rule.kind != "unified" or not members:
+            continue
+        zone = ZoneForecast({c: models[c] for c in members}, rule.forecast)
+        zones.append((rule, members, CityLifecycle(rule.zone, rules[members[0]], zone,
+                                                   "alert", horizon_hours)))
+    run_lifecycles([lc for _, _, lc in zones], grid[0], grid[-1] + HOUR)
+    for rule, members, lifecycle in zones:
+        where = (f"zone forecast = {rule.forecast} of {', '.join(members)} under "
+                 f"{lifecycle.rules.id}")
+        for d in lifecycle.decisions:
+            reason = f"regional {d.level.id} ({rule.id}, unified; {where}): {d.text}"
+            if rule.source:
+                reason += f" [{rule.source}]"
+            for city in region.zone_members(rule.zone):
+                floors[city] = floors[city].raised_by(Track.of(grid, [Decision(
+                    city, d.level, d.issued_at, d.start, d.end, reason, trigger="regional",
+                    primary=d.primary)]))
+    return floors
+
+
 def dispatch_tracks(region: Region, grid: pd.DatetimeIndex) -> dict[str, Track]:
     """Floors set by the region's scripted dispatch orders, per city."""
     floors = {city: Track.empty(grid) for city in region.cities()}
@@ -202,17 +235,20 @@ def alert_timeline(models: Mapping[str, ForecastModel], rules: Mapping[str, Rule
     """Every city's alert windows over ``[start, end)``.
 
     ``models`` gives each city with its own forecast a forecast model, ``rules`` its rule set.
-    With a ``region``, its rules and dispatch orders raise cities' levels (region cities without
-    a forecast of their own can only be raised). Consultations start at ``start``.
+    With a ``region``, its rules (counted on the cities' own levels, or ``unified`` on a zone
+    forecast) and dispatch orders raise cities' levels (region cities without a forecast of
+    their own can only be raised). Consultations start at ``start``.
     """
     grid = hourly_grid(start, end)
     tracks = own_tracks(models, rules, grid, horizon_hours)
     if region is not None:
         regional = regional_tracks(region, tracks, grid)
+        unified = unified_tracks(region, models, rules, grid, horizon_hours)
         dispatch = dispatch_tracks(region, grid)
         for city in region.cities():
             base = tracks.get(city, Track.empty(grid))
-            tracks[city] = base.raised_by(regional[city]).raised_by(dispatch[city])
+            tracks[city] = (base.raised_by(regional[city]).raised_by(unified[city])
+                            .raised_by(dispatch[city]))
     return {city: track.windows(city) for city, track in sorted(tracks.items())}
 
 
@@ -227,7 +263,7 @@ def timeline_frame(windows: Mapping[str, list[AlertWindow]],
                 "city": city, "level": w.level.id, "level_zh": w.level.zh,
                 "response": ruleset.response(w.level) if ruleset else "",
                 "issued_at": w.issued_at, "start": w.start, "end": w.end, "hours": w.hours,
-                "trigger": w.trigger, "reason": w.reason,
+                "primary_pollutant": w.primary, "trigger": w.trigger, "reason": w.reason,
             })
     frame = pd.DataFrame(rows, columns=TIMELINE_COLUMNS)
     for column in ("issued_at", "start", "end"):  # typed even with no window (header-only CSV)
@@ -242,7 +278,9 @@ class AlertInputs:
 
     ``truth``: hourly daily AQI per city (observations, or the scenario's forecast series);
     ``table``: issued forecasts (issued_at, city, valid_at, daily_aqi) or None; ``rules``: the
-    rule set of every city that may alert; ``gaps``: missing observations (``gap_report``).
+    rule set of every city that may alert; ``gaps``: missing observations (``gap_report``);
+    ``drivers``: each city's observed primary pollutant and PM2.5/PM10 ratio by hour
+    (``alerts.drivers.city_drivers``), for the cities whose observations name pollutants.
     """
 
     truth: dict[str, pd.Series]
@@ -252,6 +290,7 @@ class AlertInputs:
     table: pd.DataFrame | None = None
     region: Region | None = None
     gaps: pd.DataFrame | None = None
+    drivers: dict[str, pd.DataFrame] | None = None
 
     def windows(self, model: str = "perfect", rng: np.random.Generator | None = None,
                 start: pd.Timestamp | None = None, end: pd.Timestamp | None = None,
@@ -261,7 +300,7 @@ class AlertInputs:
         Consultations run from the first data hour (or ``start`` if earlier) so that alerts
         issued before ``start`` are kept; windows are returned whole.
         """
-        models = forecast_models(self.truth, model, rng, self.table)
+        models = forecast_models(self.truth, model, rng, self.table, self.drivers)
         models = {city: m for city, m in models.items() if city in self.rules}
         first = min(self.start, start) if start is not None else self.start
         return alert_timeline(models, self.rules, first, end or self.end, self.region)

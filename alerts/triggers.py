@@ -38,7 +38,8 @@ class AlertWindow:
     ``start`` is when the response takes effect, ``issued_at`` when the decision was announced
     (sources.md §3.2: the two may differ). ``trigger`` says who decided: ``"forecast"`` (the
     city's own forecast), ``"regional"`` (a regional linkage rule) or ``"dispatch"`` (a scripted
-    order).
+    order). ``primary``: the primary pollutant(s) of the forecast days behind the decision
+    (HJ 633 首要污染物, ``alerts.drivers``), "" when not known.
     """
 
     city: str
@@ -48,6 +49,7 @@ class AlertWindow:
     end: pd.Timestamp
     reason: str
     trigger: str = "forecast"
+    primary: str = ""
 
     @property
     def hours(self) -> float:

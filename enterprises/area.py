@@ -20,6 +20,7 @@ import numpy as np
 from alerts.levels import Level
 
 HOURS_PER_YEAR = 8760.0  # area sources spread evenly over the year — assumption, as for the list
+MOBILE = "mobile"  # the sector holding on-road engines, the truck gate's trucks among them
 
 
 @dataclass(frozen=True)

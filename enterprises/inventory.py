@@ -25,6 +25,7 @@ from enterprises.schema import (
     EMISSION_COLUMNS,
     MEASURE_TEXT_COLUMNS,
     POLLUTANTS,
+    flag_value,
 )
 
 # assumption: a non-leap year; annual emissions are spread over every hour of it.
@@ -67,7 +68,10 @@ class Inventory:
     ``own_text`` (n, 3) the text per level ("" = none), ``own_basis`` (n, 3) what it reads as
     ("" = unread or none: the catalogue applies), ``line_overrides`` (L, 3) each line's own
     production cut per level (NaN = the catalogue); ``line_names`` (L,) the lines' names;
-    ``key_vehicle_user`` (n,) the list's 重点用车企业 flag (sources.md §5).
+    ``key_vehicle_user`` (n,) the list's 重点用车企业 flag (sources.md §5), and
+    ``key_vehicle_stated`` (n,) whether the list says it either way (a yes/no mark, or own
+    measures naming the truck ban); where it does not, the truck gate decides by industry, then
+    trips (``enterprises.transport.key_users``). Default: stated where flagged.
     After construction every field is an array (the defaults filled in), and ``line_owner``
     (L,), derived from ``lines``, gives each line's enterprise.
     Use ``equals`` for comparison (``==`` is identity).
@@ -97,6 +101,7 @@ class Inventory:
     line_capacity: np.ndarray
     line_emissions: np.ndarray
     key_vehicle_user: np.ndarray
+    key_vehicle_stated: np.ndarray
     own_text: np.ndarray
     own_basis: np.ndarray
     line_names: np.ndarray
@@ -130,6 +135,7 @@ class Inventory:
         line_capacity: ArrayLike | None = None,
         line_emissions: ArrayLike | None = None,
         key_vehicle_user: ArrayLike | None = None,
+        key_vehicle_stated: ArrayLike | None = None,
         own_text: ArrayLike | None = None,
         own_basis: ArrayLike | None = None,
         line_names: ArrayLike | None = None,
@@ -145,7 +151,7 @@ class Inventory:
             "capacity_permit": capacity_permit, "output_last_year": output_last_year,
             "output_value": output_value, "trucks_per_day": trucks_per_day,
             "overrides": overrides, "key_vehicle_user": key_vehicle_user,
-            "own_text": own_text, "own_basis": own_basis,
+            "key_vehicle_stated": key_vehicle_stated, "own_text": own_text, "own_basis": own_basis,
         }
         n = len(np.asarray(ids))
         a = _enterprise_arrays(raw, n)
@@ -196,7 +202,11 @@ class Inventory:
         if "exemption" not in df:
             cols["exemption"] = None
         capacity = _ragged(cols["line_capacity"], lines)
+        flag = np.array([flag_value(v) for v in cols["key_vehicle_user"]] if "key_vehicle_user"
+                        in df else [None] * n, dtype=object)  # True, False, None: nothing said
+        cols["key_vehicle_user"] = flag == True  # noqa: E712 (elementwise)
         own = own_measure_arrays(cols, lines)  # also key_vehicle_user and guaranteed_load
+        stated = np.array([v is not None for v in flag], dtype=bool) | own["key_vehicle_user"]
         return cls(
             **{field: cols[col] for col, field in _FIELD_OF_COLUMN.items()},
             emissions=np.column_stack([cols[c] for c in EMISSION_COLUMNS]).astype(np.float64),
@@ -214,6 +224,7 @@ class Inventory:
                                        ("override_yellow", "override_orange", "override_red")]),
             line_capacity=capacity,
             line_emissions=_ragged(cols["line_emissions"], lines, fallback=capacity),
+            key_vehicle_stated=stated,
             **own,
         )
 
@@ -233,7 +244,9 @@ class Inventory:
         data["line_emissions"] = self._line_text(self.line_emissions, self.line_capacity)
         for j, c in enumerate(("override_yellow", "override_orange", "override_red")):
             data[c] = self.overrides[:, j]
-        data["key_vehicle_user"] = self.key_vehicle_user
+        # "" where the list says nothing, so that reading the file back leaves it unsaid
+        data["key_vehicle_user"] = np.where(
+            self.key_vehicle_stated, np.where(self.key_vehicle_user, "true", "false"), "")
         data["line_name"] = self._joined_line_names()
         for j, c in enumerate(MEASURE_TEXT_COLUMNS):
             data[c] = self.own_text[:, j]
@@ -361,6 +374,8 @@ def _enterprise_arrays(raw: Mapping[str, ArrayLike | None], n: int) -> dict[str,
     a["overrides"] = (np.full((n, 3), math.nan) if raw["overrides"] is None
                       else np.array(raw["overrides"], dtype=np.float64).reshape(-1, 3))
     a["key_vehicle_user"] = given("key_vehicle_user", bool, False)
+    a["key_vehicle_stated"] = (a["key_vehicle_user"].copy() if raw["key_vehicle_stated"] is None
+                               else np.array(raw["key_vehicle_stated"], dtype=bool))
     for name in ("own_text", "own_basis"):
         value = raw[name]
         a[name] = (np.full((n, 3), "", dtype=object) if value is None

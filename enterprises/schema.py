@@ -43,6 +43,26 @@ MAX_ENTERPRISE_EMISSION_T = 200_000.0
 # times the largest plant, still far above any city's traffic or dust total.
 MAX_AREA_EMISSION_T = 2_000_000.0
 
+# Yes/no marks of flag columns as bureaus fill them (after NFKC and lower case): words, Y/N,
+# ticks and crosses, 1/0. "x" is left out: a Latin x ticks a box as often as it crosses it out.
+FLAG_TRUE = frozenset({"true", "1", "是", "yes", "y", "√", "✓", "✔", "有", "是的"})
+FLAG_FALSE = frozenset({"false", "0", "否", "no", "n", "×", "✗", "✘", "无", "不是"})
+
+
+def flag_value(cell: Any) -> bool | None:
+    """A flag cell as True, False, or None (empty, or not a yes/no mark).
+
+    >>> [flag_value(c) for c in ("是", "N", "√", "×", "１", "", None, "maybe")]
+    [True, False, True, False, True, None, None, None]
+    """
+    if isinstance(cell, bool | int) and cell in (0, 1):
+        return bool(cell)
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+        return None
+    text = unicodedata.normalize("NFKC", str(cell)).strip().lower()
+    return True if text in FLAG_TRUE else False if text in FLAG_FALSE else None
+
+
 POLLUTANTS: tuple[str, ...] = ("SO2", "NOx", "PM", "VOCs")
 EMISSION_COLUMNS: tuple[str, ...] = ("so2_t", "nox_t", "pm_t", "vocs_t")
 
@@ -105,7 +125,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("output_value", "日产值(万元/天)", "float", "万元/d", False, 0.0,
            "output value per day at full production, 10 000 CNY", ("日产值",)),
     Column("trucks_per_day", "日均货车进出(辆次/天)", "float", "trips/d", False, 0.0,
-           "heavy-truck trips in and out per day (≥ 10: 重点用车企业, sources.md §5)",
+           "heavy-truck trips in and out per day (≥ 10: 重点用车企业 where neither the "
+           "flag nor the industry decides, sources.md §5)",
            ("日均货车进出",)),
     Column("override_yellow", "一厂一策黄色", "float", "fraction", False, math.nan,
            "一厂一策: this enterprise's own cut at yellow, in [0, 1] of the base; wins over the "
@@ -119,8 +140,9 @@ COLUMNS: tuple[Column, ...] = (
            "id, or same name and county) are its lines; several names separated by ;",
            ("生产工序", "生产线")),
     Column("key_vehicle_user", "重点用车企业", "bool", "", False, False,
-           "重点用车企业: a key vehicle user for the truck gate (sources.md §5); empty/否: "
-           "decided by trips or industry", ("是否重点用车企业",)),
+           "重点用车企业: a key vehicle user for the truck gate (sources.md §5). 是/Y/√/1: key; "
+           "否/N/×/0: not key; empty: decided by the industry, then trips (docs/transport.md)",
+           ("是否重点用车企业",)),
     Column("measure_yellow", "黄色预警减排措施", "str", "", False, "",
            "the plant's own measures at yellow as written (停产, 限产50%, 停止烧结工序, 自主减排, "
            "以热定产, 停止使用国四及以下重型柴油货车运输 …): its 一厂一策, wins over the "

@@ -32,16 +32,18 @@ import pandas as pd
 from alerts.levels import Level
 from enterprises.errors import TableError
 from enterprises.grades import GRADES, normalise_grade
-from enterprises.industries import KEY_INDUSTRY_IDS, parse_industry
+from enterprises.industries import INDUSTRIES, KEY_INDUSTRY_IDS, parse_industry
 
 # -- vocabulary --------------------------------------------------------------------------------
 
 # Heavy-truck classes of the fleet ledger: diesel by China stage, gas (LNG/CNG) by stage,
-# battery-electric. "china3" holds 国三 and older; "gas4" gas 国四 and older (the rules ban gas
-# 国四-and-below like diesel, sources.md §5, §11).
+# battery-electric. "china3" holds 国三 and older; "gas4" gas 国四 and older. A rule bans gas
+# trucks only where it says so (``TruckRule.gas_included``, sources.md §4.3, §11).
 STANDARDS: tuple[str, ...] = (
     "china3", "china4", "china5", "china6", "gas4", "gas5", "gas6", "electric",
 )
+FUELS: tuple[str, ...] = ("diesel",) * 4 + ("gas",) * 3 + ("electric",)  # per STANDARDS
+IS_GAS = np.array([f == "gas" for f in FUELS])
 STANDARD_ZH: dict[str, str] = {
     "china3": "国三及以下", "china4": "国四", "china5": "国五", "china6": "国六",
     "gas4": "燃气国四及以下", "gas5": "燃气国五", "gas6": "燃气国六", "electric": "新能源",
@@ -59,8 +61,20 @@ EXEMPTIONS: tuple[str, ...] = ("livelihood_logistics", "hazardous_chemicals", "s
 # assumption: a plant's road haul when the ledger gives none. Plant-level haul distances are
 # [NOT FOUND] (sources.md §12.5); the national 174 km average is long-distance commercial freight.
 DEFAULT_TRIP_KM = 50.0
-# 重点用车企业: 日载货车辆进出10辆次及以上 (sources.md §5).
+# 重点用车企业: 日载货车辆进出10辆次及以上 (sources.md §5) — the fallback of ``key_users``.
 DEFAULT_KEY_THRESHOLD = 10.0
+
+# Who is a 重点用车企业, in order: the list's flag, the industry, the trips threshold. The first
+# source that has something to say about an enterprise decides (``key_users``).
+KEY_SOURCES: tuple[str, ...] = ("list", "industry", "trips")
+# Bulk-material industries (涉及大宗原材料及产品运输) whose plants are key vehicle users: 建材
+# (building materials), 化工 (chemicals), 有色 (non-ferrous) and 钢铁/焦化 (ferrous) —
+# sources.md §5 (Bazhong: 水泥、建材、有色、化工、矿山; Shandong: 钢铁、焦化、有色、石化、水泥),
+# §11 (Shijiazhuang Luquan, bulk goods). 造纸, 食品, mines and logistics are bulk haulers too but
+# sit under 其他 (other) in the list, where the industry says nothing and trips decide.
+BULK_FAMILIES: tuple[str, ...] = ("ferrous", "non_ferrous", "building_materials", "chemicals")
+BULK_INDUSTRY_IDS: frozenset[str] = frozenset(
+    i.id for i in INDUSTRIES if i.family in BULK_FAMILIES)
 
 
 class FleetError(TableError):
@@ -155,7 +169,8 @@ class Fleet:
         return self.ids[~np.isin(self.ids, np.asarray(ids, dtype=object))]
 
     def is_key(self, threshold: float = DEFAULT_KEY_THRESHOLD) -> np.ndarray:
-        """重点用车企业: ``daily_trips ≥ threshold`` (10 trips/d by default, sources.md §5)."""
+        """``daily_trips ≥ threshold`` (10 trips/d by default, sources.md §5): the trips
+        fallback of ``key_users``."""
         return self.daily_trips >= threshold
 
     def share_at_least(self, stage: int) -> np.ndarray:
@@ -233,9 +248,10 @@ class EmissionFactors:
 
 @dataclass(frozen=True)
 class TruckRule:
-    """One truck rule: from ``from_level`` up, enterprises in scope may only use trucks of stage
-    ≥ ``min_stage`` (or electric); ``stop_road_transport`` bars every truck; ``idle_nonroad``
-    idles 国二-and-older non-road machinery.
+    """One truck rule: from ``from_level`` up, enterprises in scope may only use diesel trucks
+    of stage ≥ ``min_stage`` (gas trucks too when ``gas_included``; electric always);
+    ``stop_road_transport`` bars every truck; ``idle_nonroad`` idles 国二-and-older non-road
+    machinery.
 
     Scope: ``key_only`` (重点用车企业 only), ``industries``/``grades`` (None = all), and
     not exempt by any flag in ``exempt``.
@@ -245,6 +261,7 @@ class TruckRule:
     from_level: Level
     source: str
     min_stage: int = 0
+    gas_included: bool = False
     stop_road_transport: bool = False
     idle_nonroad: bool = False
     key_only: bool = False
@@ -297,6 +314,9 @@ class TransportRules:
 
     ``livelihood_enterprises_exempt``: treat the haulage of 民生保障 enterprises of the
     inventory as livelihood logistics (assumption; sources.md §5 exempts 民生保障 logistics).
+    ``key_sources``: who is a 重点用车企业, in order (``key_users``); ``key_industries``: the
+    bulk-material industries of the "industry" source; ``key_threshold``: trips/d of the
+    "trips" fallback.
     """
 
     id: str
@@ -304,6 +324,8 @@ class TransportRules:
     source: str
     rules: tuple[TruckRule, ...]
     key_threshold: float = DEFAULT_KEY_THRESHOLD
+    key_sources: tuple[str, ...] = KEY_SOURCES
+    key_industries: frozenset[str] = BULK_INDUSTRY_IDS
     livelihood_enterprises_exempt: bool = True
     grade_requirements: tuple[GradeRequirement, ...] = ()
 
@@ -320,6 +342,47 @@ class TransportRules:
 
         return load_transport_rules(ruleset=ruleset)
 
+    def key_users(
+        self,
+        fleet: Fleet,
+        industries: np.ndarray | Sequence[str],
+        listed: np.ndarray | Sequence[bool] | None = None,
+        stated: np.ndarray | Sequence[bool] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Who is a 重点用车企业: (key, source) per enterprise, aligned with ``fleet``.
+
+        The sources of ``key_sources`` are asked in order; the first with something to say
+        decides and is named in ``source``:
+
+        - "list": the list's 重点用车企业 flag ``listed`` where ``stated`` (a yes/no mark, or
+          own measures naming the truck ban; ``Inventory.key_vehicle_user``/``_stated``);
+        - "industry": key if the industry is a bulk-material one (``key_industries``), not key
+          for the other graded industries; silent for "other" (其他, 一厂一策);
+        - "trips": ``daily_trips ≥ key_threshold`` (the labelled fallback, sources.md §5).
+
+        Where no source speaks, the enterprise is not key and its source is "none".
+        """
+        n = len(fleet)
+        industries = np.asarray(industries, dtype=object)
+        key = np.zeros(n, dtype=bool)
+        source = np.full(n, "none", dtype=object)
+        open_ = np.ones(n, dtype=bool)
+        for name in self.key_sources:
+            if name == "list":
+                if listed is None:
+                    continue
+                says = open_ & (np.ones(n, bool) if stated is None else np.asarray(stated, bool))
+                value = np.asarray(listed, dtype=bool)
+            elif name == "industry":
+                says = open_ & np.isin(industries, KEY_INDUSTRY_IDS)
+                value = np.isin(industries, list(self.key_industries))
+            else:
+                says, value = open_, fleet.is_key(self.key_threshold)
+            key = np.where(says, value, key)
+            source = np.where(says, name, source)
+            open_ &= ~says
+        return key, source
+
     def order(
         self,
         level: Level | str | int,
@@ -327,20 +390,25 @@ class TransportRules:
         industries: np.ndarray | Sequence[str],
         grades: np.ndarray | Sequence[str],
         livelihood: np.ndarray | Sequence[bool] | None = None,
+        key: np.ndarray | None = None,
     ) -> GateOrder:
         """What the gate enforces for every enterprise at ``level``, vectorised.
 
         ``industries`` and ``grades`` are canonical ids as an ``Inventory`` holds them,
-        aligned with ``fleet``. Several binding rules combine to the strictest: the highest
-        ``min_stage`` wins, and any road-transport stop bars every truck.
+        aligned with ``fleet``; ``key``: the 重点用车企业 (default: ``key_users`` without a
+        list flag). Several binding rules combine to the strictest: the highest ``min_stage``
+        wins for diesel, and for gas among the rules that include gas; any road-transport stop
+        bars every truck.
         """
         level = Level.parse(level)
         n = len(fleet)
         industries = np.asarray(industries, dtype=object)
         grades = np.asarray(grades, dtype=object)
         flags = self.exemption_flags(fleet, livelihood)
-        key = fleet.is_key(self.key_threshold)
+        if key is None:
+            key = self.key_users(fleet, industries)[0]
         min_stage = np.zeros(n, dtype=np.int64)
+        min_gas = np.zeros(n, dtype=np.int64)
         stop = np.zeros(n, dtype=bool)
         idle = np.zeros(n, dtype=bool)
         exempted = np.zeros(n, dtype=bool)
@@ -358,10 +426,13 @@ class TransportRules:
             binds = scope & ~lifted
             exempted |= scope & lifted
             min_stage = np.where(binds, np.maximum(min_stage, rule.min_stage), min_stage)
+            if rule.gas_included:
+                min_gas = np.where(binds, np.maximum(min_gas, rule.min_stage), min_gas)
             stop |= binds & rule.stop_road_transport
             idle |= binds & rule.idle_nonroad
             names = np.where(binds, names + ("+" + rule.id), names)
-        allowed = (STAGE[None, :] >= min_stage[:, None]) & ~stop[:, None]
+        floor = np.where(IS_GAS[None, :], min_gas[:, None], min_stage[:, None])
+        allowed = (STAGE[None, :] >= floor) & ~stop[:, None]
         rules = np.array([s[1:] for s in names], dtype=object)
         return GateOrder(allowed, idle, rules, exempted & (rules == ""))
 
@@ -415,12 +486,16 @@ class TransportRules:
         requirements = tuple(_grade_requirement(item, f"{origin}: grade_requirements[{i}]")
                              for i, item in enumerate(data.get("grade_requirements", ())))
         threshold = _number(merged, "key_threshold_trips", where, DEFAULT_KEY_THRESHOLD)
+        key_industries = _industries(merged.get("key_industries", sorted(BULK_INDUSTRY_IDS)),
+                                     where, "key_industries")
         return cls(
             id=name,
             title=str(merged.get("title", name)),
             source=str(merged.get("source", "")),
             rules=rules,
             key_threshold=threshold,
+            key_sources=_key_sources(merged.get("key_users", list(KEY_SOURCES)), where),
+            key_industries=frozenset() if key_industries is None else key_industries,
             livelihood_enterprises_exempt=bool(merged.get("livelihood_enterprises_exempt",
                                                           True)),
             grade_requirements=requirements,
@@ -469,6 +544,16 @@ def _stage(table: Mapping, key: str, where: str) -> int:
     return value
 
 
+def _key_sources(value: Any, where: str) -> tuple[str, ...]:
+    expected = f"a list of some of {', '.join(KEY_SOURCES)}, each once, in the order asked"
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise _bad(where, "key_users", value, expected)
+    value = list(value)
+    if not value or any(v not in KEY_SOURCES for v in value) or len(set(value)) < len(value):
+        raise _bad(where, "key_users", value, expected)
+    return tuple(value)
+
+
 def _exempt(value: Any, where: str, key: str) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, Iterable):
         raise _bad(where, key, value, f"a list of some of {', '.join(EXEMPTIONS)}")
@@ -493,6 +578,7 @@ def _truck_rule(item: Mapping, where: str, default_exempt: tuple[str, ...]) -> T
         from_level=level,
         source=str(item.get("source", "")),
         min_stage=_stage(item, "min_stage", where),
+        gas_included=_flag(item, "gas_included", where),
         stop_road_transport=bool(item.get("stop_road_transport", False)),
         idle_nonroad=bool(item.get("idle_nonroad_china2", False)),
         key_only=who == "key",
@@ -506,17 +592,24 @@ def _truck_rule(item: Mapping, where: str, default_exempt: tuple[str, ...]) -> T
     return rule
 
 
-def _industries(value: Any, where: str) -> frozenset[str] | None:
+def _flag(table: Mapping, key: str, where: str) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise _bad(where, key, value, "true or false")
+    return value
+
+
+def _industries(value: Any, where: str, key: str = "industries") -> frozenset[str] | None:
     if value is None:
         return None
     if value == "key_industries":  # the 39 graded industries of sources.md §4.2
         return frozenset(KEY_INDUSTRY_IDS)
     if isinstance(value, str) or not isinstance(value, Iterable):
-        raise _bad(where, "industries", value, "a list of industries or \"key_industries\"")
+        raise _bad(where, key, value, "a list of industries or \"key_industries\"")
     try:
         return frozenset(parse_industry(str(v)).id for v in value)
     except ValueError:
-        raise _bad(where, "industries", value, "ids or Chinese names of "
+        raise _bad(where, key, value, "ids or Chinese names of "
                    "enterprises.industries (e.g. cement or 水泥)") from None
 
 
@@ -612,8 +705,8 @@ class GatePolicy:
 
 COUNT_COLUMNS = ("trips", "trips_blocked", "substituted", "deferred", "cancelled")
 RESULT_KEYS = ("episode", "segment", "level", "start_h", "end_h")
-ENTERPRISE_COLUMNS = ("enterprise", "city", "county", "industry", "grade", "key", "rules",
-                      "exempted")
+ENTERPRISE_COLUMNS = ("enterprise", "city", "county", "industry", "grade", "key", "key_source",
+                      "rules", "exempted")
 
 
 def _emission_columns() -> list[str]:
@@ -711,7 +804,8 @@ def transport_tally(
     for seg_no, episode, level, start, end in _episodes(segments):
         if episode != stocked_for:  # assumption: the yard is full again when an episode starts
             stock, stocked_for = np.full(len(rows), policy.buffer_days or 0.0), episode
-        order = rules.order(level, sub.fleet, sub.industries, sub.grades, sub.livelihood)
+        order = rules.order(level, sub.fleet, sub.industries, sub.grades, sub.livelihood,
+                            sub.key)
         tally = _SegmentTally(len(rows))
         for b_start, b_end in _blocks(start, end, policy.block_hours):
             gate = _gate_block(sub, order, policy, rng, policy.day_fraction(b_start, b_end))
@@ -768,7 +862,12 @@ class _Trucks:
         self.livelihood = np.asarray(ent.livelihood, dtype=bool)[rows]
         self.cities = np.asarray(ent.cities, dtype=object)[rows]
         self.counties = np.asarray(ent.counties, dtype=object)[rows]
-        self.key = self.fleet.is_key(rules.key_threshold)
+        listed, stated = (getattr(ent, name, None) for name in ("key_vehicle_user",
+                                                                  "key_vehicle_stated"))
+        self.key, self.key_source = rules.key_users(
+            self.fleet, self.industries,
+            None if listed is None else np.asarray(listed, dtype=bool)[rows],
+            None if stated is None else np.asarray(stated, dtype=bool)[rows])
         # kg per trip by standard and pollutant: 2 × km (round trip) × g/km ÷ 1000.
         self.kg_per_trip = (2.0 * self.fleet.trip_km[:, None, None]
                             * factors.g_per_km[None, :, :] / 1000.0)
@@ -781,7 +880,8 @@ class _Trucks:
             "level": np.full(n, level, dtype=object), "start_h": np.full(n, start),
             "end_h": np.full(n, end), "enterprise": self.ids, "city": self.cities,
             "county": self.counties, "industry": self.industries, "grade": self.grades,
-            "key": self.key, "rules": order.rules, "exempted": order.exempted,
+            "key": self.key, "key_source": self.key_source, "rules": order.rules,
+            "exempted": order.exempted,
         }
         data |= {c: getattr(tally, c) for c in COUNT_COLUMNS}
         data["nonroad_idled"] = np.where(order.idle_nonroad, self.fleet.nonroad_china2, 0)

@@ -14,8 +14,9 @@ Writes, next to this script:
 Everything here is an assumption chosen to look plausible, not a city's real forecast, list or
 plan. Taiyuan and Jinzhong (whose district 榆次 adjoins Taiyuan on the basin floor) reach orange
 on their own; Lüliang's monitored air is cleaner — its seat 离石 lies west of the Lüliang
-mountains — so alone it reaches temporary control but no alert, and only the basin's regional
-rule puts it on orange. Run from the repository root:
+mountains — so alone it reaches temporary control but no alert, and only the basin's unified
+alert (decided on the basin forecast, dispatched to every basin city) puts it on an alert. Run
+from the repository root:
 ``python runs/data/make_taiyuan_basin.py``. Same script, same bytes.
 """
 
@@ -116,20 +117,20 @@ name = "临汾"
 province = "山西"
 zones = ["shanxi"]
 
-# Basin linkage: when at least 2 of the 3 basin cities are at orange or above, every basin city
-# is raised to orange. sources.md gives no Taiyuan-basin rule; the shape follows the zone rules
-# of sources.md §3.4 (Guanzhong: ≥ 3 zone cities at red → every zone city red; cities in one
-# region act together on a regional prompt) and the Shanxi practice of putting many cities on
-# orange at once by dispatch order (sources.md §1.4). The threshold of 2 is an assumption.
+# Basin linkage, unified (区域联动): the basin has one regional consultation on a basin forecast
+# under the cities' rule set (unified warning standards), and every alert it issues, adjusts or
+# lifts goes to every basin city; a city whose own forecast is higher keeps its own level.
+# Sources: a regional forecast centre's or the province's alert prompt starts a city's alert,
+# not lower than the prompt (sources.md §3.1); cities of one region act synchronously on the
+# regional prompt, and regional alerts are graded like city alerts (sources.md §3.4).
+# Assumption: the basin forecast is the mean of the three cities' forecast daily AQI, hour by
+# hour (sources.md does not say how a regional forecast is formed; "worst" is the other choice).
 [[rule]]
-id = "taiyuan-basin-orange"
-kind = "zone"
+id = "taiyuan-basin"
+kind = "unified"
 zone = "taiyuan-basin"
-min_cities = 2
-at_least = "orange"
-level = "orange"
-applies_to = "zone"
-source = "assumption after sources.md §3.4 (zone rule) and §1.4 (Shanxi dispatch orders)"
+forecast = "mean"
+source = "sources.md §3.1 (alert prompts), §3.4 (regions act together); basin mean: assumption"
 
 # A provincial dispatch order (调度令, sources.md §1.4; order No. 4 put every Shanxi city but
 # 大同 on orange for five days) can be rehearsed on top: uncomment and adjust.

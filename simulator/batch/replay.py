@@ -201,7 +201,7 @@ def city_run_tables(task: Task, windows: Sequence[AlertWindow], rng: np.random.G
         city=task.city, start=start, end=end,
         inventory=replay_io.staged_inventory(task.inventory), area_rates=area.rates,
         area_cuts=area.cuts, windows=tuple(windows), rules=replay_io.ruleset(task.rules),
-        measures=options.measures, area_sectors=area.sectors,
+        measures=options.measures, area_sectors=area.sectors, mobile=area.mobile,
         seasonal=options.spec.seasonal, compliance=options.spec.compliance,
     )
     result = simulate_city(inputs, rng, options.transport).result
@@ -356,7 +356,8 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
          forecasts: Sequence[str], replicates: int, out: str | Path, *, seed: int = 0,
          margin_hours: int = DEFAULT_MARGIN_HOURS, resume: bool = False,
          cities: Sequence[str] = (), area: str | Path | None = None,
-         region: str | Path | None = None, options: str | Path | None = None) -> ReplayPlan:
+         region: str | Path | None = None, options: str | Path | None = None,
+         on_read: Callable[[int, int], None] | None = None) -> ReplayPlan:
     """Validate every input and expand the grid; nothing is written yet.
 
     ``area``: the ``--area`` CSV (``read_area_sources``); cities without rows in it, or every
@@ -383,7 +384,7 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
     rulesets = [load_ruleset(r) for r in rule_names]
     models = list(dict.fromkeys(parse_forecast(m) for m in forecasts))
     areas = read_area_sources(area) if area is not None else {}
-    daily_by_city, gaps = read_observations(observations, cities)
+    daily_by_city, gaps = read_observations(observations, cities, on_read)
     lists = city_inventories(inventory, list(daily_by_city), seed)
     linked, region_file, staged = _region_cities(region, daily_by_city, out)
     episodes, periods = [], []
@@ -501,12 +502,14 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
            scheduler: str | None = None, resume: bool = False, cities: Sequence[str] = (),
            area: str | Path | None = None, region: str | Path | None = None,
            options: str | Path | None = None, on_start: Callable[[int, int], None] | None = None,
-           on_done: Callable[[dict], None] | None = None) -> ReplayResult:
+           on_done: Callable[[dict], None] | None = None,
+           on_read: Callable[[int, int], None] | None = None) -> ReplayResult:
     """Replay the observations over the grid and write ``out``; see the module docstring.
 
     ``on_start(total, already_finished)`` (counted in runs, one per city and grid point) and
     ``on_done(marker)`` (once per task; ``marker["files"]["runs"]["rows"]`` runs) drive a
-    progress display. ``ran`` and ``resumed`` of the result count runs too.
+    progress display, ``on_read(bytes read, total)`` one of reading the observations. ``ran``
+    and ``resumed`` of the result count runs too.
     Raises ``ReplayInputError`` (or a loader's one-line error) before writing anything when an
     input is bad, ``batch.BatchError`` when a task fails and ``ReplayInterrupted`` on Ctrl-C
     (finished parts are kept either way).
@@ -514,7 +517,7 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
     t0 = time.perf_counter()
     p = plan(observations, inventory, rules, forecasts, replicates, out, seed=seed,
              margin_hours=margin_hours, resume=resume, cities=cities, area=area,
-             region=region, options=options)
+             region=region, options=options, on_read=on_read)
     parts = p.out / "parts"
     for directory in (p.out / "inputs", parts):
         directory.mkdir(parents=True, exist_ok=True)

@@ -23,9 +23,11 @@ fleets and the same trips (common random numbers for comparing rule sets).
 
 Transport cuts count towards the city-wide cut % only where the city-wide base holds the trucks'
 emissions, that is when the scenario has a ``mobile`` area source (``counts_in_cut_pct``).
-The engine's columns are never changed; ``cut_pct_with_transport`` and ``met_with_transport``
-carry the combined figure. Production limits from undelivered raw material are reported
-(``production_days_lost``) but not fed back into the engine.
+They count once: the mobile sector's own cut at the level already cut the same trucks by the
+sector's fraction (``mobile_cut_on_trucks_t``), and the gate's cut replaces that part rather
+than adding to it. The engine's columns are never changed; ``cut_pct_with_transport`` and
+``met_with_transport`` carry the combined figure. Production limits from undelivered raw
+material are reported (``production_days_lost``) but not fed back into the engine.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from enterprises.area import HOURS_PER_YEAR, MOBILE, AreaSource
+from enterprises.schema import POLLUTANTS
 from enterprises.transport import (
     COUNT_COLUMNS,
     SUM_COLUMNS,
@@ -54,10 +58,10 @@ from simulator.io.inputs import TransportInputs
 HOUR = pd.Timedelta(hours=1)
 TRANSPORT_FILE = "transport.csv"
 SUMMARY_FILE = "transport_summary.csv"
-MOBILE_SECTOR = "mobile"  # the area-source sector holding on-road engines (enterprises.area)
+MOBILE_SECTOR = MOBILE  # the area-source sector holding on-road engines (enterprises.area)
 # Appended to episodes.csv, after the engine's columns. SO2 rows have no transport figure.
-EPISODE_TRANSPORT_COLUMNS = ("transport_baseline_t", "transport_cut_t", "cut_pct_with_transport",
-                             "met_with_transport")
+EPISODE_TRANSPORT_COLUMNS = ("transport_baseline_t", "transport_cut_t", "mobile_cut_on_trucks_t",
+                             "cut_pct_with_transport", "met_with_transport")
 SEGMENT_COLUMNS = ("episode", "segment", "level", "start", "end")
 EXTRA_SUMS = ("production_days_lost",)
 SCOPES = ("episode", "city", "county")
@@ -101,9 +105,18 @@ class TransportRun:
             "production_limits": "reported, not applied" if policy.buffer_days is not None
             else "off",
             "counted_in_cut_pct": self.counted,
+            "key_users": list(self.inputs.rules.key_sources),
+            "key_enterprises_by_source": self.key_sources(),
             "fleet_ids_not_in_inventory": len(self.unmatched),
             "random_streams": "children transport/fleet, transport/trips of the run generator",
         }
+
+    def key_sources(self) -> dict[str, int]:
+        """Enterprises with trucks that are key vehicle users, by what decided it (list,
+        industry, trips)."""
+        first = self.per_enterprise.drop_duplicates("enterprise")
+        counts = first[first["key"]].groupby("key_source").size()
+        return {str(k): int(v) for k, v in counts.items()}
 
     def segment(self, start: pd.Timestamp) -> pd.Series | None:
         """The whole-city summary row of the segment starting at ``start``."""
@@ -135,7 +148,7 @@ def tally_transport(inputs: TransportInputs, city: CityInputs, result: RunResult
     per = _per_enterprise(tally, segments, inputs.spec.policy.draw == "poisson")
     counted = counts_in_cut_pct(city.area_sectors)
     run = TransportRun(inputs, tally, per, _summary(per), counted, unmatched)
-    episodes = with_transport_columns(result.episodes, per, counted)
+    episodes = with_transport_columns(result.episodes, per, counted, city.mobile)
     return replace(result, episodes=episodes), run
 
 
@@ -217,14 +230,19 @@ def _summary(per: pd.DataFrame) -> pd.DataFrame:
             .drop(columns="_order").reset_index(drop=True))
 
 
-def with_transport_columns(episodes: pd.DataFrame, per: pd.DataFrame,
-                           counted: bool) -> pd.DataFrame:
+def with_transport_columns(episodes: pd.DataFrame, per: pd.DataFrame, counted: bool,
+                           mobile: AreaSource | None = None) -> pd.DataFrame:
     """``episodes`` with ``EPISODE_TRANSPORT_COLUMNS`` appended; the engine's columns and rows
     are left as they are.
 
     Per segment and pollutant: the trucks' baseline and cut (t; empty for SO2, which has no
     truck factor), and — when ``counted`` — the city-wide cut % and target met with the
-    trucks' cut added to the cut (the base already holds them as mobile sources).
+    trucks counted once. The base already holds them as mobile sources, and the engine's cut
+    already cut them by the ``mobile`` sector's fraction at the level:
+    ``mobile_cut_on_trucks_t`` = fraction × min(trucks' baseline, the sector's tonnes in the
+    segment). The gate's cut replaces that part: cut with trucks = cut_t −
+    mobile_cut_on_trucks_t + transport_cut_t, so baseline = actual + cut still holds with
+    actual = the list + the mobile sector without the trucks + the trucks behind the gate.
     """
     out = episodes.copy()
     sums = per.groupby("start")[[f"{p}_{k}_kg" for p in TRANSPORT_POLLUTANTS
@@ -238,9 +256,12 @@ def with_transport_columns(episodes: pd.DataFrame, per: pd.DataFrame,
     cut[np.abs(cut) <= ROUNDING_T * np.maximum(1.0, base)] = 0.0  # float noise of no cut
     out["transport_baseline_t"] = base
     out["transport_cut_t"] = cut
+    overlap = (mobile_cut_on_trucks(out, base, mobile) if counted
+               else np.full(len(out), np.nan))
+    out["mobile_cut_on_trucks_t"] = overlap
     if counted and len(out):
         baseline = out["baseline_t"].to_numpy(float)
-        total = out["cut_t"].to_numpy(float) + np.nan_to_num(cut)
+        total = out["cut_t"].to_numpy(float) + np.nan_to_num(cut) - np.nan_to_num(overlap)
         pct = np.divide(100.0 * total, baseline, out=np.full(len(out), np.nan),
                         where=baseline > 0)
         out["cut_pct_with_transport"] = pct
@@ -250,3 +271,20 @@ def with_transport_columns(episodes: pd.DataFrame, per: pd.DataFrame,
         out["cut_pct_with_transport"] = np.nan
         out["met_with_transport"] = pd.Series([pd.NA] * len(out), dtype="boolean")
     return out
+
+
+def mobile_cut_on_trucks(episodes: pd.DataFrame, trucks_t: np.ndarray,
+                         mobile: AreaSource | None) -> np.ndarray:
+    """Per episode row: the part of the ``mobile`` sector's cut that fell on the gate's trucks,
+    t — the sector's cut fraction at the row's level × min(trucks' baseline, the sector's
+    tonnes over the row's hours). NaN where the trucks have no figure (SO2); 0 without a
+    mobile sector or a cut at that level."""
+    out = np.where(np.isnan(trucks_t), np.nan, 0.0)
+    if mobile is None or episodes.empty:
+        return out
+    rows = episodes["pollutant"].map(
+        {p: j for j, p in enumerate(POLLUTANTS)}).to_numpy()
+    sector_t = (np.asarray(mobile.emissions, float)[rows] / HOURS_PER_YEAR
+                * episodes["hours"].to_numpy(float))
+    fraction = episodes["level"].map(lambda level: float(mobile.cuts.get(level, 0.0)))
+    return out + fraction.to_numpy(float) * np.minimum(np.nan_to_num(trucks_t), sector_t)

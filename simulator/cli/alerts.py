@@ -17,13 +17,15 @@ from alerts.levels import Level
 from alerts.textfiles import spreadsheet_safe
 from alerts.timeline import timeline_frame
 from simulator.cli.common import USER_ERRORS, fail, output_mode, print_json, records, say
+from simulator.cli.reading import ReadingBar
 from simulator.core.rng import make_rng
 
 FORMATS = ("table", "csv")
 
 
 def _timeline(files: list[Path], city: str | None, rules: str, forecast: str,
-              region: Path | None, seed: int) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+              region: Path | None, seed: int, quiet: bool = False
+              ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Read the inputs and build the timeline table and the gap report (no printing)."""
 
     table = Path(forecast) if is_forecast_table(forecast) else None
@@ -32,7 +34,9 @@ def _timeline(files: list[Path], city: str | None, rules: str, forecast: str,
             parse_model(forecast)
         except ValueError as bad:
             raise typer.BadParameter(str(bad), param_hint="--forecast") from None
-    inputs = load_alert_inputs(files, rules, city=city, forecast_table=table, region=region)
+    with ReadingBar(quiet) as bar:
+        inputs = load_alert_inputs(files, rules, city=city, forecast_table=table, region=region,
+                                   progress=bar)
     windows = inputs.windows(forecast, make_rng(seed, "alerts/forecast"))
     return timeline_frame(windows, inputs.rules), inputs.gaps
 
@@ -48,13 +52,15 @@ def stamp_format(frame: pd.DataFrame) -> str:
 
 def _print_table(frame: pd.DataFrame, console: Console) -> None:
     table = Table(title="Alert timeline", caption_justify="left")
-    for name in ("#", "city", "level", "response", "issued", "start", "end", "hours", "trigger"):
+    for name in ("#", "city", "level", "response", "issued", "start", "end", "hours", "primary",
+                 "trigger"):
         table.add_column(name, justify="right" if name in ("#", "hours") else "left")
     reasons, fmt = [], stamp_format(frame)
     for n, row in enumerate(frame.itertuples(), start=1):
         table.add_row(str(n), escape(row.city), f"{row.level_zh} {row.level}", row.response,
                       f"{row.issued_at:{fmt}}", f"{row.start:{fmt}}",
-                      f"{row.end:{fmt}}", f"{row.hours:.0f}", escape(row.trigger))
+                      f"{row.end:{fmt}}", f"{row.hours:.0f}", row.primary_pollutant,
+                      escape(row.trigger))
         reasons.append(escape(f"{n}. {row.reason}"))
     table.caption = "\n".join(reasons) or "no alert in this period"
     console.print(table)
@@ -122,7 +128,7 @@ def register(app: typer.Typer) -> None:
             fail(f"--format csv: with --{mode} — expected either a CSV or --{mode}, not both")
         paths = [*(observations or []), *(files or [])]
         try:
-            frame, gaps = _timeline(paths, city, rules, forecast, region, seed)
+            frame, gaps = _timeline(paths, city, rules, forecast, region, seed, mode == "quiet")
         except (*USER_ERRORS, AlertInputError) as bad:
             fail(str(bad))
         except typer.BadParameter as bad:

@@ -6,8 +6,13 @@ import sys
 
 import typer
 
+# typer carries its own copy of click (pyproject pins a typer that does): usage errors are
+# that copy's classes
+from typer._click import exceptions as click_errors
+
 from simulator.cli import alerts, inventory, regional, replay, report, review, run
 from simulator.cli.common import guarded, set_debug
+from simulator.cli.language import print_version, with_lang
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="smogsim — simulate heavy-pollution-weather (重污染天气) alert responses."
@@ -16,20 +21,37 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 for command in (run, replay, alerts, inventory, regional, report, review):
     command.register(app)
 for info in app.registered_commands:  # every command ends an error in one line, no traceback
-    info.callback = guarded(info.callback)
+    info.callback = with_lang(guarded(info.callback))
 
 
 @app.callback()
 def options(debug: bool = typer.Option(
         False, "--debug", help="Show the traceback of an unexpected error (for a bug report); "
-                               "also SMOGSIM_DEBUG=1.")) -> None:
+                               "also SMOGSIM_DEBUG=1."),
+            version: bool = typer.Option(False, "--version", is_eager=True, callback=print_version,
+                                         help="Print smogsim's version and exit.")) -> None:
     """smogsim — simulate heavy-pollution-weather (重污染天气) alert responses."""
     set_debug(debug)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run ``smogsim`` with ``argv`` (default: the process's arguments); exits the process."""
-    app(args=argv, prog_name="smogsim")
+    """Run ``smogsim`` with ``argv`` (default: the process's arguments); exits the process.
+
+    A usage mistake (unknown option, a value of the wrong type, a missing argument) is one line
+    naming the command and where to find its help, exit 2, as every other user mistake."""
+    try:
+        code = app(args=argv, prog_name="smogsim", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as asked:  # bare `smogsim`: the help, as before
+        sys.stdout.write((asked.ctx.get_help() if asked.ctx else asked.format_message()) + "\n")
+        sys.exit(asked.exit_code)
+    except click_errors.UsageError as mistake:
+        where = mistake.ctx.command_path if mistake.ctx is not None else "smogsim"
+        sys.stderr.write(f"error: {where}: {mistake.format_message()} (see '{where} --help')\n")
+        sys.exit(mistake.exit_code)
+    except typer.Abort:  # Ctrl-C outside a command's own handling
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from simulator.batch.replay import (
     summary_json,
 )
 from simulator.cli.common import fail, print_json
+from simulator.cli.reading import ReadingBar
 
 
 class RateColumn(ProgressColumn):
@@ -185,6 +186,7 @@ def register(app: typer.Typer) -> None:
         bar: list = []
 
         def on_start(total: int, finished: int) -> None:
+            reading.close()  # the reading bar, if shown, gives way to the runs' bar
             progress.start()
             bar.append(progress.add_task("replay", total=total, completed=finished,
                                          resumed=finished))
@@ -192,22 +194,28 @@ def register(app: typer.Typer) -> None:
         def on_done(marker: dict) -> None:
             progress.advance(bar[0], marker["files"]["runs"]["rows"])  # a regional task: many
 
+        reading = ReadingBar(quiet)
         try:
             result = replay(observations, inventory, _split(rules), _split_forecasts(forecast),
                             replicates, out_dir, seed=seed, margin_hours=margin_hours,
                             engine=mode, workers=workers, scheduler=scheduler, resume=resume,
                             cities=_split(city), area=area, region=region,
-                            options=options, on_start=on_start, on_done=on_done)
+                            options=options, on_start=on_start, on_done=on_done,
+                            on_read=reading)
         except USER_ERRORS as bad:
+            reading.close()
             progress.stop()
             fail(str(bad))
         except batch.BatchError as bad:
+            reading.close()
             progress.stop()
             fail(str(bad), code=1)
         except OSError as bad:  # e.g. an unreachable --scheduler
+            reading.close()
             progress.stop()
             fail(f"{scheduler or out_dir}: {bad}", code=1 if not scheduler else 2)
         except KeyboardInterrupt as stop:
+            reading.close()
             progress.stop()
             if isinstance(stop, ReplayInterrupted):
                 kept = f"{stop.kept} of {stop.total} runs kept"

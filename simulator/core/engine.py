@@ -21,6 +21,7 @@ import simpy
 from alerts.levels import Level
 from alerts.rules import RuleSet
 from alerts.triggers import AlertWindow
+from enterprises.area import AreaSource
 from enterprises.inventory import Inventory
 from enterprises.measures import MeasureTable
 from enterprises.processes import ramp_hours
@@ -53,7 +54,8 @@ class CityInputs:
     periods beneath the alerts. ``compliance``: behaviour, monitoring and inspection
     (``simulator.core.compliance``); None or disabled → every plant does exactly what is required.
     ``area_sectors``: the sectors summed in ``area_rates``; whether ``mobile`` is among them
-    decides if a truck gate's cut counts towards the city-wide cut.
+    decides if a truck gate's cut counts towards the city-wide cut. ``mobile``: that sector
+    with its cuts, so that the gate's trucks are cut once (``simulator.city.trucks``).
     """
 
     city: str
@@ -68,6 +70,7 @@ class CityInputs:
     seasonal: tuple[SeasonalControl, ...] = ()
     compliance: ComplianceModel | None = None  # None or disabled: full compliance
     area_sectors: tuple[str, ...] = ()  # names of the area sources in area_rates (mobile, …)
+    mobile: AreaSource | None = None  # the mobile sector, also in area_rates and area_cuts
 
 
 class Ramps:

@@ -17,7 +17,7 @@ import pandas as pd
 from alerts.forecast import parse_model
 from alerts.io import is_forecast_table, load_alert_inputs, load_ruleset
 from alerts.textfiles import encoding_of
-from enterprises.area import AreaSource, area_cut_fractions, area_rates, default_cuts
+from enterprises.area import MOBILE, AreaSource, area_cut_fractions, area_rates, default_cuts
 from enterprises.errors import MeasureTableError, TableError
 from enterprises.inventory import Inventory
 from enterprises.io import default_measures, load_inventory, load_measure_table
@@ -78,6 +78,7 @@ def build_inputs(spec: ScenarioSpec, rng: np.random.Generator | None = None,
         seasonal=spec.seasonal,
         compliance=getattr(spec, "compliance", None),
         area_sectors=tuple(spec.area_sources),
+        mobile=mobile_source(spec.area_sources, spec.area_cuts),
     )
 
 
@@ -92,6 +93,14 @@ def area_inputs(sources: Mapping[str, Sequence[float]],
     area = [AreaSource(sector, tuple(values), cuts.get(sector, default_cuts(sector)))
             for sector, values in sources.items()]
     return area_rates(area), area_cut_fractions(area)
+
+
+def mobile_source(sources: Mapping[str, Sequence[float]],
+                  cuts: Mapping[str, Mapping[str, float]]) -> AreaSource | None:
+    """The ``mobile`` area source with its cuts (defaults where ``cuts`` has none), or None."""
+    if MOBILE not in sources:
+        return None
+    return AreaSource(MOBILE, tuple(sources[MOBILE]), cuts.get(MOBILE, default_cuts(MOBILE)))
 
 
 def measure_table(overrides: Path | None) -> MeasureTable:

@@ -18,11 +18,12 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from alerts.io import load_observations, load_region, load_ruleset
+from alerts.io import ReadProgress, load_observations, load_region, load_ruleset
 from alerts.observations import city_daily_aqi
 from alerts.region import Region
 from alerts.rules import RuleSet
 from alerts.triggers import hourly_level_codes
+from enterprises.area import AreaSource
 from enterprises.inventory import Inventory
 from enterprises.io import load_inventory
 from enterprises.measures import MeasureTable
@@ -35,6 +36,7 @@ from simulator.io.inputs import (
     area_inputs,
     load_transport_inputs,
     measure_table,
+    mobile_source,
     read_scenario_toml,
 )
 from simulator.spec.replay import ReplayOptions
@@ -72,11 +74,13 @@ def observation_files(paths: Sequence[str | Path]) -> list[Path]:
     return files
 
 
-def read_observations(paths: Sequence[str | Path], cities: Sequence[str] = ()
+def read_observations(paths: Sequence[str | Path], cities: Sequence[str] = (),
+                      progress: ReadProgress | None = None
                       ) -> tuple[dict[str, pd.Series], pd.DataFrame]:
     """Hourly rolling daily AQI per city, and the gap report, from observation files.
 
     ``cities`` keeps only those cities (all when empty); a city the files lack is an error.
+    ``progress(read, total)`` hears the bytes read (``alerts.io.load_observations``).
 
     Adapter over ``alerts.io.load_observations``: every layout it reads (long table, UCI station
     files, the national hourly city file ``date, hour, type, <cities>``, the forecast layout;
@@ -86,7 +90,7 @@ def read_observations(paths: Sequence[str | Path], cities: Sequence[str] = ()
     files = observation_files(paths)
     if not files:
         raise ReplayInputError("--observations: no file given")
-    observations = load_observations(files)
+    observations = load_observations(files, progress=progress)
     missing = [c for c in cities if c not in observations.cities]
     if missing:
         raise ReplayInputError(f"--city: value {missing[0]!r} — not in the observations, which "
@@ -266,6 +270,7 @@ class StagedArea(NamedTuple):
     rates: np.ndarray  # (4,) t/h by pollutant
     cuts: np.ndarray | None  # fraction cut per level; None: never cut
     sectors: tuple[str, ...]
+    mobile: AreaSource | None = None  # the mobile sector with its cuts (the truck gate's)
 
 
 @functools.cache
@@ -274,7 +279,8 @@ def staged_area(path: str) -> StagedArea:
     if not path:
         return StagedArea(np.zeros(len(POLLUTANTS)), None, ())
     area = json.loads(Path(path).read_text(encoding="utf-8"))
-    return StagedArea(*area_inputs(area["sources"], area["cuts"]), tuple(area["sources"]))
+    return StagedArea(*area_inputs(area["sources"], area["cuts"]), tuple(area["sources"]),
+                      mobile_source(area["sources"], area["cuts"]))
 
 
 class LoadedOptions(NamedTuple):

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from alerts.aqi import daily_aqi
+from alerts.drivers import city_drivers
 from alerts.levels import Level
 from alerts.observations import city_daily_aqi
 from alerts.timeline import AlertInputs, hourly_grid
@@ -148,9 +149,11 @@ def transport_cut_fractions(episodes: pd.DataFrame, start: pd.Timestamp, hours: 
 
     ``episodes``: the engine's episode table with the transport columns
     (``simulator.transport_run.with_transport_columns``). Each alert segment's
-    ``transport_cut_t / baseline_t`` is held over the segment (the gate tallies per segment,
-    so its cut is spread evenly over the segment's hours); pollutants without a truck figure
-    (SO2) get none. Σ_h f[h] · baseline rate = the segment's transport cut, exactly.
+    ``(transport_cut_t − mobile_cut_on_trucks_t) / baseline_t`` is held over the segment (the
+    gate tallies per segment, so its cut is spread evenly over the segment's hours; the mobile
+    sector's cut of the same trucks is already in the engine's fraction, so the gate replaces
+    it rather than adding to it); pollutants without a truck figure (SO2) get none.
+    Σ_h f[h] · baseline rate = the segment's net transport cut, exactly.
     """
     pieces = []
     rows = episodes.dropna(subset=["transport_cut_t"])
@@ -158,7 +161,9 @@ def transport_cut_fractions(episodes: pd.DataFrame, start: pd.Timestamp, hours: 
         fraction = np.zeros(len(POLLUTANTS))
         for row in part.itertuples():
             if row.baseline_t > 0:
-                fraction[POLLUTANTS.index(row.pollutant)] = row.transport_cut_t / row.baseline_t
+                net = row.transport_cut_t - np.nan_to_num(getattr(row, "mobile_cut_on_trucks_t",
+                                                                  0.0))
+                fraction[POLLUTANTS.index(row.pollutant)] = net / row.baseline_t
         pieces.append(((seg_start - start) / HOUR, (seg_end - start) / HOUR, fraction))
     return _hourly_means(pieces, hours)
 
@@ -489,13 +494,16 @@ def improved_alert_inputs(alerts: AlertInputs, concentrations: dict[str, pd.Data
     """The alert inputs with each scenario city's PM2.5 replaced, over the run, by the world
     with measures (other pollutants as forecast: the model covers PM2.5 only)."""
     truth = dict(alerts.truth)
+    drivers = dict(alerts.drivers or {})
     for city in pm25_with.columns:
         frame = concentrations[city].copy()
         improved = pm25_with[city].dropna()
         frame.loc[frame.index.isin(improved.index), "PM2.5"] = improved.reindex(
             frame.index[frame.index.isin(improved.index)]).to_numpy()
         truth[city] = city_daily_aqi(frame)
-    return replace(alerts, truth=truth)
+        if city in drivers:  # the primary pollutant may change with the improved PM2.5
+            drivers[city] = city_drivers(frame)
+    return replace(alerts, truth=truth, drivers=drivers or None)
 
 
 def _alert_hours(windows: dict[str, list[AlertWindow]], city: str, grid: pd.DatetimeIndex

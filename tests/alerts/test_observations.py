@@ -150,7 +150,8 @@ def test_cli_prints_the_timeline_as_csv(tmp_path):
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(pd.io.common.StringIO(result.stdout))
     assert list(frame.columns) == ["city", "level", "level_zh", "response", "issued_at",
-                                   "start", "end", "hours", "trigger", "reason"]
+                                   "start", "end", "hours", "primary_pollutant", "trigger",
+                                   "reason"]
     # daily AQI > 200 ⇔ 24 h mean PM2.5 > 150 ⇔ (n × 160 + (24 − n) × 60)/24 > 150 ⇔ n ≥ 22
     # hours at 160 in the window: rising, n = t − 95 ≥ 22 from hour 117 (12-14 21:00);
     # falling, n = 219 − t ≥ 22 up to hour 197. Periods ending at 117..197 are above 200: 3-day
@@ -186,8 +187,8 @@ def test_clean_air_gives_a_header_only_csv(tmp_path):
                   "PM2.5": 30.0}).to_csv(path, index=False)
     result = RUNNER.invoke(app, ["alerts", "--observations", str(path), "--format", "csv"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == ("city,level,level_zh,response,issued_at,start,end,hours,trigger,"
-                             "reason\n")
+    assert result.stdout == ("city,level,level_zh,response,issued_at,start,end,hours,"
+                             "primary_pollutant,trigger,reason\n")
 
 
 def test_a_table_across_years_prints_the_year(tmp_path):

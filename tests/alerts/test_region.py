@@ -128,3 +128,42 @@ def test_region_file_errors_name_the_key(tmp_path):
                     encoding="utf-8")
     with pytest.raises(AlertInputError, match=r"key rule\[0\].kind: value 'ring'"):
         load_region(path)
+
+
+# -- unified alerts on a zone forecast ----------------------------------------------------------
+def basin(forecast: str = "mean") -> Region:
+    """Cities B1, B2, B3 in zone "basin" with one unified rule."""
+    names = ["B1", "B2", "B3"]
+    return Region.from_dict({
+        "city": [{"name": c, "zones": ["basin"]} for c in names],
+        "rule": [{"id": "basin", "kind": "unified", "zone": "basin", "forecast": forecast,
+                  "source": "test"}]})
+
+
+def test_unified_zone_decides_on_the_mean_forecast_and_dispatches_it():
+    # B1 and B2 at 320 for 100 h, B3 clean at 100: the zone mean is (320 + 320 + 100)/3 = 246.7
+    # over those hours — above 200, never above 300: the zone reaches orange (mee-2019: > 200
+    # for 3 days), not red, and B3, clean on its own, takes the zone's decisions
+    windows = timeline({"B1": RED, "B2": RED, "B3": CLEAN}, region=basin())
+    assert [(w.level, w.trigger) for w in windows["B3"]] == [(Level.YELLOW, "regional"),
+                                                             (Level.ORANGE, "regional")]
+    # as ORANGE (80 h above 200): yellow from 73, orange from 97; 100 h above 200 end at 196
+    assert [(w.start, w.end) for w in windows["B3"]] == [(at(73), at(97)), (at(97), at(196))]
+    assert windows["B3"][0].reason.startswith(
+        "regional yellow (basin, unified; zone forecast = mean of B1, B2, B3 under mee-2019)")
+    # B1's own red is higher: its own decisions stay
+    assert max(w.level for w in windows["B1"]) == Level.RED
+    assert all(w.trigger == "forecast" for w in windows["B1"])
+
+
+def test_unified_zone_on_the_worst_forecast_is_the_worst_city():
+    windows = timeline({"B1": RED, "B2": CLEAN, "B3": CLEAN}, region=basin("worst"))
+    assert [w.level for w in windows["B3"]] == [Level.YELLOW, Level.ORANGE, Level.RED]
+    assert [(w.start, w.end) for w in windows["B3"]] == [
+        (w.start, w.end) for w in windows["B1"]]
+
+
+def test_unified_rule_names_its_forecast():
+    with pytest.raises(ValueError, match=r"rule\[0\].forecast: value 'median' — expected mean "
+                                         "or worst"):
+        basin("median")

@@ -97,7 +97,7 @@ def test_unknown_grade_message_exact(tmp_path):
         ("industry", "机械加工", "an industry id or Chinese name of enterprises.industries"),
         ("name", "", "a non-empty value"),
         ("county", "", "a non-empty value"),
-        ("livelihood", "maybe", "one of true, false, 1, 0, 是, 否, yes, no"),
+        ("livelihood", "maybe", "a yes/no mark: 是/否, Y/N, √/×, 1/0"),
         ("lines", "0", "a whole number ≥ 1"),
         ("lines", "1.5", "a whole number ≥ 1"),
         ("lines", "two", "a whole number ≥ 1"),

@@ -15,6 +15,7 @@ from enterprises.errors import InventoryError, InventoryProblems
 from enterprises.io import load_inventory, read_inventory
 from enterprises.places import in_place, same_place
 from enterprises.response import respond
+from enterprises.transport import Fleet, TransportRules
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -226,3 +227,52 @@ def test_place_names_match_with_or_without_suffix():
     assert same_place("召陵区", "召陵") and not same_place("漯河", "许昌市")
     assert list(in_place(np.array(["漯河市", "漯河", "许昌"], dtype=object), "漯河")) == [
         True, True, False]
+
+
+@pytest.mark.parametrize("header", ["重点用车企业", "是否重点用车企业", "是否为重点用车企业",
+                                    "重点用车单位"])
+def test_key_vehicle_flag_in_the_spellings_bureaus_use(tmp_path, header):
+    # One list per header spelling; the marks as filled in: words, letters, ticks, digits,
+    # full-width, and blanks. A mark decides (yes or no); a blank says nothing.
+    marks = ["是", "否", "Y", "n", "√", "×", "１", "0", "", "是"]
+    industries = ["其他", "水泥", "家具", "铸造", "其他", "玻璃", "其他", "焦化", "水泥", "其他"]
+    lines = ["企业名称,所属县(区),行业,绩效等级,二氧化硫,氮氧化物,颗粒物,挥发性有机物," + header]
+    for i, (mark, industry) in enumerate(zip(marks, industries, strict=True)):
+        lines.append(f"企业{i},临颍县,{industry},{'非引领性' if industry == '其他' else 'B'},"
+                     f"1,1,1,1,{mark}")
+    path = tmp_path / "清单.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    inv = load_inventory(path, city="漯河")
+    assert inv.key_vehicle_user.tolist() == [True, False, True, False, True, False, True,
+                                             False, False, True]
+    assert inv.key_vehicle_stated.tolist() == [True] * 8 + [False, True]
+    # the gate: the list decides where it speaks; the blank cement plant is key by industry
+    fleet = Fleet.empty(inv.ids)
+    key, source = TransportRules.default().key_users(
+        fleet, inv.industries, inv.key_vehicle_user, inv.key_vehicle_stated)
+    assert key.tolist() == [*inv.key_vehicle_user.tolist()[:8], True, True]
+    assert source.tolist() == ["list"] * 8 + ["industry", "list"]
+
+
+def test_unknown_key_vehicle_mark_is_a_one_line_problem(tmp_path):
+    path = tmp_path / "清单.csv"
+    path.write_text("企业名称,所属县(区),行业,绩效等级,二氧化硫,氮氧化物,颗粒物,挥发性有机物,重点用车企业\n"
+                    "甲,临颍县,水泥,B,1,1,1,1,可能\n", encoding="utf-8")
+    with pytest.raises(InventoryError) as err:
+        load_inventory(path, city="漯河")
+    assert str(err.value).startswith("清单.csv: row 2, column 重点用车企业: value '可能' — "
+                                     "expected a yes/no mark")
+
+
+def test_key_vehicle_flag_survives_writing_and_reading(tmp_path):
+    from enterprises.io import write_inventory
+
+    path = tmp_path / "清单.csv"
+    path.write_text("企业名称,所属县(区),行业,绩效等级,二氧化硫,氮氧化物,颗粒物,挥发性有机物,重点用车企业\n"
+                    "甲,临颍县,水泥,B,1,1,1,1,否\n乙,临颍县,水泥,B,1,1,1,1,\n"
+                    "丙,临颍县,其他,非引领性,1,1,1,1,√\n", encoding="utf-8")
+    inv = load_inventory(path, city="漯河")
+    again = load_inventory(write_inventory(inv, tmp_path / "again.csv"))
+    assert again.key_vehicle_user.tolist() == [False, False, True]
+    assert again.key_vehicle_stated.tolist() == [True, False, True]
+    assert again.equals(inv)

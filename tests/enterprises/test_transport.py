@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -147,17 +148,64 @@ def test_exempt_livelihood_carrier_nothing_blocked():
         assert one(res, "exempted", enterprise=e)
 
 
-def test_non_key_enterprise_below_threshold_nothing_blocked():
-    # Packaging printing A: only the key-vehicles rule could bind. 9 trips/d < 10: not key.
-    ent = enterprises([{"industry": "packaging_printing"}] * 2)
-    fl = fleet([{"daily_trips": 9, "mix": {"china3": 1.0}},
-                {"daily_trips": 10, "mix": {"china3": 1.0}}])
+def test_key_users_by_industry_then_trips_fallback():
+    # Packaging printing is graded but not a bulk-material industry: never key, whatever its
+    # trips. "other" (其他) says nothing by industry: the 10 trips/d fallback decides.
+    ent = enterprises([{"industry": "packaging_printing"}, {"industry": "other"},
+                       {"industry": "other"}, {"industry": "cement"}])
+    fl = fleet([{"daily_trips": 50, "mix": {"china3": 1.0}},
+                {"daily_trips": 9, "mix": {"china3": 1.0}},
+                {"daily_trips": 10, "mix": {"china3": 1.0}},
+                {"daily_trips": 2, "mix": {"china3": 1.0}}])
     res = transport_tally(fl, ent, [("orange", 0, 24)], policy=EXPECTED)
-    assert not one(res, "key") and one(res, "trips_blocked") == 0
-    assert one(res, "NOx_cut_kg") == 0
-    # at the threshold it is key (≥ 10, sources.md §5) and every 国三 trip is blocked
-    assert one(res, "key", enterprise="E2")
-    assert one(res, "trips_blocked", enterprise="E2") == pytest.approx(10)
+    got = {e: (one(res, "key", enterprise=e), one(res, "key_source", enterprise=e),
+               one(res, "trips_blocked", enterprise=e)) for e in ("E1", "E2", "E3", "E4")}
+    assert got["E1"] == (False, "industry", 0)
+    assert got["E2"] == (False, "trips", 0)
+    assert got["E3"] == (True, "trips", pytest.approx(10))  # ≥ 10 (sources.md §5)
+    assert got["E4"] == (True, "industry", pytest.approx(2))  # cement: bulk, even at 2/d
+
+
+def test_list_flag_decides_before_industry_and_trips():
+    rules = TransportRules.default()
+    fl = fleet([{"daily_trips": 50}, {"daily_trips": 1}, {"daily_trips": 50}, {"daily_trips": 50}])
+    industries = ["cement", "furniture", "other", "cement"]
+    listed = [False, True, False, False]
+    stated = [True, True, False, False]  # rows 3 and 4: the list says nothing
+    key, source = rules.key_users(fl, industries, listed, stated)
+    assert key.tolist() == [False, True, True, True]
+    assert source.tolist() == ["list", "list", "trips", "industry"]
+    trips_only = replace(rules, key_sources=("trips",))
+    key, source = trips_only.key_users(fl, industries, listed, stated)
+    assert key.tolist() == [True, False, True, True] and set(source) == {"trips"}
+    no_fallback = replace(rules, key_sources=("list", "industry"))
+    key, source = no_fallback.key_users(fl, industries, listed, stated)
+    assert key.tolist() == [False, True, False, True]
+    assert source.tolist() == ["list", "list", "none", "industry"]
+
+
+def test_golden_diesel_and_gas_china4_at_orange():
+    # Foundry A (bulk: key by industry), 20 trips/d, half diesel 国四, half gas 国四, 50 km
+    # one way (100 km a trip), orange for one day, surge 1.5, unserved cancelled.
+    ent = enterprises([{"industry": "foundry", "grade": "A"}])
+    fl = fleet([{"daily_trips": 20, "trip_km": 50, "mix": {"china4": 0.5, "gas4": 0.5}}])
+    national = transport_tally(fl, ent, [("orange", 0, 24)], policy=EXPECTED)
+    # National: the 10 diesel trips are blocked; gas passes. 10 gas trips, quota 1.5 × 10 = 15
+    # → 5 diesel trips taken over by gas trucks (same 国四 factor), 5 cancelled.
+    # NOx cut = 5 × 100 km × 5.554 g/km = 2 777 g.
+    assert one(national, "trips_blocked") == pytest.approx(10)
+    assert one(national, "substituted") == pytest.approx(5)
+    assert one(national, "NOx_cut_kg") == pytest.approx(2.777)
+    assert one(national, "NOx_baseline_kg") == pytest.approx(20 * 100 * 5.554 / 1000)
+    # gas-included (Shijiazhuang Luquan, sources.md §11): all 20 blocked, no compliant truck
+    # to take over: cut = 20 × 100 × 5.554 g = 11.108 kg, PM 20 × 100 × 0.153 g = 0.306 kg.
+    gas = transport_tally(fl, ent, [("orange", 0, 24)], TransportRules.builtin("gas-included"),
+                          policy=EXPECTED)
+    assert one(gas, "trips_blocked") == pytest.approx(20)
+    assert one(gas, "substituted") == 0
+    assert one(gas, "NOx_cut_kg") == pytest.approx(11.108)
+    assert one(gas, "PM_cut_kg") == pytest.approx(0.306)
+    assert one(gas, "NOx_actual_kg") == pytest.approx(0)
 
 
 def test_grade_rule_binds_below_the_threshold():
@@ -199,9 +247,12 @@ def test_allowed_standards_by_rule_set():
                                                           strict=True) if ok]
     everything = list(STANDARDS)
     china5_up = ["china5", "china6", "gas5", "gas6", "electric"]
+    diesel5_up = ["china5", "china6", "gas4", "gas5", "gas6", "electric"]  # gas passes
     assert allowed["national", "yellow"] == everything
-    assert allowed["national", "orange"] == china5_up
-    assert allowed["yellow-start", "yellow"] == china5_up
+    assert allowed["national", "orange"] == diesel5_up
+    assert allowed["yellow-start", "yellow"] == diesel5_up
+    assert allowed["gas-included", "yellow"] == everything
+    assert allowed["gas-included", "orange"] == china5_up
     assert allowed["china6-orange", "orange"] == ["china6", "gas6", "electric"]
     assert allowed["no-trucks", "yellow"] == []
 
@@ -297,6 +348,50 @@ def test_conservation_and_counts(rows, seed, unserved):
     lines = res.episode_rows()
     nox = lines[lines.pollutant == "NOx"]
     assert nox["cut_t"].sum() == pytest.approx(f["NOx_cut_kg"].sum() / 1000)
+
+
+def _rules_with_key_ban(stage: int, gas: bool) -> TransportRules:
+    data = tomllib.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    data["rulesets"]["national"]["rules"][0] |= {"min_stage": stage, "gas_included": gas}
+    return TransportRules.from_dict(data)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=_fleets, stages=st.tuples(st.integers(1, 6), st.integers(0, 5)),
+       gas=st.tuples(st.booleans(), st.booleans()), surge=st.sampled_from([1.0, 1.5, 3.0]))
+def test_a_stricter_ban_never_emits_more(rows, stages, gas, surge):
+    # Stricter: a higher stage floor, and/or gas trucks included. Same trips (expected
+    # draws); with the bundled factors (never higher at a higher stage, gas as diesel) no
+    # enterprise emits more in any segment, and none has fewer trips blocked. A diesel-only
+    # floor above 5 is left out: it bars diesel 国五 while gas 国四 passes and takes over its
+    # trips, so it can emit more (the bundled 国六 rule includes gas for that reason).
+    ent, fl = _build(rows)
+    loose_stage, strict_stage = stages[0], min(6, stages[0] + stages[1])
+    if not (gas[0] or gas[1]):
+        loose_stage, strict_stage = min(loose_stage, 5), min(strict_stage, 5)
+    elif not gas[0]:
+        loose_stage = min(loose_stage, 5)
+    policy = GatePolicy(draw="expected", surge=surge, buffer_days=None)
+    loose, strict = (transport_tally(fl, ent, SEGMENTS, _rules_with_key_ban(stage, g),
+                                     policy=policy).per_enterprise
+                     for stage, g in ((loose_stage, gas[0]), (strict_stage, gas[0] or gas[1])))
+    for p in ("NOx", "PM", "VOCs"):
+        assert (strict[f"{p}_actual_kg"].to_numpy()
+                <= loose[f"{p}_actual_kg"].to_numpy() + 1e-9).all()
+    assert (strict["trips_blocked"].to_numpy() >= loose["trips_blocked"].to_numpy() - 1e-9).all()
+
+
+def test_rule_file_key_users_and_gas_flag_are_checked():
+    data = tomllib.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    bad_sources = {**data, "rulesets": {**data["rulesets"], "national": {
+        **data["rulesets"]["national"], "key_users": ["list", "gate"]}}}
+    with pytest.raises(TransportRulesError, match=r"key_users: value \['list', 'gate'\] — "
+                       "expected a list of some of list, industry, trips"):
+        TransportRules.from_dict(bad_sources, origin="t.toml")
+    data["rulesets"]["national"]["rules"][0]["gas_included"] = "yes"
+    with pytest.raises(TransportRulesError, match=r"rules\[0\].gas_included: value 'yes' — "
+                       "expected true or false"):
+        TransportRules.from_dict(data, origin="t.toml")
 
 
 def test_same_seed_same_tally():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -509,7 +510,42 @@ def test_cli_noisy_parameters_survive_the_comma_split(observations, tmp_path):
 
 
 # -- regional linkage (--region) ----------------------------------------------------------------
-BASIN = "runs/data/taiyuan_basin_region.toml"  # zone rule: ≥ 2 of 太原, 晋中, 吕梁 at orange → all
+# A count rule on the basin cities (the Taiyuan example now decides on a basin forecast):
+# ≥ 2 of 太原, 晋中, 吕梁 at orange → all (the shape of sources.md §3.4's zone rules; the count
+# of 2 is an assumption of this test).
+BASIN_REGION = """
+name = "basin"
+
+[[city]]
+name = "太原"
+zones = ["taiyuan-basin"]
+neighbours = ["晋中", "吕梁"]
+
+[[city]]
+name = "晋中"
+zones = ["taiyuan-basin"]
+neighbours = ["太原", "吕梁"]
+
+[[city]]
+name = "吕梁"
+zones = ["taiyuan-basin"]
+neighbours = ["太原", "晋中"]
+
+[[rule]]
+id = "taiyuan-basin-orange"
+kind = "zone"
+zone = "taiyuan-basin"
+min_cities = 2
+at_least = "orange"
+level = "orange"
+source = "assumption (test)"
+"""
+
+
+def basin_region(root) -> Path:
+    path = Path(root) / "taiyuan_basin_region.toml"
+    path.write_text(BASIN_REGION, encoding="utf-8")
+    return path
 
 
 def write_basin_observations(path) -> None:
@@ -527,8 +563,9 @@ def write_basin_observations(path) -> None:
 
 
 def basin_replay(observations, out, **options):
+    region = basin_region(Path(observations).parent)
     return replay.replay([observations], "synthetic:30:3", ["mee-2024"], ["perfect"], 2, out,
-                         seed=5, region=BASIN, **options)
+                         seed=5, region=region, **options)
 
 
 @pytest.fixture(scope="module")
@@ -593,7 +630,7 @@ def test_region_runners_agree_and_resume_to_the_same_bytes(basin, tmp_path, monk
     for name in OUTPUTS:
         assert (processes.out / name).read_bytes() == (full.out / name).read_bytes(), name
     plan = replay.plan([root / "obs.csv"], "synthetic:30:3", ["mee-2024"], ["perfect"], 2,
-                       tmp_path / "out", seed=5, region=BASIN)
+                       tmp_path / "out", seed=5, region=basin_region(root))
     regional = [t for t in plan.tasks if t.members]
     assert [t.key for t in regional] == ["region:taiyuan_basin_region/e001/mee-2024/perfect/"
                                          f"r{k:03d}" for k in (0, 1)]
@@ -673,7 +710,8 @@ def test_cli_bad_region_exits_2_with_one_line(basin, tmp_path, region, message):
 def test_cli_region_counts_runs_per_city(basin, tmp_path):
     root, _ = basin
     result = RUNNER.invoke(app, ["replay", "--observations", str(root / "obs.csv"),
-                                 "--inventory", "synthetic:30:3", "--region", BASIN,
+                                 "--inventory", "synthetic:30:3",
+                                 "--region", str(basin_region(root)),
                                  "--out", str(tmp_path / "out"), "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)

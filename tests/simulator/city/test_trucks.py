@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simulator.city.trucks import EPISODE_TRANSPORT_COLUMNS
+from enterprises.area import AreaSource
+from simulator.city.trucks import EPISODE_TRANSPORT_COLUMNS, mobile_cut_on_trucks
 from simulator.cli.app import app
 from simulator.core.results import EPISODE_COLUMNS
 from simulator.core.rng import child_rng
@@ -63,14 +64,17 @@ def test_demo_blocks_trips_at_orange_and_reports_them(demo, tmp_path):
             per.groupby("segment").trips_blocked.sum().tolist()
     episodes = read(out / "episodes.csv")
     assert list(episodes.columns[:len(EPISODE_COLUMNS)]) == EPISODE_COLUMNS  # kept, in order
-    assert tuple(episodes.columns[-4:]) == EPISODE_TRANSPORT_COLUMNS  # appended at the end
+    assert tuple(episodes.columns[-5:]) == EPISODE_TRANSPORT_COLUMNS  # appended at the end
     nox = episodes[(episodes.level == "orange") & (episodes.pollutant == "NOx")].iloc[0]
     assert nox.transport_cut_t == pytest.approx(
         per.loc[per.level == "orange", "NOx_cut_kg"].sum() / 1000, abs=1e-5)
     assert nox.transport_cut_t > 0
-    # The demo's base has mobile sources, so the trucks' cut is added to the city-wide cut.
+    # The demo's base has mobile sources, so the trucks' cut counts in the city-wide cut, in
+    # place of the mobile sector's 10 % orange cut of the same trucks.
+    assert nox.mobile_cut_on_trucks_t == pytest.approx(0.1 * nox.transport_baseline_t, abs=1e-5)
     assert nox.cut_pct_with_transport == pytest.approx(
-        100 * (nox.cut_t + nox.transport_cut_t) / nox.baseline_t, abs=1e-5)
+        100 * (nox.cut_t + nox.transport_cut_t - nox.mobile_cut_on_trucks_t) / nox.baseline_t,
+        abs=1e-5)
     assert episodes.loc[episodes.pollutant == "SO2", "transport_cut_t"].isna().all()
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert {"transport.csv", "transport_summary.csv"} <= set(manifest["files"])
@@ -201,9 +205,17 @@ def test_one_enterprise_at_orange_by_hand(tmp_path):
     # Engine: 96 t of mobile NOx, cut 10 % at orange (enterprises.area) = 9.6 t.
     assert (nox.baseline_t, nox.cut_t) == pytest.approx((96.0, 9.6))
     assert nox.transport_cut_t == pytest.approx(0.0204696, abs=1e-6)  # t to 6 decimals
-    # With trucks: (9.6 + 0.0204696) / 96 = 10.02132 % < 20 %: still not met.
-    assert nox.cut_pct_with_transport == pytest.approx(100 * 9.6204696 / 96)
+    # The 10 % mobile cut already fell on the trucks: 0.1 × 0.0771216 t (their baseline, 4 ×
+    # 19.2804 kg) = 0.00771216 t. Counted once, the gate's cut replaces it:
+    # (9.6 − 0.00771216 + 0.0204696) / 96 = 10.01329 % < 20 %: still not met.
+    assert nox.mobile_cut_on_trucks_t == pytest.approx(0.00771216, abs=1e-6)
+    assert nox.cut_pct_with_transport == pytest.approx(100 * 9.61275744 / 96, abs=1e-5)
     assert not nox.met_with_transport
+    # Conservation, from the parts: actual = the mobile sector without the trucks at 90 % +
+    # the trucks behind the gate = (96 − 0.0771216) × 0.9 + (0.0771216 − 0.0204696);
+    # baseline = actual + cut with trucks.
+    actual = (96 - 0.0771216) * 0.9 + (0.0771216 - 0.0204696)
+    assert actual + nox.cut_pct_with_transport * 96 / 100 == pytest.approx(96.0, abs=1e-5)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["transport"]["fleet_ids_not_in_inventory"] == 1  # E9
     assert set(manifest["inputs"]) >= {"fleet"}
@@ -259,3 +271,19 @@ def test_child_generator_ignores_the_parent_state():
     again = child_rng(parent, "x")
     assert first.random(5).tolist() == again.random(5).tolist()
     assert child_rng(parent, "y").random() != child_rng(parent, "x").random()
+
+
+def test_mobile_cut_on_trucks_by_hand():
+    # Mobile sector: 876 t/a NOx = 0.1 t/h, 87.6 t/a PM = 0.01 t/h; cut 10 % at orange, none at
+    # temporary. Orange, 24 h: NOx sector 2.4 t, trucks 0.5 t → 0.1 × 0.5 = 0.05 t; PM sector
+    # 0.24 t but trucks 0.3 t (more than the sector holds) → capped: 0.1 × 0.24 = 0.024 t.
+    # SO2 has no truck figure; the temporary level has no mobile cut.
+    mobile = AreaSource("mobile", (10.0, 876.0, 87.6, 0.0), {"orange": 0.1})
+    episodes = pd.DataFrame({"level": ["orange"] * 3 + ["temporary"],
+                             "pollutant": ["SO2", "NOx", "PM", "NOx"],
+                             "hours": [24.0, 24.0, 24.0, 5.0]})
+    trucks = np.array([np.nan, 0.5, 0.3, 0.2])
+    got = mobile_cut_on_trucks(episodes, trucks, mobile)
+    assert np.isnan(got[0])
+    assert got[1:] == pytest.approx([0.05, 0.024, 0.0])
+    assert mobile_cut_on_trucks(episodes, trucks, None)[1:].tolist() == [0.0, 0.0, 0.0]

@@ -510,14 +510,15 @@ def test_compliance_lowers_what_the_measures_achieve_and_pm25_shows_it(plain):
 
 
 def test_cut_fractions_hold_each_segment_s_truck_cut_evenly():
-    # NOx: a segment [2.5, 6) h of 3.5 t baseline (1 t/h) whose trucks cut 0.35 t → 10 %;
+    # NOx: a segment [2.5, 6) h of 3.5 t baseline (1 t/h) whose trucks cut 0.385 t, of which
+    # 0.035 t the mobile sector's cut had already taken from the same trucks → net 0.35 t, 10 %;
     # SO2 has no truck figure (NaN); a second segment [7, 8) cuts nothing
     start = pd.Timestamp("2024-01-01")
     at = [start + pd.Timedelta(hours=h) for h in (2.5, 6.0, 7.0, 8.0)]
     episodes = pd.DataFrame({
         "start": [at[0], at[0], at[2]], "end": [at[1], at[1], at[3]],
         "pollutant": ["NOx", "SO2", "NOx"], "baseline_t": [3.5, 3.5, 1.0],
-        "transport_cut_t": [0.35, np.nan, 0.0]})
+        "transport_cut_t": [0.385, np.nan, 0.0], "mobile_cut_on_trucks_t": [0.035, np.nan, 0.0]})
     f = transport_cut_fractions(episodes, start, 9)
     assert f[:, 1] == pytest.approx([0, 0, 0.05, 0.1, 0.1, 0.1, 0, 0, 0])
     assert f[:, 1].sum() * 1.0 == pytest.approx(0.35)  # t/h × h: the trucks' cut
@@ -533,7 +534,8 @@ def test_truck_cut_reaches_pm25_and_is_conserved():
         assert on.transport[city].counted  # the example has a mobile area source
         rate = (episodes.baseline_t / episodes.hours).groupby(episodes.pollutant).first()
         added = on.cut_fractions[city] - off.cut_fractions[city]
-        trucks = episodes.groupby("pollutant").transport_cut_t.sum()
+        net = episodes.transport_cut_t - episodes.mobile_cut_on_trucks_t  # counted once
+        trucks = net.groupby(episodes.pollutant).sum()
         for k, pollutant in enumerate(("NOx", "PM", "VOCs"), start=1):
             assert (added[:, k] * rate[pollutant]).sum() == pytest.approx(trucks[pollutant])
             assert trucks[pollutant] > 0
@@ -612,6 +614,11 @@ def test_ground_run_writes_every_city_s_compliance_and_truck_tables(ground):
     assert manifest["compliance"] == ["漯河", "许昌"] and set(manifest["transport"]) == {
         "漯河", "许昌"}
     assert "transport.csv" in manifest["files"] and "verification.csv" in manifest["files"]
+    # every input named with the encoding it was read in (the bundled files are UTF-8)
+    assert set(manifest["input_encodings"]) == {
+        name.split(":")[0] for name in manifest["inputs"]} - {"fleet", "transport_rules",
+                                                                "truck_factors", "matrix"}
+    assert set(manifest["input_encodings"].values()) <= {"utf-8", "utf-8-sig", "binary"}
 
 
 @pytest.mark.slow

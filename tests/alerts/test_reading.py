@@ -1,0 +1,184 @@
+"""The vectorised observation readers give what the row-wise readers gave, value for value.
+
+``tests/alerts/legacy_io.py`` is the reader as it was before issue 18 (pandas, per-row checks);
+every layout and spelling below is read by both and compared exactly: the per-city tables
+(values, dtypes, index, columns), the gap report, the long table of one file, and the one-line
+error of a bad file. A GBK file reads as its UTF-8 twin.
+"""
+
+import gzip
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alerts import io
+from tests.alerts import legacy_io
+
+UCI_HEADER = "No,year,month,day,hour,PM2.5,PM10,SO2,NO2,CO,O3,TEMP,PRES,DEWP,RAIN,wd,WSPM,station"
+
+
+def uci_text(station, start="2017-01-01 00:00", hours=30, seed=0, header=UCI_HEADER):
+    rng = np.random.default_rng(seed)
+    lines = [header]
+    for i in range(hours):
+        t = pd.Timestamp(start) + pd.Timedelta(hours=i)
+        cells = [f"{v:.1f}" for v in rng.uniform(2, 300, 5)]
+        cells[rng.integers(0, 5)] = ["NA", "", "—", "NA", " 12 "][i % 5]
+        co = f"{rng.uniform(200, 3000):.1f}"
+        lines.append(f"{i + 1},{t.year},{t.month},{t.day},{t.hour},{cells[0]},{cells[1]},"
+                     f"{cells[2]},{cells[3]},{co},{cells[4]},-1.0,1020,-15,0,NW,2.1,{station}")
+    return "\n".join(lines) + "\n"
+
+
+def national_text(days=2):
+    rows = ["date,hour,type,北京,漯河,郑州"]
+    for day in range(days):
+        for hour in range(24):
+            date = f"202312{18 + day:02d}"
+            for kind, base in (("AQI", 120), ("PM2.5", 90), ("PM2.5_24h", 88), ("PM10", 150),
+                               ("CO", 1.2), ("O3_8h_24h", 40), ("O3", 30)):
+                a, b = base + hour, "" if hour % 7 == 3 else f"{base * 1.1 + day:.2f}"
+                rows.append(f"{date},{hour},{kind},{a},{b},{'—' if hour == 5 else base}")
+    return "\n".join(rows) + "\n"
+
+
+def long_text():
+    rows = ["time,city,station,pollutant,value"]
+    for h in range(40):
+        t = pd.Timestamp("2023-12-18 00:00") + pd.Timedelta(hours=h)
+        for station, scale in (("S1", 1.0), ("S2", 1.3)):
+            rows.append(f"{t:%Y-%m-%d %H:%M},漯河,{station},PM2.5,"
+                        f"{'' if h % 9 == 0 else round(80 * scale + h, 1)}")
+            rows.append(f"{t:%Y-%m-%d %H:%M},漯河,{station},NO2,{'NA' if h % 4 else 40 + h}")
+    return "\n".join(rows) + "\n"
+
+
+def wide_text():
+    rows = ["time,city,PM2.5,PM10,daily_aqi"]
+    for h in range(30):
+        t = pd.Timestamp("2024-01-01 00:00") + pd.Timedelta(hours=h)
+        rows.append(f"{t:%Y-%m-%d %H:%M},安阳,{100 + h},{'N/A' if h == 3 else 160 + h},")
+    return "\n".join(rows) + "\n"
+
+
+def write(path, text, encoding="utf-8"):
+    data = text.encode(encoding)
+    path.write_bytes(gzip.compress(data, mtime=0) if path.name.endswith(".gz") else data)
+    return path
+
+
+def assert_same_observations(paths, **kwargs):
+    old = legacy_io.load_observations(paths, **kwargs)
+    new = io.load_observations(paths, **kwargs)
+    assert old.daily == new.daily and list(old.cities) == list(new.cities)
+    for city in old.cities:
+        pd.testing.assert_frame_equal(old.cities[city], new.cities[city], check_exact=True)
+    pd.testing.assert_frame_equal(old.gaps(), new.gaps(), check_exact=True)
+    for city, series in old.daily_aqi().items():
+        pd.testing.assert_series_equal(series, new.daily_aqi()[city], check_exact=True)
+
+
+def test_uci_station_files_with_missing_spellings(tmp_path):
+    paths = [write(tmp_path / f"PRSA_{s}.csv", uci_text(s, seed=k))
+             for k, s in enumerate(("Dongsi", "Tiantan", "Gucheng"))]
+    assert_same_observations(paths, city="北京")
+
+
+def test_uci_gzip_bom_and_odd_header_spellings(tmp_path):
+    header = ("\ufeffNo,year,month,day,hour, pm2.5 ,Pm10,so2,NO2 ,co,o3,TEMP,PRES,DEWP,RAIN,wd,"
+              "WSPM,station")
+    a = write(tmp_path / "PRSA_A.csv.gz", uci_text("Aotizhongxin", header=header))
+    b = write(tmp_path / "PRSA_B.csv", uci_text("Dongsi", seed=3, header=header))
+    assert_same_observations([a, b], city="北京")
+    for path in (a, b):
+        pd.testing.assert_frame_equal(legacy_io.read_observation_file(path, "北京"),
+                                      io.read_observation_file(path, "北京"), check_exact=True)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_national_long_and_wide_layouts(tmp_path, suffix):
+    paths = [write(tmp_path / f"china_cities{suffix}", national_text()),
+             write(tmp_path / f"long{suffix}", long_text()),
+             write(tmp_path / f"wide{suffix}", wide_text())]
+    for path in paths:
+        assert_same_observations([path])
+        pd.testing.assert_frame_equal(legacy_io.read_observation_file(path),
+                                      io.read_observation_file(path), check_exact=True)
+    assert_same_observations(paths[:2], only_city="漯河")
+
+
+def test_gbk_file_reads_as_its_utf8_twin(tmp_path):
+    text = national_text(days=1)
+    utf8 = write(tmp_path / "utf8.csv", text)
+    gbk = write(tmp_path / "gbk.csv", text, encoding="gbk")
+    old = legacy_io.load_observations([utf8])
+    new = io.load_observations([gbk])
+    for city in old.cities:
+        pd.testing.assert_frame_equal(old.cities[city], new.cities[city], check_exact=True)
+
+
+BAD_FILES = {
+    "text value": ("time,city,PM2.5\n2024-01-01 00:00,安阳,12\n2024-01-01 01:00,安阳,abc\n"),
+    "nan spelled out": ("time,city,PM2.5\n2024-01-01 00:00,安阳,nan\n"),
+    "negative": ("time,city,PM2.5\n2024-01-01 00:00,安阳,-3\n"),
+    "bad time": ("time,city,PM2.5\n2024-01-01 00:00,安阳,12\nyesterday,安阳,3\n"),
+    "implausible CO": ("time,city,CO\n2024-01-01 00:00,安阳,800\n"),
+    "ragged row": ("time,city,PM2.5\n2024-01-01 00:00,安阳,12,7\n"),
+    "short row": ("time,city,PM2.5\n2024-01-01 00:00,安阳\n"),
+    "repeated header": ("time,city,PM2.5,PM2.5\n2024-01-01 00:00,安阳,12,13\n"),
+    "duplicate hour": ("time,city,PM2.5\n2024-01-01 00:00,安阳,12\n2024-01-01 00:00,安阳,13\n"),
+    "unknown pollutant": ("time,city,pollutant,value\n2024-01-01 00:00,安阳,PM1,3\n"),
+    "bad hour": ("date,hour,type,北京\n20231218,24,PM2.5,3\n"),
+    "no rows": ("time,city,PM2.5\n"),
+    "unknown layout": ("when,where\n1,2\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_files_fail_with_the_same_line(tmp_path, name):
+    path = write(tmp_path / "obs.csv", BAD_FILES[name])
+    outcomes = []
+    for reader in (legacy_io, io):
+        try:
+            obs = reader.load_observations([path])
+            outcomes.append(repr({c: f.to_dict() for c, f in obs.cities.items()}))
+        except ValueError as bad:
+            outcomes.append(str(bad))
+    assert outcomes[0] == outcomes[1]
+
+
+CELL = st.one_of(
+    st.sampled_from(["", "NA", "N/A", "—", "-", "null", " 7 ", "0", "-0", "1e2", "+5", ".5",
+                     "0001", "inf"]),
+    st.floats(0, 2000, allow_nan=False).map(lambda v: f"{v:.3f}"),
+    st.floats(0, 2000, allow_nan=False).map(repr),
+)
+
+
+@settings(max_examples=60)
+@given(st.lists(CELL, min_size=1, max_size=30))
+def test_any_cells_give_the_same_numbers_or_the_same_error(cells):
+    frame = pd.DataFrame({"v": pd.Series(cells, dtype="str").str.strip()})
+    outcomes = []
+    for reader in (legacy_io, io):
+        try:
+            outcomes.append(reader._numbers(frame, "v", io.Path("f.csv")).to_numpy())
+        except ValueError as bad:
+            outcomes.append(str(bad))
+    # equal values (pandas itself reads "-0" as 0 or as -0 depending on the other cells)
+    np.testing.assert_array_equal(*outcomes)
+
+
+def test_progress_hears_every_byte_once_and_in_order(tmp_path):
+    paths = [write(tmp_path / f"PRSA_{s}.csv", uci_text(s, hours=500)) for s in ("A", "B")]
+    heard = []
+    io.load_observations(paths, city="北京", progress=lambda done, total: heard.append(
+        (done, total)))
+    total = sum(p.stat().st_size for p in paths)
+    assert heard[-1] == (total, total)
+    assert all(b[0] >= a[0] for a, b in itertools.pairwise(heard))
+    assert {t for _, t in heard} == {total}
