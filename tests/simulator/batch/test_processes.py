@@ -11,11 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.simulator.batch.test_replay import write_observations
-
-psutil = pytest.importorskip("psutil")
 
 SMOGSIM = [sys.executable, "-c", "from simulator.cli.app import main; main()"]
 KEPT = re.compile(r"interrupted: (\d+) of (\d+) runs kept")
