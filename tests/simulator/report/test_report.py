@@ -599,3 +599,33 @@ def test_enterprises_with_coordinates_are_placed_on_them(minimal_run):
     assert "coordinates the list gives" in section and NOT_COMPUTED not in section
     spec = re.search(r'id="chart-map-spec">(.*?)</script>', text).group(1)
     assert '"x":114.1' in spec and '"y":33.6' in spec and '"county":"$_^县"' in spec
+
+
+SPECIAL_NAMES = ["$_^", "县$x_1^2$区", "$_$", "$^$", r"$\frac$", "a_b^c"]  # some bad math
+
+
+def test_names_with_math_characters_render_literally(minimal_run, tmp_path):
+    """$, _ and ^ in county, industry and city names are text: in the charts' data as written
+    (Vega draws text literally; the browser test draws "$_^县"), and in airquality.png."""
+    _csv(pd.DataFrame({"county": SPECIAL_NAMES, "industry": SPECIAL_NAMES[::-1],
+                       "grade": "B", "SO2_cut_t": [1.0, 2, 3, 4, 5, 6],
+                       "NOx_cut_t": 1.0, "PM_cut_t": 1.0, "VOCs_cut_t": 1.0}),
+         minimal_run / "breakdown.csv")
+    hours = pd.date_range("2023-12-12", periods=48, freq="h")
+    _csv(pd.DataFrame({"time": hours.strftime("%Y-%m-%d %H:%M"), "city": "$_$",
+                       "pm25_without": 200.0, "pm25_with": 180.0}),
+         minimal_run / "airquality.csv")
+    text = build_report(minimal_run)
+    page = Page(text)
+    assert len(page.charts_in("breakdown")) == 3  # tonnes by industry, grade, county
+    assert "县$x_1^2$区" in page.sections["breakdown"] and "$_$" in page.sections["breakdown"]
+    spec = re.search(r'id="chart-county-spec">(.*?)</script>', text).group(1)
+    assert all(json.dumps(name, ensure_ascii=False) in spec for name in SPECIAL_NAMES)
+    assert len(page.charts_in("airquality")) == 1
+
+    from simulator.report.plots import plot_airquality
+
+    frame = pd.DataFrame({"time": hours, "city": "$_$", "alert_level": "orange",
+                          "pm25_without": 200.0, "pm25_with": 180.0})
+    assert plot_airquality(frame, tmp_path / "aq.png", title=r"$\frac$ $x^2$")
+    assert (tmp_path / "aq.png").read_bytes().startswith(b"\x89PNG")
