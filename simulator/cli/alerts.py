@@ -64,7 +64,7 @@ def _print_table(frame: pd.DataFrame, console: Console, lang: str = "en") -> Non
         table.add_row(str(n), escape(row.city), level, row.response,
                       f"{row.issued_at:{fmt}}", f"{row.start:{fmt}}",
                       f"{row.end:{fmt}}", f"{row.hours:.0f}", row.primary_pollutant,
-                      escape(row.trigger))
+                      escape(_trigger(row.trigger, lang)))
         reasons.append(escape(f"{n}. {render_reason(row.reason, lang)}"))
     table.caption = "\n".join(reasons) or text("run.alerts.none", lang)
     console.print(table)
@@ -83,6 +83,12 @@ def _print_gaps(gaps: pd.DataFrame | None, lang: str = "en") -> None:
                     longest=int(longest["missing"]), start=f"{longest['start']:%Y-%m-%d %H:%M}")
         err.print(f"{text('prefix.note', lang)} {line}", markup=False, highlight=False,
                   soft_wrap=True)
+
+
+def _trigger(trigger: str, lang: str) -> str:
+    """预报/区域/调度 (zh); in English the id as the CSV writes it."""
+    known = ("forecast", "regional", "dispatch", "observed")
+    return text(f"trigger.{trigger}", lang) if lang == "zh" and trigger in known else trigger
 
 
 def summary_line(frame: pd.DataFrame, lang: str = "en") -> str:

@@ -86,6 +86,14 @@ def _t(key: str, lang: str, **fields: object) -> str:
     return text(f"review.{key}", lang, **fields)
 
 
+def _check(check: str, lang: str) -> str:
+    """A check's name: 一致性 (zh); in English its id, as the CSV and JSON write it."""
+    return text(f"check.{check}", lang) if lang == "zh" and check in _CHECKS else check
+
+
+_CHECKS = frozenset(("consistency", "monotonicity", "exemptions", "coverage", "what_if"))
+
+
 def summary_table(result: Review, lang: str = "en") -> Table:
     table = Table(title=_t("checks", lang))
     for name in ("check", "status", "errors", "warnings", "info"):
@@ -94,7 +102,8 @@ def summary_table(result: Review, lang: str = "en") -> Table:
     for row in result.summary().itertuples(index=False):
         status = f"[red]{_t('fail', lang)}[/]" if row.status == "fail" else \
             f"[green]{_t('pass', lang)}[/]"
-        table.add_row(row.check, status, str(row.errors), str(row.warnings), str(row.info))
+        table.add_row(_check(row.check, lang), status, str(row.errors), str(row.warnings),
+                      str(row.info))
     return table
 
 
@@ -227,7 +236,8 @@ def findings_table(result: Review, lang: str = "en") -> tuple[Table, str]:
         message = r.message if r.findings == 1 else _t("n_plants", lang, count=r.findings,
                                                         message=r.message)
         severity = _t(r.severity, lang) if r.severity in ("error", "warning") else r.severity
-        table.add_row(f"{style}{severity}[/]", r.check, escape(where), escape(message))
+        table.add_row(f"{style}{severity}[/]", _check(r.check, lang), escape(where),
+                      escape(message))
     hidden = int(shown["findings"].iloc[MAX_FINDING_ROWS:].sum())
     info = int((frame["severity"] == "info").sum())
     note = (_t("hidden", lang, count=hidden) if hidden else "") + _t("info_hidden", lang,
