@@ -163,9 +163,9 @@ def test_regional_names_its_quantities_with_their_base(tmp_path):
     zh = RUNNER.invoke(app, ["regional", "runs/regional-luohe-xuchang.toml", "--no-report",
                              "--out", str(tmp_path / "zh"), "--lang", "zh"], env={"COLUMNS": "250"})
     assert en.exit_code == 0 and zh.exit_code == 0, en.output + zh.output
-    assert "PM2.5 reduction in alert hours, % of PM2.5 without measures" in en.output
+    assert "PM2.5 reduction in alert h, % of without" in en.output
     assert "cut in alert h %" not in en.output
-    for words in ("预警时间线", "预警时段 PM2.5 降幅（占不采取措施时浓度的 %）",
+    for words in ("预警时间线", "预警时段 PM2.5 降幅 %（相对不采取措施）",
                   "谁的措施改善了谁的空气", "运行目录"):
         assert words in zh.output, words
     for name in ("episodes.csv", "heavy_pollution.csv"):
