@@ -23,6 +23,7 @@ from enterprises.schema import POLLUTANTS
 from simulator.batch import runner as batch
 from simulator.batch.replay import (
     USER_ERRORS,
+    ReplayInterrupted,
     ReplayResult,
     base_note,
     replay,
@@ -218,12 +219,15 @@ def register(app: typer.Typer) -> None:
             reading.close()
             progress.stop()
             fail(f"{scheduler or out_dir}: {bad}", code=1 if not scheduler else 2)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             reading.close()
             progress.stop()
-            finished = int(progress.tasks[0].completed) if bar else 0  # runs, resumed ones too
+            if isinstance(stop, ReplayInterrupted):
+                kept = text("replay.kept_of", lang, kept=stop.kept, total=stop.total)
+            else:  # before the runs started, or a second Ctrl-C while counting the parts
+                kept = text("replay.kept", lang)
             Console(stderr=True).print(
-                text("replay.interrupted", lang, finished=finished, parts=out_dir / "parts"),
+                text("replay.interrupted", lang, kept=kept, parts=out_dir / "parts"),
                 highlight=False, soft_wrap=True)
             raise typer.Exit(130) from None
         progress.stop()
