@@ -315,9 +315,12 @@ class LateForecast:
         seen = self._lattice.outlook(pos + late, lookback_hours)  # observed up to ``at``
         ahead = self._lattice.outlook(pos + lookback_hours, horizon_hours)  # ``late`` h early
         whole = self._lattice.outlook(pos + late, hours)
+        if seen.primary is None or ahead.primary is None or seen.pm_ratio is None \
+                or ahead.pm_ratio is None:
+            return Outlook(whole.times, np.concatenate((seen.values, ahead.values)))
         return Outlook(whole.times, np.concatenate((seen.values, ahead.values)),
-                       *(None if a is None else np.concatenate((a, b)) for a, b in (
-                           (seen.primary, ahead.primary), (seen.pm_ratio, ahead.pm_ratio))))
+                       np.concatenate((seen.primary, ahead.primary)),
+                       np.concatenate((seen.pm_ratio, ahead.pm_ratio)))
 
 
 class _Plain:
