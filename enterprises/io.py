@@ -202,9 +202,10 @@ def read_inventory(path: str | Path, city: str | None = None,
                              "a .csv, .xlsx or .parquet file")
     if not path.is_file():
         raise InventoryError(path, None, "", str(path), "an existing file")
-    records, sheet = _list_records(path, kind)
+    records, sheet, merged_below = _list_records(path, kind)
     layout = find_layout(records)
     notes = list(layout.notes)
+    _count_merged_once(layout, merged_below, notes)
     problems: list[InventoryError] = []
     raw = _layout_frame(layout, path, sheet, problems)
     frame = validate_inventory(raw, path=path, rows=np.array(layout.rows, dtype=np.int64),
@@ -219,13 +220,39 @@ def read_inventory(path: str | Path, city: str | None = None,
     return ListReading(inventory, notes, sheet)
 
 
-def _list_records(path: Path, kind: str) -> tuple[list[list[str]], str | None]:
+def _list_records(path: Path, kind: str
+                  ) -> tuple[list[list[str]], str | None, frozenset[tuple[int, int]]]:
+    """The file's records, the sheet read (XLSX) and the cells filled from a merge above."""
     if kind == "csv":
-        return _csv_records(path, InventoryError), None
+        return _csv_records(path, InventoryError), None, frozenset()
     if kind == "xlsx":
-        return _xlsx_records(path, InventoryError, sheet=None, pick_header=True)
+        cells = _xlsx_records(path, InventoryError, sheet=None, pick_header=True)
+        return cells.records, cells.title, cells.merged_below
     frame = read_parquet_table(path, InventoryError)
-    return [list(frame.columns), *frame.to_numpy().tolist()], None
+    return [list(frame.columns), *frame.to_numpy().tolist()], None, frozenset()
+
+
+# Columns a plant's line rows add up (enterprises.lines): a tonnage or count merged down the
+# rows is the plant's, counted on its first row only, not once per row.
+SUMMED_COLUMNS = (*EMISSION_COLUMNS, "trucks_per_day", "output_value")
+
+
+def _count_merged_once(layout: Layout, merged_below: frozenset[tuple[int, int]],
+                       notes: list[str]) -> None:
+    """Zero summed cells that a merge filled from a row above (in place), with a note."""
+    summed = [j for j, m in enumerate(layout.matches) if m.field in SUMMED_COLUMNS]
+    if not merged_below or not summed:
+        return
+    blanked: dict[int, list[int]] = {}
+    for row, record in zip(layout.rows, layout.records, strict=True):
+        for j in summed:
+            if (row, j) in merged_below and j < len(record):
+                record[j] = "0"
+                blanked.setdefault(j, []).append(row)
+    for j, rows in blanked.items():
+        notes.append(f"column {layout.headers[j]}: a value merged down rows "
+                     f"{', '.join(str(r) for r in rows)} counted once (on the first row of "
+                     "its merge), 0 on these rows")
 
 
 def _layout_frame(layout: Layout, path: Path, sheet: str | None,
@@ -271,18 +298,31 @@ def read_xlsx_table(path: str | Path, error: type[TableError] = TableError,
                     sheet: str | None = None) -> tuple[pd.DataFrame, str]:
     """Read one worksheet (default: the first) as text cells; return (frame, sheet name).
 
-    Same conventions as ``read_csv_table``: the index holds spreadsheet row numbers.
+    Same conventions as ``read_csv_table``: the index holds spreadsheet row numbers; a merged
+    cell's value fills every cell of its range.
     """
-    records, title = _xlsx_records(Path(path), error, sheet)
-    return _table_from_records(records, Path(path), error, sheet=title), title
+    cells = _xlsx_records(Path(path), error, sheet)
+    return _table_from_records(cells.records, Path(path), error, sheet=cells.title), cells.title
+
+
+@dataclass(frozen=True)
+class SheetCells:
+    """A worksheet as text: ``records`` (row 1 first), its ``title``, and ``merged_below``:
+    the cells (row number, 0-based column) that took their value from a merged cell above."""
+
+    records: list[list[str]]
+    title: str
+    merged_below: frozenset[tuple[int, int]] = frozenset()
 
 
 def _xlsx_records(path: Path, error: type[TableError], sheet: str | None,
-                  pick_header: bool = False) -> tuple[list[list[str]], str]:
-    """A worksheet's cells as text (merged cells: the value in the top-left cell only).
+                  pick_header: bool = False) -> SheetCells:
+    """A worksheet's cells as text, every merged range filled with its top-left value.
 
-    ``pick_header``: the first worksheet whose layout has a header (a workbook often opens
-    with a 说明 sheet), else the first.
+    County officers merge 企业名称, 所属县, 行业, 绩效级别 down a plant's line rows and group
+    headers (排放量（吨/年）) over their sub-headers; Excel keeps the value in the top-left cell
+    only. ``pick_header``: the first worksheet whose layout has a header (a workbook often
+    opens with a 说明 sheet), else the first.
     """
     import openpyxl  # imported here: only XLSX users pay for it
 
@@ -292,19 +332,76 @@ def _xlsx_records(path: Path, error: type[TableError], sheet: str | None,
         raise error(path, None, "", path.name, f"an XLSX workbook ({type(exc).__name__})") from None
     try:
         sheets = [book[sheet]] if sheet is not None else book.worksheets
-        found: tuple[list[list[str]], str] | None = None
+        found: SheetCells | None = None
         for ws in sheets:
             records = [["" if v is None else _cell_text(v) for v in row]
                        for row in ws.iter_rows(min_row=1, values_only=True)]
+            below = fill_merged(records, _merged_ranges(path, ws))
+            cells = SheetCells(records, ws.title, frozenset(below))
             if found is None:
-                found = (records, ws.title)
+                found = cells
             if not pick_header or has_header(records):
-                return records, ws.title
+                return cells
         if found is None:  # a workbook always has a worksheet; book[sheet] raises if absent
             raise error(path, None, "", path.name, "a workbook with a worksheet")
         return found
     finally:
         book.close()
+
+
+def _merged_ranges(path: Path, ws) -> list[tuple[int, int, int, int]]:
+    """The worksheet's merged ranges as (min_col, min_row, max_col, max_row), 1-based.
+
+    openpyxl's read-only worksheets do not expose them: they are read from the sheet's XML
+    (``<mergeCell ref="B4:B6"/>``, after the cell data) in the workbook's zip archive.
+    """
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    from openpyxl.utils.cell import range_boundaries
+
+    member = getattr(ws, "_worksheet_path", None)
+    if not member:
+        return []
+    ranges: list[tuple[int, int, int, int]] = []
+    with zipfile.ZipFile(path) as archive, archive.open(member.lstrip("/")) as source:
+        for _, element in ET.iterparse(source):
+            tag = element.tag.rsplit("}", 1)[-1]
+            ref = element.get("ref") if tag == "mergeCell" else None
+            if ref:
+                min_col, min_row, max_col, max_row = range_boundaries(ref)
+                if min_col and min_row and max_col and max_row:  # not a whole row or column
+                    ranges.append((min_col, min_row, max_col, max_row))
+            if tag in ("row", "mergeCell"):
+                element.clear()  # keep memory flat on long sheets
+    return ranges
+
+
+def fill_merged(records: list[list[str]],
+                ranges: Sequence[tuple[int, int, int, int]]) -> set[tuple[int, int]]:
+    """Fill each merged range (min_col, min_row, max_col, max_row; 1-based) of ``records`` with
+    its top-left value, in place; return the cells filled from a row above (row, 0-based col).
+
+    >>> rows = [["名称", ""], ["甲厂", "1"], ["", "2"]]
+    >>> sorted(fill_merged(rows, [(1, 2, 1, 3)])), rows[2]
+    ([(3, 0)], ['甲厂', '2'])
+    """
+    below: set[tuple[int, int]] = set()
+    for min_col, min_row, max_col, max_row in ranges:
+        if min_row > len(records):
+            continue
+        top = records[min_row - 1]
+        value = top[min_col - 1] if min_col - 1 < len(top) else ""
+        if not value:
+            continue
+        for r in range(min_row, min(max_row, len(records)) + 1):
+            row = records[r - 1]
+            row.extend([""] * (max_col - len(row)))
+            for c in range(min_col - 1, max_col):
+                row[c] = value
+                if r > min_row:
+                    below.add((r, c))
+    return below
 
 
 def read_parquet_table(path: str | Path, error: type[TableError] = TableError) -> pd.DataFrame:

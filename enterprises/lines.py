@@ -66,8 +66,9 @@ def _merge(frame: pd.DataFrame, g: np.ndarray, rows: np.ndarray,
     _same_industry(part, rows[g], problems, path, sheet)
     for col in EMISSION_COLUMNS:
         first[col] = float(part[col].sum())
-    first["grade"] = worst_grade(part["grade"].tolist()) if part["grade"].map(bool).all() \
-        else first["grade"]
+    grades = part["grade"].tolist()
+    if all(isinstance(g, str) and g for g in grades):  # a blank or bad grade is a problem already
+        first["grade"] = worst_grade(grades)
     for col in _ANY:
         first[col] = bool(part[col].any())
     said = [v for v in part["key_vehicle_user"] if v is not None]  # True, False or None

@@ -132,12 +132,13 @@ def find_layout(records: list[list[str]]) -> Layout:
     top = _best_header_row(cells)
     header = cells[top] if cells else []
     below = cells[top + 1] if top + 1 < len(cells) else []
-    two_rows = _is_sub_header(header, below)
+    # a second header row: sub-headers, or the header's own cells merged down two rows
+    two_rows = _is_sub_header(header, below) or (any(below) and below == header)
     headers, matches = _headers(header, below if two_rows else [])
     first = top + (2 if two_rows else 1)
     notes = []
     for i in range(top):
-        text = " ".join(c for c in cells[i] if c)
+        text = " ".join(_distinct(cells[i]))
         if text:
             notes.append(f"row {i + 1}: title line skipped: {_short(text)}")
     if top > 0 or two_rows:
@@ -164,7 +165,7 @@ def _best_header_row(cells: list[list[str]]) -> int:
 def _is_sub_header(header: list[str], below: list[str]) -> bool:
     """A second header row: it names fields under blank or group cells of a header row (one
     that itself has several cells, a field or a unit: not a title or 填报单位 line)."""
-    if sum(1 for c in header if c) < 2 or not any(
+    if len(_distinct(header)) < 2 or not any(
             match_header(c).field or match_header(c).unit for c in header if c):
         return False
     named = 0
@@ -192,7 +193,7 @@ def _headers(header: list[str], below: list[str]) -> tuple[list[str], list[Heade
         top, low = header[j], below[j]
         if top:
             group = top
-        if low:
+        if low and low != top:  # (a header merged down both rows reads once)
             parent = top or group
             own = match_header(low, parent)
             if own.field is None and own.recognised is None:
@@ -212,7 +213,7 @@ def _data_rows(cells: list[list[str]], offset: int, width: int,
     data, rows = [], []
     for k, row in enumerate(cells):
         number = offset + k + 1
-        filled = [c for c in row if c]
+        filled = _distinct(row)  # a line merged across the table fills every cell alike
         if not filled:
             continue
         first = filled[0]
@@ -239,6 +240,11 @@ def _is_footnote(first: str, filled: list[str]) -> bool:
             rest = key[len(word):].lstrip()
             return len(filled) <= 2 or not rest or rest[0] in ":：0123456789.、"
     return False
+
+
+def _distinct(row: list[str]) -> list[str]:
+    """The row's non-empty cells, each text once (in order)."""
+    return list(dict.fromkeys(c for c in row if c))
 
 
 def _number(text: str) -> bool:

@@ -6,8 +6,9 @@ here is invented (names, tonnages, grades and measures); no real list can be shi
 layout is what a county's 应急减排清单 looks like in Excel: a merged title row, a 填报单位
 line, one header row (序号, 企业名称, 所属县（区）, 行业, 绩效级别, 生产工序/生产线, emissions in
 吨/年, the measures per alert level as free text, 是否民生保障, 重点用车企业, 是否安装在线监测,
-备注), two plants written on one row per production line, a 合计 row and a footnote merged
-under the table.
+备注), three plants written on one row per production line with their 序号, name, county,
+industry, grade, flags and equal measure texts merged down those rows (Excel keeps the top
+cell's value only), a 合计 row and a footnote merged under the table.
 
 One seeded ``numpy`` Generator draws the tonnages (log-normal around each kind's median,
 t/a, an assumption) and which plants of a kind get which of its grades; the same seed writes
@@ -148,6 +149,8 @@ def workbook_bytes(seed: int = SEED) -> bytes:
         if row[0] != last:  # 序号 counts plants: a plant's second line row repeats it
             serial, last = serial + 1, row[0]
         ws.append([serial, *row])
+        if ws.max_row > 4 and row[0] == ws.cell(ws.max_row - 1, 2).value:
+            _merge_down(ws, ws.max_row - 1)
     totals = [round(sum(r[5 + j] for r in rows), 3) for j in range(4)]
     ws.append(["合计", "", "", "", "", "", *totals])
     ws.append([FOOTNOTE])
@@ -158,6 +161,19 @@ def workbook_bytes(seed: int = SEED) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return _fixed_times(buffer.getvalue())
+
+
+# Columns an officer merges down a plant's line rows where both rows say the same (1-based):
+# 序号, 企业名称, 所属县（区）, 行业, 绩效级别, the three measure texts, the three flags.
+MERGED_DOWN = (1, 2, 3, 4, 5, 11, 12, 13, 14, 15, 16)
+
+
+def _merge_down(ws, first: int) -> None:
+    """Merge the plant's equal cells over its two line rows, as a county officer does (Excel
+    keeps the top cell's value only)."""
+    for col in MERGED_DOWN:
+        if ws.cell(first, col).value == ws.cell(first + 1, col).value:
+            ws.merge_cells(start_row=first, start_column=col, end_row=first + 1, end_column=col)
 
 
 def _fixed_times(data: bytes) -> bytes:

@@ -6,6 +6,10 @@ import sys
 
 import typer
 
+# typer carries its own copy of click (pyproject pins a typer that does): usage errors are
+# that copy's classes
+from typer._click import exceptions as click_errors
+
 from simulator.cli import alerts, inventory, regional, replay, report, review, run
 from simulator.cli.common import guarded, set_debug
 
@@ -28,8 +32,23 @@ def options(debug: bool = typer.Option(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run ``smogsim`` with ``argv`` (default: the process's arguments); exits the process."""
-    app(args=argv, prog_name="smogsim")
+    """Run ``smogsim`` with ``argv`` (default: the process's arguments); exits the process.
+
+    A usage mistake (unknown option, a value of the wrong type, a missing argument) is one line
+    naming the command and where to find its help, exit 2, as every other user mistake."""
+    try:
+        code = app(args=argv, prog_name="smogsim", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as asked:  # bare `smogsim`: the help, as before
+        sys.stdout.write((asked.ctx.get_help() if asked.ctx else asked.format_message()) + "\n")
+        sys.exit(asked.exit_code)
+    except click_errors.UsageError as mistake:
+        where = mistake.ctx.command_path if mistake.ctx is not None else "smogsim"
+        sys.stderr.write(f"error: {where}: {mistake.format_message()} (see '{where} --help')\n")
+        sys.exit(mistake.exit_code)
+    except typer.Abort:  # Ctrl-C outside a command's own handling
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from enterprises.io import InventoryError
 from simulator.cli.common import NO_REPORT_HELP, fail, print_json, report_writer
 from simulator.core.airquality import POLLUTANTS
 from simulator.core.rng import smogsim_version
+from simulator.io.inputs import input_encodings
 from simulator.io.regional import load_regional_inputs, load_regional_scenario
 from simulator.io.rundir import default_run_dir, write_tables
 from simulator.regional.model import (
@@ -170,6 +171,16 @@ def transport_manifest(run: RegionalRun) -> dict:
     return out
 
 
+def encodings(run: RegionalRun) -> dict[str, str]:
+    """The encoding each input was read in; a name shared by the cities appears once."""
+    out: dict[str, str] = {}
+    for city, city_spec in zip(run.spec.cities, run.spec.specs, strict=True):
+        for name, encoding in input_encodings(city_spec).items():
+            if out.setdefault(name, encoding) != encoding:
+                out[f"{name}:{city}"] = encoding
+    return out
+
+
 def manifest(run: RegionalRun, run_id: str) -> dict:
     spec = run.spec
     extra = {}
@@ -184,7 +195,8 @@ def manifest(run: RegionalRun, run_id: str) -> dict:
         "mode": spec.mode, "response": run.response, "feedback": spec.feedback,
         "period": [spec.start.isoformat(), spec.end.isoformat()],
         "airquality_model": run.model.notes.get("source", ""),
-        "inputs": run.hashes, "timings_s": {k: round(v, 4) for k, v in run.timings.items()},
+        "inputs": run.hashes, "input_encodings": encodings(run),
+        "timings_s": {k: round(v, 4) for k, v in run.timings.items()},
         **extra,
     }
 

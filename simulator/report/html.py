@@ -49,6 +49,10 @@ NOT_COMPUTED = "not computed in this run"
 LIST_ONLY_NOTE = ("No area sources in this run: the base is the emergency-reduction list alone, "
                   "so cut % is of the list, not of the city-wide base (sources.md §2), and "
                   "overstates the city's cut.")
+TRUCK_CUT_NOTE = ("The truck gate's cut counts once: truck_cut_net_t is the gate's cut less "
+                  "mobile_cut_on_trucks_t, the mobile sector's cut of the same trucks already "
+                  "in cut_t; cut_pct_with_trucks = (cut_t + truck_cut_net_t) / baseline_t "
+                  "(docs/transport.md).")
 # Bar colours: each level in its own colour; temporary control in grey (assumption).
 LEVEL_COLOURS = {"temporary": "#9e9e9e", "blue": "#1f77b4", "yellow": "#e6c200",
                  "orange": "#ff8c00", "red": "#d62728"}
@@ -390,22 +394,33 @@ def _steps(rows: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
 def cut_vs_target(episodes: pd.DataFrame) -> pd.DataFrame:
     """Per level and pollutant over all of a run's segments: baseline and cut tonnes, cut % of
     the baseline (tonne-weighted, so hours count), the level's target % and whether every
-    segment met it."""
+    segment met it.
+
+    Where the truck gate counts towards the cut: ``truck_cut_net_t``, the gate's cut less
+    ``mobile_cut_on_trucks_t`` (the mobile sector's cut of the same trucks, already in
+    ``cut_t``), and ``cut_pct_with_trucks`` = (cut_t + truck_cut_net_t) / baseline_t, the
+    figure ``met_with_trucks`` is judged on (episodes.csv's ``cut_pct_with_transport``).
+    """
     frame = episodes.assign(met=_true(episodes["met"]))
     aggregates = {"segments": ("cut_t", "size"), "baseline_t": ("baseline_t", "sum"),
                       "cut_t": ("cut_t", "sum"), "target_pct": ("target_pct", "max"),
                       "met": ("met", "all")}
     trucks = _trucks_counted(episodes)
     if trucks:  # the truck gate's cut counts towards the city-wide cut (docs/transport.md)
-        frame = frame.assign(truck_cut_t=episodes["transport_cut_t"].fillna(0.0),
+        gross = episodes["transport_cut_t"].fillna(0.0)
+        in_mobile = (episodes["mobile_cut_on_trucks_t"].fillna(0.0)
+                     if "mobile_cut_on_trucks_t" in episodes.columns else 0.0 * gross)
+        frame = frame.assign(truck_cut_net_t=gross - in_mobile,
+                             mobile_cut_on_trucks_t=in_mobile,
                              met_with_trucks=_true(episodes["met_with_transport"]))
-        aggregates |= {"truck_cut_t": ("truck_cut_t", "sum"),
-                           "met_with_trucks": ("met_with_trucks", "all")}
+        aggregates |= {"truck_cut_net_t": ("truck_cut_net_t", "sum"),
+                       "mobile_cut_on_trucks_t": ("mobile_cut_on_trucks_t", "sum"),
+                       "met_with_trucks": ("met_with_trucks", "all")}
     table = frame.groupby(["level", "pollutant"], sort=False).agg(**aggregates).reset_index()
     base = table["baseline_t"].where(table["baseline_t"] > 0)
     table.insert(4, "cut_pct", 100.0 * table["cut_t"] / base)
     if trucks:
-        with_trucks = 100.0 * (table["cut_t"] + table.pop("truck_cut_t")) / base
+        with_trucks = 100.0 * (table["cut_t"] + table["truck_cut_net_t"]) / base
         table.insert(table.columns.get_loc("met") + 1, "cut_pct_with_trucks", with_trucks)
         table["met_with_trucks"] = table.pop("met_with_trucks")
     order = table["level"].map(_level_order) * 10 + table["pollutant"].map(
@@ -450,6 +465,8 @@ def _cuts(run: RunFiles) -> str:
     ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_title("Cut achieved in alert hours vs the level's target (black line)", loc="left")
     note = _note(LIST_ONLY_NOTE) if _list_only(run) else ""
+    if "truck_cut_net_t" in table.columns:
+        note += _note(TRUCK_CUT_NOTE)
     return note + _img(fig, "Bar chart of cut percent against target by pollutant and level") \
         + _table(table)
 

@@ -137,3 +137,28 @@ def test_run_without_area_sources_warns_and_labels_the_cut_of_the_list(scenario_
     assert "warning" not in demo.output
     manifest = json.loads((tmp_path / "d" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["cut_base"] == "city-wide"
+
+
+@pytest.mark.parametrize(("argv", "where", "says"), [
+    (["run"], "smogsim run", "Missing argument 'scenario'"),
+    (["run", "runs/demo.toml", "--seeed", "1"], "smogsim run", "No such option: --seeed"),
+    (["replay", "--workers", "two"], "smogsim replay", "Invalid value for '--workers'"),
+])
+def test_usage_mistakes_are_one_line_with_exit_2(capsys, argv, where, says):
+    from simulator.cli.app import main
+
+    with pytest.raises(SystemExit) as ended:
+        main(argv)
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"error: {where}: ") and says in err
+    assert f"(see '{where} --help')" in err
+
+
+def test_bare_smogsim_prints_the_help_and_exits_2(capsys):
+    from simulator.cli.app import main
+
+    with pytest.raises(SystemExit) as ended:
+        main([])
+    assert ended.value.code == 2
+    assert "Usage: smogsim" in capsys.readouterr().out

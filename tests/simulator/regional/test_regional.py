@@ -614,6 +614,11 @@ def test_ground_run_writes_every_city_s_compliance_and_truck_tables(ground):
     assert manifest["compliance"] == ["漯河", "许昌"] and set(manifest["transport"]) == {
         "漯河", "许昌"}
     assert "transport.csv" in manifest["files"] and "verification.csv" in manifest["files"]
+    # every input named with the encoding it was read in (the bundled files are UTF-8)
+    assert set(manifest["input_encodings"]) == {
+        name.split(":")[0] for name in manifest["inputs"]} - {"fleet", "transport_rules",
+                                                                "truck_factors", "matrix"}
+    assert set(manifest["input_encodings"].values()) <= {"utf-8", "utf-8-sig", "binary"}
 
 
 @pytest.mark.slow
