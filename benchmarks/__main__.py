@@ -5,7 +5,11 @@ one city), ``national`` (300,000 enterprises × 60 cities × 150 days: wall and 
 ``naive`` (engine against one simpy process per enterprise ticking hourly, 20,000 × 30 days),
 ``replay`` (1,000 city-episodes with 2 local workers and with Dask, ``replay_batch``).
 
-``read`` (12 Beijing station files, four years, to the city table and the alert timeline).
+``read`` (12 Beijing station files, four years, to the city table and the alert timeline),
+``decade`` (a sample of 340 cities × 10 heating seasons replayed on 1 and 2 local workers and
+on a ``dask scheduler`` + 2 ``dask worker`` cluster, and the cluster the full grid needs in an
+hour), ``linear`` (replay cost per unit of work at 1×–8× cities, seasons and enterprises;
+parent memory at 250–2,000 runs).
 
 Nothing is written unless ``--record`` (``make bench-record``) is given: then the figures are
 merged into ``benchmarks/results/latest.json`` (sections run now replace their entry, the others
@@ -24,7 +28,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-from benchmarks import naive, national, reading, replay_batch, scaling
+from benchmarks import decade, linear, naive, national, reading, replay_batch, scaling
 
 RESULTS = Path(__file__).resolve().parent / "results"
 QUICK_REPLAY_CITIES = 10  # --quick: 10 cities × 10 episodes = 100 runs per runner
@@ -104,12 +108,40 @@ def replay_rows(rows: list[dict]) -> list[tuple]:
              f"≤ {r['target_s']:.0f} s", _yes(r["met"])) for r in rows]
 
 
+def decade_rows(f: dict) -> list[tuple]:
+    what = f"decade sample, {f['cities']} cities × {f['seasons']} seasons"
+    rows = [(f"{what}, {c['case']}",
+             f"{c['wall_s']:.1f} s, {c['runs']:,} runs ({c['runs_per_s']:.1f} runs/s); "
+             f"worker peak {max(c['worker_peak_mib'], default=0):,} MiB", "—", "—")
+            for c in f["cases"]]
+    p = f["projection"]
+    for g in p["grids"][1:]:
+        need = ", ".join(f"{'over 1 h serial' if n is None else n} ({k.split(' ')[0]})"
+                         for k, n in g.items() if k not in ("grid", "runs", "serial_s"))
+        rows.append((f"  workers for {g['grid']} in 1 h ({g['runs']:,} runs)", need, "—", "—"))
+    return rows
+
+
+def linear_rows(f: dict) -> list[tuple]:
+    rows = [(f"replay cost, {r['dimension']} {r['factor']}× ({r['runs']} runs)",
+             f"{r['ms_per_unit']:.1f} ms per {r['unit']} ({r['vs_1x']:.2f}× the 1×)",
+             f"≤ {linear.FLAT_TOLERANCE:.1f}×", _yes(r["flat"])) for r in f["cost"]]
+    m = f["memory"]
+    marks = ", ".join(f"{k}: {v:.0f}" for k, v in m["rss_at_runs_mib"].items())
+    rows.append((f"replay parent memory at runs finished ({m['runs']:,} runs, 2 workers)",
+                 f"{marks} MiB; peak after gathering {m['peak_after_gather_mib']:.0f} MiB",
+                 f"≤ {linear.MEMORY_TOLERANCE:.1f}× the first", _yes(m["flat"])))
+    return rows
+
+
 SECTIONS: dict[str, tuple[Callable[[bool], object], Callable]] = {
     "engine": (scaling.main, engine_rows),
     "national": (national.main, national_rows),
     "naive": (naive.main, naive_rows),
     "replay": (run_replay, replay_rows),
     "read": (reading.main, reading_rows),
+    "decade": (decade.main, decade_rows),
+    "linear": (linear.main, linear_rows),
 }
 
 

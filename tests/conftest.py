@@ -18,6 +18,9 @@ settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+# Tests expect English unless they ask for Chinese: the machine's locale must not decide.
+os.environ["SMOGSIM_LANG"] = "en"
+
 REPO = Path(__file__).resolve().parents[1]
 DEMO_SCENARIO = REPO / "runs" / "demo.toml"
 

@@ -12,6 +12,7 @@ from typer._click import exceptions as click_errors
 
 from simulator.cli import alerts, inventory, regional, replay, report, review, run
 from simulator.cli.common import guarded, set_debug
+from simulator.cli.language import print_version, with_lang
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="smogsim — simulate heavy-pollution-weather (重污染天气) alert responses."
@@ -20,13 +21,15 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 for command in (run, replay, alerts, inventory, regional, report, review):
     command.register(app)
 for info in app.registered_commands:  # every command ends an error in one line, no traceback
-    info.callback = guarded(info.callback)
+    info.callback = with_lang(guarded(info.callback))
 
 
 @app.callback()
 def options(debug: bool = typer.Option(
         False, "--debug", help="Show the traceback of an unexpected error (for a bug report); "
-                               "also SMOGSIM_DEBUG=1.")) -> None:
+                               "also SMOGSIM_DEBUG=1."),
+            version: bool = typer.Option(False, "--version", is_eager=True, callback=print_version,
+                                         help="Print smogsim's version and exit.")) -> None:
     """smogsim — simulate heavy-pollution-weather (重污染天气) alert responses."""
     set_debug(debug)
 

@@ -22,6 +22,7 @@ from enterprises.io import InventoryError
 from enterprises.transport import TransportRulesError
 from simulator.batch.runner import BatchError
 from simulator.grading.checks import WhatIfError
+from simulator.io.files import no_negative_zero
 from simulator.io.replay import ReplayInputError
 from simulator.report.html import ReportError, ReportUnavailable
 from simulator.spec.scenario import ScenarioError
@@ -142,7 +143,7 @@ def records(frame: pd.DataFrame | None) -> list[dict]:
     """Rows of a table as JSON objects: times as "YYYY-MM-DD HH:MM", missing as null."""
     if frame is None or frame.empty:
         return []
-    out = frame.copy()
+    out = no_negative_zero(frame).copy()
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M")

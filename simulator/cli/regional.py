@@ -13,11 +13,13 @@ from rich.table import Table
 from alerts.io import AlertInputError
 from enterprises.io import InventoryError
 from simulator.cli.common import NO_REPORT_HELP, fail, print_json, report_writer
+from simulator.cli.language import lang as command_lang
 from simulator.core.airquality import POLLUTANTS
 from simulator.core.rng import smogsim_version
 from simulator.io.inputs import input_encodings
 from simulator.io.regional import load_regional_inputs, load_regional_scenario
 from simulator.io.rundir import default_run_dir, write_tables
+from simulator.lang.tables import add_names, enterprise_names
 from simulator.regional.model import (
     ANNUAL_MIN_DAYS,
     RegionalRun,
@@ -288,7 +290,10 @@ def register(app: typer.Typer) -> None:
             airquality = run.airquality_frame()
             images = {} if no_report else {
                 "airquality.png": lambda path: plot_airquality(airquality, path)}
-            write_tables(run_dir, regional_tables(run, comparison, airquality),
+            tables = regional_tables(run, comparison, airquality)
+            names = enterprise_names(*tables.values())
+            tables = {n: add_names(frame, command_lang(), names) for n, frame in tables.items()}
+            write_tables(run_dir, tables,
                          manifest(run, run_dir.name), images,
                          report=None if no_report else report_writer())
         except USER_ERRORS as bad:

@@ -27,9 +27,12 @@ from simulator.cli.common import (
     report_writer,
     say,
 )
+from simulator.cli.language import lang as command_lang
 from simulator.core.accounting import CITY_WIDE, LIST_ONLY
 from simulator.io.inputs import load_scenario
 from simulator.io.rundir import default_run_dir, run_tables, write_tables
+from simulator.lang import flag, level_name, render_reason, text
+from simulator.lang.tables import add_names, enterprise_names
 
 DEMO_SCENARIO = Path(__file__).resolve().parents[2] / "runs" / "demo.toml"
 
@@ -38,19 +41,25 @@ def _fmt_time(stamp: pd.Timestamp) -> str:
     return f"{stamp:%m-%d %H:%M}"
 
 
-def alerts_table(run: Run) -> Table:
+def _level(row, lang: str) -> str:
+    """A level as the console shows it: "橙色 orange" in English, "橙色" in Chinese."""
+    return row.level_zh if lang == "zh" else f"{row.level_zh} {row.level}"
+
+
+def alerts_table(run: Run, lang: str = "en") -> Table:
     spec = run.spec
-    table = Table(title=escape(f"Alert timeline — {spec.city}, {spec.start:%Y}, "
-                               f"rules {spec.rules}"), caption_justify="left")
-    for name in ("#", "level", "response", "issued", "start", "end", "hours"):
-        table.add_column(name, justify="right" if name in ("#", "hours") else "left")
+    table = Table(title=escape(text("run.alerts.title", lang, city=spec.city, year=spec.start.year,
+                                    rules=spec.rules)), caption_justify="left")
+    for key in ("number", "level", "response", "issued", "start", "end", "hours"):
+        table.add_column(text(f"run.alerts.{key}", lang),
+                         justify="right" if key in ("number", "hours") else "left")
     reasons = []
     for n, row in enumerate(run.result.alerts.itertuples(), start=1):
-        table.add_row(str(n), f"{row.level_zh} {row.level}", row.response,
+        table.add_row(str(n), _level(row, lang), row.response,
                       _fmt_time(row.issued_at), _fmt_time(row.start), _fmt_time(row.end),
                       f"{row.hours:.0f}")
-        reasons.append(escape(f"{n}. {row.reason}"))
-    table.caption = "\n".join(reasons) or "no alert in this period"
+        reasons.append(escape(f"{n}. {render_reason(row.reason, lang)}"))
+    table.caption = "\n".join(reasons) or text("run.alerts.none", lang)
     return table
 
 
@@ -59,34 +68,50 @@ LIST_ONLY_WARNING = ("no [area_sources] in {scenario}: the base is the emergency
                      "of the list and overstates the city's cut")
 
 
-def cut_column(run: Run) -> str:
-    """The episode tables' cut % header: "cut %" of the city-wide base, or "cut % of list"."""
-    return "cut %" if run.cut_base == CITY_WIDE else "cut % of list"
+def cut_column(run: Run, lang: str = "en") -> str:
+    """The episode tables' cut % header, with its base: of city-wide emissions in alert hours,
+    or of the list's."""
+    return text("run.episode.cut_pct" if run.cut_base == CITY_WIDE else "run.episode.cut_pct_list",
+                lang)
 
 
-def episode_tables(run: Run) -> list[Table]:
+def _met(value: object, lang: str) -> str:
+    return f"[green]{flag(value, lang)}[/]" if value else f"[red]{flag(value, lang)}[/]"
+
+
+def episode_tables(run: Run, lang: str = "en") -> list[Table]:
     tables = []
     episodes = run.result.episodes
     for (episode, start), rows in episodes.groupby(["episode", "start"], sort=True):
         first = rows.iloc[0]
-        table = Table(title=f"Episode {episode} — {first.level} {_fmt_time(start)} → "
-                            f"{_fmt_time(first.end)} ({first.hours:.0f} h)")
-        for name in ("pollutant", "baseline t", "actual t", "cut t", cut_column(run), "target %",
-                     "met"):
-            table.add_column(name, justify="left" if name in ("pollutant", "met") else "right")
+        table = Table(title=text("run.episode.title", lang, episode=episode,
+                                 level=level_name(first.level, lang), start=_fmt_time(start),
+                                 end=_fmt_time(first.end), hours=f"{first.hours:.0f}"))
+        names = [text(f"run.episode.{key}", lang) for key in ("pollutant", "baseline", "actual",
+                                                                "cut")]
+        names += [cut_column(run, lang), text("run.episode.target_pct", lang),
+                  text("run.episode.met", lang)]
+        for i, name in enumerate(names):
+            table.add_column(name, justify="left" if i in (0, 6) else "right", overflow="fold")
         for row in rows.itertuples():
             table.add_row(row.pollutant, f"{row.baseline_t:,.2f}", f"{row.actual_t:,.2f}",
-                          f"{row.cut_t:,.2f}", f"{row.cut_pct:.1f}", f"{row.target_pct:.0f}",
-                          "[green]yes[/]" if row.met else "[red]no[/]")
+                          f"{row.cut_t:,.2f}", _pct(row.cut_pct), f"{row.target_pct:.0f}",
+                          _met(row.met, lang))
         if run.transport is not None:  # truck-gate lines of docs/transport.md
             table.add_section()
-            for cells in table_rows(run.transport, rows):
+            for cells in table_rows(run.transport, rows, lang):
                 table.add_row(*cells)
-            table.caption, table.caption_justify = table_caption(run.transport, start), "left"
+            table.caption = table_caption(run.transport, start, lang)
+            table.caption_justify = "left"
         tables.append(table)
     if not tables:
-        tables.append(Table(title="No alert in this period: nothing to tally"))
+        tables.append(Table(title=text("run.episode.empty", lang)))
     return tables
+
+
+def _pct(value: float) -> str:
+    """A percentage with one decimal, never "-0.0"."""
+    return f"{value + 0.0:.1f}" if round(value, 1) != 0 else "0.0"
 
 
 def run_document(run: Run, run_dir: Path) -> dict:
@@ -102,34 +127,40 @@ def run_document(run: Run, run_dir: Path) -> dict:
     }
 
 
+def named_tables(run: Run, lang: str) -> dict[str, pd.DataFrame]:
+    """The run's tables by file name, each with its name columns in ``lang``."""
+    tables = run_tables(run.result) | run.tables()
+    names = enterprise_names(run.result.enterprise_tonnes, run.result.audit)
+    return {name: add_names(frame, lang, names) for name, frame in tables.items()}
+
+
 def _execute(scenario: Path, out: Path | None, mode: str, report: bool = True) -> None:
     try:
         spec = load_scenario(scenario)
+        lang = command_lang(spec.lang)
         run = run_scenario(spec)
         run_dir = default_run_dir(out, Path(scenario).stem)
-        write_tables(run_dir, run_tables(run.result) | run.tables(), run.manifest(run_dir.name),
+        write_tables(run_dir, named_tables(run, lang), run.manifest(run_dir.name),
                      report=report_writer() if report else None)
     except USER_ERRORS as bad:
         fail(str(bad))
     if run.cut_base == LIST_ONLY:  # on stderr, so --json stays one document on stdout
         Console(stderr=True).print(
-            f"[yellow]warning:[/] {escape(LIST_ONLY_WARNING.format(scenario=scenario))}",
+            f"[yellow]warning:[/] {escape(text('run.base.warning', lang, scenario=scenario))}",
             highlight=False, soft_wrap=True)
     if mode == "json":
         print_json(run_document(run, run_dir))
         return
     if mode == "full":
         console = Console()
-        console.print(alerts_table(run))
-        console.print("City-wide base = emergency-reduction list + area sources"
-                      if run.cut_base == CITY_WIDE else
-                      "Base = the emergency-reduction list only (no area sources): cut % is of "
-                      "the list, not city-wide", style="dim")
-        for table in episode_tables(run):
+        console.print(alerts_table(run, lang))
+        console.print(text("run.base.city_wide" if run.cut_base == CITY_WIDE else
+                           "run.base.list_only", lang), style="dim")
+        for table in episode_tables(run, lang):
             console.print(table)
-        for table in county_tables(run):  # a planner's view: counties against the city target
+        for table in county_tables(run, lang):  # a planner's view: counties against the target
             console.print(table)
-    say(f"run directory: {run_dir}")
+    say(text("run.done.run_dir", lang, path=run_dir))
 
 
 # the options run and demo share
@@ -168,7 +199,8 @@ def register(app: typer.Typer) -> None:
         _execute(DEMO_SCENARIO, out, mode, not no_report)
 
 
-def table_rows(run: TransportRun, episodes: pd.DataFrame) -> list[tuple[str, ...]]:
+def table_rows(run: TransportRun, episodes: pd.DataFrame, lang: str = "en"
+               ) -> list[tuple[str, ...]]:
     """Lines for the CLI's episode table, one per truck pollutant of one segment's rows of
     ``episodes`` (with the transport columns). When trucks count towards the city-wide cut,
     the line is the pollutant with trucks added: city-wide baseline, actual, cut and cut %
@@ -181,34 +213,40 @@ def table_rows(run: TransportRun, episodes: pd.DataFrame) -> list[tuple[str, ...
         base, cut = row.transport_baseline_t, row.transport_cut_t
         if run.counted and row.baseline_t > 0:
             total = row.cut_t + cut - row.mobile_cut_on_trucks_t
-            met = "[green]yes[/]" if row.met_with_transport else "[red]no[/]"
-            lines.append((f"{row.pollutant} + trucks", f"{row.baseline_t:,.2f}",
-                          f"{row.baseline_t - total:,.2f}", f"{total:,.2f}",
-                          f"{100.0 * total / row.baseline_t:.1f}", f"{row.target_pct:.0f}", met))
+            met = _met(row.met_with_transport, lang)
+            lines.append((text("run.episode.with_trucks", lang, pollutant=row.pollutant),
+                          f"{row.baseline_t:,.2f}", f"{row.baseline_t - total:,.2f}",
+                          f"{total:,.2f}", _pct(100.0 * total / row.baseline_t),
+                          f"{row.target_pct:.0f}", met))
         else:
-            lines.append((f"trucks {row.pollutant}", f"{base:,.2f}", f"{base - cut:,.2f}",
+            lines.append((text("run.episode.trucks", lang, pollutant=row.pollutant),
+                          f"{base:,.2f}", f"{base - cut:,.2f}",
                           f"{cut:,.2f}", "—", "", "—"))
     return lines
 
 
-def table_caption(run: TransportRun, start: pd.Timestamp) -> str:
+def table_caption(run: TransportRun, start: pd.Timestamp, lang: str = "en") -> str:
     """One line under an episode table: the segment's trips at the gate and what counts."""
     seg = run.segment(start)
     if seg is None:
-        return "trucks: no enterprise with trucks"
-    trips = ", ".join(f"{_count(seg[c])} {c.replace('_', ' ')}" for c in COUNT_COLUMNS)
-    cuts = ", ".join(f"{p} {seg[f'{p}_cut_kg'] / 1000.0:,.2f} t" for p in TRANSPORT_POLLUTANTS)
-    counted = (f"trucks cut {cuts}; '+ trucks' lines add them to the city-wide cut in place "
-               "of the mobile sector's cut of the same trucks" if run.counted else
-               "trucks not in cut % (no mobile area source in the city-wide base)")
-    return f"trucks ({run.inputs.rules.id}): {trips}; {counted}"
+        return text("run.trucks.none", lang)
+    space = "" if lang == "zh" else " "
+    trips = text("word.list_separator", lang).join(
+        f"{_count(seg[c])}{space}{text(f'run.trucks.{c}', lang)}" for c in COUNT_COLUMNS)
+    tonne = text("unit.tonne", lang)
+    cuts = text("word.list_separator", lang).join(
+        f"{p} {seg[f'{p}_cut_kg'] / 1000.0:,.2f}{space}{tonne}" for p in TRANSPORT_POLLUTANTS)
+    counted = text("run.trucks.counted", lang, cuts=cuts) if run.counted else \
+        text("run.trucks.not_counted", lang)
+    return text("run.trucks.caption", lang, rules=run.inputs.rules.id, trips=trips,
+                counted=counted)
 
 
 def _count(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def county_tables(run) -> list[Table]:
+def county_tables(run, lang: str = "en") -> list[Table]:
     """One console table per alert segment with a target: counties' cut % per pollutant on the
     city's scale, red below the target, output lost, and the city-wide row from the episode
     tally. ``run``: a ``simulator.runner.Run`` (its ``result.episodes`` and
@@ -220,22 +258,25 @@ def county_tables(run) -> list[Table]:
     tables = []
     for (city, _, _, start), rows in frame.groupby(["city", *SEGMENT_KEYS], sort=True):
         first = rows.iloc[0]
-        tables.append(_table(rows, result.episodes, city, start, first))
+        tables.append(_table(rows, result.episodes, city, start, first, lang))
     if tables:  # the note once, under the last table
-        tables[-1].caption, tables[-1].caption_justify = CAPTION, "left"
+        tables[-1].caption = CAPTION if lang == "en" else text("run.county.caption", lang)
+        tables[-1].caption_justify = "left"
     return tables
 
 
 def _table(rows: pd.DataFrame, episodes: pd.DataFrame, city: str, start: pd.Timestamp,
-           first: pd.Series) -> Table:
+           first: pd.Series, lang: str = "en") -> Table:
     target = first.target_pct
-    table = Table(title=f"Counties, {first.level} {start:%m-%d %H:%M} → {first.end:%m-%d %H:%M}: "
-                        f"cut % against the city's {target:.0f} % target (planner's view)")
-    table.add_column("county")
+    table = Table(title=text("run.county.title", lang, level=level_name(first.level, lang),
+                             start=f"{start:%m-%d %H:%M}", end=f"{first.end:%m-%d %H:%M}",
+                             target=f"{target:.0f}"))
+    table.add_column(text("run.county.county", lang))
     for pollutant in POLLUTANTS:
-        table.add_column(f"{pollutant} %", justify="right")
-    table.add_column("lost 万元", justify="right")
-    table.add_column("short on")
+        table.add_column(text("run.county.pollutant_pct", lang, pollutant=pollutant),
+                         justify="right")
+    table.add_column(text("run.county.lost", lang), justify="right", overflow="fold")
+    table.add_column(text("run.county.short_on", lang), overflow="fold")
     wide = rows.pivot(index="county", columns="pollutant", values="cut_pct")
     lost = rows.groupby("county")["output_lost_wan"].first()
     for county in wide.index:
@@ -246,7 +287,7 @@ def _table(rows: pd.DataFrame, episodes: pd.DataFrame, city: str, start: pd.Time
                          & (episodes["episode"] == first.episode)].set_index("pollutant")
     table.add_section()
     city_short = [p for p in POLLUTANTS if not city_rows.loc[p, "met"]]
-    table.add_row(f"{city} city",
+    table.add_row(text("run.county.city_row", lang, city=city),
                   *(_cell(city_rows.loc[p, "cut_pct"], target) for p in POLLUTANTS),
                   f"{lost.sum():,.0f}", ", ".join(city_short) or "–")
     return table

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
 import tomllib
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from alerts.textfiles import TextFileError, follow_umask, read_text, spreadsheet_safe
@@ -61,12 +63,35 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 def csv_bytes(frame: pd.DataFrame, float_format: str = "%.6f") -> bytes:
     """The bytes ``write_csv`` writes: every CSV table smogsim writes is made here."""
-    out = spreadsheet_safe(frame)
+    digits = re.fullmatch(r"%\.(\d+)f", float_format)
+    out = spreadsheet_safe(no_negative_zero(frame, int(digits[1]) if digits else 6))
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M")
     text = out.to_csv(index=False, float_format=float_format, lineterminator="\n")
     return text.encode(CSV_ENCODING)
+
+
+def no_negative_zero(frame: pd.DataFrame, digits: int = 6) -> pd.DataFrame:
+    """``frame`` with every float that would print as a negative zero at ``digits`` decimals
+    (-0.0, -1e-12: the rounding dust of cut = baseline − actual) set to 0.0; a copy when
+    anything changes. "-0.000000" reads as a negative cut to a person and a script alike.
+
+    >>> no_negative_zero(pd.DataFrame({"cut_t": [-0.0, -1e-9, -0.5]})).cut_t.tolist()
+    [0.0, 0.0, -0.5]
+    """
+    out = frame
+    for column in frame.columns:
+        values = frame[column]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        array = values.to_numpy()
+        dust = np.signbit(array) & (np.round(array, digits) == 0)
+        if dust.any():
+            if out is frame:
+                out = frame.copy()
+            out[column] = np.where(dust, 0.0, array)
+    return out
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -86,6 +86,7 @@ class ScenarioSpec:
     measures: Path | None = None  # rows overriding the bundled measure catalogue
     transport: TransportSpec | None = None  # [transport]: truck gate tally (None: off)
     compliance: ComplianceModel = field(default_factory=ComplianceModel)  # off: full compliance
+    lang: str | None = None  # [scenario] lang: zh or en; None: the command's default
 
     @property
     def hours(self) -> float:
@@ -128,6 +129,7 @@ class ScenarioSpec:
             transport=transport_spec(values.get("transport")),
             compliance=ComplianceModel() if compliance is None
             else ComplianceModel.from_table(compliance),
+            lang=scenario.get("lang"),
         )
 
 

@@ -210,6 +210,8 @@ SCENARIO = Table("scenario", "[scenario]", "What to simulate, where and when.", 
     Key("rules", Either((Choice(tuple(builtin_rulesets())), File(".toml"))),
         "Alert criteria: a built-in rule set or a rule-set TOML file.", "mee-2024",
         "sources.md §1.3 (2024 national criteria)"),
+    Key("lang", Choice(("zh", "en")), "Language of the console and of the tables' name columns "
+        "(`--lang` overrides it).", Prose("SMOGSIM_LANG, else the locale (zh… → zh), else en")),
 ))
 INVENTORY = Table("inventory", "[inventory]", "The emergency-reduction list (应急减排清单).",
                   required=True, keys=(

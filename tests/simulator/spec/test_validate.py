@@ -88,7 +88,7 @@ def edited(path: Path, table: str, key: str, value) -> dict:
      f"expected an existing file (not found: {RUNS / 'data' / 'none.csv'})"),
     # unknown key
     ("scenario", "timezone", "UTC", "key scenario.timezone: unknown — expected name, city, "
-     "seed, start, end, rules"),
+     "seed, start, end, rules, lang"),
     ("compliance", "detection", {"radio": 0.5}, "key compliance.detection.radio: unknown — "
      "expected online, power, video or none"),
     # cross-key checks, after the walk

@@ -1,0 +1,52 @@
+"""Name columns beside the machine ids of a table smogsim writes.
+
+Ids stay where they are, so analysts' scripts keep working; names are appended at the end in
+the run's language: ``industry_name``, ``grade_name``, ``enterprise_name`` (when the table
+has ids but no ``name`` column), ``measure_name``, and ``reason_text`` for alert reasons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from simulator.lang.catalogue import grade_name, industry_name, measure_name
+from simulator.lang.reasons import render_reason
+
+NAME_COLUMNS: tuple[tuple[str, str], ...] = (("industry", "industry_name"),
+                                             ("grade", "grade_name"),
+                                             ("measure", "measure_name"),
+                                             ("reason", "reason_text"))
+_NAMERS = {"industry": industry_name, "grade": grade_name, "measure": measure_name,
+           "reason": render_reason}
+
+
+def add_names(frame: pd.DataFrame, lang: str,
+              enterprise_names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """``frame`` with a name column after the others for each id column it has (a copy;
+    ``frame`` itself is untouched). Missing ids give empty names.
+
+    >>> add_names(pd.DataFrame({"industry": ["brick_tile"]}), "zh").industry_name.tolist()
+    ['砖瓦窑']
+    """
+    out = frame.copy()
+    for column, name in NAME_COLUMNS:
+        if column in out.columns and name not in out.columns:
+            namer = _NAMERS[column]
+            out[name] = [namer(str(v), lang) if isinstance(v, str) and v else ""
+                         for v in out[column]]
+    if (enterprise_names is not None and "enterprise" in out.columns
+            and "name" not in out.columns and "enterprise_name" not in out.columns):
+        out["enterprise_name"] = out["enterprise"].map(enterprise_names).fillna("")
+    return out
+
+
+def enterprise_names(*frames: pd.DataFrame | None) -> dict[str, str]:
+    """Enterprise id → name from every given table with both columns."""
+    names: dict[str, str] = {}
+    for frame in frames:
+        if frame is not None and {"enterprise", "name"} <= set(frame.columns):
+            names |= dict(zip(frame["enterprise"].astype(str), frame["name"].astype(str),
+                              strict=True))
+    return names
