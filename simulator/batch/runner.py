@@ -391,10 +391,12 @@ def _dask(tasks, func, parts_dir, workers, scheduler, done) -> list[dict]:
         cluster, client = None, Client(scheduler, timeout="10s")
     else:
         with interrupts_held():  # the cluster's thread and its worker processes inherit the mask
-            # warnings off: an interrupt cancels running tasks, which each worker would log
+            # logs off: an interrupt cancels running tasks and closes connections, which each
+            # worker would log (with tracebacks under load); a failed task reaches us through
+            # its future and `_failure` instead
             cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
                                    processes=True, dashboard_address=None,
-                                   silence_logs=logging.ERROR)
+                                   silence_logs=logging.CRITICAL)
             client = Client(cluster)
     markers = []
     try:
@@ -410,6 +412,10 @@ def _dask(tasks, func, parts_dir, workers, scheduler, done) -> list[dict]:
                 raise _failure(by_key[future.key], error) from error
             markers.append(future.result())
             done(markers[-1])
+    except KeyboardInterrupt:
+        for name in ("distributed", "tornado", "asyncio"):  # the shutdown's own complaints
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+        raise
     finally:
         client.close()
         if cluster is not None:
