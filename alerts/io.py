@@ -565,6 +565,14 @@ def load_observations(paths: list[str | Path], city: str | None = None,
         if not set(frame.columns) & {*POLLUTANTS, "daily_aqi"}:
             raise AlertInputError(f"{paths[0]}: city {name}: only an hourly AQI — expected "
                                   "pollutant concentrations or a daily_aqi column")
+        if "daily_aqi" not in frame.columns and "PM2.5" not in frame.columns:
+            # without PM2.5 the daily AQI is the largest IAQI of the rest: it reads low on
+            # exactly the winter days that alert, and alerts would shrink without a word
+            raise AlertInputError(
+                f"{paths[0]}: city {name}: column PM2.5: missing — expected PM2.5 (µg/m³) "
+                f"beside {', '.join(c for c in POLLUTANTS if c in frame.columns)}, or a "
+                "daily_aqi column: the daily AQI of a heavy-pollution day is usually led by "
+                "PM2.5, so without it alerts would be missed")
     return observations
 
 

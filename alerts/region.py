@@ -33,6 +33,7 @@ higher authority sets a floor: a city's level is never below it (sources.md §3.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -122,6 +123,9 @@ class Region:
         graph = nx.Graph()
         for n, item in enumerate(_list(data, "city", origin)):
             name = _name(item, f"city[{n}].name", origin)
+            if name in graph:  # a second table would silently replace the first's neighbours
+                raise ValueError(f"{origin}: key city[{n}].name: value {name!r} — expected "
+                                 "each city once (an earlier [[city]] table has it)")
             graph.add_node(name, kind="city", province=str(item.get("province", "")),
                            rules=item.get("rules"))
         cities = set(graph.nodes)
@@ -134,6 +138,9 @@ class Region:
                 graph.add_edge(str(zone), item["name"], kind="member")
         for n, item in enumerate(_list(data, "county", origin, required=False)):
             name = _name(item, f"county[{n}].name", origin)
+            if name in graph:
+                raise ValueError(f"{origin}: key county[{n}].name: value {name!r} — expected "
+                                 "each county once, and no county named like a city or zone")
             _known(item.get("city"), cities, f"county[{n}].city", origin)
             graph.add_node(name, kind="county")
             graph.add_edge(name, item["city"], kind="part_of")
@@ -158,8 +165,10 @@ def _list(data: dict, key: str, origin: str, required: bool = True) -> list[dict
 
 def _name(item: dict, key: str, origin: str) -> str:
     value = item.get("name")
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{origin}: key {key}: value {value!r} — expected a name")
+    if (not isinstance(value, str) or not value.strip()
+            or any(unicodedata.category(ch) == "Cc" for ch in value)):
+        raise ValueError(f"{origin}: key {key}: value {value!r} — expected a name (text "
+                         "without control characters)")
     return value
 
 

@@ -39,6 +39,7 @@ from enterprises.schema import (
     COLUMNS,
     DEFAULT_OPERATING_HOURS,
     EMISSION_COLUMNS,
+    MAX_ENTERPRISE_EMISSION_T,
     MAX_OPERATING_HOURS,
     MEASURE_TEXT_COLUMNS,
     OVERRIDE_COLUMNS,
@@ -78,11 +79,13 @@ MAX_PROBLEMS = 50
 
 _EXPECTED = {
     "text": "a non-empty value",
+    "plain_text": "text without control characters (NUL, tab, line break …)",
     "industry": "an industry id or Chinese name of enterprises.industries (e.g. cement or 水泥); "
                 "put non-key industries (农副食品加工, 电力, 热力 …) under 其他 (other), graded "
                 "引领性 or 非引领性",
     "grade": f"one of {', '.join(GRADES)}",
-    "emission": "a number ≥ 0 (t/a)",
+    "emission": f"a number of t/a in [0, {MAX_ENTERPRISE_EMISSION_T:,.0f}] (more is beyond any "
+                "plant: assumption, enterprises.schema)",
     "operating_hours": f"a number in (0, {MAX_OPERATING_HOURS:g}] (h/a)",
     "livelihood": "a yes/no mark: 是/否, Y/N, √/×, 1/0, true/false, yes/no, 有/无 (or empty)",
     "lines": "a whole number ≥ 1",
@@ -215,6 +218,10 @@ def read_inventory(path: str | Path, city: str | None = None,
     merged, owners = merge_lines(frame, np.array(layout.rows, dtype=np.int64),
                                  notes, problems, path, sheet)
     _raise_problems(problems, max_problems)
+    if merged.empty:  # a header alone: every later step would run on nothing and say so late
+        raise InventoryError(path, None, "", "header only",
+                             f"at least one enterprise row below the header (row "
+                             f"{layout.header_rows[-1]})", sheet=sheet)
     inventory = Inventory.from_frame(merged)
     notes += own_measure_notes(inventory, owners, _measure_headers(raw, layout.matches))
     return ListReading(inventory, notes, sheet)
@@ -540,6 +547,8 @@ def _convert_units(checks: dict[str, list], units: dict[str, str | None],
         elif unit == "kg/a":
             checks[col][0] = checks[col][0] / 1000.0
             notes.append(f"column {headers[col]}: kg/a converted to t/a (÷ 1000)")
+        value, bad, _ = checks[col]  # the plausibility bound applies in t/a, so after units
+        checks[col][1] = bad | (value > MAX_ENTERPRISE_EMISSION_T)
 
 
 _EMISSION_UNITS = (None, "t/a", "kg/h", "kg/a")
@@ -743,7 +752,7 @@ def _check(col: Column, text: np.ndarray, rows: np.ndarray) -> Check:
         return num, bad, lambda i: _EXPECTED["amount"]
     if not col.required:  # free text: line names, measures as written
         return text, np.zeros(len(text), dtype=bool), lambda i: ""
-    return text, text == "", lambda i: _EXPECTED["text"]
+    return _check_text(text)
 
 
 def _fractions(text: np.ndarray) -> np.ndarray:
@@ -786,7 +795,16 @@ def _numbers(text: np.ndarray) -> np.ndarray:
 
 def _check_ids(text: np.ndarray, rows: np.ndarray) -> Check:
     """Ids must be given; a repeated id is the same enterprise's next line (``merge_lines``)."""
-    return text, text == "", lambda i: _EXPECTED["text"]
+    return _check_text(text)
+
+
+def _check_text(text: np.ndarray) -> Check:
+    """A required name: not empty, and no control characters (a NUL or a line break inside
+    an id or a county would split or hide it in every table and chart downstream)."""
+    control = np.array([any(unicodedata.category(ch) == "Cc" for ch in t) for t in text],
+                       dtype=bool)
+    return text, (text == "") | control, lambda i: _EXPECTED[
+        "plain_text" if control[i] else "text"]
 
 
 def _check_lookup(text: np.ndarray, parse: Callable[[str], str], expected: str,

@@ -33,6 +33,16 @@ MAX_OPERATING_HOURS = 8784.0
 # assumption: 300 days × 24 h, a typical continuous-process year with maintenance stops.
 DEFAULT_OPERATING_HOURS = 7200.0
 
+# Upper bound of one enterprise's annual emission of any pollutant, t/a. Assumption with a
+# generous margin: China's national totals are a few million t/a of SO2 and NOx, and even the
+# largest coal power stations and steelworks emit tens of thousands of t/a at most (before the
+# ultra-low-emission retrofits); 200 000 t/a is beyond any plant, so a larger value is a
+# mistake (wrong unit, a total pasted into a row, overflow such as 1e308), not a plant.
+MAX_ENTERPRISE_EMISSION_T = 200_000.0
+# Upper bound of one city's area-source sector (t/a), assumption on the same reasoning: ten
+# times the largest plant, still far above any city's traffic or dust total.
+MAX_AREA_EMISSION_T = 2_000_000.0
+
 # Yes/no marks of flag columns as bureaus fill them (after NFKC and lower case): words, Y/N,
 # ticks and crosses, 1/0. "x" is left out: a Latin x ticks a box as often as it crosses it out.
 FLAG_TRUE = frozenset({"true", "1", "是", "yes", "y", "√", "✓", "✔", "有", "是的"})
@@ -70,11 +80,15 @@ COLUMNS: tuple[Column, ...] = (
     Column("grade", "绩效等级", "str", "", True, None,
            "performance grade: A+, A, B, B-, C, D, 引领性, 非引领性 (sources.md §4.1), within the "
            "industry's grade set (enterprises.industries)", ("绩效分级", "绩效评级")),
-    Column("so2_t", "二氧化硫(吨/年)", "float", "t/a", True, None, "annual SO2 emission, ≥ 0"),
-    Column("nox_t", "氮氧化物(吨/年)", "float", "t/a", True, None, "annual NOx emission, ≥ 0"),
-    Column("pm_t", "颗粒物(吨/年)", "float", "t/a", True, None, "annual PM emission, ≥ 0"),
+    Column("so2_t", "二氧化硫(吨/年)", "float", "t/a", True, None,
+           "annual SO2 emission, in [0, 200 000] (the upper bound is an assumption: "
+           "MAX_ENTERPRISE_EMISSION_T)"),
+    Column("nox_t", "氮氧化物(吨/年)", "float", "t/a", True, None,
+           "annual NOx emission, in [0, 200 000]"),
+    Column("pm_t", "颗粒物(吨/年)", "float", "t/a", True, None,
+           "annual PM emission, in [0, 200 000]"),
     Column("vocs_t", "挥发性有机物(吨/年)", "float", "t/a", True, None,
-           "annual VOCs emission, ≥ 0"),
+           "annual VOCs emission, in [0, 200 000]"),
     Column("operating_hours", "年运行时间(小时/年)", "float", "h/a", False,
            DEFAULT_OPERATING_HOURS, "hours run per year, in (0, 8784]"),
     Column("livelihood", "民生保障", "bool", "", False, False,

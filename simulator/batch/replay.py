@@ -487,6 +487,15 @@ def _stage_city(out: Path, daily: pd.Series, inventory: Inventory, area: dict | 
             "inputs": _digest(obs, inv, rules_digest, area_bytes)[:16]}
 
 
+class ReplayInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped the runs; ``kept`` of ``total`` runs have finished parts in ``parts``
+    (counted on disk), and the same call with ``resume=True`` continues from them."""
+
+    def __init__(self, parts: Path, kept: int, total: int) -> None:
+        super().__init__(f"interrupted: {kept} of {total} runs kept in {parts}")
+        self.parts, self.kept, self.total = parts, kept, total
+
+
 def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[str],
            forecasts: Sequence[str], replicates: int, out: str | Path, *, seed: int = 0,
            margin_hours: int = DEFAULT_MARGIN_HOURS, engine: str = "serial", workers: int = 1,
@@ -502,7 +511,8 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
     progress display, ``on_read(bytes read, total)`` one of reading the observations. ``ran``
     and ``resumed`` of the result count runs too.
     Raises ``ReplayInputError`` (or a loader's one-line error) before writing anything when an
-    input is bad, and ``batch.BatchError`` when a task fails (finished parts are kept).
+    input is bad, ``batch.BatchError`` when a task fails and ``ReplayInterrupted`` on Ctrl-C
+    (finished parts are kept either way).
     """
     t0 = time.perf_counter()
     p = plan(observations, inventory, rules, forecasts, replicates, out, seed=seed,
@@ -522,8 +532,13 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
     total, ran = run_count(p.tasks), run_count(todo)
     if on_start:
         on_start(total, total - ran)
-    batch.run_tasks(todo, run_task, parts, engine=engine, workers=workers,
-                    scheduler=scheduler, on_done=on_done)
+    try:
+        batch.run_tasks(todo, run_task, parts, engine=engine, workers=workers,
+                        scheduler=scheduler, on_done=on_done)
+    except KeyboardInterrupt:
+        # count what is on disk: parts that landed after the last progress report count too
+        kept = [t for t in p.tasks if batch.read_marker(parts, t) is not None]
+        raise ReplayInterrupted(parts, run_count(kept), total) from None
     runs_frame, cuts_frame, timings = gather(p.tasks, parts)
     wall = time.perf_counter() - t0
     extra = {"region": str(Path(region).resolve())} if region is not None else {}

@@ -17,6 +17,13 @@ part is rerun, never read as a result. A finished part is never written again.
 Runners: ``serial``, ``processes`` (``concurrent.futures`` with spawned workers) and ``dask``
 (a ``distributed.LocalCluster`` of worker processes, or an existing scheduler). All of them run
 the same function on the same tasks, so the parts are identical whichever ran them.
+
+Worker processes belong to the batch: they start with Ctrl-C held off (the terminal sends
+SIGINT to the whole process group; the parent alone decides what an interrupt means, so a
+worker never dies mid-part or prints a traceback), and they end with their parent. Local
+workers ask Linux to kill them when the parent dies (``PR_SET_PDEATHSIG``) and watch the
+parent's pid once a second (every platform); Dask's own workers exit when the pipe from their
+parent closes.
 """
 
 from __future__ import annotations
@@ -24,11 +31,16 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -45,6 +57,8 @@ KEY_METADATA = b"smogsim.task_key"
 # Test hook: comma-separated task keys whose task raises before writing its part; simulates a
 # batch killed half-way. Read inside the worker, so it works with every runner.
 FAIL_ENV = "SMOGSIM_FAIL_TASKS"
+PARENT_POLL_S = 1.0  # how often a local worker checks that its parent is alive
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 TaskFunction = Callable[["Task"], dict[str, pd.DataFrame]]
 
@@ -225,6 +239,62 @@ def execute(task: Task, func: TaskFunction, parts_dir: str) -> dict:
     return write_part(Path(parts_dir), task, tables, time.perf_counter() - t0)
 
 
+# -- worker processes ---------------------------------------------------------------------------
+@contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Hold SIGINT off this thread while worker processes (and threads) start.
+
+    Children and threads inherit the signal mask, even across ``exec``, so workers started
+    here never see the terminal's Ctrl-C; an interrupt that arrives meanwhile is delivered to
+    this thread when the block ends, not lost. Without ``pthread_sigmask`` (Windows) or off
+    the main thread this does nothing, and ``guard_worker`` ignores SIGINT once running.
+    """
+    if (not hasattr(signal, "pthread_sigmask")
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+    from multiprocessing import resource_tracker  # POSIX, like pthread_sigmask
+
+    resource_tracker.ensure_running()  # starting it later would unblock SIGINT in this thread
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def guard_worker(parent_pid: int) -> None:
+    """Initializer of a local worker: ignore Ctrl-C and end when ``parent_pid`` ends.
+
+    On Linux the kernel kills the worker when its parent dies (``PR_SET_PDEATHSIG``); a daemon
+    thread also compares the parent pid once a second, which works on every platform where
+    an orphan is re-parented.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        _die_with_parent()
+    if os.getppid() != parent_pid:  # the parent died before the guard was set
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="smogsim-parent-watch",
+                     daemon=True).start()
+
+
+def _die_with_parent() -> None:
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl (an unusual libc): the watch thread remains
+        pass
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)  # the parent is gone: its parts are someone else's to resume
+
+
 # -- runners ------------------------------------------------------------------------------------
 def pending(tasks: Sequence[Task], parts_dir: Path) -> list[Task]:
     """Tasks without a finished, intact part (a damaged part counts as not finished)."""
@@ -279,23 +349,39 @@ def _processes(tasks, func, parts_dir, workers, done) -> list[dict]:
     markers = []
     # spawn: workers start clean (no forked locks or threads) as on macOS and Windows
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
-        futures = {pool.submit(execute, t, func, str(parts_dir)): t for t in tasks}
+    pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context,
+                               initializer=guard_worker, initargs=(os.getpid(),))
+    futures: dict = {}
+    try:
+        with interrupts_held():  # workers start as submit needs them: they inherit the mask
+            futures = {pool.submit(execute, t, func, str(parts_dir)): t for t in tasks}
         remaining = set(futures)
-        try:
-            while remaining:
-                finished, remaining = wait(remaining, return_when=FIRST_EXCEPTION)
-                for future in sorted(finished, key=lambda f: futures[f].sort_key):
-                    error = future.exception()
-                    if error is not None:
-                        raise _failure(futures[future], error) from error
-                    markers.append(future.result())
-                    done(markers[-1])
-        except BaseException:  # a failed task or Ctrl-C: start nothing new
-            for other in remaining:
-                other.cancel()
-            raise  # leaving the pool waits for running tasks, which keep their parts
+        while remaining:  # report each part as it lands, so an interrupt knows what is kept
+            finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+            for future in sorted(finished, key=lambda f: futures[f].sort_key):
+                error = future.exception()
+                if error is not None:
+                    raise _failure(futures[future], error) from error
+                markers.append(future.result())
+                done(markers[-1])
+    except BaseException:  # a failed task or Ctrl-C: start nothing new
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
     return markers
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel the queued tasks and wait for the running ones, which keep their parts; a second
+    Ctrl-C while waiting kills the workers (their half-written temporaries are removed on the
+    next start)."""
+    try:
+        pool.shutdown(wait=True, cancel_futures=True)
+    except KeyboardInterrupt:
+        # the pool keeps its processes privately; nothing public stops a running task
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.kill()
+        raise
 
 
 def _dask(tasks, func, parts_dir, workers, scheduler, done) -> list[dict]:
@@ -304,9 +390,12 @@ def _dask(tasks, func, parts_dir, workers, scheduler, done) -> list[dict]:
     if scheduler:
         cluster, client = None, Client(scheduler, timeout="10s")
     else:
-        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
+        with interrupts_held():  # the cluster's thread and its worker processes inherit the mask
+            # warnings off: an interrupt cancels running tasks, which each worker would log
+            cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
+                                   processes=True, dashboard_address=None,
+                                   silence_logs=logging.ERROR)
+            client = Client(cluster)
     markers = []
     try:
         n = len(tasks)

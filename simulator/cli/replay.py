@@ -23,6 +23,7 @@ from enterprises.schema import POLLUTANTS
 from simulator.batch import runner as batch
 from simulator.batch.replay import (
     USER_ERRORS,
+    ReplayInterrupted,
     ReplayResult,
     base_note,
     replay,
@@ -213,13 +214,16 @@ def register(app: typer.Typer) -> None:
             reading.close()
             progress.stop()
             fail(f"{scheduler or out_dir}: {bad}", code=1 if not scheduler else 2)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             reading.close()
             progress.stop()
-            finished = int(progress.tasks[0].completed) if bar else 0  # runs, resumed ones too
+            if isinstance(stop, ReplayInterrupted):
+                kept = f"{stop.kept} of {stop.total} runs kept"
+            else:  # before the runs started, or a second Ctrl-C while counting the parts
+                kept = "finished runs kept"
             Console(stderr=True).print(
-                f"interrupted: {finished} finished runs kept in {out_dir / 'parts'} — run the "
-                "same command with --resume to continue", highlight=False, soft_wrap=True)
+                f"interrupted: {kept} in {out_dir / 'parts'} — run the same command with "
+                "--resume to continue", highlight=False, soft_wrap=True)
             raise typer.Exit(130) from None
         progress.stop()
         if not quiet:

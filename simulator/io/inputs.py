@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from alerts.forecast import parse_model
 from alerts.io import is_forecast_table, load_alert_inputs, load_ruleset
@@ -121,8 +122,21 @@ def _alert_windows(spec: ScenarioSpec, rng: np.random.Generator | None) -> tuple
                                region=spec.region)
     if rng is None and parse_model(spec.forecast_model)[0] == "noisy":
         rng = make_rng(spec.seed, f"{spec.city}/forecast")
+    check_covers(spec.forecast, inputs, spec.start, spec.end)
     windows = inputs.windows(spec.forecast_model, rng, start=spec.start, end=spec.end)
     return tuple(windows.get(spec.city, ()))
+
+
+def check_covers(forecast: Path, inputs, start: pd.Timestamp, end: pd.Timestamp) -> None:
+    """A scenario period with no forecast hour in it could never alert: stop, naming both
+    spans (``inputs``: ``alerts.timeline.AlertInputs``, its ``[start, end)`` the data's)."""
+    if start < inputs.end and end > inputs.start:
+        return
+    last = inputs.end - pd.Timedelta(hours=1)
+    raise ScenarioError(
+        f"{forecast}: column time: {inputs.start:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} — "
+        f"expected hours within the scenario's period, scenario.start {start:%Y-%m-%d %H:%M} "
+        f"to scenario.end {end:%Y-%m-%d %H:%M} (no forecast there: no alert could be issued)")
 
 
 def input_files(spec: ScenarioSpec) -> dict[str, Path]:

@@ -19,6 +19,7 @@ from simulator.io.files import file_digest, read_input_csv
 from simulator.io.inputs import (
     TransportInputs,
     build_inputs,
+    check_covers,
     input_hashes,
     load_transport_inputs,
     read_scenario_toml,
@@ -55,6 +56,7 @@ def load_regional_inputs(spec: RegionalSpec) -> RegionalInputs:
         concentrations[city] = frame
     alerts = load_alert_inputs([first.forecast], first.rules, region=first.region,
                                loaded=observations)
+    check_covers(first.forecast, alerts, spec.start, spec.end)
     # one list for every city (a city cannot override [inventory]); windows come from the
     # joint timeline of each run (simulator.regional.timeline)
     inventory = load_inventory(first.inventory)

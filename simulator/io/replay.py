@@ -28,7 +28,7 @@ from enterprises.inventory import Inventory
 from enterprises.io import load_inventory
 from enterprises.measures import MeasureTable
 from enterprises.places import in_place
-from enterprises.schema import EMISSION_COLUMNS, POLLUTANTS
+from enterprises.schema import EMISSION_COLUMNS, MAX_AREA_EMISSION_T, POLLUTANTS
 from enterprises.synthetic import city_profile, synthesize
 from simulator.io.files import read_input_csv
 from simulator.io.inputs import (
@@ -46,6 +46,8 @@ AREA_CUT_COLUMNS = tuple(f"cut_{level}" for level in CUT_LEVELS)
 
 
 AREA_COLUMNS = ("city", "sector", *EMISSION_COLUMNS, *AREA_CUT_COLUMNS, "source")
+AREA_EMISSION_EXPECTED = (f"a number of t/a in [0, {MAX_AREA_EMISSION_T:,.0f}] (more is beyond "
+                          "any city's sector: assumption, enterprises.schema)")
 
 
 class ReplayInputError(ValueError):
@@ -203,7 +205,8 @@ def read_area_sources(path: str | Path) -> dict[str, dict]:
                                    f"one row per city and sector (row {seen[city, sector]} "
                                    f"has {city} {sector} already)")
         seen[city, sector] = row
-        emissions = [_area_number(path, row, c, record[c], "a number of t/a ≥ 0") or 0.0
+        emissions = [_area_number(path, row, c, record[c], AREA_EMISSION_EXPECTED,
+                                  top=MAX_AREA_EMISSION_T) or 0.0
                      for c in EMISSION_COLUMNS]
         cuts = {level: _area_number(path, row, column, record[column], "a fraction in [0, 1]",
                                     top=1.0)

@@ -33,6 +33,7 @@ from alerts.levels import Level
 from enterprises.schema import POLLUTANTS
 from simulator.core.accounting import LIST_ONLY
 from simulator.io.files import atomic_write
+from simulator.report.plots import PLAIN_TEXT
 
 REPORT_FILE = "report.html"
 SECTIONS: tuple[tuple[str, str], ...] = (  # (element id, heading); ids are stable
@@ -198,7 +199,7 @@ def _plot_style() -> Iterator[None]:
         raise ReportUnavailable("matplotlib is not installed "
                                 "(pip install 'smogsim[plot]')") from None
     fonts = ["DejaVu Sans", *([cjk_font()] if cjk_font() else [])]  # CJK as glyph fallback
-    style = {"font.family": fonts, "font.size": 9,
+    style = {"font.family": fonts, "font.size": 9, **PLAIN_TEXT,
              "axes.spines.top": False, "axes.spines.right": False}
     with mpl.rc_context(style), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")  # no CJK font

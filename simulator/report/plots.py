@@ -10,6 +10,10 @@ import pandas as pd
 ALERT_IDS = ("yellow", "orange", "red")  # shaded in the plot
 
 
+# Names are text: a county called "县$x_1^2$区" is drawn as written, never parsed as math
+# (an unbalanced "$_$" would otherwise stop the whole report).
+PLAIN_TEXT = {"text.parse_math": False}
+
 PLOT_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "SimHei",
               "Microsoft YaHei", "PingFang SC")
 
@@ -18,10 +22,18 @@ def plot_airquality(frame: pd.DataFrame, path: Path, title: str = "") -> bool:
     """PM2.5 with and without measures, one panel per city, alert hours shaded; a PNG at
     ``path``. Returns False (and writes nothing) when matplotlib is not installed."""
     try:
-        from matplotlib import font_manager
-        from matplotlib.figure import Figure
+        import matplotlib as mpl
     except ImportError:
         return False
+    with mpl.rc_context(PLAIN_TEXT):
+        _draw_airquality(frame, path, title)
+    return True
+
+
+def _draw_airquality(frame: pd.DataFrame, path: Path, title: str) -> None:
+    from matplotlib import font_manager
+    from matplotlib.figure import Figure
+
     installed = {font.name for font in font_manager.fontManager.ttflist}
     fonts = ["DejaVu Sans", *[f for f in PLOT_FONTS if f in installed][:1]]
     cities = list(dict.fromkeys(frame["city"]))
@@ -50,4 +62,3 @@ def plot_airquality(frame: pd.DataFrame, path: Path, title: str = "") -> bool:
             fig.suptitle(title, fontsize=10, fontfamily=fonts)
         fig.autofmt_xdate()
         fig.savefig(path, format="png", metadata={"Software": None})
-    return True

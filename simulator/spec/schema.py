@@ -22,7 +22,7 @@ from alerts.levels import Level
 from enterprises.area import SECTORS
 from enterprises.grades import normalise_grade
 from enterprises.industries import parse_industry
-from enterprises.schema import EMISSION_COLUMNS, POLLUTANTS
+from enterprises.schema import EMISSION_COLUMNS, MAX_AREA_EMISSION_T, POLLUTANTS
 from enterprises.seasonal import SEASONAL_CUTS, SEASONAL_INDUSTRIES
 from enterprises.transport import DRAWS, UNSERVED_POLICIES, GatePolicy
 from enterprises.transport_io import transport_rulesets
@@ -232,8 +232,10 @@ AREA_SOURCES = Table(
     "Optional, any number of sectors (mobile, construction, road_dust, dust, residential, "
     "other or your own name): emissions outside the list, t/a. With the list they make the "
     "city-wide base (全社会排放总量, sources.md §2).", keys=(
-        *(Key(column, Number(0, noun="number of t/a"), f"{pollutant} emitted by the sector "
-              "per year.", 0.0, "assumption (a key left out: none)")
+        *(Key(column, Number(0, MAX_AREA_EMISSION_T, noun="number of t/a"),
+              f"{pollutant} emitted by the sector per year (the upper bound is an assumption "
+              "far above any city's sector: enterprises.schema.MAX_AREA_EMISSION_T).", 0.0,
+              "assumption (a key left out: none)")
           for column, pollutant in zip(EMISSION_COLUMNS, POLLUTANTS, strict=True)),
         Key("cuts", TableOf(FRACTION, Choice(CUT_LEVELS, _level), "level"), "The sector's cut "
             "per alert level, e.g. { orange = 0.1 }.", _area_cut_default(),

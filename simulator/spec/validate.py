@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,10 +72,15 @@ def _spoken(values: Sequence[str]) -> str:
 
 def _bounds(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
-        return f"in [{low:g}, {high:g}]"
+        return f"in [{_number(low)}, {_number(high)}]"
     if low is not None:
-        return f"≥ {low:g}"
-    return f"≤ {high:g}" if high is not None else ""
+        return f"≥ {_number(low)}"
+    return f"≤ {_number(high)}" if high is not None else ""
+
+
+def _number(value: float) -> str:
+    """A bound as written: 2000000 rather than 2e+06."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
 
 
 # -- scalar kinds ------------------------------------------------------------------------------
@@ -96,6 +102,8 @@ class Text:
     def convert(self, value, at: At) -> str:
         if not isinstance(value, str) or not value.strip():
             raise at.fail(value, self.expected)
+        if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value):
+            raise at.fail(value, "text without control characters (NUL, escape …)")
         return value.strip() if self.strip else value
 
 

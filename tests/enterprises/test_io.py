@@ -87,10 +87,13 @@ def test_unknown_grade_message_exact(tmp_path):
 @pytest.mark.parametrize(
     ("column", "value", "expected"),
     [
-        ("nox_t", "-1", "a number ≥ 0 (t/a)"),
-        ("pm_t", "abc", "a number ≥ 0 (t/a)"),
-        ("so2_t", "", "a number ≥ 0 (t/a)"),
-        ("vocs_t", "inf", "a number ≥ 0 (t/a)"),
+        ("nox_t", "-1", "a number of t/a in [0, 200,000]"),
+        ("pm_t", "abc", "a number of t/a in [0, 200,000]"),
+        ("so2_t", "", "a number of t/a in [0, 200,000]"),
+        ("vocs_t", "inf", "a number of t/a in [0, 200,000]"),
+        ("so2_t", "nan", "a number of t/a in [0, 200,000]"),
+        ("so2_t", "1e308", "a number of t/a in [0, 200,000] (more is beyond any plant: assumption"),
+        ("nox_t", "200001", "a number of t/a in [0, 200,000]"),
         ("industry", "机械加工", "an industry id or Chinese name of enterprises.industries"),
         ("name", "", "a non-empty value"),
         ("county", "", "a non-empty value"),
@@ -256,9 +259,20 @@ def test_xlsx_with_chinese_headers_loads(tmp_path):
     assert inv.lines.tolist() == [2, 1, 1]
 
 
+def test_emission_bound_applies_after_unit_conversion(tmp_path):
+    """1.5e8 kg/a is 150 000 t/a: within the bound; 3e8 kg/a is 300 000 t/a: beyond it."""
+    rows = good_rows(2)
+    rows[0] = with_cell(rows[0], "so2_t", "150000000")
+    rows[1] = with_cell(rows[1], "so2_t", "300000000")
+    header = ",".join(h if h != "so2_t" else "二氧化硫(千克/年)" for h in HEADER.split(","))
+    with pytest.raises(InventoryError) as err:
+        load_inventory(write_csv(tmp_path / "inventory.csv", rows=rows, header=header))
+    assert (err.value.row, err.value.value) == (3, "300000000")
+
+
 @pytest.mark.parametrize(("column", "value", "expected"), [
     (5, "E", "column 绩效等级: value 'E' — expected one of A+, A, B, B-, C, D"),
-    (8, -3, "column 颗粒物（吨/年）: value '-3' — expected a number ≥ 0 (t/a)"),
+    (8, -3, "column 颗粒物（吨/年）: value '-3' — expected a number of t/a in [0, 200,000]"),
     (4, "机械加工", "column 行业类别: value '机械加工' — expected an industry id"),
 ])
 def test_xlsx_errors_name_sheet_row_and_column(tmp_path, column, value, expected):

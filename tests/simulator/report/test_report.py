@@ -400,3 +400,41 @@ def test_a_font_installed_after_matplotlib_cached_its_list_is_found(monkeypatch)
     monkeypatch.setattr(font_manager, "_load_fontmanager", lambda try_read_cache: fresh)
     monkeypatch.setattr(html, "_RESCANNED", [])
     assert html.cjk_font() == "Noto Sans CJK SC"
+
+
+SPECIAL_NAMES = ["$_^", "县$x_1^2$区", "$_$", "$^$", r"$\frac$", "a_b^c"]  # some bad math
+
+
+def test_names_with_math_characters_render_literally(minimal_run, tmp_path):
+    """$, _ and ^ in county, industry and city names are text: no math parse, no crash."""
+    _csv(pd.DataFrame({"county": SPECIAL_NAMES, "industry": SPECIAL_NAMES[::-1],
+                       "grade": "B", "SO2_cut_t": [1.0, 2, 3, 4, 5, 6],
+                       "NOx_cut_t": 1.0, "PM_cut_t": 1.0, "VOCs_cut_t": 1.0}),
+         minimal_run / "breakdown.csv")
+    hours = pd.date_range("2023-12-12", periods=48, freq="h")
+    _csv(pd.DataFrame({"time": hours.strftime("%Y-%m-%d %H:%M"), "city": "$_$",
+                       "pm25_without": 200.0, "pm25_with": 180.0}),
+         minimal_run / "airquality.csv")
+    page = Page(build_report(minimal_run))
+    assert len(page.images_in("breakdown")) == 3  # industry, grade, county
+    assert "县$x_1^2$区" in page.sections["breakdown"] and "$_$" in page.sections["breakdown"]
+    assert len(page.images_in("airquality")) == 1
+
+    from simulator.report.plots import plot_airquality
+
+    frame = pd.DataFrame({"time": hours, "city": "$_$", "alert_level": "orange",
+                          "pm25_without": 200.0, "pm25_with": 180.0})
+    assert plot_airquality(frame, tmp_path / "aq.png", title=r"$\frac$ $x^2$")
+    assert (tmp_path / "aq.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_plot_text_is_never_math():
+    """The texts a chart is given are the texts it draws (rcParams text.parse_math is off)."""
+    from matplotlib.figure import Figure
+
+    from simulator.report.html import _plot_style
+
+    with _plot_style():
+        ax = Figure().subplots()
+        title = ax.set_title("县$x_1^2$区")
+    assert not title._parse_math

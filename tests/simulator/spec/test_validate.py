@@ -122,7 +122,12 @@ def test_paths_inside_city_tables_and_seasonal_items():
     data = parsed(REGIONAL)
     data["city"]["许昌"]["area_sources"] = {"mobile": {"so2_t": -1}}
     assert problem(data, REGIONAL, regional=True) == (
-        "key city.许昌.area_sources.mobile.so2_t: value -1 — expected a number of t/a ≥ 0")
+        "key city.许昌.area_sources.mobile.so2_t: value -1 — expected a number of t/a in "
+        "[0, 2000000]")
+    data["city"]["许昌"]["area_sources"] = {"mobile": {"nox_t": 1e308}}
+    assert problem(data, REGIONAL, regional=True) == (
+        "key city.许昌.area_sources.mobile.nox_t: value 1e+308 — expected a number of t/a in "
+        "[0, 2000000]")
     data = parsed(REGIONAL)
     data["city"]["许昌"]["compliance"] = {"modes": {"late": 0.5}}
     assert problem(data, REGIONAL, regional=True) == (

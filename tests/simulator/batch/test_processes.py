@@ -1,0 +1,107 @@
+"""Worker processes end with their parent, and Ctrl-C stops a replay cleanly (real processes)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.simulator.batch.test_replay import write_observations
+
+SMOGSIM = [sys.executable, "-c", "from simulator.cli.app import main; main()"]
+KEPT = re.compile(r"interrupted: (\d+) of (\d+) runs kept")
+
+
+def start_replay(tmp_path: Path, *options: str) -> tuple[subprocess.Popen, Path]:
+    """A replay long enough to interrupt: 2 cities × 2 forecasts × 30 replicates, quiet."""
+    write_observations(tmp_path / "obs.csv")
+    out = tmp_path / "out"
+    command = [*SMOGSIM, "replay", "--observations", str(tmp_path / "obs.csv"),
+               "--inventory", "synthetic:200", "--rules", "mee-2024",
+               "--forecast", "perfect,late:6", "--replicates", "30", "--quiet",
+               "--out", str(out), *options]
+    # a session of its own: the test can signal the whole group, as a terminal's Ctrl-C does;
+    # output to files, not pipes, which orphaned workers would hold open
+    with open(tmp_path / "stdout", "wb") as stdout, open(tmp_path / "stderr", "wb") as stderr:
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr,
+                                   start_new_session=True)
+    return process, out
+
+
+def output(tmp_path: Path) -> tuple[str, str]:
+    return ((tmp_path / "stdout").read_text(encoding="utf-8"),
+            (tmp_path / "stderr").read_text(encoding="utf-8"))
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """Leave nothing behind, whatever the test found."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def wait_for(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def finished_parts(out: Path) -> int:
+    parts = out / "parts"
+    return len(list(parts.glob("*.done.json"))) if parts.is_dir() else 0
+
+
+def alive(process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.mark.slow
+def test_killing_the_parent_ends_its_workers(tmp_path):
+    process, out = start_replay(tmp_path, "--workers", "2")
+    parent = psutil.Process(process.pid)
+    try:
+        wait_for(lambda: finished_parts(out) >= 1, 120, "the first part")  # workers are busy
+        children = parent.children(recursive=True)
+        assert sum("spawn" in " ".join(c.cmdline()) for c in children) == 2
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    try:
+        wait_for(lambda: not any(alive(c) for c in children), 5, "the workers to end")
+    finally:
+        for child in children:
+            if alive(child):
+                child.kill()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_ctrl_c_exits_130_and_counts_the_parts_on_disk(tmp_path, engine):
+    process, out = start_replay(tmp_path, "--workers", "2", "--engine", engine)
+    try:
+        wait_for(lambda: finished_parts(out) >= 3, 180, "three parts")
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=60)
+    finally:
+        kill_group(process)
+    stdout, stderr = output(tmp_path)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr + stdout
+    kept = KEPT.search(stderr)
+    assert kept, stderr
+    assert int(kept[1]) == finished_parts(out) >= 3
+    assert int(kept[2]) == 2 * 2 * 30
+    assert not (out / "runs.parquet").exists()
