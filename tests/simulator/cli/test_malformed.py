@@ -368,3 +368,51 @@ def test_random_edits_never_give_a_traceback(capsys, tmp_path_factory, kind, edi
     assert code in (0, 1, 2)
     if code == 2:
         assert err.startswith("error: ")
+
+
+# -- every command that reads a kind refuses it the same way -------------------------------------
+def readers(folder: Path, out: Path) -> list[tuple[str, list[str]]]:
+    """(kind, command line) for each command that reads that kind, besides ``command``."""
+    inv, obs, gz = (str(folder / FILE_NAMES[k]) for k in ("inventory", "observations",
+                                                          "observations_gz"))
+    replay = ["replay", "--inventory", inv, "--out", str(out), "--workers", "1", "-q"]
+    return [
+        ("inventory", ["validate", inv]),
+        ("inventory", ["review", inv, "--format", "csv", "--out", str(out)]),
+        ("inventory", [*replay, "--observations", obs]),
+        ("observations", [*replay, "--observations", obs]),
+        ("observations_gz", [*replay, "--observations", gz]),
+        ("region", [*replay, "--observations", obs, "--region",
+                    str(folder / FILE_NAMES["region"])]),
+        ("scenario", ["review", inv, "--scenario", str(folder / FILE_NAMES["scenario"]),
+                      "--format", "csv", "--out", str(out)]),
+    ]
+
+
+READER_IDS = ["inventory-validate", "inventory-review", "inventory-replay",
+              "observations-replay", "observations_gz-replay", "region-replay",
+              "scenario-review"]
+BROKEN = {name: EVERY_KIND[name] for name in ("empty", "blank", "garbage", "utf16")}
+
+
+@pytest.mark.parametrize("reader", range(len(READER_IDS)), ids=READER_IDS)
+def test_every_reader_accepts_the_valid_file(capsys, folder, reader):
+    out = folder / "out"
+    _, argv = readers(folder, out)[reader]
+    code, _, err = smogsim(capsys, argv)
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+@pytest.mark.parametrize("reader", range(len(READER_IDS)), ids=READER_IDS)
+def test_every_reader_refuses_a_broken_file_in_one_line(capsys, folder, reader, name):
+    out = folder / "out"
+    kind, argv = readers(folder, out)[reader]
+    path = folder / FILE_NAMES[kind]
+    if kind.endswith("_gz") and name == "utf16":  # a well-formed gzip of UTF-16 text
+        path.write_bytes(gzip.compress(BROKEN[name](gzip.decompress(path.read_bytes())),
+                                       mtime=0))
+    else:
+        path.write_bytes(BROKEN[name](path.read_bytes()))
+    code, _, err = smogsim(capsys, argv)
+    assert_refused(code, err, path, out)
