@@ -63,6 +63,8 @@ from simulator.io.replay import (
     read_area_sources,
     read_observations,
 )
+from simulator.lang import text
+from simulator.lang.tables import add_level_names
 from simulator.spec.validate import ScenarioError
 
 HOUR = pd.Timedelta(hours=1)
@@ -503,8 +505,12 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
            area: str | Path | None = None, region: str | Path | None = None,
            options: str | Path | None = None, on_start: Callable[[int, int], None] | None = None,
            on_done: Callable[[dict], None] | None = None,
-           on_read: Callable[[int, int], None] | None = None) -> ReplayResult:
+           on_read: Callable[[int, int], None] | None = None,
+           lang: str = "en") -> ReplayResult:
     """Replay the observations over the grid and write ``out``; see the module docstring.
+
+    ``lang`` names the level-name columns appended to the written tables (``peak_level_name``
+    in runs, ``level_name`` in cuts); the result's frames hold the ids only.
 
     ``on_start(total, already_finished)`` (counted in runs, one per city and grid point) and
     ``on_done(marker)`` (once per task; ``marker["files"]["runs"]["rows"]`` runs) drive a
@@ -544,7 +550,8 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
     extra = {"region": str(Path(region).resolve())} if region is not None else {}
     if options is not None:
         extra["options"] = str(Path(options).resolve())
-    write_outputs(p.out, runs_frame, cuts_frame, timings, {
+    write_outputs(p.out, add_level_names(runs_frame, lang), add_level_names(cuts_frame, lang),
+                  timings, {
         "smogsim_version": smogsim_version(), "seed": seed, "rules": list(rules),
         "forecasts": list(forecasts), "replicates": replicates, "margin_hours": margin_hours,
         "inventory": inventory, "observations": [str(Path(o).resolve()) for o in observations],
@@ -553,7 +560,7 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
         "engine": engine, "workers": workers, "scheduler": scheduler, "runs": total,
         "ran": ran, "resumed": total - ran,
         "city_episodes": len(p.episodes), "missing_values": int(p.gaps["missing"].sum()),
-        "wall_s": round(wall, 3),
+        "wall_s": round(wall, 3), "lang": lang,
     })
     return ReplayResult(p.out, runs_frame, cuts_frame, p.episodes, ran, total - ran, wall,
                         p.gaps)
@@ -640,22 +647,21 @@ def cities_by_base(runs_frame: pd.DataFrame) -> dict[str, list[str]]:
     return {base: sorted(bases.index[bases == base]) for base in (WITH_AREA, LIST_ONLY)}
 
 
-def base_note(runs_frame: pd.DataFrame) -> str:
-    """One sentence saying what the cut % is a share of; plain when it is the list only."""
+def base_note(runs_frame: pd.DataFrame, lang: str = "en") -> str:
+    """One sentence, in ``lang``, saying what the cut % is a share of; plain when it is the
+    list only."""
     if runs_frame.empty:
         return ""
     cities = cities_by_base(runs_frame)
     with_area, list_only = cities[WITH_AREA], cities[LIST_ONLY]
     if not list_only:
-        return ("cut % is of the city-wide base (list + area sources from --area) for every "
-                "city")
-    upper = ("an upper bound on the share of the city-wide base (全社会排放总量), and 'met' is "
-             "optimistic")
+        return text("replay.base_all", lang)
+    upper = text("replay.upper", lang)
     if not with_area:
-        return f"cut % is of the emergency-reduction list only (no --area): {upper}"
-    return (f"cut % is of the list + area sources for {len(with_area)} of "
-            f"{len(with_area) + len(list_only)} cities, of the list only for "
-            f"{', '.join(list_only)} (no rows in --area): for those, {upper}")
+        return text("replay.base_list", lang, upper=upper)
+    return text("replay.base_mixed", lang, with_area=len(with_area),
+                cities=len(with_area) + len(list_only),
+                list_only=text("word.list_separator", lang).join(list_only), upper=upper)
 
 
 def summary_json(result: ReplayResult) -> dict:

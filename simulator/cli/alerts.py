@@ -17,8 +17,10 @@ from alerts.levels import Level
 from alerts.textfiles import spreadsheet_safe
 from alerts.timeline import timeline_frame
 from simulator.cli.common import USER_ERRORS, fail, output_mode, print_json, records, say
+from simulator.cli.language import lang as command_lang
 from simulator.cli.reading import ReadingBar
 from simulator.core.rng import make_rng
+from simulator.lang import level_name, render_reason, text
 
 FORMATS = ("table", "csv")
 
@@ -50,44 +52,57 @@ def stamp_format(frame: pd.DataFrame) -> str:
     return "%Y-%m-%d %H:%M" if len(years) > 1 else "%m-%d %H:%M"
 
 
-def _print_table(frame: pd.DataFrame, console: Console) -> None:
-    table = Table(title="Alert timeline", caption_justify="left")
-    for name in ("#", "city", "level", "response", "issued", "start", "end", "hours", "primary",
-                 "trigger"):
-        table.add_column(name, justify="right" if name in ("#", "hours") else "left")
+def _print_table(frame: pd.DataFrame, console: Console, lang: str = "en") -> None:
+    table = Table(title=text("alerts.title", lang), caption_justify="left")
+    for key in ("number", "city", "level", "response", "issued", "start", "end", "hours",
+                "primary", "trigger"):
+        table.add_column(text(f"alerts.{key}", lang),
+                         justify="right" if key in ("number", "hours") else "left")
     reasons, fmt = [], stamp_format(frame)
     for n, row in enumerate(frame.itertuples(), start=1):
-        table.add_row(str(n), escape(row.city), f"{row.level_zh} {row.level}", row.response,
+        level = row.level_zh if lang == "zh" else f"{row.level_zh} {row.level}"
+        table.add_row(str(n), escape(row.city), level, row.response,
                       f"{row.issued_at:{fmt}}", f"{row.start:{fmt}}",
                       f"{row.end:{fmt}}", f"{row.hours:.0f}", row.primary_pollutant,
-                      escape(row.trigger))
-        reasons.append(escape(f"{n}. {row.reason}"))
-    table.caption = "\n".join(reasons) or "no alert in this period"
+                      escape(_trigger(row.trigger, lang)))
+        reasons.append(escape(f"{n}. {render_reason(row.reason, lang)}"))
+    table.caption = "\n".join(reasons) or text("run.alerts.none", lang)
     console.print(table)
 
 
-def _print_gaps(gaps: pd.DataFrame | None) -> None:
+def _print_gaps(gaps: pd.DataFrame | None, lang: str = "en") -> None:
     if gaps is None or gaps.empty:
         return
     err = Console(stderr=True)
     for (city, quantity), rows in gaps.groupby(["city", "quantity"], sort=True):
         longest = rows.loc[rows["missing"].idxmax()]
-        err.print(f"note: {city} {quantity}: {int(rows['missing'].sum())} missing "
-                  f"{longest['unit']} in {len(rows)} gap(s), longest {int(longest['missing'])} "
-                  f"from {longest['start']:%Y-%m-%d %H:%M} — left missing, never read as zero",
-                  markup=False, highlight=False, soft_wrap=True)
+        unit = longest["unit"]
+        unit = {"hours": "小时", "days": "日"}.get(unit, unit) if lang == "zh" else unit
+        line = text("alerts.gap", lang, city=city, quantity=quantity,
+                    missing=int(rows["missing"].sum()), unit=unit, gaps=len(rows),
+                    longest=int(longest["missing"]), start=f"{longest['start']:%Y-%m-%d %H:%M}")
+        err.print(f"{text('prefix.note', lang)} {line}", markup=False, highlight=False,
+                  soft_wrap=True)
 
 
-def summary_line(frame: pd.DataFrame) -> str:
+def _trigger(trigger: str, lang: str) -> str:
+    """预报/区域/调度 (zh); in English the id as the CSV writes it."""
+    known = ("forecast", "regional", "dispatch", "observed")
+    return text(f"trigger.{trigger}", lang) if lang == "zh" and trigger in known else trigger
+
+
+def summary_line(frame: pd.DataFrame, lang: str = "en") -> str:
     """The essential line of a timeline: how many windows, and the highest one."""
     if frame.empty:
-        return "no alert in this period"
+        return text("run.alerts.none", lang)
     top = frame.loc[frame["level"].map(Level.parse).idxmax()]
     cities = frame["city"].unique()
-    where = cities[0] if len(cities) == 1 else f"{len(cities)} cities"
+    where = cities[0] if len(cities) == 1 else text("alerts.cities", lang, count=len(cities))
     fmt = stamp_format(frame)
-    return (f"{len(frame)} alert window(s) in {where}; highest {top['level']} ({top['city']}) "
-            f"{top['start']:{fmt}} → {top['end']:{fmt}} ({top['hours']:.0f} h)")
+    return text("alerts.summary", lang, count=len(frame), where=where,
+                level=level_name(top["level"], lang), city=top["city"],
+                start=f"{top['start']:{fmt}}", end=f"{top['end']:{fmt}}",
+                hours=f"{top['hours']:.0f}")
 
 
 def register(app: typer.Typer) -> None:
@@ -121,11 +136,12 @@ def register(app: typer.Typer) -> None:
         Example: smogsim alerts --observations obs.csv --city 北京 --format csv
         """
 
+        lang = command_lang()
         mode = output_mode(as_json, quiet)
         if fmt not in FORMATS:
-            fail(f"--format: value {fmt!r} — expected table or csv")
+            fail(text("err.format_alerts", lang, value=repr(fmt)))
         if fmt == "csv" and mode != "full":
-            fail(f"--format csv: with --{mode} — expected either a CSV or --{mode}, not both")
+            fail(text("err.csv_and_mode", lang, mode=mode))
         paths = [*(observations or []), *(files or [])]
         try:
             frame, gaps = _timeline(paths, city, rules, forecast, region, seed, mode == "quiet")
@@ -137,13 +153,13 @@ def register(app: typer.Typer) -> None:
             print_json({"alerts": records(frame), "gaps": records(gaps)})
             return
         if mode == "quiet":
-            say(summary_line(frame))
+            say(summary_line(frame, lang))
             return
-        _print_gaps(gaps)
+        _print_gaps(gaps, lang)
         if fmt == "csv":
             out = spreadsheet_safe(frame)  # the CSV may go into a spreadsheet
             for column in ("issued_at", "start", "end"):
                 out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M")
             sys.stdout.write(out.to_csv(index=False, lineterminator="\n"))
         else:
-            _print_table(frame, Console())
+            _print_table(frame, Console(), lang)

@@ -24,6 +24,7 @@ from simulator.batch.runner import BatchError
 from simulator.grading.checks import WhatIfError
 from simulator.io.files import no_negative_zero
 from simulator.io.replay import ReplayInputError
+from simulator.lang import LangError, text
 from simulator.report.html import ReportError, ReportUnavailable
 from simulator.spec.scenario import ScenarioError
 
@@ -53,28 +54,38 @@ def error_line(bad: BaseException) -> tuple[str, int]:
     User mistakes (``USER_ERRORS``, a path that does not exist, a cut-off input) give 2;
     failures of the machine (disk full, read-only folder, no permission: any other
     ``OSError``), a failed batch task and anything unexpected give 1."""
+    lang = current_lang()
     if isinstance(bad, USER_ERRORS):
         return str(bad), 2
     if isinstance(bad, OSError):
-        where = bad.filename if bad.filename is not None else "file system"
+        where = bad.filename if bad.filename is not None else text("err.file_system", lang)
         reason = bad.strerror or str(bad)
         if isinstance(bad, MISSING_PATH):
             return f"{where}: {reason}", 2
-        hint = {errno.ENOSPC: " — free some space and run again (nothing was left half-written)",
-                errno.EROFS: " — choose a writable folder with --out",
-                errno.EACCES: " — check the folder's permissions or choose another --out",
-                errno.EPERM: " — check the folder's permissions or choose another --out",
-                }.get(bad.errno or 0, "")
+        hint = {errno.ENOSPC: "err.no_space", errno.EROFS: "err.read_only",
+                errno.EACCES: "err.permission", errno.EPERM: "err.permission",
+                }.get(bad.errno or 0)
+        hint = text(hint, lang) if hint else ""
         return f"{where}: {reason}{hint}", 1
     if isinstance(bad, EOFError):
-        return f"an input file ended early ({bad or 'cut off'}) — copy it again", 2
+        return text("err.ended_early", lang, what=bad or text("err.cut_off", lang)), 2
     if isinstance(bad, (BatchError, ReportUnavailable)):
         return str(bad), 1
     if isinstance(bad, MemoryError):
-        return "out of memory — try a smaller input or fewer --workers", 1
-    text = (str(bad).strip().splitlines() or [""])[0]
-    return (f"internal error: {type(bad).__name__}: {text} — run again with --debug for the "
-            "details and report it"), 1
+        return text("err.memory", lang), 1
+    first = (str(bad).strip().splitlines() or [""])[0]
+    return text("err.internal", lang, kind=type(bad).__name__, text=first), 1
+
+
+def current_lang() -> str:
+    """The running command's language (``--lang``, SMOGSIM_LANG, the locale); English when
+    that setting itself is wrong, so the error about it can still be said."""
+    from simulator.cli.language import lang
+
+    try:
+        return lang()
+    except LangError:
+        return "en"
 
 
 def guarded(command: Callable) -> Callable:
@@ -104,12 +115,11 @@ def refuse_overwrite(path: Path, force: bool, inputs: tuple[Path | None, ...] = 
     path = Path(path)
     for source in inputs:
         if source is not None and _same_file(path, Path(source)):
-            fail(f"option {option}: value {str(path)!r} — is an input of this command; "
-                 "expected another file")
+            fail(text("err.is_input", current_lang(), option=option, value=repr(str(path))))
     if path.exists() and not force:
-        fail(f"{path}: already exists — choose another {option} or pass --force to replace it")
+        fail(text("err.exists", current_lang(), path=path, option=option))
     if path.is_dir():
-        fail(f"option {option}: value {str(path)!r} — is a folder; expected a file name")
+        fail(text("err.is_folder", current_lang(), option=option, value=repr(str(path))))
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -122,20 +132,21 @@ def _same_file(a: Path, b: Path) -> bool:
 def fail(message: str, code: int = 2) -> None:
     """A user mistake (exit code 2) or a failed run (``code``): one line on stderr, no
     traceback. The text is literal."""
-    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False,
+    prefix = text("prefix.error", current_lang())
+    Console(stderr=True).print(f"[bold red]{prefix}[/] {escape(message)}", highlight=False,
                                soft_wrap=True)
     raise typer.Exit(code)
 
 
-def say(text: str) -> None:
+def say(line: str) -> None:
     """One line of plain text on stdout, printed literally (no markup, no wrapping)."""
-    Console().print(text, markup=False, highlight=False, soft_wrap=True)
+    Console().print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def output_mode(as_json: bool, quiet: bool) -> str:
     """``json``, ``quiet`` or ``full``; asking for both is a user mistake."""
     if as_json and quiet:
-        fail("options --json and --quiet: both given — expected one of them")
+        fail(text("err.json_and_quiet", current_lang()))
     return "json" if as_json else "quiet" if quiet else "full"
 
 

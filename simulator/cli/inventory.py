@@ -17,12 +17,15 @@ from enterprises.io import INVENTORY_SUFFIXES, read_inventory, write_inventory
 from enterprises.schema import POLLUTANTS
 from enterprises.synthetic import CITY_PROFILES, city_profile, synthesize_cities
 from simulator.cli.common import fail, output_mode, print_json, records, refuse_overwrite, say
+from simulator.cli.language import lang as command_lang
+from simulator.lang import grade_name, industry_name, text
 
 # the documented range of synth -n: a county's list (100) to a large province's (300 000)
 SYNTH_MIN, SYNTH_MAX = 100, 300_000
 
-GROUPS = (("city", "Base emissions by city"), ("industry", "Base emissions by industry"),
-          ("grade", "Base emissions by grade"))
+GROUPS = (("city", "inventory.by_city"), ("industry", "inventory.by_industry"),
+          ("grade", "inventory.by_grade"))
+_GROUP_NAMES = {"industry": industry_name, "grade": grade_name}
 
 
 def base_frame(inventory: Inventory, by: str) -> pd.DataFrame:
@@ -36,18 +39,21 @@ def base_frame(inventory: Inventory, by: str) -> pd.DataFrame:
     return frame.rename_axis(by).reset_index().astype({by: str})
 
 
-def base_table(inventory: Inventory, by: str, title: str) -> Table:
-    """Enterprises and base emissions (t/a) per group of ``by``, with a total row."""
+def base_table(inventory: Inventory, by: str, title: str, lang: str = "en") -> Table:
+    """Enterprises and base emissions (t/a) per group of ``by``, with a total row; in
+    Chinese the groups are named (砖瓦窑, B级), in English they stay the list's ids."""
     frame = base_frame(inventory, by)
     table = Table(title=title)
-    table.add_column(by)
-    table.add_column("enterprises", justify="right")
+    table.add_column(text(f"inventory.group_{by}", lang))
+    table.add_column(text("inventory.enterprises", lang), justify="right")
     for p in POLLUTANTS:
-        table.add_column(f"{p} t/a", justify="right")
+        table.add_column(text("inventory.per_year", lang, pollutant=p), justify="right")
+    namer = _GROUP_NAMES.get(by) if lang == "zh" else None
     for row in frame.itertuples(index=False):
-        table.add_row(escape(row[0]), f"{row[1]:,}", *(f"{v:,.1f}" for v in row[2:]))
+        group = namer(row[0], lang) if namer else row[0]
+        table.add_row(escape(group), f"{row[1]:,}", *(f"{v:,.1f}" for v in row[2:]))
     total = frame.sum(numeric_only=True)
-    table.add_row("total", f"{len(inventory):,}",
+    table.add_row(text("inventory.total", lang), f"{len(inventory):,}",
                   *(f"{total[f'{p}_t']:,.1f}" for p in POLLUTANTS), style="bold")
     return table
 
@@ -68,16 +74,26 @@ def summary_counts(inventory: Inventory) -> dict:
     }
 
 
-def summary(inventory: Inventory) -> str:
+def summary(inventory: Inventory, lang: str = "en") -> str:
     """One paragraph: counts of enterprises, lines and the special classes."""
     c = summary_counts(inventory)
-    classes = ", ".join(f"{k} {v:,}" for k, v in c["exemptions"].items()) or "none"
-    return (f"{c['enterprises']:,} enterprises, {c['production_lines']:,} production lines, "
-            f"{c['multi_line']:,} multi-line; exemption classes: {classes}; "
-            f"限排不限产 {c['emission_cap']:,}; 一厂一策 overrides {c['overrides']:,}; "
-            f"own measures read from text {c['own_measures']:,}; "
-            f"重点用车企业 flagged {c['key_vehicle_users']:,}; "
-            f"output value {c['output_value_wan_per_day']:,.0f} 万元/d")
+    classes = text("word.list_separator", lang).join(
+        f"{_exemption(k, lang)} {v:,}" for k, v in c["exemptions"].items()
+    ) or text("inventory.none", lang)
+    return text("inventory.summary", lang, enterprises=f"{c['enterprises']:,}",
+                lines=f"{c['production_lines']:,}", multi=f"{c['multi_line']:,}",
+                classes=classes, cap=f"{c['emission_cap']:,}", overrides=f"{c['overrides']:,}",
+                own=f"{c['own_measures']:,}", trucks=f"{c['key_vehicle_users']:,}",
+                value=f"{c['output_value_wan_per_day']:,.0f}")
+
+
+def _exemption(key: str, lang: str) -> str:
+    """An exemption class as a person reads it: 民生保障 (zh) or its id (en)."""
+    return text(f"exemption.{key}", lang) if f"exemption.{key}" in _EXEMPTION_KEYS else key
+
+
+_EXEMPTION_KEYS = frozenset(f"exemption.{k}" for k in ("none", "livelihood", "strategic",
+                                                      "export", "whitelist", "emission_cap"))
 
 
 def register(app: typer.Typer) -> None:
@@ -104,6 +120,7 @@ def register(app: typer.Typer) -> None:
         Example: smogsim validate runs/data/luohe_inventory.csv
         """
 
+        lang = command_lang()
         mode = output_mode(as_json, quiet)
         try:
             reading = read_inventory(file, city=city)
@@ -116,15 +133,17 @@ def register(app: typer.Typer) -> None:
                         **{f"by_{by}": records(base_frame(inventory, by)) for by, _ in GROUPS}})
             return
         if mode == "quiet":
-            say(f"valid: {file} ({len(inventory):,} enterprises)")
+            say(text("inventory.valid_count", lang, file=file, count=f"{len(inventory):,}"))
             return
         console = Console()
-        console.print(f"[green]valid:[/] {escape(str(file))}", highlight=False, soft_wrap=True)
+        console.print(f"[green]{text('prefix.valid', lang)}[/] {escape(str(file))}",
+                      highlight=False, soft_wrap=True)
         for note in reading.notes:
-            console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False, soft_wrap=True)
-        console.print(summary(inventory), markup=False, highlight=False, soft_wrap=True)
+            console.print(f"[yellow]{text('prefix.warning', lang)}[/] {escape(note)}",
+                          highlight=False, soft_wrap=True)
+        console.print(summary(inventory, lang), markup=False, highlight=False, soft_wrap=True)
         for by, title in GROUPS:
-            console.print(base_table(inventory, by, title))
+            console.print(base_table(inventory, by, text(title, lang), lang))
 
     @app.command()
     def synth(
@@ -170,4 +189,5 @@ def register(app: typer.Typer) -> None:
             print_json({"file": str(path), "enterprises": len(inventory), "cities": list(city),
                         "seed": seed, "headers": "zh" if chinese else "en"})
         else:
-            say(str(path) if mode == "quiet" else f"{len(inventory):,} enterprises → {path}")
+            say(str(path) if mode == "quiet" else
+                text("inventory.written", command_lang(), count=f"{len(inventory):,}", path=path))

@@ -19,6 +19,7 @@ from simulator.core.rng import smogsim_version
 from simulator.io.inputs import input_encodings
 from simulator.io.regional import load_regional_inputs, load_regional_scenario
 from simulator.io.rundir import default_run_dir, write_tables
+from simulator.lang import flag, text
 from simulator.lang.tables import add_names, enterprise_names
 from simulator.regional.model import (
     ANNUAL_MIN_DAYS,
@@ -39,27 +40,32 @@ def _num(value: float, digits: int = 1) -> str:
     return "–" if pd.isna(value) else f"{value:,.{digits}f}"
 
 
-def alerts_table(run: RegionalRun) -> Table:
-    table = Table(title=f"Alert timeline — {', '.join(run.spec.cities)} ({run.response})")
+def _t(key: str, lang: str, **fields: object) -> str:
+    return text(f"regional.{key}", lang, **fields)
+
+
+def alerts_table(run: RegionalRun, lang: str = "en") -> Table:
+    cities = text("word.list_separator", lang).join(run.spec.cities)
+    response = _t(f"response_{run.response}", lang) if lang == "zh" else run.response
+    table = Table(title=_t("alerts_title", lang, cities=cities, response=response))
     for name in ("city", "level", "issued", "start", "end", "hours"):
-        table.add_column(name, justify="right" if name == "hours" else "left")
+        table.add_column(_t(name, lang), justify="right" if name == "hours" else "left")
     alerts = run.combined().alerts
     for row in alerts.sort_values(["city", "start"], kind="stable").itertuples():
-        table.add_row(row.city, f"{row.level_zh} {row.level}", f"{row.issued_at:%m-%d %H:%M}",
+        level = row.level_zh if lang == "zh" else f"{row.level_zh} {row.level}"
+        table.add_row(row.city, level, f"{row.issued_at:%m-%d %H:%M}",
                       f"{row.start:%m-%d %H:%M}", f"{row.end:%m-%d %H:%M}", f"{row.hours:.0f}")
     return table
 
 
-def heavy_table(run: RegionalRun) -> Table:
-    world = "forecast = world without" if run.spec.mode == "rehearsal" else \
-        "observed = world with"
-    table = Table(title=f"PM2.5 with and without measures — {run.spec.mode} ({world})",
-                  caption="without → with (avoided); heavy hours: rolling daily AQI from "
-                          "PM2.5 > 200; heavy days: calendar-day AQI > 200",
-                  caption_justify="left")
-    for name in ("city", "alert h", "mean PM2.5 µg/m³", "cut in alert h %", "heavy hours",
-                 "heavy days"):
-        table.add_column(name, justify="left" if name == "city" else "right")
+def heavy_table(run: RegionalRun, lang: str = "en") -> Table:
+    mode = run.spec.mode
+    table = Table(title=_t("heavy_title", lang, world=_t(f"world_{mode}", lang),
+                           mode=_t(f"mode_{mode}", lang) if lang == "zh" else mode),
+                  caption=_t("heavy_caption", lang), caption_justify="left")
+    for name in ("city", "alert_h", "pm25_mean", "reduction_alert", "heavy_hours",
+                 "heavy_days"):
+        table.add_column(_t(name, lang), justify="left" if name == "city" else "right")
     for row in run.heavy_frame().itertuples():
         table.add_row(row.city, str(row.alert_hours),
                       f"{_num(row.pm25_mean_without)} → {_num(row.pm25_mean_with)}",
@@ -71,12 +77,11 @@ def heavy_table(run: RegionalRun) -> Table:
     return table
 
 
-def contributions_table(run: RegionalRun) -> Table:
-    table = Table(title="Whose measures cleaned whose air — µg/m³ PM2.5 removed, mean over the "
-                        "receptor's alert hours (share of its total reduction)",
-                  caption=f"model: {run.model.notes.get('source', '')}",
+def contributions_table(run: RegionalRun, lang: str = "en") -> Table:
+    table = Table(title=_t("contrib_title", lang),
+                  caption=_t("model", lang, source=run.model.notes.get("source", "")),
                   caption_justify="left")
-    table.add_column("receptor ↓ / source →")
+    table.add_column(_t("receptor", lang))
     for city in run.spec.cities:
         table.add_column(city, justify="right")
     frame = run.contributions_frame()
@@ -88,14 +93,14 @@ def contributions_table(run: RegionalRun) -> Table:
     return table
 
 
-def feedback_table(run: RegionalRun) -> Table:
+def feedback_table(run: RegionalRun, lang: str = "en") -> Table:
     frame = run.feedback
     first, last = frame.iteration.min(), frame.iteration.max()
-    state = "fixed point reached" if run.converged else \
-        f"cap of {run.spec.feedback_iterations} iterations reached"
-    table = Table(title=f"Feedback: improved PM2.5 back into the alert lifecycle — {state}")
-    for name in ("city", "alert h before", "alert h after", "heavy h before", "heavy h after"):
-        table.add_column(name, justify="left" if name == "city" else "right")
+    state = _t("fixed_point", lang) if run.converged else \
+        _t("cap", lang, iterations=run.spec.feedback_iterations)
+    table = Table(title=_t("feedback_title", lang, state=state))
+    for name in ("city", "alert_before", "alert_after", "heavy_before", "heavy_after"):
+        table.add_column(_t(name, lang), justify="left" if name == "city" else "right")
     for city in run.spec.cities:
         a = frame[(frame.city == city) & (frame.iteration == first)].iloc[0]
         b = frame[(frame.city == city) & (frame.iteration == last)].iloc[0]
@@ -104,44 +109,45 @@ def feedback_table(run: RegionalRun) -> Table:
     return table
 
 
-def annual_table(run: RegionalRun) -> Table:
-    table = Table(title="Annual view — heavy-pollution days (PM2.5 daily AQI > 200) / valid days",
-                  caption="targets: each city's 2024 air-quality action plan (≤ % by 2025)",
+def annual_table(run: RegionalRun, lang: str = "en") -> Table:
+    table = Table(title=_t("annual_title", lang), caption=_t("annual_caption", lang),
                   caption_justify="left")
-    for name in ("city", "valid d", "heavy d without", "heavy d with", "without %", "with %",
-                 "target %", "met"):
-        table.add_column(name, justify="left" if name in ("city", "met") else "right")
+    for name in ("city", "valid_d", "heavy_d_without", "heavy_d_with", "without_pct",
+                 "with_pct", "target_pct", "met"):
+        table.add_column(_t(name, lang), justify="left" if name in ("city", "met") else "right")
     for row in run.annual_frame().itertuples():
-        met = "–" if row.met_with is None else ("[green]yes[/]" if row.met_with else "[red]no[/]")
+        met = "–" if row.met_with is None else (
+            f"[green]{flag(True, lang)}[/]" if row.met_with else f"[red]{flag(False, lang)}[/]")
         table.add_row(row.city, str(row.valid_days), str(row.heavy_days_without),
                       str(row.heavy_days_with), _num(row.ratio_without_pct, 2),
                       _num(row.ratio_with_pct, 2), _num(row.target_pct, 1), met)
     return table
 
 
-def compliance_table(frame: pd.DataFrame) -> Table:
-    table = Table(title="Compliance and inspection in the alert segments",
-                  caption="achieved: tonnes cut in % of what full compliance cuts (list and "
-                          "area sources); docs/compliance.md", caption_justify="left")
-    for name in ("city", "evading", "flagged", "visits", "findings",
-                 "achieved % " + "/".join(POLLUTANTS)):
-        table.add_column(name, justify="left" if name == "city" else "right")
+def compliance_table(frame: pd.DataFrame, lang: str = "en") -> Table:
+    table = Table(title=_t("compliance_title", lang), caption=_t("compliance_caption", lang),
+                  caption_justify="left")
+    for name in ("city", "evading", "flagged", "visits", "findings"):
+        table.add_column(_t(name, lang), justify="left" if name == "city" else "right")
+    table.add_column(_t("achieved", lang, pollutants="/".join(POLLUTANTS)), justify="right")
     for row in frame.itertuples(index=False):
         achieved = "/".join(_num(getattr(row, f"{p}_achieved_pct")) for p in POLLUTANTS)
-        table.add_row(row.city, f"{row.noncompliant} of {row.enterprises}", str(row.flagged),
+        table.add_row(row.city, _t("of", lang, part=row.noncompliant, whole=row.enterprises),
+                      str(row.flagged),
                       str(row.inspections), str(row.findings), achieved)
     return table
 
 
-def truck_table(frame: pd.DataFrame) -> Table:
+def truck_table(frame: pd.DataFrame, lang: str = "en") -> Table:
     counted = [row.city for row in frame.itertuples() if row.in_pm25]
-    note = (f"in PM2.5 with measures: {', '.join(counted)} (a mobile area source holds the "
-            "trucks)" if counted else "not in PM2.5 (no mobile area source)")
-    table = Table(title="Truck gate in the alert segments — trips, and tonnes cut",
-                  caption=f"{note}; docs/transport.md", caption_justify="left")
-    for name in ("city", "trips", "blocked", "substituted", "deferred", "cancelled", "NOx t",
-                 "PM t"):
-        table.add_column(name, justify="left" if name == "city" else "right")
+    note = (_t("trucks_in", lang, cities=text("word.list_separator", lang).join(counted))
+            if counted else _t("trucks_out", lang))
+    table = Table(title=_t("trucks_title", lang), caption=_t("trucks_caption", lang, note=note),
+                  caption_justify="left")
+    for name in ("city", "trips", "blocked", "substituted", "deferred", "cancelled"):
+        table.add_column(_t(name, lang), justify="left" if name == "city" else "right")
+    for pollutant in ("NOx", "PM"):
+        table.add_column(_t("tonnes", lang, pollutant=pollutant), justify="right")
     for row in frame.itertuples(index=False):
         table.add_row(row.city, *(f"{v:,.0f}" for v in (row.trips, row.trips_blocked,
                                                          row.substituted, row.deferred,
@@ -150,14 +156,15 @@ def truck_table(frame: pd.DataFrame) -> Table:
     return table
 
 
-def comparison_table(frame: pd.DataFrame) -> Table:
-    table = Table(title="Regional response vs cities acting alone",
-                  caption="alone: no regional rules; each city's PM2.5 credited with its own "
-                          "measures only", caption_justify="left")
-    for name in ("city", "response", "alert h", "reduction %", "avoided h", "avoided d"):
-        table.add_column(name, justify="left" if name in ("city", "response") else "right")
+def comparison_table(frame: pd.DataFrame, lang: str = "en") -> Table:
+    table = Table(title=_t("compare_title", lang), caption=_t("compare_caption", lang),
+                  caption_justify="left")
+    for name in ("city", "response", "alert_h", "reduction_alert", "avoided_h", "avoided_d"):
+        table.add_column(_t(name, lang), justify="left" if name in ("city", "response")
+                         else "right")
     for row in frame.itertuples():
-        table.add_row(row.city, row.response, str(row.alert_hours),
+        response = _t(f"response_{row.response}", lang) if lang == "zh" else row.response
+        table.add_row(row.city, response, str(row.alert_hours),
                       _num(row.reduction_alert_pct), str(row.heavy_hours_avoided),
                       str(row.heavy_days_avoided))
     return table
@@ -276,8 +283,10 @@ def register(app: typer.Typer) -> None:
         """
         console = Console()  # per call: the terminal's width now
 
+        lang = command_lang()
         try:
             spec = load_regional_scenario(scenario)
+            lang = command_lang(spec.first.lang)
             inputs = load_regional_inputs(spec)
             run = run_regional(spec, inputs)
             comparison = None
@@ -292,9 +301,9 @@ def register(app: typer.Typer) -> None:
                 "airquality.png": lambda path: plot_airquality(airquality, path)}
             tables = regional_tables(run, comparison, airquality)
             names = enterprise_names(*tables.values())
-            tables = {n: add_names(frame, command_lang(), names) for n, frame in tables.items()}
+            tables = {n: add_names(frame, lang, names) for n, frame in tables.items()}
             write_tables(run_dir, tables,
-                         manifest(run, run_dir.name), images,
+                         {**manifest(run, run_dir.name), "lang": command_lang()}, images,
                          report=None if no_report else report_writer())
         except USER_ERRORS as bad:
             fail(str(bad))  # literal: a file name or value may hold "[…]"
@@ -302,19 +311,20 @@ def register(app: typer.Typer) -> None:
             print_json(summary(run, run_dir, comparison))
             return
         if not quiet:
-            console.print(alerts_table(run))
-            console.print(heavy_table(run))
+            console.print(alerts_table(run, lang))
+            console.print(heavy_table(run, lang))
             if len(spec.cities) > 1:
-                console.print(contributions_table(run))
+                console.print(contributions_table(run, lang))
             compliance, trucks = run.compliance_frame(), run.truck_frame()
             if compliance is not None:
-                console.print(compliance_table(compliance))
+                console.print(compliance_table(compliance, lang))
             if trucks is not None:
-                console.print(truck_table(trucks))
+                console.print(truck_table(trucks, lang))
             if run.feedback is not None:
-                console.print(feedback_table(run))
+                console.print(feedback_table(run, lang))
             if run.days >= ANNUAL_MIN_DAYS:
-                console.print(annual_table(run))
+                console.print(annual_table(run, lang))
             if comparison is not None:
-                console.print(comparison_table(comparison))
-        console.print(f"run directory: {run_dir}", highlight=False, soft_wrap=True)
+                console.print(comparison_table(comparison, lang))
+        console.print(text("run.done.run_dir", lang, path=run_dir), highlight=False,
+                      soft_wrap=True)

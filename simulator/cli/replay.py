@@ -31,17 +31,22 @@ from simulator.batch.replay import (
     summary_json,
 )
 from simulator.cli.common import fail, print_json
+from simulator.cli.language import lang as command_lang
 from simulator.cli.reading import ReadingBar
+from simulator.lang import text
 
 
 class RateColumn(ProgressColumn):
     """Runs finished per second, over the runs done in this invocation."""
 
+    def __init__(self, lang: str = "en") -> None:
+        super().__init__()
+        self.lang = lang
+
     def render(self, task) -> Text:
         ran = task.completed - task.fields.get("resumed", 0)
-        if not task.elapsed or ran <= 0:
-            return Text("– runs/s", style="progress.data.speed")
-        return Text(f"{ran / task.elapsed:.1f} runs/s", style="progress.data.speed")
+        rate = f"{ran / task.elapsed:.1f}" if task.elapsed and ran > 0 else "–"
+        return Text(text("replay.rate", self.lang, rate=rate), style="progress.data.speed")
 
 
 def _split(values: list[str]) -> list[str]:
@@ -61,19 +66,17 @@ def _split_forecasts(values: list[str]) -> list[str]:
     return models
 
 
-def summary_table(result: ReplayResult) -> Table:
+def summary_table(result: ReplayResult, lang: str = "en") -> Table:
     """Per rule set × forecast model: runs, mean alert and missed hours, mean cut %, runs met."""
-    table = Table(title=f"Replay — {len(result.runs)} runs over {len(result.episodes)} "
-                        "city-episodes",
-                  caption="alert h: mean hours under alert; missed h: mean hours the observed "
-                          "air reached a level the alert in force was below; P %: mean over runs "
-                          "of the cut in alert hours, % of the base named below; met: runs "
-                          "where every alert segment met its level's target, of the runs with "
-                          "an alert",
+    table = Table(title=text("replay.title", lang, runs=len(result.runs),
+                             episodes=len(result.episodes)),
+                  caption=text("replay.caption", lang),
                   caption_justify="left", box=None, padding=(0, 1), pad_edge=False)
-    table.add_column("rules", no_wrap=True)
-    table.add_column("forecast", no_wrap=True)
-    for name in ("runs", "alert h", "missed h", *(f"{p} %" for p in POLLUTANTS), "met"):
+    table.add_column(text("replay.rules", lang), no_wrap=True)
+    table.add_column(text("replay.forecast", lang), no_wrap=True)
+    names = [text(f"replay.{key}", lang) for key in ("runs", "alert_h", "missed_h")]
+    names += [text("replay.pct", lang, pollutant=p) for p in POLLUTANTS]
+    for name in (*names, text("replay.met", lang)):
         table.add_column(name, justify="right", no_wrap=True)
     for row in summary_frame(result.runs).itertuples(index=False):
         values = row._asdict()
@@ -84,18 +87,25 @@ def summary_table(result: ReplayResult) -> Table:
     return table
 
 
-def _note_gaps(result: ReplayResult) -> None:
+def _note_gaps(result: ReplayResult, lang: str = "en") -> None:
     gaps = result.gaps
     if gaps.empty:
         return
-    Console(stderr=True).print(
-        f"note: the observations miss {int(gaps['missing'].sum())} values in {len(gaps)} gaps "
-        f"over {gaps['city'].nunique()} cities; they stay missing (a daily AQI needs ≥ 20 "
-        "valid hours in its 24 h)", highlight=False, soft_wrap=True)
+    line = text("replay.gaps", lang, missing=int(gaps["missing"].sum()), gaps=len(gaps),
+                cities=gaps["city"].nunique())
+    Console(stderr=True).print(f"{text('prefix.note', lang)} {line}", highlight=False,
+                               soft_wrap=True)
 
 
 def _pct(value: float) -> str:
     return "–" if pd.isna(value) else f"{value:.1f}"
+
+
+def _write_report(out: Path) -> None:
+    """``replay.html`` beside the tables (imported only here: the page's scripts are large)."""
+    from simulator.report.replay import write_replay_report
+
+    write_replay_report(out, command_lang())
 
 
 def register(app: typer.Typer) -> None:
@@ -166,21 +176,23 @@ def register(app: typer.Typer) -> None:
         """
         console = Console()  # per call: the terminal's width now
 
+        lang = command_lang()
         if engine not in ("local", "dask"):
-            fail(f"--engine: value {engine!r} — expected local or dask")
+            fail(text("replay.engine", lang, value=repr(engine)))
         if workers < 1:
-            fail(f"--workers: value {workers} — expected a whole number ≥ 1")
+            fail(text("replay.workers", lang, value=workers))
         mode = "dask" if engine == "dask" or scheduler else (
             "processes" if workers > 1 else "serial")
         if mode == "dask":
             try:
                 import distributed  # noqa: F401
             except ImportError:
-                fail("--engine dask needs Dask: pip install 'smogsim[dask]'")
+                fail(text("replay.dask", lang))
         out_dir = out or Path("runs") / "out" / f"replay-{datetime.now():%Y%m%d-%H%M%S}"
         # With --json, stdout carries the JSON alone; the progress bar moves to stderr.
-        progress = Progress(TextColumn("replay"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("runs"), RateColumn(), TimeRemainingColumn(),
+        progress = Progress(TextColumn(text("replay.bar", lang)), BarColumn(),
+                            MofNCompleteColumn(), TextColumn(text("replay.bar_runs", lang)),
+                            RateColumn(lang), TimeRemainingColumn(),
                             console=Console(stderr=True) if as_json else console,
                             disable=quiet, transient=False)
         bar: list = []
@@ -201,7 +213,7 @@ def register(app: typer.Typer) -> None:
                             engine=mode, workers=workers, scheduler=scheduler, resume=resume,
                             cities=_split(city), area=area, region=region,
                             options=options, on_start=on_start, on_done=on_done,
-                            on_read=reading)
+                            on_read=reading, lang=lang)
         except USER_ERRORS as bad:
             reading.close()
             progress.stop()
@@ -218,22 +230,25 @@ def register(app: typer.Typer) -> None:
             reading.close()
             progress.stop()
             if isinstance(stop, ReplayInterrupted):
-                kept = f"{stop.kept} of {stop.total} runs kept"
+                kept = text("replay.kept_of", lang, kept=stop.kept, total=stop.total)
             else:  # before the runs started, or a second Ctrl-C while counting the parts
-                kept = "finished runs kept"
+                kept = text("replay.kept", lang)
             Console(stderr=True).print(
-                f"interrupted: {kept} in {out_dir / 'parts'} — run the same command with "
-                "--resume to continue", highlight=False, soft_wrap=True)
+                text("replay.interrupted", lang, kept=kept, parts=out_dir / "parts"),
+                highlight=False, soft_wrap=True)
             raise typer.Exit(130) from None
         progress.stop()
+        _write_report(result.out)
         if not quiet:
-            _note_gaps(result)
+            _note_gaps(result, lang)
         if as_json:
-            print_json(summary_json(result))
+            summary = summary_json(result)
+            summary["files"]["replay.html"] = str(result.out / "replay.html")
+            print_json(summary)
             return
         if not quiet:
-            console.print(summary_table(result))
-            console.print(base_note(result.runs), highlight=False, soft_wrap=True)
-        console.print(f"{len(result.runs)} runs ({result.ran} run now, {result.resumed} already "
-                      f"finished) in {result.wall_s:.1f} s → {result.out}",
-                      highlight=False, soft_wrap=True)
+            console.print(summary_table(result, lang))
+            console.print(base_note(result.runs, lang), highlight=False, soft_wrap=True)
+        console.print(text("replay.done", lang, runs=len(result.runs), ran=result.ran,
+                           resumed=result.resumed, seconds=f"{result.wall_s:.1f}",
+                           out=result.out), highlight=False, soft_wrap=True)

@@ -22,6 +22,7 @@ from enterprises.io import default_measures, load_inventory, load_measure_table
 from enterprises.measures import MeasureTable
 from enterprises.schema import POLLUTANTS
 from simulator.cli.common import fail, refuse_overwrite
+from simulator.cli.language import lang as command_lang
 from simulator.grading.checks import (
     MAX_EXEMPT_SHARE,
     OWN_MEASURE_CHOICES,
@@ -33,9 +34,12 @@ from simulator.grading.checks import (
 )
 from simulator.io.files import atomic_write, csv_bytes
 from simulator.io.inputs import load_scenario
+from simulator.lang import flag, grade_name, industry_name, level_name, text
+from simulator.lang.tables import add_level_names, add_names
 from simulator.spec.scenario import ScenarioError
 
-FORMATS = ("table", "csv", "json")
+FORMATS = ("table", "csv", "json", "html")
+HTML_FILE = Path("review.html")  # --format html without --out
 CSV_ENCODING = "utf-8-sig"  # Excel opens Chinese text intact with the BOM
 MAX_FINDING_ROWS = 60  # console only; CSV and JSON hold every finding
 MAX_PLANT_ROWS = 30  # regraded plants listed per what-if on the console; JSON lists all
@@ -79,33 +83,45 @@ def _measures(path: Path | None, specs: list) -> MeasureTable:
 # -- console tables ------------------------------------------------------------------------
 
 
-def summary_table(result: Review) -> Table:
-    table = Table(title="Checks")
+def _t(key: str, lang: str, **fields: object) -> str:
+    return text(f"review.{key}", lang, **fields)
+
+
+def _check(check: str, lang: str) -> str:
+    """A check's name: 一致性 (zh); in English its id, as the CSV and JSON write it."""
+    return text(f"check.{check}", lang) if lang == "zh" and check in _CHECKS else check
+
+
+_CHECKS = frozenset(("consistency", "monotonicity", "exemptions", "coverage", "what_if"))
+
+
+def summary_table(result: Review, lang: str = "en") -> Table:
+    table = Table(title=_t("checks", lang))
     for name in ("check", "status", "errors", "warnings", "info"):
-        table.add_column(name, justify="right" if name in ("errors", "warnings", "info")
+        table.add_column(_t(name, lang), justify="right" if name in ("errors", "warnings", "info")
                          else "left")
     for row in result.summary().itertuples(index=False):
-        status = "[red]fail[/]" if row.status == "fail" else "[green]pass[/]"
-        table.add_row(row.check, status, str(row.errors), str(row.warnings), str(row.info))
+        status = f"[red]{_t('fail', lang)}[/]" if row.status == "fail" else \
+            f"[green]{_t('pass', lang)}[/]"
+        table.add_row(_check(row.check, lang), status, str(row.errors), str(row.warnings),
+                      str(row.info))
     return table
 
 
-def coverage_table(result: Review) -> Table:
+def coverage_table(result: Review, lang: str = "en") -> Table:
     """Per city, level and pollutant; two-line headers keep it within 100 columns."""
-    table = Table(title="Target coverage: % of the city-wide base (list + area sources)",
-                  caption="steady state, full compliance: ramps and late or partial "
-                          "compliance only lower the cut")
-    for name in ("city", "level", "pollutant", "base\nt/h", "list\n%", "area\n%", "cut\n%",
-                 "target\n%", "short\npts", "short\nt/h", "met"):
-        table.add_column(name, justify="left" if name in ("city", "level", "pollutant", "met")
-                         else "right")
+    table = Table(title=_t("coverage_title", lang), caption=_t("coverage_caption", lang))
+    for name in ("city", "level", "pollutant", "base_t_h", "list_pct", "area_pct", "cut_pct",
+                 "target_pct", "short_pts", "short_t_h", "met"):
+        table.add_column(_t(name, lang), justify="left" if name in (
+            "city", "level", "pollutant", "met") else "right")
     for r in result.coverage.itertuples(index=False):
-        table.add_row(r.city, r.level, r.pollutant, f"{r.base_t_h:.4g}",
+        table.add_row(r.city, level_name(r.level, lang), r.pollutant, f"{r.base_t_h:.4g}",
                       _share(r.list_cut_t_h, r.base_t_h), _share(r.area_cut_t_h, r.base_t_h),
                       _share(r.cut_t_h, r.base_t_h), f"{r.target_pct:g}",
                       f"{r.short_pct:.1f}" if r.short_pct > 0 else "",
                       f"{r.short_t_h:.4g}" if r.short_pct > 0 else "",
-                      "[green]yes[/]" if r.met else "[red]no[/]")
+                      _yes(r.met, lang))
     return table
 
 
@@ -113,56 +129,61 @@ def _share(part: float, total: float) -> str:
     return f"{100 * part / total:.1f}" if total > 0 else "–"
 
 
-def exemption_table(result: Review) -> Table:
-    table = Table(title="Exempt plants: % of the city-wide base",
-                  caption="emission_cap: online-monitored plants under 限排不限产")
-    for name in ("city", "class", "plants", *(f"{p} %" for p in POLLUTANTS)):
-        table.add_column(name, justify="left" if name in ("city", "class") else "right")
+def exemption_table(result: Review, lang: str = "en") -> Table:
+    table = Table(title=_t("exempt_title", lang), caption=_t("exempt_caption", lang))
+    for name in ("city", "class", "plants"):
+        table.add_column(_t(name, lang), justify="left" if name in ("city", "class") else "right")
+    for p in POLLUTANTS:
+        table.add_column(_t("pct", lang, pollutant=p), justify="right")
     for r in result.exemptions.to_dict("records"):
-        table.add_row(r["city"], r["class"], str(r["enterprises"]),
+        kind = text(f"exemption.{r['class']}", lang) if lang == "zh" and \
+            f"exemption.{r['class']}" in _EXEMPTIONS else r["class"]
+        table.add_row(r["city"], kind, str(r["enterprises"]),
                       *(f"{r[p + '_pct']:.1f}" for p in POLLUTANTS))
     return table
 
 
-def what_if_tables(result: Review) -> list[Table]:
+def what_if_tables(result: Review, lang: str = "en") -> list[Table]:
     """One table per --what-if: the required cut before and after, per city, level, pollutant."""
     tables = []
     for spec, rows in result.what_if.groupby("what_if", sort=False):
-        plants = ", ".join(f"{n} in {c}" for c, n in
-                           rows.groupby("city")["regraded"].first().items())
-        table = Table(title=f"What-if: {escape(spec)} ({plants} regraded)",
-                      caption="required cut of the list + area sources, before → after")
-        for name in ("city", "level", "pollutant", "before\nt/h", "after\nt/h", "Δ\nt/h",
-                     "cut %", "Δ\npts", "target\n%", "met"):
-            table.add_column(name, justify="left" if name in (
+        plants = text("word.list_separator", lang).join(
+            _t("whatif_plants", lang, count=n, city=c)
+            for c, n in rows.groupby("city")["regraded"].first().items())
+        table = Table(title=_t("whatif_title", lang, spec=escape(spec), plants=plants),
+                      caption=_t("whatif_caption", lang))
+        for name in ("city", "level", "pollutant", "before", "after", "delta",
+                     "cut_pct_inline", "delta_pts", "target_pct", "met"):
+            table.add_column(_t(name, lang), justify="left" if name in (
                 "city", "level", "pollutant", "met") else "right")
         for r in rows.itertuples(index=False):
-            table.add_row(r.city, r.level, r.pollutant, f"{r.cut_before_t_h:.4f}",
+            table.add_row(r.city, level_name(r.level, lang), r.pollutant, f"{r.cut_before_t_h:.4f}",
                           f"{r.cut_after_t_h:.4f}", f"{r.change_t_h:+.4f}",
                           f"{_pct(r.cut_before_pct)}→{_pct(r.cut_after_pct)}",
                           _pct(r.change_pct, "+.1f"), f"{r.target_pct:g}",
-                          f"{_yes(r.met_before)}→{_yes(r.met_after)}")
+                          f"{_yes(r.met_before, lang)}→{_yes(r.met_after, lang)}")
         tables.append(table)
         plants = result.what_if_plants[result.what_if_plants["what_if"] == spec]
-        tables.append(regraded_table(spec, plants))
+        tables.append(regraded_table(spec, plants, lang))
     return tables
 
 
-def regraded_table(spec: str, plants: pd.DataFrame) -> Table:
+def regraded_table(spec: str, plants: pd.DataFrame, lang: str = "en") -> Table:
     """The plants of a what-if that have own measures (一厂一策), each with what became of
     them; the caption counts the plants that follow the catalogue."""
     own = plants[plants["own_measures"] != "none"]
     plain = len(plants) - len(own)
-    notes = [f"{plain} regraded plant(s) follow the catalogue: the new grade's measures"]
+    notes = [_t("own_follow", lang, count=plain)]
     if len(own) > MAX_PLANT_ROWS:
-        notes.append(f"{len(own) - MAX_PLANT_ROWS} more with own measures in --format json")
-    table = Table(title=f"Own measures of the plants regraded by {escape(spec)}",
-                  caption="; ".join(notes))
-    for name in ("id", "name", "county", "own measures (一厂一策)", "regraded"):
-        table.add_column(name, overflow="fold", ratio=1 if name.startswith("own") else None)
+        notes.append(_t("own_more", lang, count=len(own) - MAX_PLANT_ROWS))
+    table = Table(title=_t("own_title", lang, spec=escape(spec)),
+                  caption=text("reason.separator", lang).join(notes))
+    for name in ("id", "name", "county", "own", "regraded"):
+        table.add_column(_t(name, lang), overflow="fold", ratio=1 if name == "own" else None)
     for r in own.head(MAX_PLANT_ROWS).itertuples(index=False):
         table.add_row(r.id, escape(str(r.name)), r.county, escape(r.measures),
-                      "[yellow]kept[/]" if r.own_measures == "kept" else "replaced")
+                      f"[yellow]{_t('kept', lang)}[/]" if r.own_measures == "kept"
+                      else _t("replaced", lang))
     return table
 
 
@@ -171,8 +192,12 @@ def _pct(value: float, spec: str = ".1f") -> str:
     return "–" if math.isnan(value) else format(value, spec)
 
 
-def _yes(flag: bool) -> str:
-    return "[green]yes[/]" if flag else "[red]no[/]"
+def _yes(value: bool, lang: str = "en") -> str:
+    return f"[green]{flag(True, lang)}[/]" if value else f"[red]{flag(False, lang)}[/]"
+
+
+_EXEMPTIONS = frozenset(f"exemption.{k}" for k in ("none", "livelihood", "strategic", "export",
+                                                  "whitelist", "emission_cap"))
 
 
 # Findings that differ only in the plant (same check, place, kind, level and message) share
@@ -191,59 +216,67 @@ def grouped_findings(frame: pd.DataFrame) -> pd.DataFrame:
         findings=("ids", "size")).reset_index()
 
 
-def findings_table(result: Review) -> tuple[Table, str]:
+def findings_table(result: Review, lang: str = "en") -> tuple[Table, str]:
     """Errors and warnings (at most ``MAX_FINDING_ROWS`` rows, identical findings grouped) and
-    a note on what was left out."""
+    a note on what was left out. The checks' messages stay English (``simulator.grading``)."""
     frame = result.findings_frame()
     shown = grouped_findings(frame[frame["severity"] != "info"])
-    table = Table(title="Findings (errors and warnings)")
-    table.add_column("severity")
-    table.add_column("check")
-    table.add_column("where", overflow="fold")
-    table.add_column("message", overflow="fold", ratio=1)
+    table = Table(title=_t("findings_title", lang))
+    table.add_column(_t("severity", lang))
+    table.add_column(_t("check", lang))
+    table.add_column(_t("where", lang), overflow="fold")
+    table.add_column(_t("message", lang), overflow="fold", ratio=1)
     for r in shown.head(MAX_FINDING_ROWS).itertuples(index=False):
         style = "[red]" if r.severity == "error" else "[yellow]"
-        ids = _some_plants(r.ids, r.names)
-        kind = "/".join(x for x in (r.industry, r.grade) if x)
-        where = " ".join(x for x in (r.city, r.county, ids, kind, r.level, r.pollutant) if x)
-        message = r.message if r.findings == 1 else f"{r.findings} plants: {r.message}"
-        table.add_row(f"{style}{r.severity}[/]", r.check, escape(where), escape(message))
+        ids = _some_plants(r.ids, r.names, lang=lang)
+        industry = industry_name(r.industry, lang) if r.industry and lang == "zh" else r.industry
+        grade = grade_name(r.grade, lang) if r.grade and lang == "zh" else r.grade
+        level = level_name(r.level, lang) if r.level else r.level
+        kind = "/".join(x for x in (industry, grade) if x)
+        where = " ".join(x for x in (r.city, r.county, ids, kind, level, r.pollutant) if x)
+        message = r.message if r.findings == 1 else _t("n_plants", lang, count=r.findings,
+                                                        message=r.message)
+        severity = _t(r.severity, lang) if r.severity in ("error", "warning") else r.severity
+        table.add_row(f"{style}{severity}[/]", _check(r.check, lang), escape(where),
+                      escape(message))
     hidden = int(shown["findings"].iloc[MAX_FINDING_ROWS:].sum())
     info = int((frame["severity"] == "info").sum())
-    note = (f"{hidden} more error/warning finding(s) and " if hidden else "") + (
-        f"{info} info finding(s) not shown: --format csv or json lists every finding")
+    note = (_t("hidden", lang, count=hidden) if hidden else "") + _t("info_hidden", lang,
+                                                                     count=info)
     return table, note
 
 
-def _some_plants(ids: str, names: str, shown: int = 2) -> str:
+def _some_plants(ids: str, names: str, shown: int = 2, lang: str = "en") -> str:
     """The first few plants as "id name" (";"-joined ids and names) and how many more."""
     if not ids:
         return ""
     parts, labels = ids.split(";"), names.split(";") if names else []
-    text = "; ".join(" ".join(x for x in (i, n) if x)
-                     for i, n in zip(parts[:shown], [*labels, *[""] * shown], strict=False))
-    return text + (f" +{len(parts) - shown} more" if len(parts) > shown else "")
+    listed = "; ".join(" ".join(x for x in (i, n) if x)
+                       for i, n in zip(parts[:shown], [*labels, *[""] * shown], strict=False))
+    more = _t("more_plants", lang, count=len(parts) - shown) if len(parts) > shown else ""
+    return listed + more
 
 
-def verdict(result: Review) -> str:
+def verdict(result: Review, lang: str = "en") -> str:
     counts = result.summary()[["errors", "warnings"]].sum()
-    word = "[bold red]review failed[/]" if result.failed else "[bold green]review passed[/]"
-    return f"{word}: {counts['errors']} error(s), {counts['warnings']} warning(s)"
+    word = f"[bold red]{_t('failed', lang)}[/]" if result.failed else \
+        f"[bold green]{_t('passed', lang)}[/]"
+    return _t("verdict", lang, word=word, errors=counts["errors"], warnings=counts["warnings"])
 
 
-def print_report(out: Console, result: Review, title: str) -> None:
+def print_report(out: Console, result: Review, title: str, lang: str = "en") -> None:
     out.print(escape(title), highlight=False, soft_wrap=True)
-    out.print(summary_table(result))
-    out.print(coverage_table(result))
+    out.print(summary_table(result, lang))
+    out.print(coverage_table(result, lang))
     if len(result.exemptions):
-        out.print(exemption_table(result))
-    for table in what_if_tables(result):
+        out.print(exemption_table(result, lang))
+    for table in what_if_tables(result, lang):
         out.print(table)
-    table, note = findings_table(result)
+    table, note = findings_table(result, lang)
     if table.row_count:
         out.print(table)
     out.print(note, style="dim", highlight=False, soft_wrap=True)
-    out.print(verdict(result), highlight=False)
+    out.print(verdict(result, lang), highlight=False)
 
 
 # -- machine-readable output ---------------------------------------------------------------
@@ -254,25 +287,39 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records", force_ascii=False, double_precision=15))
 
 
-def to_json(result: Review, meta: dict) -> str:
+def named_findings(result: Review, lang: str = "en") -> pd.DataFrame:
+    """The findings with ``industry_name``, ``grade_name`` and ``level_name`` appended in
+    ``lang``; the id columns before them are unchanged."""
+    return add_level_names(add_names(result.findings_frame(), lang), lang, ("level",))
+
+
+def to_json(result: Review, meta: dict, lang: str = "en") -> str:
     data = {**meta, "failed": result.failed, "summary": _records(result.summary()),
-            "findings": _records(result.findings_frame()),
-            "coverage": _records(result.coverage), "exemptions": _records(result.exemptions),
-            "what_if": _records(result.what_if),
-            "what_if_plants": _records(result.what_if_plants)}
+            "findings": _records(named_findings(result, lang)),
+            "coverage": _records(add_level_names(result.coverage, lang, ("level",))),
+            "exemptions": _records(result.exemptions),
+            "what_if": _records(add_level_names(result.what_if, lang, ("level",))),
+            "what_if_plants": _records(add_names(result.what_if_plants, lang))}
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def to_csv(result: Review) -> str:
-    """The findings as CSV text, formula-like cells neutralised (``io.files.csv_bytes``)."""
-    return csv_bytes(result.findings_frame(), float_format="%.6g").decode(CSV_ENCODING)
+def to_csv(result: Review, lang: str = "en") -> str:
+    """The findings as CSV text with their name columns, formula-like cells neutralised
+    (``io.files.csv_bytes``)."""
+    return csv_bytes(named_findings(result, lang), float_format="%.6g").decode(CSV_ENCODING)
 
 
-def _render_table(result: Review, title: str) -> str:
+def _render_table(result: Review, title: str, lang: str = "en") -> str:
     buffer = io.StringIO()
     print_report(Console(file=buffer, width=REPORT_WIDTH, no_color=True, emoji=False), result,
-                 title)
+                 title, lang)
     return buffer.getvalue()
+
+
+def _html(document: dict) -> str:
+    from simulator.report.review import build_review_report  # the page's scripts are large
+
+    return build_review_report(document, command_lang())
 
 
 def register(app: typer.Typer) -> None:
@@ -300,7 +347,9 @@ def register(app: typer.Typer) -> None:
         max_share: float = typer.Option(
             MAX_EXEMPT_SHARE, "--max-exempt-share", help="Flag an exempt plant holding more "
             "than this fraction of a city's base of a pollutant (assumption)."),
-        fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+        fmt: str = typer.Option("table", "--format", help="table, csv, json or html (a "
+                                "self-contained page, default review.html, with review.json "
+                                "beside it for smogsim report to rebuild it)."),
         force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
         out: Path | None = typer.Option(None, "--out", help="Write the report to this file "
                                         "(the console then shows the checks only)."),
@@ -314,19 +363,25 @@ def register(app: typer.Typer) -> None:
         """
         console = Console()  # per call: the terminal's width now
 
+        lang = command_lang()
         if fmt not in FORMATS:
-            fail(f"option --format: value {fmt!r} — expected one of {', '.join(FORMATS)}")
+            fail(text("err.format", lang, value=repr(fmt), choices=", ".join(FORMATS)))
         if own_measures not in OWN_MEASURE_CHOICES:
-            fail(f"option --what-if-measures: value {own_measures!r} — expected one of "
-                 f"{', '.join(OWN_MEASURE_CHOICES)}")
+            fail(_t("what_if_measures", lang, value=repr(own_measures),
+                    choices=", ".join(OWN_MEASURE_CHOICES)))
         if not 0 <= max_share <= 1:
-            fail(f"option --max-exempt-share: value {max_share} — expected a fraction in "
-                  "[0, 1]")
+            fail(_t("max_share", lang, value=max_share))
+        if fmt == "html" and out is None:
+            out = HTML_FILE
         if out is not None:  # checked before any work: never an input, never silently replaced
             refuse_overwrite(out, force, (inventory, measures, *scenario))
+        data_file = out.parent / "review.json" if fmt == "html" and out is not None else None
+        if data_file is not None:
+            refuse_overwrite(data_file, force, (inventory, measures, *scenario))
         try:
-            specs_what_if = [WhatIf.parse(text, own_measures) for text in what_ifs]
+            specs_what_if = [WhatIf.parse(spec, own_measures) for spec in what_ifs]
             specs = [load_scenario(path) for path in scenario]
+            lang = command_lang(next((s.lang for s in specs if s.lang), None))
             # a list without a city column (a county's) takes the scenario's city
             inv = load_inventory(inventory, city=specs[0].city if len(specs) == 1 else None)
             area = _area(specs, inv)
@@ -336,28 +391,31 @@ def register(app: typer.Typer) -> None:
             result = review(inv, ruleset, table, area, specs_what_if, max_share)
         except (TableError, AlertInputError, ScenarioError, WhatIfError) as bad:
             fail(str(bad))
-        cities = ", ".join(sorted(set(inv.cities)))
-        title = (f"Grading review — {inventory.name}: {len(inv):,} enterprises in {cities}; "
-                 f"rules {ruleset.id}; measures {table.name}")
+        cities = text("word.list_separator", lang).join(sorted(set(inv.cities)))
+        title = _t("title", lang, inventory=inventory.name, count=f"{len(inv):,}", cities=cities,
+                   rules=ruleset.id, measures=table.name)
         if fmt == "table":
-            text = _render_table(result, title) if out else None
+            document = _render_table(result, title, lang) if out else None
         elif fmt == "csv":
-            text = to_csv(result)
+            document = to_csv(result, lang)
         else:
-            text = to_json(result, {"inventory": str(inventory), "rules": ruleset.id,
-                                    "measures": table.name,
-                                    "enterprises": len(inv)})
+            document = to_json(result, {"inventory": str(inventory), "rules": ruleset.id,
+                                        "measures": table.name, "enterprises": len(inv),
+                                        "lang": lang}, lang)
         if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(out, text.encode(CSV_ENCODING if fmt == "csv" else "utf-8"))
+            if data_file is not None:  # the page, and the document it is rebuilt from
+                atomic_write(data_file, document.encode("utf-8"))
+                document = _html(json.loads(document))
+            atomic_write(out, document.encode(CSV_ENCODING if fmt == "csv" else "utf-8"))
             console.print(escape(title), highlight=False, soft_wrap=True)
-            console.print(summary_table(result))
-            console.print(f"{verdict(result)}; report → {escape(str(out))}", highlight=False,
-                          soft_wrap=True)
+            console.print(summary_table(result, lang))
+            console.print(_t("report_to", lang, verdict=verdict(result, lang),
+                             path=escape(str(out))), highlight=False, soft_wrap=True)
         elif fmt == "table":
-            print_report(console, result, title)
+            print_report(console, result, title, lang)
         else:
-            sys.stdout.write(text)
+            sys.stdout.write(document)
         if result.failed:
             raise typer.Exit(1)
 

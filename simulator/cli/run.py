@@ -140,7 +140,8 @@ def _execute(scenario: Path, out: Path | None, mode: str, report: bool = True) -
         lang = command_lang(spec.lang)
         run = run_scenario(spec)
         run_dir = default_run_dir(out, Path(scenario).stem)
-        write_tables(run_dir, named_tables(run, lang), run.manifest(run_dir.name),
+        write_tables(run_dir, named_tables(run, lang),
+                     {**run.manifest(run_dir.name), "lang": lang},  # the report's language
                      report=report_writer() if report else None)
     except USER_ERRORS as bad:
         fail(str(bad))

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from simulator.lang.catalogue import grade_name, industry_name, measure_name
+from simulator.lang.catalogue import grade_name, industry_name, level_name, measure_name
 from simulator.lang.reasons import render_reason
 
 NAME_COLUMNS: tuple[tuple[str, str], ...] = (("industry", "industry_name"),
@@ -50,3 +50,19 @@ def enterprise_names(*frames: pd.DataFrame | None) -> dict[str, str]:
             names |= dict(zip(frame["enterprise"].astype(str), frame["name"].astype(str),
                               strict=True))
     return names
+
+
+def add_level_names(frame: pd.DataFrame, lang: str,
+                    columns: tuple[str, ...] = ("level", "peak_level")) -> pd.DataFrame:
+    """``frame`` with ``<column>_name`` appended for each alert-level id column it has
+    (``level`` → ``level_name``: 橙色 or orange); an empty or missing level gives "".
+
+    >>> add_level_names(pd.DataFrame({"level": ["orange", ""]}), "zh").level_name.tolist()
+    ['橙色', '']
+    """
+    out = frame.copy()
+    for column in columns:
+        if column in out.columns and f"{column}_name" not in out.columns:
+            out[f"{column}_name"] = [level_name(v, lang) if isinstance(v, str) and v else ""
+                                     for v in out[column]]
+    return out

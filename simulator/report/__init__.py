@@ -1,3 +1,3 @@
-"""Reports a person reads: ``report.html`` of a run directory and the figures beside it.
-Imported only when a report is asked for (it brings matplotlib).
+"""Reports a person reads: ``report.html`` of a run directory (charts drawn by the browser from
+inlined Vega-Lite) and, with matplotlib installed, PNG figures beside a regional run's tables.
 """

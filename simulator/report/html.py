@@ -3,27 +3,20 @@
 ``build_report`` reads the files a run wrote (``manifest.json``, ``alerts.csv``,
 ``episodes.csv``, ``breakdown.csv`` or ``enterprises.csv`` — whose largest cuts are listed by
 id and name — and, where the run computed them, ``transport.csv``, ``verification.csv`` and
-``airquality.csv``) and returns one HTML page.
-Plots are drawn with matplotlib and embedded as base64 PNG data URIs, so the page opens offline
-and makes no request. Every section has a stable element id (``SECTIONS``); a section whose file
-the run did not write shows a short note instead of disappearing.
-
-matplotlib is the optional extra ``plot`` (``pip install 'smogsim[plot]'``); without it
-``ReportUnavailable`` is raised and a run is written without its report.
+``airquality.csv``) and returns one HTML page in the run's language (manifest ``lang``, else
+English). Charts are Vega-Lite specifications drawn by the browser from the page's inline
+scripts (``simulator.report.page``): the page opens offline, makes no request, and chart text is
+drawn with the reader's fonts like the rest of the page. Every section has a stable element id
+(``SECTION_IDS``); a section whose file the run did not write shows a short note instead of
+disappearing.
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
 import logging
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -33,43 +26,33 @@ from alerts.levels import Level
 from enterprises.schema import POLLUTANTS
 from simulator.core.accounting import LIST_ONLY
 from simulator.io.files import atomic_write
-from simulator.report.plots import PLAIN_TEXT
+from simulator.lang import LANGS, level_name, text
+from simulator.report import charts
+from simulator.report.page import chart, page
 
 REPORT_FILE = "report.html"
-SECTIONS: tuple[tuple[str, str], ...] = (  # (element id, heading); ids are stable
-    ("summary", "Summary"),
-    ("alerts", "Alert timeline"),
-    ("emissions", "Baseline vs actual emissions"),
-    ("cuts", "Cut vs target by pollutant and level"),
-    ("breakdown", "Breakdown by industry, grade and county"),
-    ("transport", "Transport"),
-    ("compliance", "Compliance"),
-    ("airquality", "PM2.5 with and without measures"),
-)
-NOT_COMPUTED = "not computed in this run"
-LIST_ONLY_NOTE = ("No area sources in this run: the base is the emergency-reduction list alone, "
-                  "so cut % is of the list, not of the city-wide base (sources.md §2), and "
-                  "overstates the city's cut.")
-TRUCK_CUT_NOTE = ("The truck gate's cut counts once: truck_cut_net_t is the gate's cut less "
-                  "mobile_cut_on_trucks_t, the mobile sector's cut of the same trucks already "
-                  "in cut_t; cut_pct_with_trucks = (cut_t + truck_cut_net_t) / baseline_t "
-                  "(docs/transport.md).")
-# Bar colours: each level in its own colour; temporary control in grey (assumption).
-LEVEL_COLOURS = {"temporary": "#9e9e9e", "blue": "#1f77b4", "yellow": "#e6c200",
-                 "orange": "#ff8c00", "red": "#d62728"}
+SECTION_IDS: tuple[str, ...] = ("summary", "alerts", "emissions", "cuts", "breakdown", "map",
+                                "transport", "compliance", "airquality")  # stable element ids
+DEFAULT_LANG = "en"  # a run directory whose manifest names no language
+
+
+def section_title(key: str, lang: str = DEFAULT_LANG) -> str:
+    return text(f"report.section.{key}", lang)
+
+
+SECTIONS: tuple[tuple[str, str], ...] = tuple((key, section_title(key)) for key in SECTION_IDS)
+NOT_COMPUTED = text("report.not_computed", DEFAULT_LANG)
 # 24-h PM2.5 of 150 µg/m³ is IAQI 200, the heavy-pollution line (HJ 633-2012, sources.md §1).
 HEAVY_PM25 = 150.0
-# Preferred fonts with Chinese glyphs, first found wins; any other "CJK" font is the fallback.
-CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
-             "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "PingFang SC", "Heiti SC",
-             "Arial Unicode MS")
-TOP_CATEGORIES = 15  # bars per breakdown plot; the table lists every category (assumption)
+TOP_CATEGORIES = 15  # bars per breakdown chart; the table lists every category (assumption)
 TOP_ENTERPRISES = 20  # enterprises listed by name in the breakdown section (assumption)
 _TIME_COLUMNS = ("issued_at", "start", "end", "time")
 _TRANSPORT_TOTALS = ("trips", "trips_blocked", "substituted", "deferred", "cancelled",
                      "nonroad_idled", "production_days_lost")
-_OPTIONAL = ("breakdown.csv", "enterprises.csv", "transport.csv", "verification.csv",
-             "airquality.csv")
+_OPTIONAL = ("breakdown.csv", "enterprises.csv", "audit.csv", "transport.csv",
+             "verification.csv", "airquality.csv")
+_COORDINATES = (("lon", "lat"), ("longitude", "latitude"))  # enterprises.csv columns, if any
+MAP_COLUMNS = 12  # enterprises per row of a county's block when there are no coordinates
 
 log = logging.getLogger("smogsim")
 
@@ -79,7 +62,8 @@ class ReportError(ValueError):
 
 
 class ReportUnavailable(RuntimeError):
-    """matplotlib is not installed."""
+    """Kept for callers that catch it; the report needs nothing beyond smogsim's own
+    dependencies, so it is no longer raised."""
 
 
 @dataclass
@@ -93,6 +77,15 @@ class RunFiles:
 
     def table(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
+
+    @property
+    def lang(self) -> str:
+        """The run's language (manifest ``lang``), English for a manifest without one."""
+        lang = self.manifest.get("lang")
+        return lang if lang in LANGS else DEFAULT_LANG
+
+    def t(self, key: str, **fields: object) -> str:
+        return text(key, self.lang, **fields)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -160,78 +153,7 @@ def _require(run: RunFiles, name: str, columns: tuple[str, ...]) -> None:
                               f"columns {', '.join(columns)}")
 
 
-# --- plotting ------------------------------------------------------------------------------
-
-
-@cache
-def cjk_font() -> str | None:
-    """A font family with Chinese glyphs known to matplotlib, or None.
-
-    matplotlib caches its font list; a CJK font installed after the cache was built is not in
-    it, so when none is found the system fonts are scanned once more (and the cache renewed).
-    """
-    from matplotlib import font_manager
-
-    found = _cjk_in(font_manager.fontManager)
-    if found is None and not _RESCANNED:
-        _RESCANNED.append(True)
-        font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
-        found = _cjk_in(font_manager.fontManager)
-    return found
-
-
-_RESCANNED: list[bool] = []  # the font list is scanned again at most once per process
-
-
-def _cjk_in(manager) -> str | None:
-    names = {font.name for font in manager.ttflist}
-    for name in CJK_FONTS:
-        if name in names:
-            return name
-    return next((n for n in sorted(names) if "CJK" in n), None)
-
-
-@contextmanager
-def _plot_style() -> Iterator[None]:
-    try:
-        import matplotlib as mpl
-    except ImportError:
-        raise ReportUnavailable("matplotlib is not installed "
-                                "(pip install 'smogsim[plot]')") from None
-    fonts = ["DejaVu Sans", *([cjk_font()] if cjk_font() else [])]  # CJK as glyph fallback
-    style = {"font.family": fonts, "font.size": 9, **PLAIN_TEXT,
-             "axes.spines.top": False, "axes.spines.right": False}
-    with mpl.rc_context(style), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")  # no CJK font
-        yield
-
-
-def _figure(width: float, height: float):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
-
-
-def _img(fig, alt: str) -> str:
-    """The figure as an ``<img>`` with a base64 PNG data URI (no metadata: same bytes)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
-
-
-def _dates(values: pd.Series) -> np.ndarray:
-    from matplotlib import dates
-
-    return dates.date2num(values.to_numpy(dtype="datetime64[s]"))
-
-
-def _date_axis(ax) -> None:
-    from matplotlib import dates
-
-    locator = dates.AutoDateLocator(minticks=3, maxticks=9)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
+# --- helpers -------------------------------------------------------------------------------
 
 
 def _level_order(level: str) -> int:
@@ -241,22 +163,28 @@ def _level_order(level: str) -> int:
         return len(Level)
 
 
-def _level_name(level: str) -> str:
+def _level_label(level: str, lang: str) -> str:
+    """A level as a reader names it: 橙色 (zh) or "橙色 orange" (en, with the Chinese)."""
     try:
-        return f"{Level.parse(level).zh} {level}"
+        parsed = Level.parse(level)
     except ValueError:
         return str(level)
+    return level_name(parsed.id, lang) if lang == "zh" else f"{parsed.zh} {level}"
 
 
-# --- sections ------------------------------------------------------------------------------
+def _levels(run: RunFiles, *frames: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
+    """The levels in ``frames`` (mildest first) and their names in the run's language."""
+    found = {str(lv) for frame in frames if "level" in frame.columns for lv in frame["level"]}
+    levels = sorted(found, key=_level_order)
+    return levels, {lv: _level_label(lv, run.lang) for lv in levels}
 
 
-def _note(text: str) -> str:
-    return f'<p class="note">{html.escape(text)}</p>'
+def _note(content: str) -> str:
+    return f'<p class="note">{html.escape(content)}</p>'
 
 
-def _not_computed(name: str) -> str:
-    return _note(f"{NOT_COMPUTED} (no {name} in the run directory).")
+def _not_computed(run: RunFiles, name: str) -> str:
+    return _note(run.t("report.no_file", name=name))
 
 
 def _table(frame: pd.DataFrame, digits: int = 2) -> str:
@@ -286,110 +214,100 @@ def _cell(value, digits: int) -> str:
     return html.escape(str(value))
 
 
+# --- sections ------------------------------------------------------------------------------
+
+
 def _summary(run: RunFiles) -> str:
     m = run.manifest
     period = m.get("period") or ["", ""]
-    facts = [("scenario", m.get("scenario", "")), ("run id", m.get("run_id", "")),
-             ("city", m.get("city") or ", ".join(m.get("cities", []))),
-             ("period", " → ".join(map(str, period))),
-             ("seed", m.get("seed", "")), ("rules", m.get("rules", "")),
-             *([("cut % of", "the list alone (no area sources)" if m["cut_base"] == LIST_ONLY
-                 else "the city-wide base (list + area sources)")] if "cut_base" in m else []),
-             ("smogsim version", m.get("smogsim_version", ""))]
+    facts = [(run.t("report.fact.scenario"), m.get("scenario", "")),
+             (run.t("report.fact.run_id"), m.get("run_id", "")),
+             (run.t("report.fact.city"), m.get("city") or ", ".join(m.get("cities", []))),
+             (run.t("report.fact.period"), " → ".join(map(str, period))),
+             (run.t("report.fact.seed"), m.get("seed", "")),
+             (run.t("report.fact.rules"), m.get("rules", "")),
+             *([(run.t("report.fact.cut_base"),
+                 run.t("report.fact.list_only" if m["cut_base"] == LIST_ONLY
+                       else "report.fact.city_wide"))] if "cut_base" in m else []),
+             (run.t("report.fact.version"), m.get("smogsim_version", ""))]
     alerts, episodes = run.table("alerts.csv"), run.table("episodes.csv")
     hours = alerts.groupby("level")["hours"].sum() if len(alerts) else pd.Series(dtype=float)
-    facts.append(("alert hours", ", ".join(
-        f"{_level_name(lv)} {h:g} h" for lv, h in sorted(hours.items(),
-                                                        key=lambda kv: _level_order(kv[0])))
-        or "no alert"))
+    facts.append((run.t("report.fact.alert_hours"), ", ".join(
+        f"{_level_label(lv, run.lang)} {h:g} h"
+        for lv, h in sorted(hours.items(), key=lambda kv: _level_order(kv[0])))
+        or run.t("report.fact.no_alert")))
     targeted = episodes[episodes["target_pct"] > 0]
     met = _true(targeted["met"])
-    summary = f"{int(met.sum())} of {len(targeted)} segment × pollutant tallies with a target"
+    summary = run.t("report.fact.targets_summary", met=int(met.sum()), total=len(targeted))
     if _trucks_counted(episodes):
-        with_trucks = int(_true(targeted["met_with_transport"]).sum())
-        summary += f"; {with_trucks} with the truck gate's cut added"
-    facts.append(("targets met", summary))
+        summary += run.t("report.fact.with_trucks",
+                         met=int(_true(targeted["met_with_transport"]).sum()))
+    facts.append((run.t("report.fact.targets_met"), summary))
     for name, digest in (m.get("inputs") or {}).items():
-        facts.append((f"input {name}", digest))
-    facts.append(("files", ", ".join(run.files)))
+        facts.append((run.t("report.fact.input", name=name), digest))
+    facts.append((run.t("report.fact.files"), ", ".join(run.files)))
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
                    for k, v in facts)
     return f'<table class="facts">{rows}</table>'
 
 
+def _labels(run: RunFiles) -> dict[str, str]:
+    """Every axis and legend title, in the run's language."""
+    keys = ("time", "city", "level", "rate", "series", "measure", "pollutant", "target",
+            "with_trucks", "tonnes_cut", "lost", "trips", "count", "required", "achieved",
+            "status", "pm25", "heavy")
+    return {key: run.t(f"report.label.{key}") for key in keys}
+
+
 def _alerts(run: RunFiles) -> str:
     alerts = run.table("alerts.csv")
     if alerts.empty:
-        return _note("No alert in this period.")
-    cities = sorted(alerts["city"].unique())
-    fig = _figure(10, 0.6 * len(cities) + 1.4)
-    ax = fig.add_subplot()
-    starts, ends = _dates(alerts["start"]), _dates(alerts["end"])
-    issued = _dates(alerts["issued_at"])
-    seen = set()
-    for k, row in enumerate(alerts.itertuples()):
-        y = cities.index(row.city)
-        label = None if row.level in seen else _level_name(row.level)
-        seen.add(row.level)
-        ax.barh(y, ends[k] - starts[k], left=starts[k], height=0.5, label=label,
-                color=LEVEL_COLOURS.get(row.level, "#555555"), edgecolor="black", linewidth=0.4)
-        ax.plot([issued[k]], [y - 0.38], marker="v", color="black", markersize=4)
+        return _note(run.t("report.no_alert"))
+    levels, names = _levels(run, alerts)
+    rows = alerts.assign(level_name=alerts["level"].astype(str).map(names))
     period = run.manifest.get("period")
-    if period:
-        ax.set_xlim(*_dates(pd.to_datetime(pd.Series(period))))
-    ax.set_yticks(range(len(cities)), cities)
-    ax.set_ylim(len(cities) - 0.5, -0.9)
-    _date_axis(ax)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
-    ax.set_title("Alert windows per city [start, end); ▼ issued", loc="left")
+    spec = charts.timeline(
+        charts.records(rows[["city", "level_name", "issued_at", "start", "end", "hours"]]),
+        levels, names, _labels(run), tuple(period) if period else None)
     columns = [c for c in ("city", "level_zh", "level", "response", "issued_at", "start", "end",
                            "hours", "reason") if c in alerts.columns]
-    return (_img(fig, "Gantt chart of alert windows per city")
+    return (chart("chart-alerts", charts.spec(spec, run.t("report.chart.alerts")),
+                  "Gantt chart of alert windows per city")
             + _table(alerts[columns], digits=0))
+
+
+def _shading(run: RunFiles, episodes: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    segments = episodes.drop_duplicates(["city", "start"]).sort_values("start", kind="stable")
+    return segments.assign(level_name=segments["level"].astype(str).map(names))[
+        ["city", "start", "end", "level_name"]]
 
 
 def _emissions(run: RunFiles) -> str:
     episodes = run.table("episodes.csv")
     if episodes.empty:
-        return _note("No alert in this period: nothing to tally.")
-    fig = _figure(10, 5.5)
-    axes = fig.subplots(2, 2, sharex=True).ravel()
-    segments = episodes.drop_duplicates(["city", "start"]).sort_values("start")
-    for ax, pollutant in zip(axes, POLLUTANTS, strict=True):
-        for seg in segments.itertuples():
-            ax.axvspan(*_dates(pd.Series([seg.start, seg.end])), alpha=0.15, linewidth=0,
-                       color=LEVEL_COLOURS.get(seg.level, "#555555"))
-        for city, rows in episodes[episodes["pollutant"] == pollutant].groupby("city"):
-            rows = rows.sort_values("start")
-            suffix = f" {city}" if episodes["city"].nunique() > 1 else ""
-            for column, style in (("baseline_t", "--"), ("actual_t", "-")):
-                x, y = _steps(rows, column)
-                ax.plot(x, y, style, linewidth=1.4,
-                        label=f"{column.removesuffix('_t')}{suffix}")
-        ax.set_title(f"{pollutant}, t/h", loc="left")
-        _date_axis(ax)
-    axes[0].legend(frameon=False, fontsize=8)
-    fig.suptitle("City-wide emission rate in each alert segment (shaded by level)", x=0.01,
-                 ha="left", fontsize=10)
+        return _note(run.t("report.nothing_to_tally"))
+    levels, names = _levels(run, episodes)
+    several = episodes["city"].nunique() > 1
+    rows = []
+    for (city, pollutant), part in episodes.groupby(["city", "pollutant"], sort=True):
+        for measure in ("baseline", "actual"):
+            rate = part[f"{measure}_t"] / part["hours"].where(part["hours"] > 0)
+            word = run.t(f"report.label.{measure}")
+            for seg, (start, end, value) in enumerate(zip(part["start"], part["end"], rate,
+                                                          strict=True)):
+                for time in (start, end):  # a flat step over the segment, broken between
+                    rows.append({"pollutant": pollutant, "measure": word, "time": time,
+                                 "series": f"{word} {city}" if several else word,
+                                 "segment": f"{city}-{measure}-{seg}", "rate": value})
+    shading = [{**r, "pollutant": p} for r in charts.records(_shading(run, episodes, names))
+               for p in POLLUTANTS]
+    spec = charts.step_lines(charts.records(pd.DataFrame(rows)), shading, levels, names,
+                             _labels(run))
     columns = [c for c in ("episode", "level", "start", "end", "hours", "pollutant", "baseline_t",
                            "actual_t", "cut_t") if c in episodes.columns]
-    return _img(fig, "Step plot of baseline and actual emission rates") + _table(
-        episodes[columns])
-
-
-def _steps(rows: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """A step line over the segments: rate = tonnes / hours, broken (NaN) between gaps."""
-    x: list[float] = []
-    y: list[float] = []
-    starts, ends = _dates(rows["start"]), _dates(rows["end"])
-    rates = (rows[column] / rows["hours"].where(rows["hours"] > 0)).to_numpy(float)
-    for k in range(len(rows)):
-        if x and starts[k] != x[-1]:
-            x.append(np.nan)
-            y.append(np.nan)
-        x += [starts[k], ends[k]]
-        y += [rates[k], rates[k]]
-    return np.array(x), np.array(y)
+    return (chart("chart-emissions", charts.spec(spec, run.t("report.chart.emissions")),
+                  "Step chart of baseline and actual emission rates")
+            + _table(episodes[columns]))
 
 
 def cut_vs_target(episodes: pd.DataFrame) -> pd.DataFrame:
@@ -443,32 +361,26 @@ def _trucks_counted(episodes: pd.DataFrame) -> bool:
 def _cuts(run: RunFiles) -> str:
     episodes = run.table("episodes.csv")
     if episodes.empty:
-        return _note("No alert in this period: nothing to tally.")
+        return _note(run.t("report.nothing_to_tally"))
     table = cut_vs_target(episodes)
-    levels = list(dict.fromkeys(table["level"]))
-    fig = _figure(10, 3.6)
-    ax = fig.add_subplot()
-    width = 0.8 / len(levels)
-    for j, level in enumerate(levels):
-        rows = table[table["level"] == level].set_index("pollutant").reindex(list(POLLUTANTS))
-        x = np.arange(len(POLLUTANTS)) + (j - (len(levels) - 1) / 2) * width
-        ax.bar(x, rows["cut_pct"], width=width * 0.9, label=_level_name(level),
-               color=LEVEL_COLOURS.get(level, "#555555"), edgecolor="black", linewidth=0.4)
-        ax.hlines(rows["target_pct"], x - width * 0.45, x + width * 0.45, color="black",
-                  linewidth=2, label="target" if j == 0 else None)
-        if "cut_pct_with_trucks" in rows:
-            ax.plot(x, rows["cut_pct_with_trucks"], linestyle="none", marker="D", color="black",
-                    markerfacecolor="white", markersize=5,
-                    label="with the truck gate" if j == 0 else None)
-    ax.set_xticks(range(len(POLLUTANTS)), POLLUTANTS)
-    ax.set_ylabel("cut, % of the list's baseline" if _list_only(run) else
-                  "cut, % of city-wide baseline")
-    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.set_title("Cut achieved in alert hours vs the level's target (black line)", loc="left")
-    note = _note(LIST_ONLY_NOTE) if _list_only(run) else ""
+    levels, names = _levels(run, table)
+    labels = _labels(run) | {
+        "cut_pct": run.t("report.label.cut_pct_list" if _list_only(run)
+                         else "report.label.cut_pct_city"),
+        "level_name": run.t("report.label.level"), "pollutant": run.t("report.label.pollutant")}
+    rows = table.assign(level_name=table["level"].astype(str).map(names))
+    marker = "cut_pct_with_trucks" if "cut_pct_with_trucks" in rows.columns else None
+    spec = charts.grouped_bars(
+        charts.records(rows[["pollutant", "level_name", "cut_pct", "target_pct",
+                             *([marker] if marker else [])]]),
+        "pollutant", "level_name", "cut_pct", labels | {"target_pct": labels["target"]},
+        colours=charts.level_scale(levels, names), target="target_pct", marker=marker,
+        x_sort=list(POLLUTANTS))
+    note = _note(run.t("report.note.list_only")) if _list_only(run) else ""
     if "truck_cut_net_t" in table.columns:
-        note += _note(TRUCK_CUT_NOTE)
-    return note + _img(fig, "Bar chart of cut percent against target by pollutant and level") \
+        note += _note(run.t("report.note.truck_cut"))
+    return note + chart("chart-cuts", charts.spec(spec, run.t("report.chart.cuts")),
+                        "Bar chart of cut percent against target by pollutant and level") \
         + _table(table)
 
 
@@ -481,14 +393,13 @@ def _breakdown(run: RunFiles) -> str:
     name = "breakdown.csv" if run.table("breakdown.csv") is not None else "enterprises.csv"
     frame = run.table(name)
     if frame is None:
-        return _not_computed("breakdown.csv")
+        return _not_computed(run, "breakdown.csv")
     cut = [f"{p}_cut_t" for p in POLLUTANTS if f"{p}_cut_t" in frame.columns]
     value = [c for c in ("output_value_wan", "output_lost_wan") if c in frame.columns]
-    parts = [_note("From enterprises.csv: totals over the whole run.")] if (
-        name == "enterprises.csv") else []
+    parts = [_note(run.t("report.note.from_enterprises"))] if name == "enterprises.csv" else []
     for dim in ("industry", "grade", "county"):
         if dim not in frame.columns:
-            parts.append(_note(f"{name} has no {dim} column."))
+            parts.append(_note(run.t("report.note.no_column", name=name, dim=dim)))
             continue
         table = frame.groupby(dim, sort=True)[cut + value].sum().reset_index()
         if {"output_value_wan", "output_lost_wan"} <= set(table.columns):
@@ -496,13 +407,14 @@ def _breakdown(run: RunFiles) -> str:
                 "output_value_wan"].where(table["output_value_wan"] > 0)
         sort_by = "output_lost_wan" if "output_lost_wan" in table.columns else cut[0]
         table = table.sort_values(sort_by, ascending=False, kind="stable")
-        parts.append(f"<h3>By {dim}</h3>" + _bars(table.head(TOP_CATEGORIES), dim, cut)
+        parts.append(f"<h3>{html.escape(run.t('report.note.by', dim=run.t(f'report.dim.{dim}')))}"
+                     f"</h3>" + _bars(run, table.head(TOP_CATEGORIES), dim, cut)
                      + _table(table))
-    parts.append(_top_enterprises(run.table("enterprises.csv"), cut))
+    parts.append(_top_enterprises(run, run.table("enterprises.csv"), cut))
     return "".join(parts)
 
 
-def _top_enterprises(frame: pd.DataFrame | None, cut: list[str]) -> str:
+def _top_enterprises(run: RunFiles, frame: pd.DataFrame | None, cut: list[str]) -> str:
     """The enterprises that cut most over the run (all pollutants' tonnes added), each named
     beside its id, as the list names it."""
     if frame is None or "enterprise" not in frame.columns:
@@ -515,32 +427,89 @@ def _top_enterprises(frame: pd.DataFrame | None, cut: list[str]) -> str:
     value = [c for c in ("output_lost_wan",) if c in frame.columns]
     table = frame[labels + cut + value].assign(cut_t=frame[cut].sum(axis=1))
     table = table.sort_values("cut_t", ascending=False, kind="stable").head(TOP_ENTERPRISES)
-    return (f"<h3>Largest cuts by enterprise (top {TOP_ENTERPRISES})</h3>"
-            + _note("From enterprises.csv: tonnes cut over the whole run, every pollutant "
-                    "added (cut_t); the full list is in enterprises.csv.")
+    return (f"<h3>{html.escape(run.t('report.note.top', n=TOP_ENTERPRISES))}</h3>"
+            + _note(run.t("report.note.top_note"))
             + _table(table.drop(columns="cut_t")))
 
 
-def _bars(table: pd.DataFrame, dim: str, cut: list[str]) -> str:
-    fig = _figure(10, 0.28 * len(table) + 1.3)
-    left, right = fig.subplots(1, 2, sharey=True)
-    y = np.arange(len(table))
-    labels = table[dim].astype(str).tolist()
-    offset = np.zeros(len(table))
-    for column in cut:
-        values = table[column].clip(lower=0).to_numpy(float)
-        left.barh(y, values, left=offset, label=column.removesuffix("_cut_t"), height=0.7)
-        offset += values
-    left.set_yticks(y, labels)
-    left.invert_yaxis()
-    left.set_xlabel("tonnes cut")
-    left.legend(frameon=False, fontsize=8)
+def _bars(run: RunFiles, table: pd.DataFrame, dim: str, cut: list[str]) -> str:
+    """Tonnes cut by ``dim`` stacked by pollutant, and output value lost beside it."""
+    dim_name = run.t(f"report.dim.{dim}")
+    labels = _labels(run) | {"category": dim_name, "pollutant": run.t("report.label.pollutant"),
+                             "tonnes": run.t("report.label.tonnes_cut"),
+                             "lost": run.t("report.label.lost")}
+    order = table[dim].astype(str).tolist()
+    long = table.melt(id_vars=[dim], value_vars=cut, var_name="pollutant", value_name="tonnes")
+    long = long.assign(category=long[dim].astype(str),
+                       pollutant=long["pollutant"].str.removesuffix("_cut_t"),
+                       tonnes=long["tonnes"].clip(lower=0))
+    out = chart(f"chart-{dim}", charts.spec(
+        charts.stacked_hbars(charts.records(long[["category", "pollutant", "tonnes"]]),
+                             "category", "pollutant", "tonnes", labels, order),
+        run.t("report.chart.breakdown", dim=dim_name)), f"Tonnes cut by {dim}")
     if "output_lost_wan" in table.columns:
-        right.barh(y, table["output_lost_wan"], color="#7f7f7f", height=0.7)
-        right.set_xlabel("output value lost, 万元")
+        lost = table.assign(category=table[dim].astype(str), pollutant=labels["lost"],
+                            lost=table["output_lost_wan"].clip(lower=0))
+        out += chart(f"chart-{dim}-lost", charts.spec(
+            charts.stacked_hbars(charts.records(lost[["category", "pollutant", "lost"]]),
+                                 "category", "pollutant", "lost", labels, order),
+            run.t("report.chart.lost", dim=dim_name)), f"Output value lost by {dim}")
+    return out
+
+
+def enterprise_responses(enterprises: pd.DataFrame, audit: pd.DataFrame | None) -> pd.DataFrame:
+    """Each enterprise with its response at the run's highest level: the measure of its
+    largest emission cut there (audit.csv), "none" where the audit names none."""
+    frame = enterprises.copy()
+    frame["measure"] = "none"
+    frame["level"] = ""
+    if audit is not None and {"enterprise", "level", "measure"} <= set(audit.columns) and len(
+            audit):
+        top = max(audit["level"].astype(str), key=_level_order)
+        rows = audit[audit["level"].astype(str) == top]
+        cut = rows.get("emission_cut_after", pd.Series(0.0, index=rows.index))
+        rows = rows.assign(_cut=cut).sort_values("_cut", ascending=False, kind="stable")
+        first = rows.drop_duplicates("enterprise").set_index("enterprise")
+        found = frame["enterprise"].map(first["measure"])
+        frame["measure"] = found.fillna("none").astype(str)
+        frame["level"] = top
+    return frame
+
+
+def _map(run: RunFiles) -> str:
+    """The enterprises by response: a scatter on their coordinates where enterprises.csv has
+    them, else a block of squares per county (a layout, not a map)."""
+    frame = run.table("enterprises.csv")
+    if frame is None or "enterprise" not in frame.columns:
+        return _not_computed(run, "enterprises.csv")
+    from simulator.lang import measure_name
+
+    frame = enterprise_responses(frame, run.table("audit.csv"))
+    frame["response"] = frame["measure"].map(lambda m: measure_name(m, run.lang))
+    shown = [c for c in ("enterprise", "name", "county", "industry", "grade", "response")
+             if c in frame.columns]
+    coordinates = next((pair for pair in _COORDINATES if set(pair) <= set(frame.columns)), None)
+    labels = {"response": run.t("report.map.response"), "county": run.t("report.dim.county")}
+    if coordinates:
+        rows = frame.assign(x=frame[coordinates[0]], y=frame[coordinates[1]])
+        note = run.t("report.map.coordinates")
     else:
-        right.set_axis_off()
-    return _img(fig, f"Tonnes cut and output lost by {dim}")
+        county = frame["county"].astype(str) if "county" in frame.columns else pd.Series(
+            "", index=frame.index)
+        order = frame.assign(county=county).sort_values(["county", "measure"], kind="stable")
+        k = order.groupby("county").cumcount()
+        rows = order.assign(x=k % MAP_COLUMNS, y=k // MAP_COLUMNS)
+        note = run.t("report.map.counties")
+    levels = rows.get("level")
+    title = run.t("report.map.title", level=_level_label(str(levels.iloc[0]), run.lang)
+                  if levels is not None and len(levels) and levels.iloc[0] else "–")
+    spec = charts.unit_map(charts.records(rows[[*shown, "x", "y"]]), labels, shown,
+                           geographic=coordinates is not None)
+    counts = frame.groupby([c for c in ("county", "response") if c in frame.columns]).size()
+    table = counts.unstack(fill_value=0).reset_index() if "county" in frame.columns else \
+        counts.rename("enterprises").reset_index()
+    return _note(note) + chart("chart-map", charts.spec(spec, title),
+                               "Enterprises by response") + _table(table)
 
 
 def _sums(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
@@ -556,7 +525,7 @@ def _sums(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
 def _transport(run: RunFiles) -> str:
     frame = run.table("transport.csv")
     if frame is None:
-        return _not_computed("transport.csv")
+        return _not_computed(run, "transport.csv")
     by = next((c for c in ("level", "industry", "city") if c in frame.columns), None)
     table = _sums(frame, by)
     if by == "level":
@@ -565,149 +534,120 @@ def _transport(run: RunFiles) -> str:
     counts = [c for c in ("trips", "trips_blocked", "substituted", "deferred", "cancelled")
               if c in table.columns]
     if not counts:
-        return _note("transport.csv has no trip counts; totals:") + _table(table)
-    labels = table[by].astype(str).tolist() if by else ["all"]
-    fig = _figure(10, 3.4)
-    ax = fig.add_subplot()
-    width = 0.8 / len(counts)
-    for j, column in enumerate(counts):
-        x = np.arange(len(labels)) + (j - (len(counts) - 1) / 2) * width
-        ax.bar(x, table[column], width=width * 0.9, label=column)
-    ax.set_xticks(range(len(labels)), labels)
-    ax.set_ylabel("heavy-truck trips")
-    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.set_title(f"Trips and trips blocked{f' by {by}' if by else ''}", loc="left")
-    return _img(fig, "Bar chart of truck trips and trips blocked") + _table(table, digits=1)
+        return _note(run.t("report.note.no_trips")) + _table(table)
+    group = table[by].astype(str).tolist() if by else ["all"]
+    if by == "level":
+        group = [_level_label(lv, run.lang) for lv in group]
+    long = pd.DataFrame([{"group": g, "count_of": c, "trips": float(table[c].iloc[k])}
+                         for k, g in enumerate(group) for c in counts])
+    labels = _labels(run) | {"group": run.t(f"report.dim.{by}") if by else "",
+                             "count_of": run.t("report.label.series")}
+    spec = charts.grouped_bars(charts.records(long), "group", "count_of", "trips", labels,
+                               x_sort=group)
+    title = (run.t("report.chart.transport_by", by=run.t(f"report.dim.{by}")) if by
+             else run.t("report.chart.transport"))
+    return (chart("chart-transport", charts.spec(spec, title),
+                  "Bar chart of truck trips and trips blocked") + _table(table, digits=1))
 
 
-def _unusable(frame: pd.DataFrame | None, name: str, columns: tuple[str, ...]) -> str:
+def _unusable(run: RunFiles, frame: pd.DataFrame | None, name: str,
+              columns: tuple[str, ...]) -> str:
     """The section's text when ``name`` was not written or lacks ``columns``, else ""."""
     if frame is None:
-        return _not_computed(name)
+        return _not_computed(run, name)
     if not set(columns) <= set(frame.columns):
-        return _note(f"{name} has no {'/'.join(columns)} columns; first rows:") \
+        return _note(run.t("report.note.no_columns", name=name, columns="/".join(columns))) \
             + _table(frame.head(20))
     return ""
 
 
 def _compliance(run: RunFiles) -> str:
     frame = run.table("verification.csv")
-    unusable = _unusable(frame, "verification.csv", ("required_cut", "achieved_cut"))
+    unusable = _unusable(run, frame, "verification.csv", ("required_cut", "achieved_cut"))
     if unusable:
         return unusable
     required = pd.to_numeric(frame["required_cut"], errors="coerce")
     achieved = pd.to_numeric(frame["achieved_cut"], errors="coerce")
     short = achieved < required - 1e-9  # tolerance for float round-off (assumption)
-    fig = _figure(6, 4.2)
-    ax = fig.add_subplot()
-    ax.scatter(required[~short], achieved[~short], s=12, color="#2ca02c", label="met")
-    ax.scatter(required[short], achieved[short], s=12, color="#d62728", label="short")
+    rows = pd.DataFrame({"row": np.arange(len(frame)) + 2, "required": required,
+                         "achieved": achieved,
+                         "status": np.where(short, run.t("report.label.short"),
+                                            run.t("report.label.met"))})
     top = float(np.nanmax([required.max(), achieved.max(), 0.0])) or 1.0
-    ax.plot([0, top], [0, top], color="black", linewidth=0.8, label="achieved = required")
-    ax.set_xlabel("required cut")
-    ax.set_ylabel("achieved cut")
-    ax.legend(frameon=False, fontsize=8)
-    ax.set_title("Required vs achieved cut per row of verification.csv", loc="left")
+    spec = charts.scatter_met(charts.records(rows), _labels(run), top)
     shortfall = (required - achieved).clip(lower=0)
-    lines = _note(f"{int((~short).sum())} of {len(frame)} rows achieved the required cut; "
-                  f"total shortfall {shortfall.sum():,.2f}.")
+    lines = _note(run.t("report.note.compliance", met=int((~short).sum()), total=len(frame),
+                        shortfall=f"{shortfall.sum():,.2f}"))
     worst = frame.assign(shortfall=shortfall)[short].sort_values("shortfall", ascending=False)
-    return _img(fig, "Scatter of required against achieved cut") + lines + (
-        _table(worst.head(20)) if len(worst) else "")
+    return (chart("chart-compliance", charts.spec(spec, run.t("report.chart.compliance")),
+                  "Scatter of required against achieved cut")
+            + lines + (_table(worst.head(20)) if len(worst) else ""))
 
 
 def _airquality(run: RunFiles) -> str:
     frame = run.table("airquality.csv")
-    unusable = _unusable(frame, "airquality.csv", ("pm25_with", "pm25_without"))
+    unusable = _unusable(run, frame, "airquality.csv", ("pm25_with", "pm25_without"))
     if unusable:
         return unusable
-    cities = frame.groupby("city", sort=True) if "city" in frame.columns else [("", frame)]
-    cities = list(cities)
-    fig = _figure(10, 2.4 * len(cities) + 0.6)
-    axes = np.atleast_1d(fig.subplots(len(cities), 1, sharex=True, squeeze=False).ravel())
+    if "city" not in frame.columns:
+        frame = frame.assign(city="")
+    if "time" not in frame.columns:
+        frame = frame.assign(time=pd.Timestamp("2000-01-01") + pd.to_timedelta(
+            np.arange(len(frame)), unit="h"))
+    series = {"pm25_without": run.t("report.label.without"),
+              "pm25_with": run.t("report.label.with")}
+    long = frame.melt(id_vars=["city", "time"], value_vars=list(series), var_name="series",
+                      value_name="pm25")
+    long["series"] = long["series"].map(series)
+    episodes = run.table("episodes.csv")
+    levels, names = _levels(run, episodes)
+    shading = _shading(run, episodes, names) if len(episodes) else pd.DataFrame(
+        columns=["city", "start", "end", "level_name"])
+    spec = charts.pm25_lines(charts.records(long), charts.records(shading), levels, names,
+                             _labels(run), HEAVY_PM25)
     rows = []
-    for ax, (city, part) in zip(axes, cities, strict=True):
-        x = _dates(part["time"]) if "time" in part.columns else np.arange(len(part))
-        ax.plot(x, part["pm25_without"], color="#7f7f7f", linewidth=1.2, label="without measures")
-        ax.plot(x, part["pm25_with"], color="#1f77b4", linewidth=1.4, label="with measures")
-        ax.axhline(HEAVY_PM25, color="#d62728", linestyle=":", linewidth=1,
-                   label="150 µg/m³ (IAQI 200)")
-        ax.set_ylabel("PM2.5, µg/m³")
-        ax.set_title(str(city), loc="left")
-        if "time" in part.columns:
-            _date_axis(ax)
+    for city, part in frame.groupby("city", sort=True):
         without, with_ = part["pm25_without"].mean(), part["pm25_with"].mean()
         rows.append({"city": city, "mean_without": without, "mean_with": with_,
                      "reduction_pct": 100.0 * (1 - with_ / without) if without else np.nan,
                      "peak_without": part["pm25_without"].max(),
                      "peak_with": part["pm25_with"].max()})
-    axes[0].legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return _img(fig, "PM2.5 with and without measures") + _table(pd.DataFrame(rows), digits=1)
+    return (chart("chart-airquality", charts.spec(spec, run.t("report.chart.airquality")),
+                  "PM2.5 with and without measures")
+            + _table(pd.DataFrame(rows), digits=1))
 
 
 _BUILDERS = {"summary": _summary, "alerts": _alerts, "emissions": _emissions, "cuts": _cuts,
-             "breakdown": _breakdown, "transport": _transport, "compliance": _compliance,
-             "airquality": _airquality}
+             "breakdown": _breakdown, "map": _map, "transport": _transport,
+             "compliance": _compliance, "airquality": _airquality}
+
 
 # --- page ----------------------------------------------------------------------------------
-
-_STYLE = """
-body { font-family: system-ui, "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC",
-       sans-serif; margin: 1.5rem auto; max-width: 72rem; padding: 0 1rem; color: #222; }
-nav a { margin-right: 0.8rem; }
-section { border-top: 1px solid #ccc; margin-top: 1.5rem; }
-img { max-width: 100%; height: auto; display: block; margin: 0.8rem 0; }
-table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0; }
-th, td { padding: 0.15rem 0.5rem; border-bottom: 1px solid #eee; text-align: left; }
-.num { text-align: right; }
-.note { color: #666; font-style: italic; }
-"""
-# Marks every image as loaded (naturalWidth > 0) once the page has loaded, so a headless
-# browser's DOM dump shows whether each plot decoded.
-_SCRIPT = """
-window.addEventListener("load", function () {
-  document.querySelectorAll("img").forEach(function (img) {
-    img.dataset.naturalWidth = String(img.naturalWidth);
-    img.dataset.loaded = img.complete && img.naturalWidth > 0 ? "true" : "false";
-  });
-  document.body.dataset.reportReady = "true";
-});
-"""
 
 
 def build_report(run_dir: str | Path, manifest: dict | None = None) -> str:
     """The report page of a run directory as one self-contained HTML string."""
-    with _plot_style():
-        run = read_run(run_dir, manifest)
-        sections = [f'<section id="{key}"><h2>{html.escape(title)}</h2>{_BUILDERS[key](run)}'
-                    f'</section>' for key, title in SECTIONS]
-    title = html.escape(f"smogsim report — {run.manifest.get('scenario', run.directory.name)}")
-    nav = "".join(f'<a href="#{key}">{html.escape(name)}</a>' for key, name in SECTIONS)
-    return ("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{title}</title>\n<style>{_STYLE}</style>\n<script>{_SCRIPT}</script>\n"
-            f"</head>\n<body>\n<h1>{title}</h1>\n<nav>{nav}</nav>\n"
-            + "\n".join(sections) + "\n</body>\n</html>\n")
+    run = read_run(run_dir, manifest)
+    sections = [f'<section id="{key}"><h2>{html.escape(section_title(key, run.lang))}</h2>'
+                f'{_BUILDERS[key](run)}</section>' for key in SECTION_IDS]
+    title = run.t("report.title", scenario=run.manifest.get("scenario", run.directory.name))
+    nav = [(key, section_title(key, run.lang)) for key in SECTION_IDS]
+    return page(title, run.lang, nav, "\n".join(sections))
 
 
 def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     """Build the report of ``run_dir`` and write it to ``out`` (default
     ``run_dir/report.html``); return the path written."""
-    page = build_report(run_dir)
+    page_text = build_report(run_dir)
     path = Path(out) if out is not None else Path(run_dir) / REPORT_FILE
     if not path.parent.is_dir():
         raise ReportError(f"{path.parent}: directory not found — cannot write the report")
-    atomic_write(path, page.encode("utf-8"))
+    atomic_write(path, page_text.encode("utf-8"))
     return path
 
 
 def add_report(run_dir: str | Path, manifest: dict) -> dict:
     """Write ``report.html`` into a run directory being written (before its manifest) and
-    return the manifest listing it. Without matplotlib the run goes on without its report:
-    a note goes to the log and into the manifest's ``report`` field."""
-    try:
-        page = build_report(run_dir, manifest)
-    except ReportUnavailable as why:
-        log.warning("note: report.html not written: %s", why)
-        return {**manifest, "report": f"not written: {why}"}
-    atomic_write(Path(run_dir) / REPORT_FILE, page.encode("utf-8"))
+    return the manifest listing it."""
+    atomic_write(Path(run_dir) / REPORT_FILE, build_report(run_dir, manifest).encode("utf-8"))
     return {**manifest, "files": [*manifest.get("files", []), REPORT_FILE]}

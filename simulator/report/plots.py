@@ -45,13 +45,14 @@ def _draw_airquality(frame: pd.DataFrame, path: Path, title: str) -> None:
             rows = frame[frame["city"] == city]
             on = rows["alert_level"].isin(ALERT_IDS).to_numpy()
             ax.fill_between(rows["time"], 0, 1, where=on, transform=ax.get_xaxis_transform(),
-                            color="#f2c14e", alpha=0.25, linewidth=0, label="alert in force")
-            ax.plot(rows["time"], rows["pm25_without"], color="#7f7f7f", lw=1.2,
+                            color="#bbbbbb", alpha=0.3, linewidth=0, label="alert in force")
+            ax.plot(rows["time"], rows["pm25_without"], color="#000000", lw=1.2,
                     label="without measures")
-            ax.plot(rows["time"], rows["pm25_with"], color="#1f77b4", lw=1.2,
+            ax.plot(rows["time"], rows["pm25_with"], color="#0072B2", lw=1.2,
                     label="with measures")
             ax.axhline(150, color="#c0392b", lw=0.8, ls=":",
                        label="150 µg/m³ (24-h mean at AQI 200)")
+            ax.set_ylim(bottom=0)  # a quantity's axis starts at zero
             ax.set_ylabel("PM2.5 µg/m³", fontfamily=fonts)
             ax.set_title(city, loc="left", fontsize=10, fontfamily=fonts)
             ax.spines[["top", "right"]].set_visible(False)

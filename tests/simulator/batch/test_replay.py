@@ -322,11 +322,30 @@ def test_cli_replay_writes_tables_and_summary(observations, tmp_path):
     assert "Replay — 4 runs over 2 city-episodes" in result.output
     assert "4 runs (4 run now, 0 already finished)" in result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "cuts.parquet", "inputs", "manifest.json", "parts", "runs.csv", "runs.parquet",
-        "timings.csv"]
+        "cuts.parquet", "inputs", "manifest.json", "parts", "replay.html", "runs.csv",
+        "runs.parquet", "timings.csv"]
     runs = pd.read_parquet(out / "runs.parquet")
     assert set(runs.forecast) == {"perfect", "late:24"} and set(runs.city) == {"漯河", "许昌"}
     assert set(runs.peak_level) <= {lv.id for lv in Level}
+
+
+def test_cli_replay_in_chinese_appends_level_names(observations, tmp_path):
+    out = tmp_path / "out"
+    result = RUNNER.invoke(app, ["replay", "--observations", str(observations), "--inventory",
+                                 "synthetic:30", "--out", str(out), "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    assert "回放 — 2 次运行，2 个城市过程" in result.output and "规则" in result.output
+    assert "2 次运行（本次 2 次，已完成 0 次）" in result.output
+    assert "Replay" not in result.output
+    runs = pd.read_csv(out / "runs.csv", encoding="utf-8-sig")
+    assert list(runs.columns) == [*replay.RUN_COLUMNS, "peak_level_name"]  # ids first, as before
+    names = dict(zip(runs.peak_level, runs.peak_level_name, strict=True))
+    assert names and all(name == {"temporary": "临时管控", "blue": "蓝色", "yellow": "黄色",
+                                  "orange": "橙色", "red": "红色"}.get(lv, "")
+                         for lv, name in names.items())
+    cuts = pd.read_parquet(out / "cuts.parquet")
+    assert list(cuts.columns[-1:]) == ["level_name"] and set(cuts.level_name) <= {
+        "临时管控", "蓝色", "黄色", "橙色", "红色"}
 
 
 @pytest.mark.parametrize(("args", "message"), [

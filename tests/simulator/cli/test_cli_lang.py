@@ -72,3 +72,103 @@ def test_the_scenario_chooses_the_language(demo_copy, tmp_path, monkeypatch):
     result = RUNNER.invoke(app, ["run", str(demo_copy), "--no-report", "-q", "--lang", "en",
                                  "--out", str(tmp_path / "b")])
     assert result.exit_code == 0 and "run directory" in result.output
+
+
+# -- the other commands in Chinese (docs/changes.md, "A Chinese desk") ----------------------
+
+LUOHE_LIST = "runs/data/luohe_inventory.csv"
+XUCHANG_LIST = "runs/data/xuchang_inventory.csv"
+
+
+def test_validate_speaks_chinese_and_names_industries_and_grades():
+    result = RUNNER.invoke(app, ["validate", LUOHE_LIST, "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    for words in ("有效：", "企业 300 家", "各行业基准排放", "砖瓦窑", "B级", "合计", "吨/年",
+                  "民生保障"):
+        assert words in result.output, words
+    assert "enterprises" not in result.output and "brick_tile" not in result.output
+    quiet = RUNNER.invoke(app, ["validate", LUOHE_LIST, "-q", "--lang", "zh"])
+    assert quiet.output == f"有效：{LUOHE_LIST}（企业 300 家）\n"
+
+
+def test_alerts_speak_chinese_and_keep_the_english_csv(tmp_path):
+    obs = tmp_path / "obs.csv"
+    hours = pd.date_range("2023-12-10", periods=24 * 8, freq="h")
+    pm25 = [300.0 if 48 <= i < 150 else 30.0 for i in range(len(hours))]
+    pd.DataFrame({"city": "漯河", "time": hours.strftime("%Y-%m-%d %H:%M"), "PM2.5": pm25}
+                 ).to_csv(obs, index=False)
+    zh = RUNNER.invoke(app, ["alerts", "--observations", str(obs), "--lang", "zh"],
+                       env={"COLUMNS": "200"})
+    assert zh.exit_code == 0, zh.output
+    for words in ("预警时间线", "序号", "首要污染物", "发布", "预报"):
+        assert words in zh.output, words
+    assert "Alert timeline" not in zh.output
+    quiet = RUNNER.invoke(app, ["alerts", "--observations", str(obs), "-q", "--lang", "zh"])
+    assert quiet.output.startswith("漯河共 ") and "最高" in quiet.output
+    csv_zh = RUNNER.invoke(app, ["alerts", "--observations", str(obs), "--format", "csv",
+                                 "--lang", "zh"])
+    csv_en = RUNNER.invoke(app, ["alerts", "--observations", str(obs), "--format", "csv"])
+    assert csv_zh.output == csv_en.output  # the CSV is the machine record
+
+
+@pytest.fixture(scope="module")
+def reviews():
+    out = {}
+    for lang in ("en", "zh"):
+        for fmt in ("table", "csv"):
+            result = RUNNER.invoke(app, ["review", XUCHANG_LIST, "--scenario", "runs/xuchang.toml",
+                                         "--format", fmt, "--lang", lang])
+            assert result.exit_code in (0, 1), result.output
+            out[lang, fmt] = result.output
+    return out
+
+
+def test_review_table_speaks_chinese(reviews):
+    output = reviews["zh", "table"]
+    for words in ("绩效分级审查", "检查项", "一致性", "目标覆盖", "橙色", "豁免企业", "审查"):
+        assert words in output, words
+    assert "review passed" not in output and "review failed" not in output
+    assert "review passed" in reviews["en", "table"] or "review failed" in reviews["en", "table"]
+
+
+def test_review_csv_appends_name_columns_in_the_runs_language(reviews):
+    import io
+
+    en = pd.read_csv(io.StringIO(reviews["en", "csv"].lstrip("\ufeff")), keep_default_na=False)
+    zh = pd.read_csv(io.StringIO(reviews["zh", "csv"].lstrip("\ufeff")), keep_default_na=False)
+    names = ["industry_name", "grade_name", "level_name"]
+    assert list(zh.columns[-3:]) == names and list(en.columns) == list(zh.columns)
+    ids = [c for c in zh.columns if c not in names]
+    pd.testing.assert_frame_equal(en[ids], zh[ids])  # ids and values unchanged
+    row = zh[zh["level"] == "orange"].iloc[0]
+    assert row["level_name"] == "橙色"
+    other = zh[zh["industry"] == "other"]
+    assert (other["industry_name"] == "其他").all()
+
+
+def test_error_prefix_follows_the_language(capsys):
+    from simulator.cli.app import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["review", XUCHANG_LIST, "--format", "pdf", "--lang", "zh"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and "--format" in err and err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_regional_names_its_quantities_with_their_base(tmp_path):
+    en = RUNNER.invoke(app, ["regional", "runs/regional-luohe-xuchang.toml", "--no-report",
+                             "--out", str(tmp_path / "en")], env={"COLUMNS": "250"})
+    zh = RUNNER.invoke(app, ["regional", "runs/regional-luohe-xuchang.toml", "--no-report",
+                             "--out", str(tmp_path / "zh"), "--lang", "zh"], env={"COLUMNS": "250"})
+    assert en.exit_code == 0 and zh.exit_code == 0, en.output + zh.output
+    assert "PM2.5 reduction in alert h, % of without" in en.output
+    assert "cut in alert h %" not in en.output
+    for words in ("预警时间线", "预警时段 PM2.5 降幅 %（相对不采取措施）",
+                  "谁的措施改善了谁的空气", "运行目录"):
+        assert words in zh.output, words
+    for name in ("episodes.csv", "heavy_pollution.csv"):
+        if (tmp_path / "en" / name).exists():
+            assert pd.read_csv(tmp_path / "en" / name, encoding="utf-8-sig").columns.equals(
+                pd.read_csv(tmp_path / "zh" / name, encoding="utf-8-sig").columns)

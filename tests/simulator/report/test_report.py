@@ -1,17 +1,13 @@
 """The HTML report: built from run directories, self-contained, and rendered in a real browser."""
 
-import base64
 import json
 import os
 import re
 import shutil
-import struct
-import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -26,23 +22,26 @@ from simulator.report.html import (
     SECTIONS,
     add_report,
     build_report,
-    cjk_font,
     cut_vs_target,
+    enterprise_responses,
+    write_report,
 )
+from simulator.report.replay import replay_grid, write_replay_report
+from simulator.report.review import build_review_report, write_review_report
 
 RUNNER = CliRunner()
 SECTION_IDS = [key for key, _ in SECTIONS]
-OPTIONAL_SECTIONS = ["breakdown", "transport", "compliance", "airquality"]
+OPTIONAL_SECTIONS = ["breakdown", "map", "transport", "compliance", "airquality"]
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
 class Page(HTMLParser):
-    """Sections (id → inner text) and images (attribute dicts) of a report page."""
+    """Sections (id → inner text) and charts (attribute dicts of ``div.chart``) of a page."""
 
     def __init__(self, text: str):
         super().__init__()
         self.sections: dict[str, str] = {}
-        self.images: list[dict] = []
+        self.charts: list[dict] = []
         self.body: dict = {}
         self._open: str | None = None
         self.feed(text)
@@ -52,8 +51,8 @@ class Page(HTMLParser):
         if tag == "section":
             self._open = attrs.get("id")
             self.sections[self._open] = ""
-        elif tag == "img":
-            self.images.append({**attrs, "section": self._open})
+        elif tag == "div" and "chart" in (attrs.get("class") or "").split():
+            self.charts.append({**attrs, "section": self._open})
         elif tag == "body":
             self.body = attrs
 
@@ -65,8 +64,8 @@ class Page(HTMLParser):
         if self._open:
             self.sections[self._open] += data
 
-    def images_in(self, section: str) -> list[dict]:
-        return [img for img in self.images if img["section"] == section]
+    def charts_in(self, section: str) -> list[dict]:
+        return [div for div in self.charts if div["section"] == section]
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
@@ -123,8 +122,9 @@ def test_run_writes_the_report_and_lists_it(demo_run):
     page = Page(text)
     assert list(page.sections) == SECTION_IDS
     for section in ("alerts", "emissions", "cuts", "breakdown"):
-        assert page.images_in(section), section
-    assert len(page.images_in("breakdown")) == 3  # industry, grade, county
+        assert page.charts_in(section), section
+    assert len(page.charts_in("breakdown")) == 6  # tonnes, output lost: industry, grade, county
+    assert len(page.charts_in("map")) == 1 and "no coordinates" in page.sections["map"]
     assert "橙色" in page.sections["alerts"] and "漯河" in page.sections["summary"]
     assert "city-wide base (list + area sources)" in page.sections["summary"]
     # the enterprises that cut most, each named beside its id as enterprises.csv has them
@@ -140,7 +140,7 @@ def test_run_writes_the_report_and_lists_it(demo_run):
     for section, name in files.items():
         computed = (demo_run / name).exists()
         assert (NOT_COMPUTED in page.sections[section]) != computed, section
-        assert bool(page.images_in(section)) == computed, section
+        assert bool(page.charts_in(section)) == computed, section
 
 
 @pytest.mark.slow
@@ -153,7 +153,7 @@ def test_regional_run_writes_a_report_with_pm25_for_every_city(tmp_path):
     assert REPORT_FILE in manifest["files"]
     page = Page((out / REPORT_FILE).read_text(encoding="utf-8"))
     assert NOT_COMPUTED not in page.sections["airquality"]
-    assert page.images_in("airquality")
+    assert page.charts_in("airquality")
     assert "漯河, 许昌" in page.sections["summary"]
     for city in ("漯河", "许昌"):
         assert city in page.sections["airquality"] and city in page.sections["alerts"]
@@ -165,9 +165,9 @@ def test_minimal_run_directory_shows_notes_for_optional_sections(minimal_run):
     assert list(page.sections) == SECTION_IDS
     for section in OPTIONAL_SECTIONS:
         assert NOT_COMPUTED in page.sections[section], section
-        assert not page.images_in(section)
+        assert not page.charts_in(section)
     for section in ("alerts", "emissions", "cuts"):
-        assert len(page.images_in(section)) == 1, section
+        assert len(page.charts_in(section)) == 1, section
         assert NOT_COMPUTED not in page.sections[section]
     # cuts 3/10, 4/20, 1/5, 2/8 → 30, 20, 20, 25 %: all four reach orange's 20 %
     assert "4 of 4 segment × pollutant tallies" in page.sections["summary"]
@@ -180,22 +180,23 @@ def test_no_alert_run_keeps_every_heading(minimal_run):
     page = Page(build_report(minimal_run))
     assert list(page.sections) == SECTION_IDS
     assert "No alert in this period" in page.sections["alerts"]
-    assert not page.images
-
-
-def _png_size(data: bytes) -> tuple[int, int]:
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    return struct.unpack(">II", data[16:24])  # IHDR width, height
+    assert not page.charts
 
 
 def test_page_is_self_contained(demo_run):
+    """Nothing to fetch: no src or href but in-page anchors, no stylesheet link, no import;
+    the inline libraries' own URL strings are never requested (the browser test checks)."""
     text = (demo_run / REPORT_FILE).read_text(encoding="utf-8")
-    links = re.findall(r'\b(?:src|href)\s*=\s*"([^"]*)"', text)
-    assert links and not [u for u in links if not u.startswith(("data:image/png;base64,", "#"))]
-    assert not re.search(r"https?://|<link\b|@import|url\(", text)
-    for img in Page(text).images:
-        width, height = _png_size(base64.b64decode(img["src"].split(",", 1)[1]))
-        assert width > 100 and height > 100
+    markup = re.sub(r"(<script[^>]*>).*?</script>", r"\1</script>", text, flags=re.S)
+    links = re.findall(r'\b(?:src|href)\s*=\s*"([^"]*)"', markup)
+    assert links and all(u.startswith("#") for u in links)
+    assert not re.search(r"<link\b|<script[^>]*\bsrc=|<img\b|<iframe\b|url\(|https?://", markup)
+    assert "sourceMappingURL" not in text
+    specs = re.findall(r'<script type="application/json" id="([^"]+)-spec">(.*?)</script>',
+                       text)
+    assert len(specs) == len(Page(text).charts) >= 6
+    for _, spec in specs:
+        assert '"url"' not in spec  # data inline, never loaded
 
 
 @pytest.mark.slow
@@ -212,7 +213,7 @@ def test_optional_sections_render_when_their_files_exist(minimal_run):
     page = Page(build_report(minimal_run))
     for section in ("transport", "compliance", "airquality"):
         assert NOT_COMPUTED not in page.sections[section], section
-        assert len(page.images_in(section)) == 1, section
+        assert len(page.charts_in(section)) == 1, section
     assert "110" in page.sections["transport"]  # 30 + 80 trips blocked at orange
     # E2 is short by 0.5 − 0.2 = 0.3
     assert "1 of 2 rows achieved the required cut; total shortfall 0.30" in \
@@ -282,13 +283,6 @@ def test_same_run_directory_same_bytes(minimal_run):
     assert build_report(minimal_run) == build_report(minimal_run)
 
 
-def test_cjk_font_is_found_in_ci():
-    if not os.environ.get("CI") and cjk_font() is None:
-        pytest.skip("no CJK font installed (Debian: fonts-noto-cjk); Chinese plot labels "
-                    "fall back to boxes")
-    assert cjk_font() is not None
-
-
 # --- command line ---------------------------------------------------------------------------
 
 
@@ -322,91 +316,297 @@ def test_report_command_names_a_bad_cell(minimal_run):
     assert not (minimal_run / REPORT_FILE).exists()
 
 
-def test_without_matplotlib_the_run_goes_on_with_a_note(minimal_run, monkeypatch, tmp_path):
+def test_the_report_needs_no_matplotlib(minimal_run, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib → ImportError
     manifest = add_report(minimal_run, {"files": ["alerts.csv"]})
-    assert manifest["files"] == ["alerts.csv"]
-    assert "matplotlib is not installed" in manifest["report"]
-    assert not (minimal_run / REPORT_FILE).exists()
-    result = RUNNER.invoke(app, ["report", str(minimal_run)])
-    assert result.exit_code == 2 and "pip install 'smogsim[plot]'" in result.output
-    result = RUNNER.invoke(app, ["run", str(DEMO_SCENARIO), "--out", str(tmp_path / "r"), "-q"])
-    assert result.exit_code == 0, result.output
-    assert not (tmp_path / "r" / REPORT_FILE).exists()
-    assert (tmp_path / "r" / "episodes.csv").is_file()
+    assert manifest["files"] == ["alerts.csv", REPORT_FILE]
+    assert (minimal_run / REPORT_FILE).is_file()
+
+
+def test_the_report_speaks_the_run_language(minimal_run):
+    manifest = json.loads((minimal_run / "manifest.json").read_text(encoding="utf-8"))
+    (minimal_run / "manifest.json").write_text(json.dumps({**manifest, "lang": "zh"}),
+                                               encoding="utf-8")
+    text = build_report(minimal_run)
+    page = Page(text)
+    assert '<html lang="zh-CN">' in text and "<h2>预警时间线</h2>" in text
+    assert "有目标的 4 个时段 × 污染物统计中 4 个达标" in page.sections["summary"]
+    assert "本次运行未计算" in page.sections["transport"]
+    assert '"title":"各城市预警时段' in text  # the chart's title, in the spec
+    assert '"title":"吨/小时"' in text  # an axis title
 
 
 # --- a real browser -------------------------------------------------------------------------
 
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--no-first-run", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage")
+ARTEFACTS = Path(os.environ.get("SMOGSIM_ARTEFACTS",
+                                Path(__file__).resolve().parents[3] / "runs/out/screenshots"))
+CJK = re.compile(r"[\u3400-\u9fff]")
+
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
+def browser():
+    """Debian's chromium driven through the DevTools protocol (playwright)."""
     found = next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
-    if found is None:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    if found is None or sync_playwright is None:
+        missing = "chromium" if found is None else "playwright"
         if os.environ.get("CI"):
-            pytest.fail("CI is set but no chromium binary is on PATH — .ci/run installs "
-                        "Debian's chromium")
-        pytest.skip("no chromium binary found (apt-get install chromium); CI runs this test")
-    return found
+            pytest.fail(f"CI is set but {missing} is missing — .ci/run installs Debian's "
+                        f"chromium, the test extra installs playwright")
+        pytest.skip(f"no {missing} (apt-get install chromium fonts-noto-cjk; "
+                    f"pip install playwright); CI runs this test")
+    with sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=found, args=list(CHROMIUM_FLAGS))
+        yield launched
+        launched.close()
 
 
-def _chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
-    command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-               "--no-first-run", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={profile}", *args]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done
+def _render(browser, page_file: Path, shot_name: str) -> dict:
+    """Open ``page_file``, wait until every chart settled, screenshot it; what a person saw:
+    failed requests, console errors, chart states and the fonts drawing chart text."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: requests.append(f"failed {r.url}"))
+    page.on("request", lambda r: requests.append(r.url) if r.url != page_file.as_uri() else None)
+    page.goto(page_file.as_uri())
+    page.wait_for_selector("body[data-report-ready=true]", timeout=60_000)
+    charts = page.eval_on_selector_all("div.chart", "els => els.map(e => [e.id, "
+                                       "e.dataset.rendered, e.querySelectorAll('svg').length])")
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / shot_name), full_page=True)
+    fonts = _chart_text_fonts(page)
+    page.close()
+    return {"errors": errors, "requests": requests, "charts": charts, "fonts": fonts}
 
 
-def test_report_renders_in_headless_chromium(demo_run, chromium, tmp_path):
-    page_file = demo_run / REPORT_FILE
-    source = Page(page_file.read_text(encoding="utf-8"))
-    dom = Page(_chromium(chromium, tmp_path / "profile", "--dump-dom",
-                         page_file.as_uri()).stdout)
-    assert dom.body.get("data-report-ready") == "true"  # the load handler ran
-    assert list(dom.sections) == SECTION_IDS
-    for key, title in SECTIONS:
-        assert title in dom.sections[key]
-    assert len(dom.images) == len(source.images) >= 6
-    for img in dom.images:
-        assert img.get("data-loaded") == "true", img.get("alt")
-        assert int(img["data-natural-width"]) > 0, img.get("alt")
-
-    shot = tmp_path / "report.png"
-    _chromium(chromium, tmp_path / "profile", "--window-size=1280,2400",
-              f"--screenshot={shot}", page_file.as_uri())
-    from PIL import Image  # a matplotlib dependency
-
-    pixels = np.asarray(Image.open(shot).convert("RGB"))
-    assert pixels.shape[:2] == (2400, 1280)
-    colours = np.unique(pixels.reshape(-1, 3), axis=0)
-    assert len(colours) > 50  # text, plots and level colours, not a blank page
-    orange = np.all(np.abs(pixels.astype(int) - (255, 140, 0)) < 8, axis=-1)
-    assert orange.sum() > 1000  # the orange alert bar of the Gantt chart was drawn
+def _chart_text_fonts(page) -> dict[str, list[str]]:
+    """Each chart text (SVG ``<text>``) and the families the browser drew its glyphs with."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    nodes = cdp.send("DOM.querySelectorAll", {"nodeId": root,
+                                              "selector": "div.chart svg text"})["nodeIds"]
+    texts = page.eval_on_selector_all("div.chart svg text", "els => els.map(e => e.textContent)")
+    assert len(nodes) == len(texts)
+    fonts: dict[str, list[str]] = {}
+    for node, content in zip(nodes, texts, strict=True):
+        used = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        fonts[content] = [f["familyName"] for f in used if f["glyphCount"] > 0]
+    return fonts
 
 
-def test_a_font_installed_after_matplotlib_cached_its_list_is_found(monkeypatch):
-    """A stale font cache (no CJK font in it) is rescanned once rather than trusted."""
-    from types import SimpleNamespace
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_renders_in_headless_chromium(demo_run, browser, lang, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(demo_run, run)
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    (run / "manifest.json").write_text(json.dumps({**manifest, "lang": lang}), encoding="utf-8")
+    breakdown = pd.read_csv(run / "breakdown.csv", encoding="utf-8-sig")
+    breakdown.loc[0, "county"] = "$_^县"  # chart text is literal: no TeX, no markup
+    _csv(breakdown, run / "breakdown.csv")
+    page_file = write_report(run)
+    seen = _render(browser, page_file, f"report-{lang}.png")
+    assert seen["errors"] == [] and seen["requests"] == []
+    assert len(seen["charts"]) == len(Page(page_file.read_text(encoding="utf-8")).charts) >= 8
+    for chart_id, rendered, svgs in seen["charts"]:
+        assert rendered == "true" and svgs == 1, chart_id
+    assert "$_^县" in seen["fonts"]
+    chinese = {text: used for text, used in seen["fonts"].items() if CJK.search(text)}
+    assert "漯河" in chinese  # the city on the alert timeline's axis
+    if lang == "zh":
+        assert "吨/小时" in chinese and "预警级别" in chinese
+    for text, used in chinese.items():  # every Chinese glyph drawn by a font that has it
+        assert any("CJK" in family or family in CJK_FAMILIES for family in used), (text, used)
 
-    from matplotlib import font_manager
 
-    from simulator.report import html
+CJK_FAMILIES = ("Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+                "Microsoft YaHei", "PingFang SC", "SimHei")
 
-    stale = SimpleNamespace(ttflist=[SimpleNamespace(name="DejaVu Sans")])
-    fresh = SimpleNamespace(ttflist=[SimpleNamespace(name="Noto Sans CJK SC")])
-    monkeypatch.setattr(font_manager, "fontManager", stale)
-    monkeypatch.setattr(font_manager, "_load_fontmanager", lambda try_read_cache: fresh)
-    monkeypatch.setattr(html, "_RESCANNED", [])
-    assert html.cjk_font() == "Noto Sans CJK SC"
+
+# --- the analyst's replay page --------------------------------------------------------------
+
+
+def _replay_runs(rows: list[tuple]) -> pd.DataFrame:
+    """runs.csv rows: (city, rules, forecast, replicate, alert, observed, missed, cut SO2)."""
+    return pd.DataFrame([{"city": c, "episode": 1, "rules": r, "forecast": f, "replicate": k,
+                          "alert_hours": a, "observed_hours": o, "missed_hours": m,
+                          "cut_pct_SO2": cut, "met": cut >= 20}
+                         for c, r, f, k, a, o, m, cut in rows])
+
+
+@pytest.fixture
+def replay_dir(tmp_path) -> Path:
+    folder = tmp_path / "replay"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps(
+        {"smogsim_version": "0.1.0", "seed": 11, "rules": ["mee-2024"],
+         "forecasts": ["perfect", "late:24"], "replicates": 2, "runs": 4}), encoding="utf-8")
+    _csv(_replay_runs([("漯河", "mee-2024", "perfect", 0, 48, 40, 0, 30.0),
+                       ("漯河", "mee-2024", "perfect", 1, 48, 40, 0, 30.0),
+                       ("漯河", "mee-2024", "late:24", 0, 36, 40, 16, 10.0),
+                       ("漯河", "mee-2024", "late:24", 1, 44, 40, 8, 22.0)]),
+         folder / "runs.csv")
+    return folder
+
+
+def test_replay_grid_means_spreads_and_false_hours(replay_dir):
+    grid = replay_grid(pd.read_csv(replay_dir / "runs.csv", encoding="utf-8-sig"))
+    late = grid[grid["forecast"] == "late:24"].iloc[0]
+    # false = alert − (observed − missed): 36 − (40 − 16) = 12, 44 − (40 − 8) = 12
+    assert late["false_hours"] == 12 and late["false_hours_min"] == 12
+    assert late["cut_pct_SO2"] == pytest.approx(16.0)  # (10 + 22) / 2
+    assert (late["cut_pct_SO2_min"], late["cut_pct_SO2_max"]) == (10.0, 22.0)
+    assert (late["missed_hours_min"], late["missed_hours_max"]) == (8, 16)
+    assert late["met_share"] == 0.5 and late["runs"] == 2
+    perfect = grid[grid["forecast"] == "perfect"].iloc[0]
+    assert perfect["false_hours"] == 8 and perfect["missed_hours"] == 0  # 48 − 40
+
+
+def test_report_command_rebuilds_a_replay_page(replay_dir):
+    result = RUNNER.invoke(app, ["report", str(replay_dir), "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    text = (replay_dir / "replay.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in text and "误报小时" in text
+    assert len(re.findall(r'<div class="chart"', text)) == 2
+    assert not (replay_dir / REPORT_FILE).exists()
+
+
+@pytest.mark.slow
+def test_replay_page_renders_in_headless_chromium(replay_dir, browser):
+    page_file = write_replay_report(replay_dir, "zh")
+    seen = _render(browser, page_file, "replay-zh.png")
+    assert seen["errors"] == [] and seen["requests"] == []
+    assert [rendered for _, rendered, _ in seen["charts"]] == ["true", "true"]
+    chinese = {text: used for text, used in seen["fonts"].items() if CJK.search(text)}
+    assert "漯河" in chinese and "误报小时" in chinese
+    for text, used in chinese.items():
+        assert any("CJK" in family or family in CJK_FAMILIES for family in used), (text, used)
+
+
+# --- the reviewer's review page -------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _review_document() -> dict:
+    coverage = [{"city": "许昌", "level": level, "pollutant": p, "cut_pct": cut,
+                 "target_pct": target, "met": cut >= target}
+                for level, target in (("orange", 20.0), ("red", 30.0))
+                for p, cut in zip(("SO2", "NOx", "PM", "VOCs"), (25.0, 18.0, 40.0, 31.0),
+                                  strict=True)]
+    return {"inventory": "list.csv", "rules": "mee-2024", "measures": "measures.csv",
+            "enterprises": 2, "failed": True,
+            "summary": [{"check": "consistency", "status": "fail", "errors": 1, "warnings": 0,
+                         "info": 1}],
+            "findings": [{"check": "consistency", "severity": "error", "message": "looser",
+                          "city": "许昌", "county": "$_^县", "ids": "XC0001",
+                          "names": "许昌市嘉禾铸造有限公司", "industry": "foundry",
+                          "grade": "B", "level": "orange", "pollutant": ""},
+                         {"check": "consistency", "severity": "info", "message": "fine",
+                          "city": "许昌", "county": "", "ids": "XC0002", "names": "乙厂",
+                          "industry": "", "grade": "", "level": "", "pollutant": ""}],
+            "coverage": coverage, "exemptions": [],
+            "what_if": [{"what_if": "grade B->A where id in XC0001", "level": c["level"],
+                         "pollutant": c["pollutant"], "cut_before_pct": c["cut_pct"],
+                         "cut_after_pct": c["cut_pct"] - 1, "target_pct": c["target_pct"]}
+                        for c in coverage],
+            "what_if_plants": [{"what_if": "grade B->A where id in XC0001", "id": "XC0001",
+                                "name": "许昌市嘉禾铸造有限公司", "grade_before": "B",
+                                "grade_after": "A"}]}
+
+
+def test_review_page_names_plants_and_charts_coverage_and_what_if():
+    text = build_review_report(_review_document(), "zh")
+    page = Page(text)
+    assert list(page.sections) == ["summary", "findings", "coverage", "what_if"]
+    assert "审核未通过" in page.sections["summary"]
+    # the error is listed by plant, the info finding only counted
+    assert "XC0001许昌市嘉禾铸造有限公司" in page.sections["findings"]
+    assert "1 个错误，0 个警告，1 条提示" in page.sections["findings"]
+    assert "乙厂" not in page.sections["findings"]
+    assert len(page.charts_in("coverage")) == 1 and len(page.charts_in("what_if")) == 1
+    assert "调整分级的企业（1 家）" in page.sections["what_if"]
+
+
+def test_review_page_without_a_what_if_says_so():
+    document = {**_review_document(), "what_if": [], "what_if_plants": []}
+    page = Page(build_review_report(document, "en"))
+    assert "No what-if asked" in page.sections["what_if"] and not page.charts_in("what_if")
+
+
+@pytest.mark.slow
+def test_review_writes_its_page_and_report_rebuilds_it(tmp_path):
+    out = tmp_path / "review" / "review.html"
+    result = RUNNER.invoke(app, ["review", str(REPO / "runs/data/xuchang_inventory.csv"),
+                                 "--scenario", str(REPO / "runs/xuchang.toml"), "--what-if",
+                                 "grade B->A where industry=铸造", "--format", "html", "--out",
+                                 str(out), "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    first = out.read_text(encoding="utf-8")
+    assert "检查项与问题" in first and (out.parent / "review.json").is_file()
+    out.unlink()
+    result = RUNNER.invoke(app, ["report", str(out.parent), "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == first
+
+
+@pytest.mark.slow
+def test_review_page_renders_in_headless_chromium(tmp_path, browser):
+    (tmp_path / "review.json").write_text(json.dumps(_review_document(), ensure_ascii=False),
+                                          encoding="utf-8")
+    seen = _render(browser, write_review_report(tmp_path, "zh"), "review-zh.png")
+    assert seen["errors"] == [] and seen["requests"] == []
+    assert [rendered for _, rendered, _ in seen["charts"]] == ["true", "true"]
+    chinese = {text: used for text, used in seen["fonts"].items() if CJK.search(text)}
+    assert "污染物" in chinese and "调整后" in chinese
+    for text, used in chinese.items():
+        assert any("CJK" in family or family in CJK_FAMILIES for family in used), (text, used)
+
+
+# --- enterprises by response ----------------------------------------------------------------
+
+
+def test_each_enterprise_gets_its_largest_cut_measure_at_the_highest_level():
+    plants = pd.DataFrame({"enterprise": ["E1", "E2", "E3"], "county": ["甲县", "甲县", "乙县"]})
+    audit = pd.DataFrame({"enterprise": ["E1", "E1", "E1", "E2"],
+                          "level": ["yellow", "orange", "orange", "yellow"],
+                          "measure": ["stop", "limit", "stop", "stop"],
+                          "emission_cut_after": [1.0, 0.3, 1.0, 1.0]})
+    frame = enterprise_responses(plants, audit).set_index("enterprise")
+    # orange is the highest level: E1 stops there (its largest cut); E2 was cut at yellow only
+    assert frame.loc["E1", "measure"] == "stop" and frame.loc["E2", "measure"] == "none"
+    assert frame.loc["E3", "measure"] == "none" and set(frame["level"]) == {"orange"}
+
+
+def test_enterprises_with_coordinates_are_placed_on_them(minimal_run):
+    _csv(pd.DataFrame({"enterprise": ["E1", "E2"], "name": ["甲厂", "乙厂"],
+                       "county": ["$_^县", "乙县"], "lon": [114.0, 114.1],
+                       "lat": [33.5, 33.6], "SO2_cut_t": [1.0, 2.0]}),
+         minimal_run / "enterprises.csv")
+    text = build_report(minimal_run)
+    section = Page(text).sections["map"]
+    assert "coordinates the list gives" in section and NOT_COMPUTED not in section
+    spec = re.search(r'id="chart-map-spec">(.*?)</script>', text).group(1)
+    assert '"x":114.1' in spec and '"y":33.6' in spec and '"county":"$_^县"' in spec
 
 
 SPECIAL_NAMES = ["$_^", "县$x_1^2$区", "$_$", "$^$", r"$\frac$", "a_b^c"]  # some bad math
 
 
 def test_names_with_math_characters_render_literally(minimal_run, tmp_path):
-    """$, _ and ^ in county, industry and city names are text: no math parse, no crash."""
+    """$, _ and ^ in county, industry and city names are text: in the charts' data as written
+    (Vega draws text literally; the browser test draws "$_^县"), and in airquality.png."""
     _csv(pd.DataFrame({"county": SPECIAL_NAMES, "industry": SPECIAL_NAMES[::-1],
                        "grade": "B", "SO2_cut_t": [1.0, 2, 3, 4, 5, 6],
                        "NOx_cut_t": 1.0, "PM_cut_t": 1.0, "VOCs_cut_t": 1.0}),
@@ -415,10 +615,13 @@ def test_names_with_math_characters_render_literally(minimal_run, tmp_path):
     _csv(pd.DataFrame({"time": hours.strftime("%Y-%m-%d %H:%M"), "city": "$_$",
                        "pm25_without": 200.0, "pm25_with": 180.0}),
          minimal_run / "airquality.csv")
-    page = Page(build_report(minimal_run))
-    assert len(page.images_in("breakdown")) == 3  # industry, grade, county
+    text = build_report(minimal_run)
+    page = Page(text)
+    assert len(page.charts_in("breakdown")) == 3  # tonnes by industry, grade, county
     assert "县$x_1^2$区" in page.sections["breakdown"] and "$_$" in page.sections["breakdown"]
-    assert len(page.images_in("airquality")) == 1
+    spec = re.search(r'id="chart-county-spec">(.*?)</script>', text).group(1)
+    assert all(json.dumps(name, ensure_ascii=False) in spec for name in SPECIAL_NAMES)
+    assert len(page.charts_in("airquality")) == 1
 
     from simulator.report.plots import plot_airquality
 
@@ -426,15 +629,3 @@ def test_names_with_math_characters_render_literally(minimal_run, tmp_path):
                           "pm25_without": 200.0, "pm25_with": 180.0})
     assert plot_airquality(frame, tmp_path / "aq.png", title=r"$\frac$ $x^2$")
     assert (tmp_path / "aq.png").read_bytes().startswith(b"\x89PNG")
-
-
-def test_plot_text_is_never_math():
-    """The texts a chart is given are the texts it draws (rcParams text.parse_math is off)."""
-    from matplotlib.figure import Figure
-
-    from simulator.report.html import _plot_style
-
-    with _plot_style():
-        ax = Figure().subplots()
-        title = ax.set_title("县$x_1^2$区")
-    assert not title._parse_math
