@@ -25,6 +25,7 @@ driver, so nothing can be left out.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -109,6 +110,13 @@ def city_drivers(concentrations: pd.DataFrame) -> pd.DataFrame | None:
                         index=concentrations.index)
 
 
+@functools.lru_cache(maxsize=256)
+def _pm10_only(primary: str) -> bool:
+    """Whether PM10 is a primary pollutant of the text and PM2.5 is not."""
+    names = primary.split(",")
+    return "PM10" in names and "PM2.5" not in names
+
+
 @dataclass(frozen=True)
 class DayExclusion:
     """The kinds of day a rule set leaves out of its criteria (``EXCLUSION_KINDS``).
@@ -125,15 +133,18 @@ class DayExclusion:
         """Per row of ``drivers``, the excluded kind ("dust", "ozone") or ""."""
         if drivers is None or not self.exclude:
             return np.full(0 if drivers is None else len(drivers), "", dtype=object)
-        primary = drivers["primary"].to_numpy(object)
-        ratio = drivers["pm_ratio"].to_numpy(float)
-        out = np.full(len(drivers), "", dtype=object)
-        only_o3 = primary == "O3"
+        return self.kinds_of(drivers["primary"].to_numpy(object),
+                             drivers["pm_ratio"].to_numpy(float))
+
+    def kinds_of(self, primary: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+        """``kinds`` of a driver table given as its columns (``primary`` texts, ``ratio``)."""
+        out = np.full(len(primary), "", dtype=object)
+        if not self.exclude:
+            return out
         if "ozone" in self.exclude:
-            out[only_o3] = "ozone"
+            out[primary == "O3"] = "ozone"
         if "dust" in self.exclude:
-            pm10 = np.array(["PM10" in p.split(",") and "PM2.5" not in p.split(",")
-                             for p in primary], bool) if len(primary) else np.zeros(0, bool)
+            pm10 = np.array([_pm10_only(p) for p in primary], bool)
             with np.errstate(invalid="ignore"):
                 out[pm10 & (ratio < self.dust_ratio)] = "dust"
         return out

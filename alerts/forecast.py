@@ -27,7 +27,7 @@ None: the drivers are not known.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import pandas as pd
@@ -74,6 +74,94 @@ def driver_outlook(model: ForecastModel, at: pd.Timestamp, lookback_hours: int,
     return method(at, lookback_hours, horizon_hours) if method is not None else None
 
 
+class Outlook(NamedTuple):
+    """An outlook and its drivers as arrays over the hours ``times`` = ``[at - lookback,
+    at + horizon)``: the daily AQI ``values`` (NaN: not known) and, when the model knows what
+    drives each hour, ``primary`` ("" unknown) and ``pm_ratio`` (None when it does not).
+
+    ``times`` is a DatetimeIndex, or its ``datetime64`` values when it has no time zone (an
+    element of either reads as the same ``pd.Timestamp``). The arrays may be read-only views of
+    a model's own: read them, never write them.
+    """
+
+    times: pd.DatetimeIndex | np.ndarray
+    values: np.ndarray
+    primary: np.ndarray | None = None
+    pm_ratio: np.ndarray | None = None
+
+    def head(self, n: int) -> Outlook:
+        """The first ``n`` hours."""
+        return Outlook(self.times[:n], self.values[:n],
+                       None if self.primary is None else self.primary[:n],
+                       None if self.pm_ratio is None else self.pm_ratio[:n])
+
+
+def outlook_arrays(model: ForecastModel, at: pd.Timestamp, lookback_hours: int,
+                   horizon_hours: int) -> Outlook:
+    """``model.outlook`` and ``driver_outlook`` as one ``Outlook``.
+
+    Models that serve slices of arrays built once (``outlook_arrays``: the perfect, noisy and
+    late models) skip the pandas reindexing of every consultation; any other model is asked
+    through ``outlook`` and ``driver_outlook``. Both give the same values.
+    """
+    method = getattr(model, "outlook_arrays", None)
+    if method is not None:
+        return method(at, lookback_hours, horizon_hours)
+    series = model.outlook(at, lookback_hours, horizon_hours)
+    drivers = driver_outlook(model, at, lookback_hours, horizon_hours)
+    if drivers is None:
+        return Outlook(series.index, series.to_numpy(float))
+    return Outlook(series.index, series.to_numpy(float), drivers["primary"].to_numpy(object),
+                   drivers["pm_ratio"].to_numpy(float))
+
+
+# Hours of truth a model reindexes at a time (an assumption of convenience: a few months, so
+# a four-year record is reindexed in a few dozen pieces and an episode's in one).
+LATTICE_HOURS = 24 * 64
+
+
+class _Lattice:
+    """A truth series and its drivers reindexed once onto a run of whole hours, so that each
+    consultation's outlook is a slice. Rebuilt from the requested hour when a request does
+    not fall on the current run (another run of hours, or minutes off the hour)."""
+
+    def __init__(self, truth: pd.Series, drivers: pd.DataFrame | None):
+        self.truth, self.drivers = truth, drivers
+        self.origin: pd.Timestamp | None = None
+        self.times: pd.DatetimeIndex | np.ndarray = pd.DatetimeIndex([])
+        self.values = np.zeros(0)
+        self.primary: np.ndarray | None = None
+        self.pm_ratio: np.ndarray | None = None
+
+    def position(self, start: pd.Timestamp, hours: int) -> int:
+        """Index of hour ``start`` in the arrays, which hold at least ``hours`` from there."""
+        if self.origin is not None:
+            pos, rest = divmod(start.value - self.origin.value, HOUR.value)  # nanoseconds
+            if not rest and pos >= 0 and pos + hours <= len(self.values):
+                return pos
+        self.origin = start
+        index = pd.date_range(start, periods=max(hours, LATTICE_HOURS), freq="h")
+        self.times = _read_only(index.to_numpy()) if index.tz is None else index
+        self.values = _read_only(self.truth.reindex(index).to_numpy(float))
+        drivers = _drivers_at(self.drivers, index)
+        if drivers is not None:
+            self.primary = _read_only(drivers["primary"].to_numpy(object))
+            self.pm_ratio = _read_only(drivers["pm_ratio"].to_numpy(float))
+        return 0
+
+    def outlook(self, pos: int, hours: int) -> Outlook:
+        """``hours`` hours from index ``pos``."""
+        end = pos + hours
+        return Outlook(self.times[pos:end], self.values[pos:end],
+                       None if self.primary is None else self.primary[pos:end],
+                       None if self.pm_ratio is None else self.pm_ratio[pos:end])
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
 @dataclass
 class PerfectForecast:
     """The forecast is the truth (a rehearsal of a flawless forecast)."""
@@ -81,9 +169,18 @@ class PerfectForecast:
     truth: pd.Series
     name: str = "perfect"
     drivers: pd.DataFrame | None = None
+    _lattice: _Lattice | None = field(default=None, repr=False, compare=False)
 
     def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
         return self.truth.reindex(_hours(at, lookback_hours, horizon_hours)).astype(float)
+
+    def outlook_arrays(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int
+                       ) -> Outlook:
+        if self._lattice is None:
+            self._lattice = _Lattice(self.truth, self.drivers)
+        hours = lookback_hours + horizon_hours
+        return self._lattice.outlook(self._lattice.position(at - lookback_hours * HOUR, hours),
+                                     hours)
 
     def driver_outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int
                        ) -> pd.DataFrame | None:
@@ -132,17 +229,34 @@ class NoisyForecast:
     name: str = "noisy"
     drivers: pd.DataFrame | None = None
     _issued: dict = field(default_factory=dict, repr=False)
+    _lattice: _Lattice | None = field(default=None, repr=False, compare=False)
 
     def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
         out = self.truth.reindex(_hours(at, lookback_hours, horizon_hours)).astype(float)
+        out.iloc[lookback_hours:] = out.iloc[lookback_hours:].to_numpy() * self._factor(
+            at, lookback_hours, horizon_hours)
+        return out
+
+    def outlook_arrays(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int
+                       ) -> Outlook:
+        if self._lattice is None:
+            self._lattice = _Lattice(self.truth, self.drivers)
+        hours = lookback_hours + horizon_hours
+        exact = self._lattice.outlook(
+            self._lattice.position(at - lookback_hours * HOUR, hours), hours)
+        values = exact.values.copy()
+        values[lookback_hours:] = values[lookback_hours:] * self._factor(at, lookback_hours,
+                                                                         horizon_hours)
+        return exact._replace(values=values)
+
+    def _factor(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> np.ndarray:
+        """The forecast error of the consultation at ``at`` (drawn at its first request)."""
         key = (at, lookback_hours, horizon_hours)
         if key not in self._issued:
             self._issued[key] = self._error(horizon_hours)
         lead_days = np.arange(horizon_hours) / 24.0
-        factor = np.exp(self.bias_per_day * lead_days
-                        + self.sd_per_day * lead_days * self._issued[key])
-        out.iloc[lookback_hours:] = out.iloc[lookback_hours:].to_numpy() * factor
-        return out
+        return np.exp(self.bias_per_day * lead_days
+                      + self.sd_per_day * lead_days * self._issued[key])
 
     def driver_outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int
                        ) -> pd.DataFrame | None:
@@ -168,6 +282,7 @@ class LateForecast:
     hours: int
     name: str = "late"
     drivers: pd.DataFrame | None = None
+    _lattice: _Lattice | None = field(default=None, repr=False, compare=False)
 
     def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
         index = _hours(at, lookback_hours, horizon_hours)
@@ -187,6 +302,39 @@ class LateForecast:
         future = index >= at
         out.loc[future, :] = shifted.loc[future].to_numpy()
         return out
+
+    def outlook_arrays(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int
+                       ) -> Outlook:
+        # one slice from the earliest hour read (the shifted past) to the last one
+        if self._lattice is None:
+            self._lattice = _Lattice(self.truth, self.drivers)
+        late, hours = max(self.hours, 0), lookback_hours + horizon_hours
+        if lookback_hours < 0 or late != self.hours:
+            return outlook_arrays(_Plain(self), at, lookback_hours, horizon_hours)
+        pos = self._lattice.position(at - (lookback_hours + late) * HOUR, hours + late)
+        seen = self._lattice.outlook(pos + late, lookback_hours)  # observed up to ``at``
+        ahead = self._lattice.outlook(pos + lookback_hours, horizon_hours)  # ``late`` h early
+        whole = self._lattice.outlook(pos + late, hours)
+        if seen.primary is None or ahead.primary is None or seen.pm_ratio is None \
+                or ahead.pm_ratio is None:
+            return Outlook(whole.times, np.concatenate((seen.values, ahead.values)))
+        return Outlook(whole.times, np.concatenate((seen.values, ahead.values)),
+                       np.concatenate((seen.primary, ahead.primary)),
+                       np.concatenate((seen.pm_ratio, ahead.pm_ratio)))
+
+
+class _Plain:
+    """A model seen only through ``outlook`` and ``driver_outlook``."""
+
+    def __init__(self, model: ForecastModel):
+        self.model, self.name = model, model.name
+
+    def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
+        return self.model.outlook(at, lookback_hours, horizon_hours)
+
+    def driver_outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int
+                       ) -> pd.DataFrame | None:
+        return driver_outlook(self.model, at, lookback_hours, horizon_hours)
 
 
 @dataclass

@@ -44,16 +44,17 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import simpy
 
 from alerts.aqi import POLLUTANTS
-from alerts.forecast import DEFAULT_HORIZON_HOURS, ForecastModel, driver_outlook
+from alerts.forecast import DEFAULT_HORIZON_HOURS, ForecastModel, outlook_arrays
 from alerts.levels import Level
 from alerts.rules import RuleSet
-from alerts.triggers import _reason, hourly_level_codes, runs
+from alerts.triggers import _reason, level_codes, runs
 
 HOUR = pd.Timedelta(hours=1)
 # sources.md §3.1: the consultation is daily.
@@ -103,8 +104,10 @@ def bridge(levels: np.ndarray, steps: Iterable[int], max_gap: int) -> np.ndarray
 
 def _segments(levels: np.ndarray) -> list[list[int]]:
     """``[level, a, b)`` for each stretch of one level."""
-    change = np.flatnonzero(np.diff(levels, prepend=-1, append=-1))
-    return [[int(levels[a]), int(a), int(b)] for a, b in itertools.pairwise(change)]
+    if not len(levels):
+        return []
+    change = [0, *(np.flatnonzero(levels[1:] != levels[:-1]) + 1).tolist(), len(levels)]
+    return [[int(levels[a]), a, b] for a, b in itertools.pairwise(change)]
 
 
 def hold_a_day(levels: np.ndarray, min_hours: int, onset: int = 0, open_end: bool = False
@@ -141,11 +144,57 @@ def hold_a_day(levels: np.ndarray, min_hours: int, onset: int = 0, open_end: boo
         out[a:a + min_hours] = np.maximum(out[a:a + min_hours], level)
 
 
+class Reading(NamedTuple):
+    """A forecast as one consultation reads it under a rule set: ``raw`` daily AQI over
+    ``times``, the ``kinds`` of period left out (None: drivers not known), the ``values`` that
+    count (left-out periods cleared), their level ``codes`` and the ``primary`` pollutants."""
+
+    times: pd.DatetimeIndex | np.ndarray
+    raw: np.ndarray
+    kinds: np.ndarray | None
+    values: np.ndarray
+    codes: np.ndarray
+    primary: np.ndarray | None
+
+
+class SharedReading:
+    """The latest ``Reading``, reused by the next identical request: the tiers of a city
+    consult the same forecast under the same rule set at the same hour, so it is read once.
+    Readers must not change its arrays."""
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._reading: Reading | None = None
+
+    def read(self, model: ForecastModel, rules: RuleSet, at: pd.Timestamp, lookback: int,
+             horizon: int) -> Reading:
+        key = (id(model), id(rules), at, lookback, horizon)
+        if key != self._key or self._reading is None:
+            self._key, self._reading = key, _read(model, rules, at, lookback, horizon)
+        return self._reading
+
+
+def _read(model: ForecastModel, rules: RuleSet, at: pd.Timestamp, lookback: int,
+          horizon: int) -> Reading:
+    # the model is asked for its whole horizon (seeded draws do not depend on the rule set);
+    # the level is decided on the forecast days the bureau forecasts (sources.md §3.1)
+    outlook = outlook_arrays(model, at, lookback, horizon).head(
+        lookback + min(horizon, int(np.ceil(rules.forecast_hours))))
+    primary, ratio = outlook.primary, outlook.pm_ratio
+    kinds = rules.days.kinds_of(primary, ratio) if primary is not None and ratio is not None \
+        else None
+    # a left-out period counts toward no criterion: as if its air were clean
+    values = outlook.values if kinds is None else np.where(kinds != "", -np.inf, outlook.values)
+    return Reading(outlook.times, outlook.values, kinds, values, level_codes(values, rules),
+                   primary if kinds is not None else None)
+
+
 class CityLifecycle:
     """The decisions of one city in one tier (``"alert"`` or ``"temporary"``)."""
 
     def __init__(self, city: str, rules: RuleSet, model: ForecastModel, tier: str = "alert",
-                 horizon_hours: int = DEFAULT_HORIZON_HOURS):
+                 horizon_hours: int = DEFAULT_HORIZON_HOURS,
+                 readings: SharedReading | None = None):
         if tier not in ("alert", "temporary"):
             raise ValueError(f"unknown tier {tier!r}; expected alert or temporary")
         self.city, self.rules, self.model, self.tier = city, rules, model, tier
@@ -165,6 +214,7 @@ class CityLifecycle:
         # the lowest threshold that could put this tier on: a left-out period above it is named
         self.floor = min(c.threshold for r in rules.levels for c in r.conditions
                          if r.level >= Level(self.lowest))
+        self.readings = readings if readings is not None else SharedReading()
 
     # -- levels the tier works with --------------------------------------------------------
     def tier_levels(self, levels: np.ndarray) -> np.ndarray:
@@ -184,21 +234,12 @@ class CityLifecycle:
         """Decide at consultation time ``at`` from the forecast available then."""
         # the model is asked for its whole horizon (seeded draws do not depend on the rule
         # set); the level is decided on the forecast days the bureau forecasts (sources.md §3.1)
-        outlook = self.model.outlook(at, self.lookback, self.horizon)
-        outlook = outlook.iloc[:self.lookback + min(self.horizon, self.forecast_hours)]
-        raw = outlook.to_numpy(float)
-        drivers = driver_outlook(self.model, at, self.lookback, self.horizon)
-        if drivers is not None:
-            drivers = drivers.iloc[:len(raw)]
-        kinds = self.rules.days.kinds(drivers) if drivers is not None else None
-        # a left-out period counts toward no criterion: as if its air were clean
-        values = raw if kinds is None else np.where(kinds != "", -np.inf, raw)
-        levels = self.tier_levels(hourly_level_codes(pd.Series(values, index=outlook.index),
-                                                     self.rules))
+        reading = self.readings.read(self.model, self.rules, at, self.lookback, self.horizon)
+        levels = self.tier_levels(reading.codes)
         below = self.rules.lift_below if self.tier == "alert" else None
-        view = _View(outlook.index, values, levels, self.lookback, self.lift_hours, below,
-                     bridge(levels, self.steps(), self.lift_hours), raw, kinds,
-                     None if drivers is None else drivers["primary"].to_numpy(object))
+        view = _View(Hours(reading.times), reading.values, levels, self.lookback,
+                     self.lift_hours, below, bridge(levels, self.steps(), self.lift_hours),
+                     reading.raw, reading.kinds, reading.primary)
         current = self._current(at)
         if current is not None and current.start <= at:
             self._adjust(at, current, view)
@@ -213,10 +254,10 @@ class CityLifecycle:
     def _alert_start(self) -> pd.Timestamp:
         """Start of the alert the last decision belongs to (its decisions are back to back)."""
         start = self.decisions[-1].start
-        for d in reversed(self.decisions[:-1]):
-            if d.end != start:
+        for k in range(len(self.decisions) - 2, -1, -1):
+            if self.decisions[k].end != start:
                 break
-            start = d.start
+            start = self.decisions[k].start
         return start
 
     def _issue(self, at: pd.Timestamp, pending: Decision | None, view: _View) -> None:
@@ -345,11 +386,30 @@ def _verb(old: int, new: int) -> str:
     return "upgraded" if new > old else "downgraded"
 
 
+class Hours:
+    """Hours read one ``pd.Timestamp`` at a time from a DatetimeIndex or, cheaper, from its
+    ``datetime64`` values (time-zone-naive)."""
+
+    __slots__ = ("stamps",)
+
+    def __init__(self, stamps: pd.DatetimeIndex | np.ndarray):
+        self.stamps = stamps
+
+    def __len__(self) -> int:
+        return len(self.stamps)
+
+    def __getitem__(self, i: int) -> pd.Timestamp:
+        return pd.Timestamp(self.stamps[i])
+
+    def tail(self, start: int) -> Hours:
+        return Hours(self.stamps[start:])
+
+
 @dataclass
 class _View:
     """The forecast from the consultation hour on, with the tier's hourly levels and plan."""
 
-    times_full: pd.DatetimeIndex
+    times_full: Hours
     values: np.ndarray
     levels_full: np.ndarray
     lookback: int
@@ -361,7 +421,7 @@ class _View:
     primary: np.ndarray | None = None    # per hour the primary pollutant(s), "" if unknown
 
     def __post_init__(self) -> None:
-        self.times = self.times_full[self.lookback:]
+        self.times = self.times_full.tail(self.lookback)
         self.levels = self.levels_full[self.lookback:]
         self.plan = self.plan_full[self.lookback:]
         future = self.values[self.lookback:]
@@ -369,10 +429,10 @@ class _View:
             clear = (self.levels == NONE) & ~np.isnan(future)
             if self.below is not None:
                 clear &= future <= self.below
-        # clear_for[i]: consecutive known, clear hours starting at i
-        self.clear_for = np.zeros(len(clear) + 1, int)
-        for i in range(len(clear) - 1, -1, -1):
-            self.clear_for[i] = self.clear_for[i + 1] + 1 if clear[i] else 0
+        # clear_for[i]: consecutive known, clear hours starting at i (up to the next unclear)
+        hours = np.arange(len(clear) + 1)
+        unclear = np.where(np.append(~clear, True), hours, len(clear))
+        self.clear_for = np.minimum.accumulate(unclear[::-1])[::-1] - hours
 
     def left_out(self, a: int, b: int, floor: float) -> str:
         """Words for the periods of hours ``[a, b)`` (from the consultation hour; negative:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from alerts.forecast import DEFAULT_HORIZON_HOURS, ForecastModel, ZoneForecast, forecast_models
 from alerts.levels import Level
-from alerts.lifecycle import CityLifecycle, Decision, run_lifecycles, tiers_for
+from alerts.lifecycle import CityLifecycle, Decision, SharedReading, run_lifecycles, tiers_for
 from alerts.region import Region, RegionalRule
 from alerts.rules import DEFAULT_MIN_HOURS, RuleSet
 from alerts.triggers import AlertWindow, runs
@@ -215,8 +215,7 @@ def own_tracks(models: Mapping[str, ForecastModel], rules: Mapping[str, RuleSet]
                grid: pd.DatetimeIndex, horizon_hours: int = DEFAULT_HORIZON_HOURS,
                ) -> dict[str, Track]:
     """Run every city's lifecycle (one simpy process per city and tier) over ``grid``."""
-    lifecycles = {city: [CityLifecycle(city, rules[city], model, tier, horizon_hours)
-                         for tier in tiers_for(rules[city])]
+    lifecycles = {city: _tiers(city, rules[city], model, horizon_hours)
                   for city, model in models.items()}
     end = grid[-1] + HOUR
     run_lifecycles([lc for tiers in lifecycles.values() for lc in tiers], grid[0], end)
@@ -227,6 +226,14 @@ def own_tracks(models: Mapping[str, ForecastModel], rules: Mapping[str, RuleSet]
             track = track.raised_by(Track.of(grid, lc.decisions))
         tracks[city] = track
     return tracks
+
+
+def _tiers(city: str, rules: RuleSet, model: ForecastModel, horizon_hours: int
+           ) -> list[CityLifecycle]:
+    """A city's lifecycle tiers; they share each consultation's reading of the forecast."""
+    shared = SharedReading()
+    return [CityLifecycle(city, rules, model, tier, horizon_hours, shared)
+            for tier in tiers_for(rules)]
 
 
 def alert_timeline(models: Mapping[str, ForecastModel], rules: Mapping[str, RuleSet],

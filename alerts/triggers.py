@@ -109,12 +109,20 @@ def qualifying_ends(values: np.ndarray, cond: Condition) -> np.ndarray:
 def _cover(ends: np.ndarray, hours: int) -> np.ndarray:
     """Hours covered by the chains: a chain whose first period ends at ``k`` covers
     ``[k - 23, k - 23 + hours)`` (clipped to the data)."""
-    n = len(ends)
-    counts = np.concatenate(([0], np.cumsum(ends)))
-    h = np.arange(n)
-    lo = np.clip(h + DAY_HOURS - hours, 0, n)
-    hi = np.clip(h + DAY_HOURS, 0, n)  # k ≤ h + 23
-    return (counts[hi] - counts[lo]) > 0
+    n, extra = len(ends), hours - DAY_HOURS
+    if extra < 0:
+        counts = np.concatenate(([0], np.cumsum(ends)))
+        h = np.arange(n)
+        lo = np.clip(h + DAY_HOURS - hours, 0, n)
+        hi = np.clip(h + DAY_HOURS, 0, n)  # k ≤ h + 23
+        return (counts[hi] - counts[lo]) > 0
+    # counts[j]: chains ending before hour j, padded so that hour h reads the chains ending in
+    # [h - extra, h + 24) ∩ [0, n) as padded[h + 24 + extra] - padded[h]
+    counts = np.cumsum(ends)
+    total = counts[-1] if n else 0
+    padded = np.concatenate((np.zeros(extra + 1, counts.dtype), counts,
+                             np.full(DAY_HOURS, total, counts.dtype)))
+    return padded[DAY_HOURS + extra:DAY_HOURS + extra + n] > padded[:n]
 
 
 def condition_mask(values: np.ndarray, cond: Condition) -> np.ndarray:
@@ -127,7 +135,12 @@ _LEVELS = np.array(list(Level), dtype=object)  # Level by its int value, for vec
 
 def hourly_level_codes(daily_aqi: pd.Series, rules: RuleSet) -> np.ndarray:
     """The level each hour would be at under ``rules``, as ``int(Level)`` codes."""
-    values = daily_aqi.to_numpy(float)
+    return level_codes(daily_aqi.to_numpy(float), rules)
+
+
+def level_codes(values: np.ndarray, rules: RuleSet) -> np.ndarray:
+    """``hourly_level_codes`` of an hourly array of daily-AQI values."""
+    values = np.asarray(values, float)
     levels = np.full(len(values), int(Level.NONE))
     for rule in rules.levels:  # mild to strict, so a stricter level overwrites
         for cond in rule.conditions:

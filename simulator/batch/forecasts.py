@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from alerts.forecast import ForecastModel, make_model, parse_model
+from alerts.forecast import make_model, parse_model
 from alerts.lifecycle import CONSULTATION_INTERVAL_HOURS
 from alerts.region import Region
 from alerts.rules import RuleSet
@@ -80,7 +80,7 @@ def forecast_windows_by_city(forecasts: Mapping[str, CityForecast], rules: RuleS
     ``consultation_lead`` before ``start`` to ``end``; a ``region``'s rules and dispatch orders
     raise its cities. Windows that end before ``start`` are dropped; the rest are returned whole.
     """
-    models = {city: SharedOutlook(make_model(parse_forecast(f.model), f.daily, f.rng))
+    models = {city: make_model(parse_forecast(f.model), f.daily, f.rng)
               for city, f in forecasts.items()}
     windows = alert_timeline(models, dict.fromkeys(forecasts, rules),
                              start - consultation_lead(rules), end, region=region)
@@ -94,25 +94,3 @@ def forecast_windows(daily: pd.Series, rules: RuleSet, city: str, model: str,
     (``forecast_windows_by_city``); ``rng`` feeds a noisy model."""
     forecasts = {city: CityForecast(daily, model, rng)}
     return forecast_windows_by_city(forecasts, rules, start, end)[city]
-
-
-class SharedOutlook:
-    """A forecast model whose latest outlook is reused by the next identical request.
-
-    A rule set with a temporary-control slot runs two lifecycle tiers that consult the same
-    forecast at the same hour; computing it once saves about a fifth of the lifecycle's time.
-    Each caller gets its own copy, so neither can change what the other reads.
-    """
-
-    def __init__(self, model: ForecastModel):
-        self.model, self.name = model, model.name
-        self._key: tuple | None = None
-        self._outlook: pd.Series | None = None
-
-    def outlook(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int) -> pd.Series:
-        key = (at, lookback_hours, horizon_hours)
-        if key != self._key:
-            self._key, self._outlook = key, self.model.outlook(at, lookback_hours, horizon_hours)
-        return self._outlook.copy()
-
-

@@ -23,6 +23,7 @@ The couplings to other packages are one adapter function each, in ``simulator.ba
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -153,12 +154,33 @@ def run_task(task: Task) -> dict[str, pd.DataFrame]:
     """
     if task.members:
         return run_region_task(task)
-    start, end = pd.Timestamp(task.start), pd.Timestamp(task.end)
     rng = make_rng(task.seed, task.key)
-    daily = replay_io.staged_daily_aqi(task.observations)
-    windows = forecast_windows(daily, replay_io.ruleset(task.rules), task.city, task.forecast,
-                               start, end, child_rng(rng, FORECAST_STREAM))
+    if draws_nothing(task.forecast):
+        windows = replicate_windows(task.observations, task.rules, task.city, task.forecast,
+                                    task.start, task.end)
+    else:
+        windows = forecast_windows(replay_io.staged_daily_aqi(task.observations),
+                                   replay_io.ruleset(task.rules), task.city, task.forecast,
+                                   pd.Timestamp(task.start), pd.Timestamp(task.end),
+                                   child_rng(rng, FORECAST_STREAM))
     return city_run_tables(task, windows, rng)
+
+
+def draws_nothing(forecast: str) -> bool:
+    """Whether forecast model ``forecast`` is the same for every replicate (only ``noisy``
+    draws from the run's generator)."""
+    return not forecast.startswith("noisy")
+
+
+@functools.lru_cache(maxsize=64)
+def replicate_windows(observations: str, rules: str, city: str, forecast: str, start: str,
+                      end: str) -> tuple[AlertWindow, ...]:
+    """The alert windows of a forecast model that draws nothing: every replicate of a city,
+    episode, rule set and model has the same, so a worker runs the lifecycle once for them
+    (windows are frozen values)."""
+    return tuple(forecast_windows(replay_io.staged_daily_aqi(observations),
+                                  replay_io.ruleset(rules), city, forecast, pd.Timestamp(start),
+                                  pd.Timestamp(end)))
 
 
 def run_region_task(task: Task) -> dict[str, pd.DataFrame]:

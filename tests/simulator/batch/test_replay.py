@@ -137,6 +137,13 @@ def test_perfect_forecast_goes_through_the_lifecycle():
     assert "lift 2023-12-07 16:00" in window.reason
 
 
+@pytest.mark.parametrize(("name", "shared"), [
+    ("perfect", True), ("persistence", True), ("late:24", True), ("noisy", False),
+    ("noisy:bias=-0.1,sd=0.3", False)])
+def test_only_models_that_draw_nothing_share_windows_across_replicates(name, shared):
+    assert replay.draws_nothing(replay.parse_forecast(name)) is shared
+
+
 def test_perfect_windows_are_the_lifecycle_over_the_whole_series():
     # Starting consultations lead + one interval before the run changes nothing: the same
     # windows as the lifecycle consulted from the first hour of the data (smogsim run's path).
