@@ -7,6 +7,7 @@ import functools
 import json
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from simulator.io.replay import ReplayInputError
 from simulator.lang import LangError, text
 from simulator.report.html import ReportError, ReportUnavailable
 from simulator.spec.scenario import ScenarioError
+from simulator.spec.validate import InputNote
 
 JSON_HELP = "Print one JSON document on stdout and nothing else."
 QUIET_HELP = "Print only the essential line."
@@ -95,17 +97,32 @@ def guarded(command: Callable) -> Callable:
 
     @functools.wraps(command)
     def run(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except (typer.Exit, typer.Abort, typer.TyperException):
-            raise
-        except Exception as bad:  # the one place every error is turned into a line
-            if _debug[0]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", InputNote)
+            try:
+                return command(*args, **kwargs)
+            except (typer.Exit, typer.Abort, typer.TyperException):
                 raise
-            message, code = error_line(bad)
-            fail(message, code)
+            except Exception as bad:  # the one place every error is turned into a line
+                if _debug[0]:
+                    raise
+                message, code = error_line(bad)
+                fail(message, code)
+            finally:
+                _show_notes(caught)
 
     return run
+
+
+def _show_notes(caught: list[warnings.WarningMessage]) -> None:
+    """Input notes as ``note:`` lines on stderr; any other warning as Python shows it."""
+    for item in caught:
+        if isinstance(item.message, InputNote):
+            prefix = text("prefix.note", current_lang())
+            Console(stderr=True).print(f"[yellow]{prefix}[/] {escape(str(item.message))}",
+                                       highlight=False, soft_wrap=True)
+        else:
+            warnings.showwarning(item.message, item.category, item.filename, item.lineno)
 
 
 def refuse_overwrite(path: Path, force: bool, inputs: tuple[Path | None, ...] = (),

@@ -7,6 +7,7 @@ engine's ``CityInputs``; ``load_transport_inputs`` reads the ``[transport]`` fil
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ from simulator.core.rng import make_rng
 from simulator.io.files import file_digest, read_input_toml
 from simulator.spec.scenario import ScenarioError, ScenarioSpec
 from simulator.spec.transport import TransportSpec
+from simulator.spec.validate import InputNote
 
 
 def read_scenario_toml(path: str | Path) -> tuple[dict, Path]:
@@ -129,10 +131,20 @@ def _alert_windows(spec: ScenarioSpec, rng: np.random.Generator | None) -> tuple
 
 def check_covers(forecast: Path, inputs, start: pd.Timestamp, end: pd.Timestamp) -> None:
     """A scenario period with no forecast hour in it could never alert: stop, naming both
-    spans (``inputs``: ``alerts.timeline.AlertInputs``, its ``[start, end)`` the data's)."""
-    if start < inputs.end and end > inputs.start:
-        return
+    spans (``inputs``: ``alerts.timeline.AlertInputs``, its ``[start, end)`` the data's).
+    A period only partly inside the forecast runs, with an ``InputNote`` saying so."""
     last = inputs.end - pd.Timedelta(hours=1)
+    if start < inputs.end and end > inputs.start:
+        outside = (max(inputs.start - start, pd.Timedelta(0))
+                   + max(end - inputs.end, pd.Timedelta(0))) // pd.Timedelta(hours=1)
+        if outside:
+            total = (end - start) // pd.Timedelta(hours=1)
+            warnings.warn(InputNote(
+                f"{forecast}: column time: {inputs.start:%Y-%m-%d %H:%M} to "
+                f"{last:%Y-%m-%d %H:%M} — {outside} of the scenario's {total} hours "
+                f"({start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}) lie outside the forecast; "
+                "no alert can be issued in them"), stacklevel=2)
+        return
     raise ScenarioError(
         f"{forecast}: column time: {inputs.start:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} — "
         f"expected hours within the scenario's period, scenario.start {start:%Y-%m-%d %H:%M} "

@@ -24,6 +24,12 @@ from pathlib import Path
 import pandas as pd
 
 
+class InputNote(UserWarning):
+    """Something in the inputs a user should know, though the run goes on meaningfully (a
+    scenario period only partly inside its forecast). The CLI prints each as a ``note:``
+    line on stderr after the command's output; library callers see a Python warning."""
+
+
 class ScenarioError(ValueError):
     """A scenario file that cannot be used; the message is one line naming file and key."""
 

@@ -112,3 +112,19 @@ def test_implausible_input_exits_2_with_one_line(demo_copy, tmp_path, case):
         assert part in lines[0], lines[0]
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_period_partly_outside_the_forecast_runs_with_a_note(demo_copy, tmp_path):
+    # the demo's forecast ends 2023-12-25 23:00; two more days of period are 48 of 16 × 24 h
+    _replace(demo_copy, 'end = "2023-12-24T00:00"', 'end = "2023-12-28T00:00"')
+    out = tmp_path / "out"
+    result = RUNNER.invoke(app, ["run", str(demo_copy), "--out", str(out), "--no-report",
+                                 "--quiet"])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note:")]
+    assert notes == [
+        f"note: {demo_copy.parent / 'data' / 'luohe_2023-12_forecast.csv'}: column time: "
+        "2023-12-10 00:00 to 2023-12-25 23:00 — 48 of the scenario's 384 hours "
+        "(2023-12-12 00:00 to 2023-12-28 00:00) lie outside the forecast; no alert can be "
+        "issued in them"], result.stderr
+    assert (out / "episodes.csv").is_file()
