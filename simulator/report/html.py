@@ -61,6 +61,16 @@ class ReportError(ValueError):
     """A run directory that cannot be reported on; the message names file, row and column."""
 
 
+def read_json(path: Path, expected: str) -> dict:
+    """A JSON document of a results folder; ``expected`` names the folder it belongs in."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReportError(f"{path}: not found — expected {expected}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as bad:
+        raise ReportError(f"{path}: not valid JSON ({bad})") from None
+
+
 class ReportUnavailable(RuntimeError):
     """Kept for callers that catch it; the report needs nothing beyond smogsim's own
     dependencies, so it is no longer raised."""
@@ -98,14 +108,7 @@ def read_run(run_dir: str | Path, manifest: dict | None = None) -> RunFiles:
     if not directory.is_dir():
         raise ReportError(f"{directory}: run directory not found")
     if manifest is None:
-        path = directory / "manifest.json"
-        if not path.is_file():
-            raise ReportError(f"{path}: not found — expected a run directory written by "
-                              f"smogsim run")
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as bad:
-            raise ReportError(f"{path}: not valid JSON ({bad})") from None
+        manifest = read_json(directory / "manifest.json", "a run directory written by smogsim run")
     run = RunFiles(directory, manifest,
                    files=tuple(sorted(p.name for p in directory.iterdir() if p.is_file())))
     for name in ("alerts.csv", "episodes.csv"):

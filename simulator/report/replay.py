@@ -11,7 +11,6 @@ so hours alerted while the observed daily AQI stayed below every alert level.
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +19,7 @@ from enterprises.schema import POLLUTANTS
 from simulator.io.files import atomic_write
 from simulator.lang import LANGS, text
 from simulator.report import charts
-from simulator.report.html import ReportError, _read_csv, _table
+from simulator.report.html import ReportError, _read_csv, _table, read_json
 from simulator.report.page import chart, page
 
 REPLAY_REPORT_FILE = "replay.html"
@@ -101,10 +100,7 @@ def build_replay_report(directory: str | Path, lang: str = "en") -> str:
     if not is_replay_dir(folder):
         raise ReportError(f"{folder / 'runs.csv'}: not found — expected a folder written by "
                           f"smogsim replay")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as bad:
-        raise ReportError(f"{manifest_path}: not valid JSON ({bad})") from None
+    manifest = read_json(manifest_path, "a folder written by smogsim replay")
     runs = _read_csv(folder / "runs.csv")
     needed = (*_KEY, "alert_hours", "observed_hours", "missed_hours")
     for column in needed:

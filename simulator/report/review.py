@@ -11,7 +11,6 @@ from which ``smogsim report FOLDER`` rebuilds it.
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +20,7 @@ from enterprises.schema import POLLUTANTS
 from simulator.io.files import atomic_write
 from simulator.lang import LANGS, level_name, text
 from simulator.report import charts
-from simulator.report.html import ReportError, _table
+from simulator.report.html import ReportError, _table, read_json
 from simulator.report.page import chart, page
 
 REVIEW_REPORT_FILE = "review.html"
@@ -150,14 +149,8 @@ def build_review_report(document: dict, lang: str = "en") -> str:
 
 
 def read_review(directory: str | Path) -> dict:
-    path = Path(directory) / REVIEW_DATA_FILE
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReportError(f"{path}: not found — expected a folder written by smogsim review "
-                          f"--format html") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as bad:
-        raise ReportError(f"{path}: not valid JSON ({bad})") from None
+    return read_json(Path(directory) / REVIEW_DATA_FILE,
+                     "a folder written by smogsim review --format html")
 
 
 def write_review_report(directory: str | Path, lang: str = "en",
