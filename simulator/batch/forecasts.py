@@ -61,12 +61,14 @@ def consultation_lead(rules: RuleSet) -> pd.Timedelta:
 
 
 class CityForecast(NamedTuple):
-    """One city's forecast: its observed daily AQI, the model's name (``parse_forecast``) and
-    the generator a noisy model draws from."""
+    """One city's forecast: its observed daily AQI, the model's name (``parse_forecast``), the
+    generator a noisy model draws from and its observed drivers (``alerts.drivers``: primary
+    pollutant and PM2.5/PM10 ratio by hour; None: not known, nothing is left out)."""
 
     daily: pd.Series
     model: str
     rng: np.random.Generator | None = None
+    drivers: pd.DataFrame | None = None
 
 
 def forecast_windows_by_city(forecasts: Mapping[str, CityForecast], rules: RuleSet,
@@ -78,9 +80,10 @@ def forecast_windows_by_city(forecasts: Mapping[str, CityForecast], rules: RuleS
     forecast model (``alerts.forecast.make_model``: perfect, persistence, noisy, late:<h>) over
     its observed daily AQI, consulted daily by the alert lifecycle (``alert_timeline``) from
     ``consultation_lead`` before ``start`` to ``end``; a ``region``'s rules and dispatch orders
-    raise its cities. Windows that end before ``start`` are dropped; the rest are returned whole.
+    raise its cities; the rule set's day exclusions (dust, ozone) apply to the cities whose
+    drivers are given. Windows that end before ``start`` are dropped; the rest are returned whole.
     """
-    models = {city: make_model(parse_forecast(f.model), f.daily, f.rng)
+    models = {city: make_model(parse_forecast(f.model), f.daily, f.rng, f.drivers)
               for city, f in forecasts.items()}
     windows = alert_timeline(models, dict.fromkeys(forecasts, rules),
                              start - consultation_lead(rules), end, region=region)
@@ -89,8 +92,9 @@ def forecast_windows_by_city(forecasts: Mapping[str, CityForecast], rules: RuleS
 
 def forecast_windows(daily: pd.Series, rules: RuleSet, city: str, model: str,
                      start: pd.Timestamp, end: pd.Timestamp,
-                     rng: np.random.Generator | None = None) -> list[AlertWindow]:
+                     rng: np.random.Generator | None = None,
+                     drivers: pd.DataFrame | None = None) -> list[AlertWindow]:
     """Alert windows one city issues alone for ``[start, end)`` under forecast ``model``
-    (``forecast_windows_by_city``); ``rng`` feeds a noisy model."""
-    forecasts = {city: CityForecast(daily, model, rng)}
+    (``forecast_windows_by_city``); ``rng`` feeds a noisy model, ``drivers`` are the city's."""
+    forecasts = {city: CityForecast(daily, model, rng, drivers)}
     return forecast_windows_by_city(forecasts, rules, start, end)[city]

@@ -6,8 +6,9 @@
    written (``ReplayInputError``, one line);
 2. detect episodes per city (``detect_episodes``): maximal stretches where some alert level is
    reached under any of the rule sets, padded by a margin on each side;
-3. stage each city's observations and inventory once as Parquet, and its area sources (if
-   ``--area`` has rows for it) as JSON, under ``OUT/inputs/``;
+3. stage each city's observations (its daily AQI, and its drivers when a rule set leaves some
+   of its periods out: dust, ozone, ``alerts.drivers``) and inventory once as Parquet, and its
+   area sources (if ``--area`` has rows for it) as JSON, under ``OUT/inputs/``;
 4. expand the grid city × episode × rule set × forecast model × replicate into
    ``simulator.batch.Task`` values and run the unfinished ones (``run_task`` in the workers);
 5. gather the parts into ``runs.parquet`` (+ ``runs.csv``) and ``cuts.parquet``.
@@ -102,19 +103,21 @@ class Episode:
 
 
 def detect_episodes(daily: pd.Series, rulesets: Sequence[RuleSet], city: str = "",
-                    margin_hours: int = DEFAULT_MARGIN_HOURS) -> list[Episode]:
+                    margin_hours: int = DEFAULT_MARGIN_HOURS,
+                    drivers: pd.DataFrame | None = None) -> list[Episode]:
     """Episodes of an hourly daily-AQI series: stretches at any level under any rule set.
 
     Each maximal stretch of hours where ``hourly_levels`` is above ``NONE`` for at least one
     rule set is padded by ``margin_hours`` on both sides (clipped to the series); padded
     stretches that touch or overlap are merged, so no hour is replayed twice for a city.
+    ``drivers`` (on the series' hours): periods a rule set leaves out reach no level under it.
     """
     if daily.empty:
         return []
     daily = daily.asfreq("h")
     reached = np.zeros(len(daily), bool)
     for rules in rulesets:
-        reached |= hourly_level_codes(daily, rules) > int(Level.NONE)
+        reached |= replay_io.counted_level_codes(daily, drivers, rules) > int(Level.NONE)
     times, margin = daily.index, margin_hours * HOUR
     first, last = times[0], times[-1] + HOUR
     spans: list[list[pd.Timestamp]] = []
@@ -162,7 +165,8 @@ def run_task(task: Task) -> dict[str, pd.DataFrame]:
         windows = forecast_windows(replay_io.staged_daily_aqi(task.observations),
                                    replay_io.ruleset(task.rules), task.city, task.forecast,
                                    pd.Timestamp(task.start), pd.Timestamp(task.end),
-                                   child_rng(rng, FORECAST_STREAM))
+                                   child_rng(rng, FORECAST_STREAM),
+                                   replay_io.staged_drivers(task.observations))
     return city_run_tables(task, windows, rng)
 
 
@@ -177,10 +181,12 @@ def replicate_windows(observations: str, rules: str, city: str, forecast: str, s
                       end: str) -> tuple[AlertWindow, ...]:
     """The alert windows of a forecast model that draws nothing: every replicate of a city,
     episode, rule set and model has the same, so a worker runs the lifecycle once for them
-    (windows are frozen values)."""
+    (windows are frozen values). ``observations`` keys the daily AQI and the drivers alike:
+    both are in the staged file, whose name is a digest of its content."""
     return tuple(forecast_windows(replay_io.staged_daily_aqi(observations),
                                   replay_io.ruleset(rules), city, forecast, pd.Timestamp(start),
-                                  pd.Timestamp(end)))
+                                  pd.Timestamp(end),
+                                  drivers=replay_io.staged_drivers(observations)))
 
 
 def run_region_task(task: Task) -> dict[str, pd.DataFrame]:
@@ -198,7 +204,8 @@ def run_region_task(task: Task) -> dict[str, pd.DataFrame]:
               for city, obs, inv, area in sorted(task.members)}
     rngs = {city: make_rng(t.seed, t.key) for city, t in cities.items()}
     forecasts = {city: CityForecast(replay_io.staged_daily_aqi(t.observations), t.forecast,
-                                    child_rng(rngs[city], FORECAST_STREAM))
+                                    child_rng(rngs[city], FORECAST_STREAM),
+                                    replay_io.staged_drivers(t.observations))
                  for city, t in cities.items()}
     windows = forecast_windows_by_city(forecasts, replay_io.ruleset(task.rules), start, end,
                                        region=replay_io.region(task.region))
@@ -408,7 +415,9 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
     rulesets = [load_ruleset(r) for r in rule_names]
     models = list(dict.fromkeys(parse_forecast(m) for m in forecasts))
     areas = read_area_sources(area) if area is not None else {}
-    daily_by_city, gaps = read_observations(observations, cities, on_read)
+    daily_by_city, gaps, observed = read_observations(observations, cities, on_read)
+    drivers = {city: replay_io.drivers_to_stage(observed.get(city), rulesets)
+               for city in daily_by_city}
     lists = city_inventories(inventory, list(daily_by_city), seed)
     linked, region_file, staged = _region_cities(region, daily_by_city, out)
     episodes, periods = [], []
@@ -418,9 +427,10 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
         replay_io.replay_options(str(path))
         option_fields, option_bytes = {"options": str(path)}, [path.read_bytes()]
     rules_digest = _digest(*(_rule_text(r) for r in rule_names), *option_bytes).encode()
-    found = {city: detect_episodes(daily, rulesets, city, margin_hours)
+    found = {city: detect_episodes(daily, rulesets, city, margin_hours, drivers[city])
              for city, daily in daily_by_city.items()}
-    inputs = {city: _stage_city(out, daily, lists[city], areas.get(city), rules_digest, staged)
+    inputs = {city: _stage_city(out, daily, drivers[city], lists[city], areas.get(city),
+                                rules_digest, staged)
               for city, daily in daily_by_city.items() if found[city] or city in linked}
     for city in daily_by_city:
         if city in linked:
@@ -493,11 +503,16 @@ def _region_cities(region: str | Path | None, daily_by_city: dict[str, pd.Series
     return linked, {"region": str(path)}, {path: data}
 
 
-def _stage_city(out: Path, daily: pd.Series, inventory: Inventory, area: dict | None,
-                rules_digest: bytes, staged: dict) -> dict:
+def _stage_city(out: Path, daily: pd.Series, drivers: pd.DataFrame | None,
+                inventory: Inventory, area: dict | None, rules_digest: bytes, staged: dict
+                ) -> dict:
     """Add a city's staged files to ``staged``; return the task fields that name them."""
-    # Workers need only the city's daily AQI, so that is what is staged.
-    obs = batch.parquet_bytes(daily.rename("daily_aqi").reset_index())
+    # Workers need only the city's daily AQI, and its drivers where they leave a period out
+    # (``drivers_to_stage``), so that is what is staged.
+    frame = daily.rename("daily_aqi").reset_index()
+    if drivers is not None:
+        frame = frame.join(drivers.reset_index(drop=True))
+    obs = batch.parquet_bytes(frame)
     inv = batch.parquet_bytes(inventory.to_frame())
     obs_path = out / "inputs" / f"obs-{_digest(obs)[:16]}.parquet"
     inv_path = out / "inputs" / f"inv-{_digest(inv)[:16]}.parquet"

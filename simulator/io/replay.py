@@ -17,12 +17,14 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-from alerts.io import ReadProgress, load_observations, load_region, load_ruleset
-from alerts.observations import city_daily_aqi
+from alerts.drivers import DRIVER_COLUMNS
+from alerts.io import ReadProgress, load_observations, load_region, load_ruleset, observed_drivers
+from alerts.observations import Observations, city_daily_aqi
 from alerts.region import Region
 from alerts.rules import RuleSet
-from alerts.triggers import hourly_level_codes
+from alerts.triggers import level_codes
 from enterprises.area import AreaSource
 from enterprises.inventory import Inventory
 from enterprises.io import load_inventory
@@ -74,10 +76,19 @@ def observation_files(paths: Sequence[str | Path]) -> list[Path]:
     return files
 
 
+class ReplayObservations(NamedTuple):
+    """What a replay reads from the observations: per city the hourly rolling daily AQI and,
+    when the files carry pollutant concentrations, the drivers (``alerts.drivers``: primary
+    pollutant and PM2.5/PM10 ratio by hour, on the daily AQI's hours); and the gap report."""
+
+    daily: dict[str, pd.Series]
+    gaps: pd.DataFrame
+    drivers: dict[str, pd.DataFrame]
+
+
 def read_observations(paths: Sequence[str | Path], cities: Sequence[str] = (),
-                      progress: ReadProgress | None = None
-                      ) -> tuple[dict[str, pd.Series], pd.DataFrame]:
-    """Hourly rolling daily AQI per city, and the gap report, from observation files.
+                      progress: ReadProgress | None = None) -> ReplayObservations:
+    """Hourly rolling daily AQI and drivers per city, and the gap report, from observation files.
 
     ``cities`` keeps only those cities (all when empty); a city the files lack is an error.
     ``progress(read, total)`` hears the bytes read (``alerts.io.load_observations``).
@@ -85,7 +96,8 @@ def read_observations(paths: Sequence[str | Path], cities: Sequence[str] = (),
     Adapter over ``alerts.io.load_observations``: every layout it reads (long table, UCI station
     files, the national hourly city file ``date, hour, type, <cities>``, the forecast layout;
     ``.csv`` or ``.csv.gz``), stations averaged to cities, daily tables spread over their hours.
-    Missing hours stay missing (the daily AQI needs ≥ 20 valid hours, sources.md §1).
+    Missing hours stay missing (the daily AQI needs ≥ 20 valid hours, sources.md §1). The
+    drivers are those ``smogsim alerts`` reads (``alerts.io.observed_drivers``).
     """
     files = observation_files(paths)
     if not files:
@@ -95,7 +107,7 @@ def read_observations(paths: Sequence[str | Path], cities: Sequence[str] = (),
     if missing:
         raise ReplayInputError(f"--city: value {missing[0]!r} — not in the observations, which "
                                f"have {', '.join(observations.cities)}")
-    daily = {}
+    daily, drivers = {}, {}
     for city, frame in observations.cities.items():
         if cities and city not in cities:
             continue
@@ -105,8 +117,47 @@ def read_observations(paths: Sequence[str | Path], cities: Sequence[str] = (),
             raise ReplayInputError(f"observations of {city}: {bad}") from None
         series.index.name = "time"
         daily[city] = series.asfreq("h")
+        found = observed_drivers(Observations({city: frame}, observations.daily))
+        if city in found:
+            drivers[city] = _on_hours(found[city], daily[city].index)
     gaps = observations.gaps()
-    return daily, gaps[gaps["city"].isin(list(daily))].reset_index(drop=True)
+    return ReplayObservations(daily, gaps[gaps["city"].isin(list(daily))].reset_index(drop=True),
+                              drivers)
+
+
+def _on_hours(drivers: pd.DataFrame, hours: pd.DatetimeIndex) -> pd.DataFrame:
+    """``drivers`` on ``hours`` (unknown hours: primary "", ratio NaN)."""
+    out = drivers.reindex(hours)
+    out["primary"] = out["primary"].fillna("").astype(str)
+    out["pm_ratio"] = out["pm_ratio"].astype(float)
+    return out
+
+
+def drivers_to_stage(drivers: pd.DataFrame | None, rulesets: Sequence[RuleSet]
+                     ) -> pd.DataFrame | None:
+    """The drivers a replay stages for a city: None when none of ``rulesets`` leaves any of its
+    periods out (``RuleSet.days``), since they would change no window.
+
+    So PM2.5-only observations (PM2.5 drives every period) and all-pollutant ones without a
+    dust or ozone period stage the daily AQI alone, as replays always did, and keep their
+    staged files and part names.
+    """
+    if drivers is None:
+        return None
+    return drivers if any(rules.days.excluded(drivers, len(drivers)).any()
+                          for rules in rulesets) else None
+
+
+def counted_level_codes(daily: pd.Series, drivers: pd.DataFrame | None, rules: RuleSet
+                        ) -> np.ndarray:
+    """The level each hour of ``daily`` is at under ``rules`` (``int(Level)`` codes), the
+    periods the rule set leaves out (dust, ozone: ``alerts.drivers``) read as clean air, as
+    the alert lifecycle reads them. ``drivers``: on ``daily``'s hours, or None (none known)."""
+    values = daily.to_numpy(float)
+    if drivers is not None:
+        left_out = rules.days.excluded(_on_hours(drivers, daily.index), len(values))
+        values = np.where(left_out, -np.inf, values)
+    return level_codes(values, rules)
 
 
 def check_inventory_option(spec: str, cities: Sequence[str] = ()) -> None:
@@ -244,14 +295,26 @@ def ruleset(name: str) -> RuleSet:
 # task reads many of at once: unbounded, so no city's input is read twice.
 @functools.cache
 def staged_daily_aqi(path: str) -> pd.Series:
-    return pd.read_parquet(path).set_index("time")["daily_aqi"].asfreq("h")
+    return pd.read_parquet(path, columns=["time", "daily_aqi"]).set_index("time")[
+        "daily_aqi"].asfreq("h")
+
+
+@functools.cache
+def staged_drivers(path: str) -> pd.DataFrame | None:
+    """A staged city's drivers (``primary``, ``pm_ratio`` by hour), None when it has none
+    staged (``drivers_to_stage``)."""
+    if not set(DRIVER_COLUMNS) <= set(pq.read_schema(path).names):
+        return None
+    return pd.read_parquet(path, columns=["time", *DRIVER_COLUMNS]).set_index("time")
 
 
 @functools.cache
 def staged_observed_levels(path: str, rules: str) -> pd.Series:
-    """The observed hourly level codes of a staged city under a rule set (``level_coverage``)."""
+    """The observed hourly level codes of a staged city under a rule set (``level_coverage``),
+    its left-out periods as clean air (``counted_level_codes``)."""
     daily = staged_daily_aqi(path)
-    return pd.Series(hourly_level_codes(daily, ruleset(rules)), index=daily.index)
+    return pd.Series(counted_level_codes(daily, staged_drivers(path), ruleset(rules)),
+                     index=daily.index)
 
 
 @functools.lru_cache(maxsize=4)
