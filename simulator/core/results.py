@@ -19,8 +19,9 @@ HOUR = pd.Timedelta(hours=1)
 # Suffixes of audit rule ids by behaviour tag (``MODES`` order, then ``CORRECTED_TAG``).
 RULE_TAGS = np.array(["", *(f" [{m}]" for m in MODES[1:]), " [corrected]"], dtype=object)
 
+# primary_pollutant (首要污染物, alerts.drivers; "" when unknown) came later: appended.
 ALERT_COLUMNS = ["city", "level", "level_zh", "response", "issued_at", "start", "end", "hours",
-                 "reason"]
+                 "reason", "primary_pollutant"]
 # The first 13 columns are fixed; later columns are only ever appended.
 EPISODE_COLUMNS = ["episode", "city", "level", "start", "end", "hours", "pollutant",
                    "baseline_t", "actual_t", "cut_t", "cut_pct", "target_pct", "met",
@@ -79,6 +80,7 @@ def _alerts(record: EngineRecord) -> pd.DataFrame:
             "city": w.city, "level": w.level.id, "level_zh": w.level.zh,
             "response": rule.response if rule else "", "issued_at": w.issued_at,
             "start": w.start, "end": w.end, "hours": w.hours, "reason": w.reason,
+            "primary_pollutant": w.primary,
         })
     frame = pd.DataFrame(rows, columns=ALERT_COLUMNS)
     return frame.sort_values(["city", "start"], kind="stable").reset_index(drop=True)
