@@ -416,10 +416,13 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
     models = list(dict.fromkeys(parse_forecast(m) for m in forecasts))
     areas = read_area_sources(area) if area is not None else {}
     daily_by_city, gaps, observed = read_observations(observations, cities, on_read)
-    drivers = {city: replay_io.drivers_to_stage(observed.get(city), rulesets)
-               for city in daily_by_city}
     lists = city_inventories(inventory, list(daily_by_city), seed)
     linked, region_file, staged = _region_cities(region, daily_by_city, out)
+    drivers = {city: replay_io.drivers_to_stage(observed.get(city), rulesets)
+               for city in daily_by_city}
+    if any(drivers[city] is not None for city in linked):
+        # a unified zone reads its cities' drivers together: all of them, as alerts does
+        drivers |= {city: observed.get(city) for city in linked}
     episodes, periods = [], []
     option_fields, option_bytes = {}, []
     if options is not None:  # checked now; its content joins the part names' digest

@@ -162,3 +162,40 @@ def test_alerts_inputs_and_replay_read_the_same_drivers(observations):
             table, inputs.drivers[city].reindex(table.index).assign(
                 primary=lambda f: f["primary"].fillna("")), check_names=False,
             check_freq=False)
+
+
+REGION = """
+name = "pair"
+
+[[city]]
+name = "漯河"
+zones = ["pair"]
+neighbours = ["许昌"]
+
+[[city]]
+name = "许昌"
+zones = ["pair"]
+neighbours = ["漯河"]
+"""
+
+
+def test_region_cities_stage_their_drivers_together(observations, tmp_path):
+    """A unified zone reads the drivers of all its cities (the most polluted one's, hour by
+    hour): when one city's are staged, so are the others', as ``smogsim alerts`` has them."""
+    region = tmp_path / "pair.toml"
+    region.write_text(REGION, encoding="utf-8")
+
+    def staged_columns(**options) -> dict[str, list[str]]:
+        plan = replay.plan([observations], "synthetic:30:3", ["mee-2019"], ["perfect"], 1,
+                           tmp_path / f"out{len(options)}", **options)
+        files = {(t.city, t.observations) for t in plan.tasks if t.observations} | {
+            (city, obs) for t in plan.tasks for city, obs, _, _ in t.members}
+        staged = {str(path): data for path, data in plan.staged.items()}
+        return {city: pd.read_parquet(io.BytesIO(staged[obs])).columns.tolist()[1:]
+                for city, obs in files}
+
+    # alone under mee-2019, 许昌's ozone counts: only 漯河 (dust) stages its drivers
+    assert staged_columns() == {"漯河": ["daily_aqi", "primary", "pm_ratio"],
+                                "许昌": ["daily_aqi"]}
+    assert staged_columns(region=region) == {"漯河": ["daily_aqi", "primary", "pm_ratio"],
+                                             "许昌": ["daily_aqi", "primary", "pm_ratio"]}
