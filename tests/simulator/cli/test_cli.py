@@ -30,7 +30,8 @@ def test_run_writes_the_run_directory(scenario_copy, tmp_path):
     alerts = pd.read_csv(out / "alerts.csv", encoding="utf-8-sig")
     assert "orange" in set(alerts.level)
     # the primary pollutant follows the other id columns; the name columns stay last
-    assert list(alerts.columns[-2:]) == ["primary_pollutant", "reason_text"]
+    assert list(alerts.columns[8:]) == ["reason", "primary_pollutant", "reason_text",
+                                        "level_name"]
     assert (out / "alerts.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     episodes = pd.read_csv(out / "episodes.csv", encoding="utf-8-sig")
     assert set(episodes.pollutant) == {"SO2", "NOx", "PM", "VOCs"}
