@@ -179,10 +179,12 @@ def stacked_hbars(rows: list[dict], category: str, part: str, value: str,
                          "color": {"field": part, "type": "nominal",
                                    "title": labels.get(part, part),
                                    "scale": {"range": list(OKABE_ITO)}},
-                         "tooltip": [{"field": category, "type": "nominal"},
-                                     {"field": part, "type": "nominal"},
+                         "tooltip": [{"field": category, "type": "nominal",
+                                      "title": labels.get(category, category)},
+                                     {"field": part, "type": "nominal",
+                                      "title": labels.get(part, part)},
                                      {"field": value, "type": "quantitative",
-                                      "format": ",.3f"}]}}
+                                      "title": labels[value], "format": ",.3f"}]}}
 
 
 def scatter_met(rows: list[dict], labels: dict[str, str], top: float) -> Spec:
@@ -243,7 +245,7 @@ def unit_map(rows: list[dict], labels: dict[str, str], tooltip: list[str],
     else in a block per county (``x``, ``y``: place in the block), one panel per county."""
     colour = {"field": "response", "type": "nominal", "title": labels["response"],
               "scale": {"range": list(OKABE_ITO)}}
-    tips = [{"field": c} for c in tooltip]
+    tips = [{"field": c, "title": labels.get(c, c)} for c in tooltip]
     if geographic:
         return {"width": WIDTH - 160, "height": 420, "data": {"values": rows},
                 "mark": {"type": "square", "size": 40, "opacity": 0.85},
