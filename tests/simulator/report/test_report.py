@@ -545,6 +545,8 @@ def test_report_command_rebuilds_a_replay_page(replay_dir):
     assert '<html lang="zh-CN">' in text and "误报小时" in text
     assert len(re.findall(r'<div class="chart"', text)) == 2
     assert not (replay_dir / REPORT_FILE).exists()
+    headers = _data_headers(text)
+    assert "预警时长（小时），最高" in headers and not [h for h in headers if SNAKE_ID.fullmatch(h)]
 
 
 @pytest.mark.slow
