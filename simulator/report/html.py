@@ -277,9 +277,11 @@ def _alerts(run: RunFiles) -> str:
     levels, names = _levels(run, alerts)
     rows = alerts.assign(level_name=alerts["level"].astype(str).map(names))
     period = run.manifest.get("period")
+    tips = {c: column_name(c, run.lang) for c in ("issued_at", "start", "end", "hours")}
     spec = charts.timeline(
         charts.records(rows[["city", "level_name", "issued_at", "start", "end", "hours"]]),
-        levels, names, _labels(run), tuple(period) if period else None)
+        levels, names, _labels(run) | tips | {"level_name": run.t("report.label.level")},
+        tuple(period) if period else None)
     columns = [c for c in ("city", "level_zh", "level", "response", "issued_at", "start", "end",
                            "hours", "reason") if c in alerts.columns]
     return (chart("chart-alerts", charts.spec(spec, run.t("report.chart.alerts")),
@@ -384,7 +386,8 @@ def _cuts(run: RunFiles) -> str:
     spec = charts.grouped_bars(
         charts.records(rows[["pollutant", "level_name", "cut_pct", "target_pct",
                              *([marker] if marker else [])]]),
-        "pollutant", "level_name", "cut_pct", labels | {"target_pct": labels["target"]},
+        "pollutant", "level_name", "cut_pct",
+        labels | {"target_pct": labels["target"], "cut_pct_with_trucks": labels["with_trucks"]},
         colours=charts.level_scale(levels, names), target="target_pct", marker=marker,
         x_sort=list(POLLUTANTS))
     note = _note(run.t("report.note.list_only")) if _list_only(run) else ""
