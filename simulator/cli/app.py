@@ -12,7 +12,7 @@ import typer
 from typer._click import exceptions as click_errors
 
 from simulator.batch.replay import ReplayInterrupted
-from simulator.cli import alerts, inventory, regional, replay, report, review, run
+from simulator.cli import alerts, exercise, inventory, regional, replay, report, review, run
 from simulator.cli.common import current_lang, guarded, set_debug
 from simulator.cli.language import print_version, with_lang
 from simulator.lang import text
@@ -21,7 +21,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="smogsim — simulate heavy-pollution-weather (重污染天气) alert responses."
                        "\n\nExample: smogsim run runs/demo.toml --out runs/out/dec-rehearsal")
 
-for command in (run, replay, alerts, inventory, regional, report, review):
+for command in (run, replay, alerts, inventory, regional, report, review, exercise):
     command.register(app)
 
 
@@ -30,14 +30,14 @@ def interruptible(command):
     language (for a replay, how many runs were kept), exit code 130."""
 
     @functools.wraps(command)
-    def run(*args, **kwargs):
+    def interruptible_command(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except KeyboardInterrupt as stop:
             sys.stderr.write(interrupted_line(stop, current_lang()) + "\n")
             raise typer.Exit(130) from None
 
-    return run
+    return interruptible_command
 
 
 def interrupted_line(stop: BaseException | None, lang: str) -> str:

@@ -198,3 +198,20 @@ def test_negative_zero_is_only_rounding_dust():
     out = no_negative_zero(pd.DataFrame({"a": [-0.0, -4e-7, -6e-7, 0.3], "b": ["x"] * 4}))
     assert not np.signbit(out["a"].to_numpy()[:2]).any()
     assert out["a"].tolist()[2:] == [-6e-7, 0.3]
+
+
+def test_a_replay_without_alert_names_its_peak_level_in_both():
+    from simulator.lang import level_name
+    assert (level_name("none", "en"), level_name("none", "zh")) == ("none", "无预警")
+
+
+def test_bundled_truck_rule_sets_have_chinese_names_and_a_bureaus_own_keeps_its_id():
+    import tomllib
+
+    from simulator.cli.run import truck_rules_name
+    bundled = tomllib.loads((ROOT / "enterprises" / "data" / "transport_rules.toml")
+                            .read_text(encoding="utf-8"))["rulesets"]
+    for rules_id in bundled:
+        assert truck_rules_name(rules_id, "en") == rules_id
+        assert truck_rules_name(rules_id, "zh") not in ("", rules_id)
+    assert truck_rules_name("bureau-2025", "zh") == "bureau-2025"
