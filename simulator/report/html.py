@@ -53,6 +53,9 @@ _TRANSPORT_TOTALS = ("trips", "trips_blocked", "substituted", "deferred", "cance
 _OPTIONAL = ("breakdown.csv", "enterprises.csv", "audit.csv", "transport.csv",
              "verification.csv", "airquality.csv")
 _COORDINATES = (("lon", "lat"), ("longitude", "latitude"))  # enterprises.csv columns, if any
+# verification.csv columns the compliance section lists for each row short of its cut
+_SHORTFALL_COLUMNS = ("episode", "city", "county", "enterprise", "name", "industry", "grade",
+                      "level", "required_cut", "achieved_cut", "shortfall")
 MAP_COLUMNS = 12  # enterprises per row of a county's block when there are no coordinates
 
 log = logging.getLogger("smogsim")
@@ -600,6 +603,7 @@ def _compliance(run: RunFiles) -> str:
     lines = _note(run.t("report.note.compliance", met=int((~short).sum()), total=len(frame),
                         shortfall=f"{shortfall.sum():,.2f}"))
     worst = frame.assign(shortfall=shortfall)[short].sort_values("shortfall", ascending=False)
+    worst = worst[[c for c in _SHORTFALL_COLUMNS if c in worst.columns]]
     return (chart("chart-compliance", charts.spec(spec, run.t("report.chart.compliance")),
                   "Scatter of required against achieved cut")
             + lines + (_table(worst.head(20), run.lang) if len(worst) else ""))
