@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 
 import typer
@@ -10,9 +11,11 @@ import typer
 # that copy's classes
 from typer._click import exceptions as click_errors
 
+from simulator.batch.replay import ReplayInterrupted
 from simulator.cli import alerts, exercise, inventory, regional, replay, report, review, run
-from simulator.cli.common import guarded, set_debug
+from simulator.cli.common import current_lang, guarded, set_debug
 from simulator.cli.language import print_version, with_lang
+from simulator.lang import text
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="smogsim — simulate heavy-pollution-weather (重污染天气) alert responses."
@@ -20,8 +23,34 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 for command in (run, replay, alerts, inventory, regional, report, review, exercise):
     command.register(app)
+
+
+def interruptible(command):
+    """``command`` ending a Ctrl-C it does not handle itself in one line in the command's
+    language (for a replay, how many runs were kept), exit code 130."""
+
+    @functools.wraps(command)
+    def interruptible_command(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt as stop:
+            sys.stderr.write(interrupted_line(stop, current_lang()) + "\n")
+            raise typer.Exit(130) from None
+
+    return interruptible_command
+
+
+def interrupted_line(stop: BaseException | None, lang: str) -> str:
+    """What Ctrl-C leaves on stderr: "interrupted" (已中断), or for a replay stopped between
+    runs "interrupted: K of N runs kept in PARTS — … --resume …"."""
+    if isinstance(stop, ReplayInterrupted):
+        kept = text("replay.kept_of", lang, kept=stop.kept, total=stop.total)
+        return text("replay.interrupted", lang, kept=kept, parts=stop.parts)
+    return text("err.interrupted", lang)
+
+
 for info in app.registered_commands:  # every command ends an error in one line, no traceback
-    info.callback = with_lang(guarded(info.callback))
+    info.callback = with_lang(guarded(interruptible(info.callback)))
 
 
 @app.callback()
@@ -48,8 +77,8 @@ def main(argv: list[str] | None = None) -> None:
         where = mistake.ctx.command_path if mistake.ctx is not None else "smogsim"
         sys.stderr.write(f"error: {where}: {mistake.format_message()} (see '{where} --help')\n")
         sys.exit(mistake.exit_code)
-    except typer.Abort:  # Ctrl-C outside a command's own handling
-        sys.stderr.write("interrupted\n")
+    except typer.Abort:  # an input ended by Ctrl-D, or an abort outside a command
+        sys.stderr.write(interrupted_line(None, current_lang()) + "\n")
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
 

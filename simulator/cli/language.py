@@ -44,6 +44,12 @@ def lang(scenario: str | None = None) -> str:
     return resolve_lang(_chosen[0], scenario)
 
 
+def chosen_lang() -> str | None:
+    """The running command's ``--lang`` as given, ``None`` without it (``smogsim report`` then
+    keeps the language the folder records)."""
+    return _chosen[0]
+
+
 def print_version(asked: bool) -> None:
     """``smogsim --version``: the installed version, then exit."""
     if asked:

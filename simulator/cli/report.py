@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from simulator.cli.common import fail, output_mode, print_json, refuse_overwrite, say
-from simulator.cli.language import lang as command_lang
+from simulator.cli.language import chosen_lang
 from simulator.report.html import REPORT_FILE, ReportError, ReportUnavailable, write_report
 from simulator.report.replay import REPLAY_REPORT_FILE, is_replay_dir, write_replay_report
 from simulator.report.review import REVIEW_REPORT_FILE, is_review_dir, write_review_report
@@ -29,8 +29,9 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help="Replace --out if it exists (the "
                                    "run directory's own report.html is always rebuilt)."),
     ) -> None:
-        """Rebuild the self-contained HTML report of a run directory (report.html, in the
-        run's language) or of a replay folder (replay.html, in --lang). Opens offline.
+        """Rebuild the self-contained HTML report of a run directory (report.html), a replay
+        folder (replay.html) or a review folder (review.html), in --lang, else in the language
+        the folder records. Opens offline.
 
         Example: smogsim report runs/out/dec-rehearsal --out dec-rehearsal.html
         """
@@ -40,13 +41,14 @@ def register(app: typer.Typer) -> None:
         if out is not None and not _own_report(run_dir, out, kind):
             inputs = tuple(run_dir.iterdir()) if run_dir.is_dir() else ()
             refuse_overwrite(out, force, inputs)
+        lang = chosen_lang()  # else the language the folder records, else English
         try:
             if kind == REPLAY_REPORT_FILE:
-                path = write_replay_report(run_dir, command_lang(), out)
+                path = write_replay_report(run_dir, lang, out)
             elif kind == REVIEW_REPORT_FILE:
-                path = write_review_report(run_dir, command_lang(), out)
+                path = write_review_report(run_dir, lang, out)
             else:
-                path = write_report(run_dir, out)
+                path = write_report(run_dir, out, lang)
         except (ReportError, ReportUnavailable) as bad:
             fail(str(bad))
         if mode == "json":

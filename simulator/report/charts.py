@@ -78,7 +78,8 @@ def timeline(rows: list[dict], levels: list[str], names: dict[str, str], labels:
     if period:
         x["scale"] = {"domain": list(period)}
     y = {"field": "city", "type": "nominal", "title": labels["city"]}
-    tooltip = [{"field": f, "type": t, **({"format": "%Y-%m-%d %H:%M"} if t == "temporal" else {})}
+    tooltip = [{"field": f, "type": t, "title": labels.get(f, f),
+                **({"format": "%Y-%m-%d %H:%M"} if t == "temporal" else {})}
                for f, t in (("city", "nominal"), ("level_name", "nominal"),
                             ("issued_at", "temporal"), ("start", "temporal"),
                             ("end", "temporal"), ("hours", "quantitative"))]
@@ -125,11 +126,14 @@ def step_lines(rows: list[dict], shading: list[dict], levels: list[str], names: 
                                     "title": labels["series"],
                                     "scale": {"range": [OKABE_ITO[0], OKABE_ITO[6],
                                                         *OKABE_ITO[2:6]]}},
-                         "tooltip": [{"field": "series", "type": "nominal"},
-                                     {"field": "measure", "type": "nominal"},
+                         "tooltip": [{"field": "series", "type": "nominal",
+                                      "title": labels["series"]},
+                                     {"field": "measure", "type": "nominal",
+                                      "title": labels["measure"]},
                                      {"field": "time", "type": "temporal",
-                                      "format": "%Y-%m-%d %H:%M"},
-                                     {"field": "rate", "type": "quantitative", "format": ".3f"}]}}
+                                      "title": labels["time"], "format": "%Y-%m-%d %H:%M"},
+                                     {"field": "rate", "type": "quantitative",
+                                      "title": labels["rate"], "format": ".3f"}]}}
     data = [{**r, "kind": "line"} for r in rows] + [{**r, "kind": "shade"} for r in shading]
     return {"data": {"values": data},
             "facet": {"field": "pollutant", "type": "nominal", "title": None,
@@ -149,7 +153,8 @@ def grouped_bars(rows: list[dict], x: str, group: str, value: str, labels: dict[
                       "sort": x_sort, "axis": {"labelAngle": 0}},
                 "xOffset": {"field": group, "type": "nominal", "sort": None},
                 "tooltip": [{"field": c, "type": "nominal" if c in (x, group) else
-                             "quantitative", **({} if c in (x, group) else {"format": ",.2f"})}
+                             "quantitative", "title": labels.get(c, c),
+                             **({} if c in (x, group) else {"format": ",.2f"})}
                             for c in (x, group, value, target, marker) if c]}
     layers = [{"mark": {"type": "bar", "stroke": "#222", "strokeWidth": 0.5},
                "encoding": {**encoding, "color": colour,
@@ -179,10 +184,12 @@ def stacked_hbars(rows: list[dict], category: str, part: str, value: str,
                          "color": {"field": part, "type": "nominal",
                                    "title": labels.get(part, part),
                                    "scale": {"range": list(OKABE_ITO)}},
-                         "tooltip": [{"field": category, "type": "nominal"},
-                                     {"field": part, "type": "nominal"},
+                         "tooltip": [{"field": category, "type": "nominal",
+                                      "title": labels.get(category, category)},
+                                     {"field": part, "type": "nominal",
+                                      "title": labels.get(part, part)},
                                      {"field": value, "type": "quantitative",
-                                      "format": ",.3f"}]}}
+                                      "title": labels[value], "format": ",.3f"}]}}
 
 
 def scatter_met(rows: list[dict], labels: dict[str, str], top: float) -> Spec:
@@ -196,7 +203,9 @@ def scatter_met(rows: list[dict], labels: dict[str, str], top: float) -> Spec:
                                     "title": labels["status"],
                                     "scale": {"range": [OKABE_ITO[0], OKABE_ITO[1]]}},
                           "shape": {"field": "status", "type": "nominal"},
-                          "tooltip": [{"field": c} for c in ("row", "required", "achieved")]}}
+                          "tooltip": [{"field": c, "title": labels[key]} for c, key in
+                                      (("row", "status"), ("required", "required"),
+                                       ("achieved", "achieved"))]}}
     diagonal = {"data": {"values": [{"v": 0.0}, {"v": top}]},
                 "mark": {"type": "line", "color": "#000", "strokeWidth": 1},
                 "encoding": {"x": {"field": "v", "type": "quantitative"},
@@ -224,11 +233,12 @@ def pm25_lines(rows: list[dict], shading: list[dict], levels: list[str], names: 
                                     "scale": {"range": ["#000000", OKABE_ITO[0]]}},
                          "strokeDash": {"field": "series", "type": "nominal",
                                         "scale": {"range": [[5, 3], [1, 0]]}},
-                         "tooltip": [{"field": "series", "type": "nominal"},
+                         "tooltip": [{"field": "series", "type": "nominal",
+                                      "title": labels["series"]},
                                      {"field": "time", "type": "temporal",
-                                      "format": "%Y-%m-%d %H:%M"},
+                                      "title": labels["time"], "format": "%Y-%m-%d %H:%M"},
                                      {"field": "pm25", "type": "quantitative",
-                                      "format": ".1f"}]}}
+                                      "title": labels["pm25"], "format": ".1f"}]}}
     rule = {"mark": {"type": "rule", "strokeDash": [2, 2], "color": "#000"},
             "encoding": {"y": {"datum": heavy}}}
     data = [{**r, "kind": "line"} for r in rows] + [{**r, "kind": "shade"} for r in shading]
@@ -243,7 +253,7 @@ def unit_map(rows: list[dict], labels: dict[str, str], tooltip: list[str],
     else in a block per county (``x``, ``y``: place in the block), one panel per county."""
     colour = {"field": "response", "type": "nominal", "title": labels["response"],
               "scale": {"range": list(OKABE_ITO)}}
-    tips = [{"field": c} for c in tooltip]
+    tips = [{"field": c, "title": labels.get(c, c)} for c in tooltip]
     if geographic:
         return {"width": WIDTH - 160, "height": 420, "data": {"values": rows},
                 "mark": {"type": "square", "size": 40, "opacity": 0.85},

@@ -26,8 +26,9 @@ from alerts.levels import Level
 from enterprises.schema import POLLUTANTS
 from simulator.core.accounting import LIST_ONLY
 from simulator.io.files import atomic_write
-from simulator.lang import LANGS, level_name, text
+from simulator.lang import LANGS, flag, level_name, text
 from simulator.report import charts
+from simulator.report.columns import column_name, is_flag, readable
 from simulator.report.page import chart, page
 
 REPORT_FILE = "report.html"
@@ -52,6 +53,9 @@ _TRANSPORT_TOTALS = ("trips", "trips_blocked", "substituted", "deferred", "cance
 _OPTIONAL = ("breakdown.csv", "enterprises.csv", "audit.csv", "transport.csv",
              "verification.csv", "airquality.csv")
 _COORDINATES = (("lon", "lat"), ("longitude", "latitude"))  # enterprises.csv columns, if any
+# verification.csv columns the compliance section lists for each row short of its cut
+_SHORTFALL_COLUMNS = ("episode", "city", "county", "enterprise", "name", "industry", "grade",
+                      "level", "required_cut", "achieved_cut", "shortfall")
 MAP_COLUMNS = 12  # enterprises per row of a county's block when there are no coordinates
 
 log = logging.getLogger("smogsim")
@@ -84,14 +88,16 @@ class RunFiles:
     manifest: dict
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     files: tuple[str, ...] = ()
+    chosen_lang: str | None = None  # the page's language when not the run's (report --lang)
 
     def table(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
 
     @property
     def lang(self) -> str:
-        """The run's language (manifest ``lang``), English for a manifest without one."""
-        lang = self.manifest.get("lang")
+        """The page's language: the one chosen, else the run's (manifest ``lang``), else
+        English."""
+        lang = self.chosen_lang or self.manifest.get("lang")
         return lang if lang in LANGS else DEFAULT_LANG
 
     def t(self, key: str, **fields: object) -> str:
@@ -190,29 +196,34 @@ def _not_computed(run: RunFiles, name: str) -> str:
     return _note(run.t("report.no_file", name=name))
 
 
-def _table(frame: pd.DataFrame, digits: int = 2) -> str:
-    """An HTML table: numbers right-aligned with ``digits`` decimals, times to the minute."""
+def _table(frame: pd.DataFrame, lang: str, digits: int = 2) -> str:
+    """An HTML table in ``lang``: catalogue column names with units, ids named, booleans as
+    是/否 (yes/no), numbers right-aligned with ``digits`` decimals, times to the minute."""
+    frame = readable(frame, lang)
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(
         frame[c]) for c in frame.columns]
-    head = "".join(f'<th{" class=num" if num else ""}>{html.escape(str(c))}</th>'
-                   for c, num in zip(frame.columns, numeric, strict=True))
+    head = "".join(f'<th{" class=num" if num else ""}>{html.escape(column_name(str(c), lang))}'
+                   f"</th>" for c, num in zip(frame.columns, numeric, strict=True))
     body = []
     for values in frame.itertuples(index=False):
-        cells = "".join(f'<td{" class=num" if num else ""}>{_cell(v, digits)}</td>'
+        cells = "".join(f'<td{" class=num" if num else ""}>{_cell(v, digits, lang)}</td>'
                         for v, num in zip(values, numeric, strict=True))
         body.append(f"<tr>{cells}</tr>")
     return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}' \
            f"</tbody></table>"
 
 
-def _cell(value, digits: int) -> str:
+def _cell(value, digits: int, lang: str) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "–"
+    if is_flag(value):
+        return html.escape(flag(value == "True" if isinstance(value, str) else value, lang))
     if isinstance(value, pd.Timestamp):
         return f"{value:%Y-%m-%d %H:%M}"
     if isinstance(value, (float, np.floating)):
-        return f"{value:,.{digits}f}"
-    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        shown = f"{value:,.{digits}f}"
+        return shown.removeprefix("-") if float(shown.replace(",", "")) == 0 else shown
+    if isinstance(value, (int, np.integer)):
         return f"{value:,d}"
     return html.escape(str(value))
 
@@ -269,14 +280,16 @@ def _alerts(run: RunFiles) -> str:
     levels, names = _levels(run, alerts)
     rows = alerts.assign(level_name=alerts["level"].astype(str).map(names))
     period = run.manifest.get("period")
+    tips = {c: column_name(c, run.lang) for c in ("issued_at", "start", "end", "hours")}
     spec = charts.timeline(
         charts.records(rows[["city", "level_name", "issued_at", "start", "end", "hours"]]),
-        levels, names, _labels(run), tuple(period) if period else None)
+        levels, names, _labels(run) | tips | {"level_name": run.t("report.label.level")},
+        tuple(period) if period else None)
     columns = [c for c in ("city", "level_zh", "level", "response", "issued_at", "start", "end",
                            "hours", "reason") if c in alerts.columns]
     return (chart("chart-alerts", charts.spec(spec, run.t("report.chart.alerts")),
                   "Gantt chart of alert windows per city")
-            + _table(alerts[columns], digits=0))
+            + _table(alerts[columns], run.lang, digits=0))
 
 
 def _shading(run: RunFiles, episodes: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
@@ -310,7 +323,7 @@ def _emissions(run: RunFiles) -> str:
                            "actual_t", "cut_t") if c in episodes.columns]
     return (chart("chart-emissions", charts.spec(spec, run.t("report.chart.emissions")),
                   "Step chart of baseline and actual emission rates")
-            + _table(episodes[columns]))
+            + _table(episodes[columns], run.lang))
 
 
 def cut_vs_target(episodes: pd.DataFrame) -> pd.DataFrame:
@@ -376,7 +389,8 @@ def _cuts(run: RunFiles) -> str:
     spec = charts.grouped_bars(
         charts.records(rows[["pollutant", "level_name", "cut_pct", "target_pct",
                              *([marker] if marker else [])]]),
-        "pollutant", "level_name", "cut_pct", labels | {"target_pct": labels["target"]},
+        "pollutant", "level_name", "cut_pct",
+        labels | {"target_pct": labels["target"], "cut_pct_with_trucks": labels["with_trucks"]},
         colours=charts.level_scale(levels, names), target="target_pct", marker=marker,
         x_sort=list(POLLUTANTS))
     note = _note(run.t("report.note.list_only")) if _list_only(run) else ""
@@ -384,7 +398,7 @@ def _cuts(run: RunFiles) -> str:
         note += _note(run.t("report.note.truck_cut"))
     return note + chart("chart-cuts", charts.spec(spec, run.t("report.chart.cuts")),
                         "Bar chart of cut percent against target by pollutant and level") \
-        + _table(table)
+        + _table(table, run.lang)
 
 
 def _list_only(run: RunFiles) -> bool:
@@ -412,7 +426,7 @@ def _breakdown(run: RunFiles) -> str:
         table = table.sort_values(sort_by, ascending=False, kind="stable")
         parts.append(f"<h3>{html.escape(run.t('report.note.by', dim=run.t(f'report.dim.{dim}')))}"
                      f"</h3>" + _bars(run, table.head(TOP_CATEGORIES), dim, cut)
-                     + _table(table))
+                     + _table(table, run.lang))
     parts.append(_top_enterprises(run, run.table("enterprises.csv"), cut))
     return "".join(parts)
 
@@ -432,7 +446,7 @@ def _top_enterprises(run: RunFiles, frame: pd.DataFrame | None, cut: list[str]) 
     table = table.sort_values("cut_t", ascending=False, kind="stable").head(TOP_ENTERPRISES)
     return (f"<h3>{html.escape(run.t('report.note.top', n=TOP_ENTERPRISES))}</h3>"
             + _note(run.t("report.note.top_note"))
-            + _table(table.drop(columns="cut_t")))
+            + _table(table.drop(columns="cut_t"), run.lang))
 
 
 def _bars(run: RunFiles, table: pd.DataFrame, dim: str, cut: list[str]) -> str:
@@ -441,17 +455,19 @@ def _bars(run: RunFiles, table: pd.DataFrame, dim: str, cut: list[str]) -> str:
     labels = _labels(run) | {"category": dim_name, "pollutant": run.t("report.label.pollutant"),
                              "tonnes": run.t("report.label.tonnes_cut"),
                              "lost": run.t("report.label.lost")}
-    order = table[dim].astype(str).tolist()
-    long = table.melt(id_vars=[dim], value_vars=cut, var_name="pollutant", value_name="tonnes")
-    long = long.assign(category=long[dim].astype(str),
-                       pollutant=long["pollutant"].str.removesuffix("_cut_t"),
+    named = readable(table[[dim]], run.lang)[dim].astype(str)  # 砖瓦窑, not brick_tile
+    table = table.assign(category=named)
+    order = named.tolist()
+    long = table.melt(id_vars=["category"], value_vars=cut, var_name="pollutant",
+                      value_name="tonnes")
+    long = long.assign(pollutant=long["pollutant"].str.removesuffix("_cut_t"),
                        tonnes=long["tonnes"].clip(lower=0))
     out = chart(f"chart-{dim}", charts.spec(
         charts.stacked_hbars(charts.records(long[["category", "pollutant", "tonnes"]]),
                              "category", "pollutant", "tonnes", labels, order),
         run.t("report.chart.breakdown", dim=dim_name)), f"Tonnes cut by {dim}")
     if "output_lost_wan" in table.columns:
-        lost = table.assign(category=table[dim].astype(str), pollutant=labels["lost"],
+        lost = table.assign(pollutant=labels["lost"],
                             lost=table["output_lost_wan"].clip(lower=0))
         out += chart(f"chart-{dim}-lost", charts.spec(
             charts.stacked_hbars(charts.records(lost[["category", "pollutant", "lost"]]),
@@ -492,7 +508,8 @@ def _map(run: RunFiles) -> str:
     shown = [c for c in ("enterprise", "name", "county", "industry", "grade", "response")
              if c in frame.columns]
     coordinates = next((pair for pair in _COORDINATES if set(pair) <= set(frame.columns)), None)
-    labels = {"response": run.t("report.map.response"), "county": run.t("report.dim.county")}
+    labels = {c: column_name(c, run.lang) for c in shown} | {
+        "response": run.t("report.map.response"), "county": run.t("report.dim.county")}
     if coordinates:
         rows = frame.assign(x=frame[coordinates[0]], y=frame[coordinates[1]])
         note = run.t("report.map.coordinates")
@@ -506,13 +523,14 @@ def _map(run: RunFiles) -> str:
     levels = rows.get("level")
     title = run.t("report.map.title", level=_level_label(str(levels.iloc[0]), run.lang)
                   if levels is not None and len(levels) and levels.iloc[0] else "–")
-    spec = charts.unit_map(charts.records(rows[[*shown, "x", "y"]]), labels, shown,
+    spec = charts.unit_map(charts.records(readable(rows[[*shown, "x", "y"]], run.lang)), labels,
+                           shown,
                            geographic=coordinates is not None)
     counts = frame.groupby([c for c in ("county", "response") if c in frame.columns]).size()
     table = counts.unstack(fill_value=0).reset_index() if "county" in frame.columns else \
         counts.rename("enterprises").reset_index()
     return _note(note) + chart("chart-map", charts.spec(spec, title),
-                               "Enterprises by response") + _table(table)
+                               "Enterprises by response") + _table(table, run.lang)
 
 
 def _sums(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
@@ -537,11 +555,14 @@ def _transport(run: RunFiles) -> str:
     counts = [c for c in ("trips", "trips_blocked", "substituted", "deferred", "cancelled")
               if c in table.columns]
     if not counts:
-        return _note(run.t("report.note.no_trips")) + _table(table)
+        return _note(run.t("report.note.no_trips")) + _table(table, run.lang)
     group = table[by].astype(str).tolist() if by else ["all"]
     if by == "level":
         group = [_level_label(lv, run.lang) for lv in group]
-    long = pd.DataFrame([{"group": g, "count_of": c, "trips": float(table[c].iloc[k])}
+    elif by is not None:
+        group = readable(table[[by]], run.lang)[by].astype(str).tolist()
+    long = pd.DataFrame([{"group": g, "count_of": column_name(c, run.lang),
+                          "trips": float(table[c].iloc[k])}
                          for k, g in enumerate(group) for c in counts])
     labels = _labels(run) | {"group": run.t(f"report.dim.{by}") if by else "",
                              "count_of": run.t("report.label.series")}
@@ -550,7 +571,7 @@ def _transport(run: RunFiles) -> str:
     title = (run.t("report.chart.transport_by", by=run.t(f"report.dim.{by}")) if by
              else run.t("report.chart.transport"))
     return (chart("chart-transport", charts.spec(spec, title),
-                  "Bar chart of truck trips and trips blocked") + _table(table, digits=1))
+                  "Bar chart of truck trips and trips blocked") + _table(table, run.lang, digits=1))
 
 
 def _unusable(run: RunFiles, frame: pd.DataFrame | None, name: str,
@@ -560,7 +581,7 @@ def _unusable(run: RunFiles, frame: pd.DataFrame | None, name: str,
         return _not_computed(run, name)
     if not set(columns) <= set(frame.columns):
         return _note(run.t("report.note.no_columns", name=name, columns="/".join(columns))) \
-            + _table(frame.head(20))
+            + _table(frame.head(20), run.lang)
     return ""
 
 
@@ -582,9 +603,10 @@ def _compliance(run: RunFiles) -> str:
     lines = _note(run.t("report.note.compliance", met=int((~short).sum()), total=len(frame),
                         shortfall=f"{shortfall.sum():,.2f}"))
     worst = frame.assign(shortfall=shortfall)[short].sort_values("shortfall", ascending=False)
+    worst = worst[[c for c in _SHORTFALL_COLUMNS if c in worst.columns]]
     return (chart("chart-compliance", charts.spec(spec, run.t("report.chart.compliance")),
                   "Scatter of required against achieved cut")
-            + lines + (_table(worst.head(20)) if len(worst) else ""))
+            + lines + (_table(worst.head(20), run.lang) if len(worst) else ""))
 
 
 def _airquality(run: RunFiles) -> str:
@@ -617,7 +639,7 @@ def _airquality(run: RunFiles) -> str:
                      "peak_with": part["pm25_with"].max()})
     return (chart("chart-airquality", charts.spec(spec, run.t("report.chart.airquality")),
                   "PM2.5 with and without measures")
-            + _table(pd.DataFrame(rows), digits=1))
+            + _table(pd.DataFrame(rows), run.lang, digits=1))
 
 
 _BUILDERS = {"summary": _summary, "alerts": _alerts, "emissions": _emissions, "cuts": _cuts,
@@ -628,9 +650,12 @@ _BUILDERS = {"summary": _summary, "alerts": _alerts, "emissions": _emissions, "c
 # --- page ----------------------------------------------------------------------------------
 
 
-def build_report(run_dir: str | Path, manifest: dict | None = None) -> str:
-    """The report page of a run directory as one self-contained HTML string."""
+def build_report(run_dir: str | Path, manifest: dict | None = None,
+                 lang: str | None = None) -> str:
+    """The report page of a run directory as one self-contained HTML string, in ``lang``,
+    else in the run's language."""
     run = read_run(run_dir, manifest)
+    run.chosen_lang = lang
     sections = [f'<section id="{key}"><h2>{html.escape(section_title(key, run.lang))}</h2>'
                 f'{_BUILDERS[key](run)}</section>' for key in SECTION_IDS]
     title = run.t("report.title", scenario=run.manifest.get("scenario", run.directory.name))
@@ -638,10 +663,11 @@ def build_report(run_dir: str | Path, manifest: dict | None = None) -> str:
     return page(title, run.lang, nav, "\n".join(sections))
 
 
-def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
-    """Build the report of ``run_dir`` and write it to ``out`` (default
-    ``run_dir/report.html``); return the path written."""
-    page_text = build_report(run_dir)
+def write_report(run_dir: str | Path, out: str | Path | None = None,
+                 lang: str | None = None) -> Path:
+    """Build the report of ``run_dir`` (in ``lang``, else the run's language) and write it to
+    ``out`` (default ``run_dir/report.html``); return the path written."""
+    page_text = build_report(run_dir, lang=lang)
     path = Path(out) if out is not None else Path(run_dir) / REPORT_FILE
     if not path.parent.is_dir():
         raise ReportError(f"{path.parent}: directory not found — cannot write the report")

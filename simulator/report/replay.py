@@ -93,8 +93,9 @@ def _bars_with_spread(rows: list[dict], labels: dict[str, str]) -> dict:
             "spec": {"width": charts.WIDTH - 120, "height": 200, "layer": [bars, spread]}}
 
 
-def build_replay_report(directory: str | Path, lang: str = "en") -> str:
-    """The replay page of a replay folder as one self-contained HTML string."""
+def build_replay_report(directory: str | Path, lang: str | None = None) -> str:
+    """The replay page of a replay folder as one self-contained HTML string, in ``lang``, else
+    in the language its manifest records, else English."""
     folder = Path(directory)
     manifest_path = folder / "manifest.json"
     if not is_replay_dir(folder):
@@ -107,7 +108,7 @@ def build_replay_report(directory: str | Path, lang: str = "en") -> str:
         if column not in runs.columns:
             raise ReportError(f"{folder / 'runs.csv'}: column {column} missing — expected "
                               f"columns {', '.join(needed)}")
-    lang = lang if lang in LANGS else "en"
+    lang = next((c for c in (lang, manifest.get("lang")) if c in LANGS), "en")
     grid = replay_grid(runs)
     facts = [(_t(lang, "runs"), manifest.get("runs", len(runs))),
              (_t(lang, "city_episodes"), manifest.get("city_episodes", "")),
@@ -138,7 +139,7 @@ def build_replay_report(directory: str | Path, lang: str = "en") -> str:
     shown = grid[[*_KEY, "runs", *cut_columns, *HOURS,
                   *(f"{c}_{e}" for c in HOURS for e in ("min", "max")),
                   *(["met_share"] if "met_share" in grid.columns else [])]]
-    bodies = {"summary": summary, "grid": _table(shown, digits=1), "cuts": cuts,
+    bodies = {"summary": summary, "grid": _table(shown, lang, digits=1), "cuts": cuts,
               "hours": hours}
     sections = "\n".join(
         f'<section id="{key}"><h2>{html.escape(_t(lang, "section." + key))}</h2>'
@@ -147,7 +148,7 @@ def build_replay_report(directory: str | Path, lang: str = "en") -> str:
     return page(_t(lang, "title", folder=folder.name), lang, nav, sections)
 
 
-def write_replay_report(directory: str | Path, lang: str = "en",
+def write_replay_report(directory: str | Path, lang: str | None = None,
                         out: str | Path | None = None) -> Path:
     """Build the replay page of ``directory`` and write it (default ``replay.html`` in it)."""
     page_text = build_replay_report(directory, lang)

@@ -3,9 +3,9 @@
 ``build_review_report`` turns the review's JSON document (what ``smogsim review --format json``
 prints: ``summary``, ``findings``, ``coverage``, ``exemptions``, ``what_if``,
 ``what_if_plants``) into one self-contained page: each check with its findings by plant (id and
-name), the coverage of each level and pollutant against its target, and each what-if's cut
-before and after. ``smogsim review --format html`` writes it with ``review.json`` beside it,
-from which ``smogsim report FOLDER`` rebuilds it.
+name), the coverage of each level and pollutant against its target, the exempt plants by class,
+and each what-if's cut before and after. ``smogsim review --format html`` writes it with
+``review.json`` beside it, from which ``smogsim report FOLDER`` rebuilds it.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from enterprises.schema import POLLUTANTS
 from simulator.io.files import atomic_write
 from simulator.lang import LANGS, level_name, text
 from simulator.report import charts
+from simulator.report.columns import VALUE_NAMERS
 from simulator.report.html import ReportError, _table, read_json
 from simulator.report.page import chart, page
 
 REVIEW_REPORT_FILE = "review.html"
 REVIEW_DATA_FILE = "review.json"
-REVIEW_SECTIONS = ("summary", "findings", "coverage", "what_if")
+REVIEW_SECTIONS = ("summary", "findings", "coverage", "exemptions", "what_if")
 _DOCUMENT_KEYS = ("summary", "findings", "coverage", "what_if")
 
 
@@ -83,19 +84,20 @@ def _findings(findings: pd.DataFrame, summary: pd.DataFrame, lang: str) -> str:
     for check in dict.fromkeys([*summary.get("check", []), *findings["check"]]):
         rows = findings[findings["check"] == check]
         shown = rows[rows["severity"] != "info"]
-        parts.append(f"<h3>{html.escape(str(check))}</h3>")
+        parts.append(f"<h3>{html.escape(VALUE_NAMERS['check'](str(check), lang))}</h3>")
         counts = rows["severity"].value_counts()
         note = _t(lang, "check_counts", errors=int(counts.get("error", 0)),
                   warnings=int(counts.get("warning", 0)), info=int(counts.get("info", 0)))
         parts.append(f'<p class="note">{html.escape(note)}</p>')
         if len(shown):
-            parts.append(_table(shown[columns], digits=1))
+            parts.append(_table(shown[columns], lang, digits=1))
     return "".join(parts)
 
 
-def build_review_report(document: dict, lang: str = "en") -> str:
-    """The review page of a review's JSON document as one self-contained HTML string."""
-    lang = lang if lang in LANGS else "en"
+def build_review_report(document: dict, lang: str | None = None) -> str:
+    """The review page of a review's JSON document as one self-contained HTML string, in
+    ``lang``, else in the language the document records, else English."""
+    lang = next((c for c in (lang, document.get("lang")) if c in LANGS), "en")
     for key in _DOCUMENT_KEYS:
         if key not in document:
             raise ReportError(f"{REVIEW_DATA_FILE}: key {key} missing — expected the document "
@@ -113,15 +115,19 @@ def build_review_report(document: dict, lang: str = "en") -> str:
     head = '<table class="facts">' + "".join(
         f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
         for k, v in facts) + "</table>"
-    bodies = {"summary": head + (_table(summary) if len(summary) else ""),
+    bodies = {"summary": head + (_table(summary, lang) if len(summary) else ""),
               "findings": _findings(findings, summary, lang)}
     if len(coverage):
         bodies["coverage"] = _cut_chart(
             coverage, "chart-review-coverage", {"cut_pct": _t(lang, "covered")},
             _t(lang, "coverage_title"), "Cut percent per level and pollutant against target",
-            lang) + _table(coverage, digits=2)
+            lang) + _table(coverage, lang, digits=2)
     else:
         bodies["coverage"] = f'<p class="note">{html.escape(_t(lang, "no_coverage"))}</p>'
+    exemptions = _frame(document, "exemptions")
+    bodies["exemptions"] = (f'<p class="note">{html.escape(_t(lang, "exemptions_note"))}</p>'
+                            + _table(exemptions, lang) if len(exemptions) else
+                            f'<p class="note">{html.escape(_t(lang, "no_exemptions"))}</p>')
     if len(what_if):
         parts = []
         plants = _frame(document, "what_if_plants")
@@ -132,11 +138,11 @@ def build_review_report(document: dict, lang: str = "en") -> str:
                                      "cut_after_pct": _t(lang, "after")},
                                     _t(lang, "what_if_title"),
                                     "Cut percent before and after the regrading", lang))
-            parts.append(_table(rows.drop(columns="what_if"), digits=2))
+            parts.append(_table(rows.drop(columns="what_if"), lang, digits=2))
             if len(plants):
                 regraded = plants[plants["what_if"] == spec_text].drop(columns="what_if")
                 parts.append(f"<h3>{html.escape(_t(lang, 'regraded', n=len(regraded)))}</h3>"
-                             + _table(regraded))
+                             + _table(regraded, lang))
         bodies["what_if"] = "".join(parts)
     else:
         bodies["what_if"] = f'<p class="note">{html.escape(_t(lang, "no_what_if"))}</p>'
@@ -153,7 +159,7 @@ def read_review(directory: str | Path) -> dict:
                      "a folder written by smogsim review --format html")
 
 
-def write_review_report(directory: str | Path, lang: str = "en",
+def write_review_report(directory: str | Path, lang: str | None = None,
                         out: str | Path | None = None) -> Path:
     """Rebuild the review page from ``directory/review.json`` (default into ``review.html``
     beside it)."""

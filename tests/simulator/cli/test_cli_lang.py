@@ -172,3 +172,29 @@ def test_regional_names_its_quantities_with_their_base(tmp_path):
         if (tmp_path / "en" / name).exists():
             assert pd.read_csv(tmp_path / "en" / name, encoding="utf-8-sig").columns.equals(
                 pd.read_csv(tmp_path / "zh" / name, encoding="utf-8-sig").columns)
+
+
+def test_ctrl_c_leaves_one_line_in_the_command_language(capsys, tmp_path, monkeypatch):
+    import simulator.cli.report as report_command
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_command, "write_report", interrupted)
+    (tmp_path / "alerts.csv").write_text("city\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as done:
+        main(["report", str(tmp_path), "--lang", "zh"])
+    assert done.value.code == 130
+    assert capsys.readouterr().err == "已中断\n"
+
+
+def test_an_interrupted_replay_says_how_many_runs_it_kept_in_the_language():
+    from pathlib import Path
+
+    from simulator.batch.replay import ReplayInterrupted
+    from simulator.cli.app import interrupted_line
+
+    stop = ReplayInterrupted(Path("out/parts"), 3, 10)
+    assert interrupted_line(stop, "zh").startswith("已中断：已保留 10 次运行中的 3 次，保存在 out")
+    assert interrupted_line(stop, "en").startswith("interrupted: 3 of 10 runs kept in out")
+    assert interrupted_line(KeyboardInterrupt(), "en") == "interrupted"

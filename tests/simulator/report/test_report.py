@@ -20,6 +20,7 @@ from simulator.report.html import (
     NOT_COMPUTED,
     REPORT_FILE,
     SECTIONS,
+    _table,
     add_report,
     build_report,
     cut_vs_target,
@@ -336,6 +337,62 @@ def test_the_report_speaks_the_run_language(minimal_run):
     assert '"title":"吨/小时"' in text  # an axis title
 
 
+SNAKE_ID = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")
+
+
+def _data_headers(text: str) -> list[str]:
+    """The column headers of the page's data tables (not the summary's facts)."""
+    tables = re.findall(r'<table class="data">(.*?)</table>', text, flags=re.S)
+    return [h for table in tables for h in re.findall(r"<th[^>]*>([^<]*)</th>", table)]
+
+
+@pytest.mark.slow
+def test_zh_report_tables_name_columns_values_and_reasons_in_chinese(demo_run, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(demo_run, run)
+    text = build_report(run, lang="zh")
+    headers = _data_headers(text)
+    assert headers and not [h for h in headers if SNAKE_ID.fullmatch(h)], headers
+    assert {"基准排放（吨）", "减排量（吨）", "减排比例（占基准排放 %）", "产值损失（万元）",
+            "PM 减排量（吨）"} <= set(headers)
+    page = Page(text)
+    assert "发布橙色预警：预测日AQI>200持续2天" in page.sections["alerts"]
+    assert "issued orange" not in page.sections["alerts"]
+    assert "是" in page.sections["cuts"] and "True" not in text.split("<script")[0]
+    breakdown = page.sections["breakdown"]
+    assert "砖瓦窑" in breakdown and "brick_tile" not in breakdown and "B级" in breakdown
+    # the breakdown charts draw industry names: the chart data holds names, not ids
+    spec = json.loads(re.search(r'id="chart-industry-spec">(.*?)</script>', text,
+                                flags=re.S)[1])
+    categories = {row["category"] for row in spec["data"]["values"]}
+    assert "砖瓦窑" in categories and "brick_tile" not in categories
+    english = build_report(run, lang="en")
+    assert "baseline emissions (t)" in _data_headers(english)
+    assert "brick and tile kilns" in Page(english).sections["breakdown"]
+    assert "issued orange: forecast daily AQI > 200" in Page(english).sections["alerts"]
+
+
+@pytest.mark.slow
+def test_report_command_honours_lang_else_the_run_language(minimal_run):
+    manifest = json.loads((minimal_run / "manifest.json").read_text(encoding="utf-8"))
+    (minimal_run / "manifest.json").write_text(json.dumps({**manifest, "lang": "zh"}),
+                                               encoding="utf-8")
+    assert RUNNER.invoke(app, ["report", str(minimal_run)], env={"SMOGSIM_LANG": "en"}
+                         ).exit_code == 0
+    assert '<html lang="zh-CN">' in (minimal_run / REPORT_FILE).read_text(encoding="utf-8")
+    assert RUNNER.invoke(app, ["report", str(minimal_run), "--lang", "en"]).exit_code == 0
+    assert '<html lang="en">' in (minimal_run / REPORT_FILE).read_text(encoding="utf-8")
+
+
+def test_booleans_and_zeros_read_as_a_person_reads_them():
+    table = _table(pd.DataFrame({"met": [True, False], "cut_t": [-0.001, 1234.5],
+                                 "level": ["orange", "red"]}), "zh")
+    assert "<th>达标</th>" in table and "减排量（吨）" in table and "预警级别" in table
+    assert "<td>是</td>" in table and "<td>否</td>" in table and "橙色" in table
+    assert ">0.00<" in table and "-0.00" not in table and "1,234.50" in table
+    assert "<td>yes</td>" in _table(pd.DataFrame({"met": ["True"]}), "en")
+
+
 # --- a real browser -------------------------------------------------------------------------
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -384,8 +441,10 @@ def _render(browser, page_file: Path, shot_name: str) -> dict:
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / shot_name), full_page=True)
     fonts = _chart_text_fonts(page)
+    headers = page.eval_on_selector_all("table.data th", "els => els.map(e => e.textContent)")
     page.close()
-    return {"errors": errors, "requests": requests, "charts": charts, "fonts": fonts}
+    return {"errors": errors, "requests": requests, "charts": charts, "fonts": fonts,
+            "headers": headers}
 
 
 def _chart_text_fonts(page) -> dict[str, list[str]]:
@@ -426,6 +485,12 @@ def test_report_renders_in_headless_chromium(demo_run, browser, lang, tmp_path):
     assert "漯河" in chinese  # the city on the alert timeline's axis
     if lang == "zh":
         assert "吨/小时" in chinese and "预警级别" in chinese
+        # tables headed by names with units, never a CSV id; charts name the industries
+        assert seen["headers"] and not [h for h in seen["headers"] if SNAKE_ID.fullmatch(h)]
+        assert "基准排放（吨）" in seen["headers"]
+        assert {"砖瓦窑", "制药"} <= set(chinese), sorted(chinese)
+    else:
+        assert {"brick and tile kilns", "pharmaceuticals"} <= set(seen["fonts"])
     for text, used in chinese.items():  # every Chinese glyph drawn by a font that has it
         assert any("CJK" in family or family in CJK_FAMILIES for family in used), (text, used)
 
@@ -480,6 +545,8 @@ def test_report_command_rebuilds_a_replay_page(replay_dir):
     assert '<html lang="zh-CN">' in text and "误报小时" in text
     assert len(re.findall(r'<div class="chart"', text)) == 2
     assert not (replay_dir / REPORT_FILE).exists()
+    headers = _data_headers(text)
+    assert "预警时长（小时），最高" in headers and not [h for h in headers if SNAKE_ID.fullmatch(h)]
 
 
 @pytest.mark.slow
@@ -529,7 +596,7 @@ def _review_document() -> dict:
 def test_review_page_names_plants_and_charts_coverage_and_what_if():
     text = build_review_report(_review_document(), "zh")
     page = Page(text)
-    assert list(page.sections) == ["summary", "findings", "coverage", "what_if"]
+    assert list(page.sections) == ["summary", "findings", "coverage", "exemptions", "what_if"]
     assert "审核未通过" in page.sections["summary"]
     # the error is listed by plant, the info finding only counted
     assert "XC0001许昌市嘉禾铸造有限公司" in page.sections["findings"]
@@ -537,6 +604,21 @@ def test_review_page_names_plants_and_charts_coverage_and_what_if():
     assert "乙厂" not in page.sections["findings"]
     assert len(page.charts_in("coverage")) == 1 and len(page.charts_in("what_if")) == 1
     assert "调整分级的企业（1 家）" in page.sections["what_if"]
+    assert "无豁免企业" in page.sections["exemptions"]
+    assert "<h3>一致性</h3>" in text and "铸造" in page.sections["findings"]
+    assert not [h for h in _data_headers(text) if SNAKE_ID.fullmatch(h)]
+
+
+EXEMPT_ROW = {"city": "许昌", "class": "livelihood", "enterprises": 89, "SO2_t": 1866.48,
+              "NOx_t": 5624.27, "PM_t": 539.45, "VOCs_t": 103.34, "SO2_pct": 5.56,
+              "NOx_pct": 2.62, "PM_pct": 1.01, "VOCs_pct": 0.34}
+
+
+def test_review_page_shows_the_exempt_plants():
+    document = {**_review_document(), "exemptions": [EXEMPT_ROW], "lang": "zh"}
+    section = Page(build_review_report(document)).sections["exemptions"]  # lang recorded
+    assert "民生保障" in section and "1,866.48" in section and "5.56" in section
+    assert "SO2 基数（吨/年）" in section and "SO2（占全市基数 %）" in section
 
 
 def test_review_page_without_a_what_if_says_so():
@@ -563,7 +645,8 @@ def test_review_writes_its_page_and_report_rebuilds_it(tmp_path):
 
 @pytest.mark.slow
 def test_review_page_renders_in_headless_chromium(tmp_path, browser):
-    (tmp_path / "review.json").write_text(json.dumps(_review_document(), ensure_ascii=False),
+    document = {**_review_document(), "exemptions": [EXEMPT_ROW]}
+    (tmp_path / "review.json").write_text(json.dumps(document, ensure_ascii=False),
                                           encoding="utf-8")
     seen = _render(browser, write_review_report(tmp_path, "zh"), "review-zh.png")
     assert seen["errors"] == [] and seen["requests"] == []
