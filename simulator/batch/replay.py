@@ -228,7 +228,7 @@ def city_run_tables(task: Task, windows: Sequence[AlertWindow], rng: np.random.G
         measures=options.measures, area_sectors=area.sectors, mobile=area.mobile,
         seasonal=options.spec.seasonal, compliance=options.spec.compliance,
     )
-    result = simulate_city(inputs, rng, options.transport).result
+    result = simulate_city(inputs, rng, options.transport, tally_only=True).result
     keys = {"city": task.city, "episode": task.episode, "rules": task.rules,
             "forecast": task.forecast, "replicate": task.replicate}
     observed_levels = replay_io.staged_observed_levels(task.observations, task.rules)

@@ -38,6 +38,9 @@ VERIFICATION_COLUMNS = [
     "flagged_at", "inspected_at", "team", "finding", "corrected_at", "evidence"]
 INSPECTION_COLUMNS = ["episode", "city", "county", "team", "enterprise", "name", "grade",
                       "start", "end", "finding", "corrected_at"]
+TONNES_COLUMNS = ["enterprise", "name", "county", "industry", "grade",
+                  *(f"{p}_{x}_t" for p in POLLUTANTS for x in ("baseline", "actual", "cut")),
+                  "city", "output_value_wan", "output_lost_wan"]
 BREAKDOWN_COLUMNS = ["episode", "level", "start", "end", "hours", "city", "county", "industry",
                      "grade", *(f"{p}_{x}_t" for p in POLLUTANTS for x in ("baseline", "cut")),
                      "output_value_wan", "output_lost_wan"]
@@ -59,7 +62,19 @@ class RunResult:
     inspections: pd.DataFrame | None = None
 
     @classmethod
-    def build(cls, record: EngineRecord) -> RunResult:
+    def build(cls, record: EngineRecord, *, tally_only: bool = False) -> RunResult:
+        """The run's tables from its record.
+
+        ``tally_only``: only the alert and episode tables (what a replay keeps); the audit
+        log and the per-enterprise tonnes are then empty tables of their columns, and the
+        breakdown, verification and inspections ``None`` — building them is most of a small
+        run's cost.
+        """
+        if tally_only:
+            return cls(alerts=_alerts(record),
+                       episodes=_episodes(record.ledger.rows(), record.city, record.start),
+                       audit=pd.DataFrame(columns=AUDIT_COLUMNS),
+                       enterprise_tonnes=pd.DataFrame(columns=TONNES_COLUMNS))
         return cls(
             alerts=_alerts(record),
             episodes=_episodes(record.ledger.rows(), record.city, record.start),
