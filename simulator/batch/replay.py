@@ -234,12 +234,13 @@ def city_run_tables(task: Task, windows: Sequence[AlertWindow], rng: np.random.G
         measures=options.measures, area_sectors=area.sectors, mobile=area.mobile,
         seasonal=options.spec.seasonal, compliance=options.spec.compliance,
     )
-    result = simulate_city(inputs, rng, options.transport, tally_only=True).result
+    city = simulate_city(inputs, rng, options.transport, tally_only=True)
+    result = city.result
     keys = {"city": task.city, "episode": task.episode, "rules": task.rules,
             "forecast": task.forecast, "replicate": task.replicate}
     observed_levels = replay_io.staged_observed_levels(task.observations, task.rules)
     observed, missed = level_coverage(observed_levels, inputs.windows, start, end)
-    row = run_row(keys, task, result.episodes, len(result.alerts),
+    row = run_row(keys, task, result.episodes, len(city.sim.issued),
                   observed_hours=observed, missed_hours=missed)
     if task.region:
         row["region"] = region_name
@@ -344,6 +345,15 @@ CUT_TYPES = {"episode": "int64", "replicate": "int64", "alert_episode": "int64",
 
 def cut_rows(keys: dict, episodes: pd.DataFrame) -> pd.DataFrame:
     """The long cut table of one run: segment × pollutant, with the run's key columns."""
+    if len(episodes):  # one frame from the columns: renaming and reindexing cost more
+        source = {"alert_episode": "episode"}
+        extra = [c for c in (*REQUIRED_COLUMNS, *EPISODE_TRANSPORT_COLUMNS)
+                 if c in episodes.columns]
+        frame = pd.DataFrame({name: keys[name] if name in keys
+                              else episodes[source.get(name, name)]
+                              for name in [*CUT_COLUMNS, *extra]})
+        convert = {name: kind for name, kind in CUT_TYPES.items() if frame[name].dtype != kind}
+        return frame.astype(convert) if convert else frame
     frame = episodes.rename(columns={"episode": "alert_episode"}).drop(columns="city")
     for name, value in keys.items():
         frame[name] = value

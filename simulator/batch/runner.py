@@ -223,12 +223,14 @@ def part_paths(parts_dir: Path, chunk: Chunk) -> dict[str, Path]:
     return paths
 
 
-def end_to_end(tables: Sequence[pa.Table]) -> pa.Table:
-    """One table of a chunk's tasks, in task order. Empty tables are left out (a task without
-    rows may type its columns differently), as gathering leaves out empty parts; all empty:
-    the first."""
-    rows = [t for t in tables if t.num_rows]
-    return pa.concat_tables(rows) if rows else tables[0]
+def end_to_end(frames: Sequence[pd.DataFrame]) -> pa.Table:
+    """One Arrow table of a chunk's tasks, in task order. Empty frames are left out (a task
+    without rows may type its columns differently), as gathering leaves out empty parts; all
+    empty: the first. One conversion per chunk, not per task."""
+    rows = [f for f in frames if len(f)]
+    if len(rows) > 1:
+        return arrow_table(pd.concat(rows, ignore_index=True))
+    return arrow_table(rows[0] if rows else frames[0])
 
 
 def write_part(parts_dir: Path, chunk: Chunk, tables: Sequence[dict[str, pd.DataFrame]],
@@ -238,7 +240,7 @@ def write_part(parts_dir: Path, chunk: Chunk, tables: Sequence[dict[str, pd.Data
     paths = part_paths(parts_dir, chunk)
     files = {}
     for name in TABLES:
-        table = end_to_end([arrow_table(t[name]) for t in tables])
+        table = end_to_end([t[name] for t in tables])
         data = table_bytes(table, chunk.key)
         atomic_write(paths[name], data)
         files[name] = {"file": paths[name].name, "sha256": hashlib.sha256(data).hexdigest(),
