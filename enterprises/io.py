@@ -832,7 +832,9 @@ def _try(parse: Callable[[str], str], text: str) -> str | None:
 
 def flag_marks(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(yes, no) masks of flag cells (``enterprises.schema.flag_value``)."""
-    value = np.array([flag_value(t) for t in text], dtype=object)
+    # each distinct mark read once (a list repeats a handful of them); None stays None
+    codes, uniques = pd.factorize(np.asarray(text, dtype=object))
+    value = np.array([*(flag_value(u) for u in uniques), None], dtype=object)[codes]
     return value == True, value == False  # noqa: E712 (elementwise; None is neither)
 
 

@@ -436,8 +436,11 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
     rules_digest = _digest(*(_rule_text(r) for r in rule_names), *option_bytes).encode()
     found = {city: detect_episodes(daily, rulesets, city, margin_hours)
              for city, daily in daily_by_city.items()}
-    inputs = {city: _stage_city(out, daily, lists[city], areas.get(city), rules_digest, staged)
-              for city, daily in daily_by_city.items() if found[city] or city in linked}
+    replayed = [city for city in daily_by_city if found[city] or city in linked]
+    list_bytes = _list_parquet({city: lists[city] for city in replayed})
+    inputs = {city: _stage_city(out, daily_by_city[city], list_bytes[city], areas.get(city),
+                                rules_digest, staged)
+              for city in replayed}
     for city in daily_by_city:
         if city in linked:
             continue
@@ -509,12 +512,24 @@ def _region_cities(region: str | Path | None, daily_by_city: dict[str, pd.Series
     return linked, {"region": str(path)}, {path: data}
 
 
-def _stage_city(out: Path, daily: pd.Series, inventory: Inventory, area: dict | None,
+def _list_parquet(lists: dict[str, Inventory]) -> dict[str, bytes]:
+    """Each city's list as Parquet bytes: the lists are turned into Arrow in one go (a
+    conversion per city costs more than the rest of staging), then cut per city."""
+    frames = [inventory.to_frame() for inventory in lists.values()]
+    if not frames:
+        return {}
+    table = batch.arrow_table(pd.concat(frames, ignore_index=True))
+    offsets = np.cumsum([0, *map(len, frames)])
+    return {city: batch.table_bytes(table.slice(offsets[k], len(frames[k])))
+            for k, city in enumerate(lists)}
+
+
+def _stage_city(out: Path, daily: pd.Series, inv: bytes, area: dict | None,
                 rules_digest: bytes, staged: dict) -> dict:
-    """Add a city's staged files to ``staged``; return the task fields that name them."""
+    """Add a city's staged files to ``staged`` (``inv``: its list as Parquet); return the
+    task fields that name them."""
     # Workers need only the city's daily AQI, so that is what is staged.
     obs = batch.parquet_bytes(daily.rename("daily_aqi").reset_index())
-    inv = batch.parquet_bytes(inventory.to_frame())
     obs_path = out / "inputs" / f"obs-{_digest(obs)[:16]}.parquet"
     inv_path = out / "inputs" / f"inv-{_digest(inv)[:16]}.parquet"
     staged |= {obs_path: obs, inv_path: inv}
