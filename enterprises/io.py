@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import functools
 import os
+import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -798,11 +799,13 @@ def _check_ids(text: np.ndarray, rows: np.ndarray) -> Check:
     return _check_text(text)
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc, all of it
+
+
 def _check_text(text: np.ndarray) -> Check:
     """A required name: not empty, and no control characters (a NUL or a line break inside
     an id or a county would split or hide it in every table and chart downstream)."""
-    control = np.array([any(unicodedata.category(ch) == "Cc" for ch in t) for t in text],
-                       dtype=bool)
+    control = np.array([_CONTROL.search(t) is not None for t in text], dtype=bool)
     return text, (text == "") | control, lambda i: _EXPECTED[
         "plain_text" if control[i] else "text"]
 
@@ -829,7 +832,9 @@ def _try(parse: Callable[[str], str], text: str) -> str | None:
 
 def flag_marks(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(yes, no) masks of flag cells (``enterprises.schema.flag_value``)."""
-    value = np.array([flag_value(t) for t in text], dtype=object)
+    # each distinct mark read once (a list repeats a handful of them); None stays None
+    codes, uniques = pd.factorize(np.asarray(text, dtype=object))
+    value = np.array([*(flag_value(u) for u in uniques), None], dtype=object)[codes]
     return value == True, value == False  # noqa: E712 (elementwise; None is neither)
 
 

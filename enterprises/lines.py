@@ -39,7 +39,8 @@ def merge_lines(frame: pd.DataFrame, rows: np.ndarray, notes: list[str],
         return frame, []
     keys = _keys(frame, rows)
     codes, _ = pd.factorize(pd.Series(keys, dtype=object))
-    groups = [np.flatnonzero(codes == k) for k in range(codes.max() + 1)]
+    order = np.argsort(codes, kind="stable")  # rows by enterprise, each in row order
+    groups = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
     if all(len(g) == 1 for g in groups):
         return frame, [rows[g] for g in groups]
     records = [_merge(frame, g, rows, problems, path, sheet) if len(g) > 1 else
@@ -54,9 +55,11 @@ def merge_lines(frame: pd.DataFrame, rows: np.ndarray, notes: list[str],
 
 def _keys(frame: pd.DataFrame, rows: np.ndarray) -> list:
     """Same id → same enterprise; generated ids (R + row) group by name and county."""
-    generated = frame["id"].to_numpy() == np.array([f"R{r}" for r in rows], dtype=object)
-    return [("name", frame["name"].iat[i], strip_place_suffix(frame["county"].iat[i]))
-            if generated[i] else ("id", frame["id"].iat[i]) for i in range(len(frame))]
+    ids = frame["id"].to_numpy(dtype=object)
+    generated = ids == np.array([f"R{r}" for r in rows], dtype=object)
+    names, counties = frame["name"].to_numpy(dtype=object), frame["county"].to_numpy(dtype=object)
+    return [("name", names[i], strip_place_suffix(counties[i])) if generated[i]
+            else ("id", ids[i]) for i in range(len(frame))]
 
 
 def _merge(frame: pd.DataFrame, g: np.ndarray, rows: np.ndarray,

@@ -10,7 +10,8 @@
    of its periods out: dust, ozone, ``alerts.drivers``) and inventory once as Parquet, and its
    area sources (if ``--area`` has rows for it) as JSON, under ``OUT/inputs/``;
 4. expand the grid city × episode × rule set × forecast model × replicate into
-   ``simulator.batch.Task`` values and run the unfinished ones (``run_task`` in the workers);
+   ``simulator.batch.Task`` values, cut them into chunks of one city (``CHUNK_TASKS``) and run
+   the unfinished chunks (``run_task`` per task in the workers, one part per chunk);
 5. gather the parts into ``runs.parquet`` (+ ``runs.csv``) and ``cuts.parquet``.
 
 With a region file (``--region``) the region's cities are replayed together: their episodes
@@ -84,6 +85,11 @@ REGION_COLUMNS = ["region", "raised_hours"]
 REGION_TASK_PREFIX = "region:"
 CUT_COLUMNS = [*KEY_COLUMNS, "alert_episode", "level", "start", "end", "hours", "pollutant",
                "baseline_t", "actual_t", "cut_t", "cut_pct", "target_pct", "met"]
+# Tasks a worker runs in a row and writes as one part: they share the city's staged inputs, and
+# a part per chunk instead of per run saves most of the file writing and checking. Assumption:
+# 16 keeps progress and resume fine-grained and both workers busy to the end of the 1,000-run
+# benchmark (100 chunks).
+CHUNK_TASKS = 16
 # The base of a run's cut %: the list alone, or the city-wide base (list + area sources).
 LIST_ONLY, WITH_AREA = "list", "list+area"
 
@@ -235,12 +241,13 @@ def city_run_tables(task: Task, windows: Sequence[AlertWindow], rng: np.random.G
         measures=options.measures, area_sectors=area.sectors, mobile=area.mobile,
         seasonal=options.spec.seasonal, compliance=options.spec.compliance,
     )
-    result = simulate_city(inputs, rng, options.transport).result
+    city = simulate_city(inputs, rng, options.transport, tally_only=True)
+    result = city.result
     keys = {"city": task.city, "episode": task.episode, "rules": task.rules,
             "forecast": task.forecast, "replicate": task.replicate}
     observed_levels = replay_io.staged_observed_levels(task.observations, task.rules)
     observed, missed = level_coverage(observed_levels, inputs.windows, start, end)
-    row = run_row(keys, task, result.episodes, len(result.alerts),
+    row = run_row(keys, task, result.episodes, len(city.sim.issued),
                   observed_hours=observed, missed_hours=missed)
     if task.region:
         row["region"] = region_name
@@ -345,6 +352,15 @@ CUT_TYPES = {"episode": "int64", "replicate": "int64", "alert_episode": "int64",
 
 def cut_rows(keys: dict, episodes: pd.DataFrame) -> pd.DataFrame:
     """The long cut table of one run: segment × pollutant, with the run's key columns."""
+    if len(episodes):  # one frame from the columns: renaming and reindexing cost more
+        source = {"alert_episode": "episode"}
+        extra = [c for c in (*REQUIRED_COLUMNS, *EPISODE_TRANSPORT_COLUMNS)
+                 if c in episodes.columns]
+        frame = pd.DataFrame({name: keys[name] if name in keys
+                              else episodes[source.get(name, name)]
+                              for name in [*CUT_COLUMNS, *extra]})
+        convert = {name: kind for name, kind in CUT_TYPES.items() if frame[name].dtype != kind}
+        return frame.astype(convert) if convert else frame
     frame = episodes.rename(columns={"episode": "alert_episode"}).drop(columns="city")
     for name, value in keys.items():
         frame[name] = value
@@ -432,9 +448,11 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
     rules_digest = _digest(*(_rule_text(r) for r in rule_names), *option_bytes).encode()
     found = {city: detect_episodes(daily, rulesets, city, margin_hours, drivers[city])
              for city, daily in daily_by_city.items()}
-    inputs = {city: _stage_city(out, daily, drivers[city], lists[city], areas.get(city),
-                                rules_digest, staged)
-              for city, daily in daily_by_city.items() if found[city] or city in linked}
+    replayed = [city for city in daily_by_city if found[city] or city in linked]
+    list_bytes = _list_parquet({city: lists[city] for city in replayed})
+    inputs = {city: _stage_city(out, daily_by_city[city], drivers[city], list_bytes[city],
+                                areas.get(city), rules_digest, staged)
+              for city in replayed}
     for city in daily_by_city:
         if city in linked:
             continue
@@ -506,17 +524,28 @@ def _region_cities(region: str | Path | None, daily_by_city: dict[str, pd.Series
     return linked, {"region": str(path)}, {path: data}
 
 
-def _stage_city(out: Path, daily: pd.Series, drivers: pd.DataFrame | None,
-                inventory: Inventory, area: dict | None, rules_digest: bytes, staged: dict
-                ) -> dict:
-    """Add a city's staged files to ``staged``; return the task fields that name them."""
+def _list_parquet(lists: dict[str, Inventory]) -> dict[str, bytes]:
+    """Each city's list as Parquet bytes: the lists are turned into Arrow in one go (a
+    conversion per city costs more than the rest of staging), then cut per city."""
+    frames = [inventory.to_frame() for inventory in lists.values()]
+    if not frames:
+        return {}
+    table = batch.arrow_table(pd.concat(frames, ignore_index=True))
+    offsets = np.cumsum([0, *map(len, frames)])
+    return {city: batch.table_bytes(table.slice(offsets[k], len(frames[k])))
+            for k, city in enumerate(lists)}
+
+
+def _stage_city(out: Path, daily: pd.Series, drivers: pd.DataFrame | None, inv: bytes,
+                area: dict | None, rules_digest: bytes, staged: dict) -> dict:
+    """Add a city's staged files to ``staged`` (``inv``: its list as Parquet); return the
+    task fields that name them."""
     # Workers need only the city's daily AQI, and its drivers where they leave a period out
     # (``drivers_to_stage``), so that is what is staged.
     frame = daily.rename("daily_aqi").reset_index()
     if drivers is not None:
         frame = frame.join(drivers.reset_index(drop=True))
     obs = batch.parquet_bytes(frame)
-    inv = batch.parquet_bytes(inventory.to_frame())
     obs_path = out / "inputs" / f"obs-{_digest(obs)[:16]}.parquet"
     inv_path = out / "inputs" / f"inv-{_digest(inv)[:16]}.parquet"
     staged |= {obs_path: obs, inv_path: inv}
@@ -553,7 +582,7 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
     in runs, ``level_name`` in cuts); the result's frames hold the ids only.
 
     ``on_start(total, already_finished)`` (counted in runs, one per city and grid point) and
-    ``on_done(marker)`` (once per task; ``marker["files"]["runs"]["rows"]`` runs) drive a
+    ``on_done(marker)`` (once per chunk of tasks; ``marker["files"]["runs"]["rows"]`` runs) drive a
     progress display, ``on_read(bytes read, total)`` one of reading the observations. ``ran``
     and ``resumed`` of the result count runs too.
     Raises ``ReplayInputError`` (or a loader's one-line error) before writing anything when an
@@ -574,8 +603,9 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
         batch.atomic_write(p.out / FINGERPRINT_FILE, json.dumps(
             {"fingerprint": p.fingerprint}).encode())
     batch.remove_stale_temporaries(parts)
-    todo = batch.pending(p.tasks, parts)
-    total, ran = run_count(p.tasks), run_count(todo)
+    work = batch.chunks(p.tasks, CHUNK_TASKS)
+    todo = batch.pending(work, parts)
+    total, ran = run_count(p.tasks), run_count([t for c in todo for t in c.tasks])
     if on_start:
         on_start(total, total - ran)
     try:
@@ -583,9 +613,9 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
                         scheduler=scheduler, on_done=on_done)
     except KeyboardInterrupt:
         # count what is on disk: parts that landed after the last progress report count too
-        kept = [t for t in p.tasks if batch.read_marker(parts, t) is not None]
+        kept = [t for c in work if batch.read_marker(parts, c) is not None for t in c.tasks]
         raise ReplayInterrupted(parts, run_count(kept), total) from None
-    runs_frame, cuts_frame, timings = gather(p.tasks, parts)
+    runs_frame, cuts_frame, timings = gather(work, parts)
     wall = time.perf_counter() - t0
     extra = {"region": str(Path(region).resolve())} if region is not None else {}
     if options is not None:
@@ -611,16 +641,18 @@ def run_count(tasks: Sequence[Task]) -> int:
     return sum(max(1, len(t.members)) for t in tasks)
 
 
-def gather(tasks: Sequence[Task], parts: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def gather(work: Sequence[batch.Chunk], parts: Path
+           ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read every finished part in key order into the final runs and cuts tables."""
     runs_parts, cut_parts, timings = [], [], []
-    for task in sorted(tasks, key=lambda t: t.sort_key):
-        marker, tables = batch.read_part_arrow(parts, task)
+    for chunk in sorted(work, key=lambda c: c.sort_key):
+        marker, tables = batch.read_part_arrow(parts, chunk)
         runs_parts.append(tables["runs"])
         if tables["cuts"].num_rows:
             cut_parts.append(tables["cuts"])
-        timings.append({**dict(zip(KEY_COLUMNS, task.sort_key, strict=True)),
-                        "wall_s": marker["wall_s"]})
+        timings += [{**dict(zip(KEY_COLUMNS, task.sort_key, strict=True)),
+                     "wall_s": run["wall_s"]}
+                    for task, run in zip(chunk.tasks, marker["tasks"], strict=True)]
     runs_frame = (_concat(runs_parts) if runs_parts else pd.DataFrame(columns=RUN_COLUMNS))
     cuts_frame = (_concat(cut_parts) if cut_parts else pd.DataFrame(columns=CUT_COLUMNS))
     return runs_frame, cuts_frame, pd.DataFrame(timings, columns=[*KEY_COLUMNS, "wall_s"])

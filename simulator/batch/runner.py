@@ -1,18 +1,22 @@
-"""Batches of independent runs: tasks, their part files, resume, and three runners.
+"""Batches of independent runs: tasks, their chunks and part files, resume, and three runners.
 
-A batch is a list of ``Task`` values. Each task is run by one pure, top-level function that
-builds everything it needs inside the worker (simpy environments are never shipped) and returns
-its result tables; ``execute`` wraps that function and writes the tables as the task's *part*.
+A batch is a list of ``Task`` values, cut into ``Chunk`` values: consecutive tasks of one city
+(``chunks``), which one worker runs one after the other, so the city's staged inputs are read
+once per chunk and a part is written per chunk, not per task. Each task is run by one pure,
+top-level function that builds everything it needs inside the worker (simpy environments are
+never shipped) and returns its result tables; ``execute`` runs a chunk's tasks through that
+function and writes their tables, end to end in task order, as the chunk's *part*.
 
-A part is three files in the parts directory, named from the task's identity::
+A part is three files in the parts directory, named from the chunk's identity (its tasks)::
 
     part-<digest>.runs.parquet   part-<digest>.cuts.parquet   part-<digest>.done.json
 
 Every file is written under a temporary name in the same directory, fsynced, then renamed with
-``os.replace``; the ``done`` marker is written last and records the task key, and the sha256 and
-row count of every data file. A part counts as finished only if its marker parses, names the
-same task, and every data file matches its checksum and row count — so a truncated or corrupt
-part is rerun, never read as a result. A finished part is never written again.
+``os.replace``; the ``done`` marker is written last and records the chunk's task keys, and the
+sha256 and row count of every data file. A part counts as finished only if its marker parses,
+names the same tasks, and every data file matches its checksum and row count — so a truncated
+or corrupt part is rerun, never read as a result. A finished part is never written again. The
+chunk is the unit of resume: a chunk interrupted half-way runs again whole.
 
 Runners: ``serial``, ``processes`` (``concurrent.futures`` with spawned workers) and ``dask``
 (a ``distributed.LocalCluster`` of worker processes, or an existing scheduler). All of them run
@@ -52,7 +56,7 @@ from simulator.io.files import atomic_write
 
 TABLES: tuple[str, ...] = ("runs", "cuts")
 ENGINES: tuple[str, ...] = ("serial", "processes", "dask")
-PART_FORMAT = 2  # bump when the part layout changes; older parts are then rerun
+PART_FORMAT = 3  # bump when the part layout changes; older parts are then rerun
 KEY_METADATA = b"smogsim.task_key"
 # Test hook: comma-separated task keys whose task raises before writing its part; simulates a
 # batch killed half-way. Read inside the worker, so it works with every runner.
@@ -65,6 +69,11 @@ TaskFunction = Callable[["Task"], dict[str, pd.DataFrame]]
 
 class BatchError(RuntimeError):
     """A task failed; finished parts are kept and ``resume=True`` continues the batch."""
+
+
+class TaskFailed(RuntimeError):
+    """A task of a chunk raised; the message names the task and the error (it pickles back
+    from any worker)."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,45 @@ def _staged_name(path: str) -> str:
     return Path(path).name if path else path
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive tasks (in key order) run by one worker and written as one part."""
+
+    tasks: tuple[Task, ...]
+
+    @property
+    def key(self) -> str:
+        """The first task's key, and how many tasks follow it."""
+        first, more = self.tasks[0].key, len(self.tasks) - 1
+        return f"{first} (+{more})" if more else first
+
+    @property
+    def sort_key(self) -> tuple:
+        return self.tasks[0].sort_key
+
+    @property
+    def stem(self) -> str:
+        """Part file stem: a digest of the tasks' stems, so it names exactly these tasks."""
+        text = json.dumps({"format": PART_FORMAT, "tasks": [t.stem for t in self.tasks]})
+        return "part-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def chunks(tasks: Sequence[Task], size: int) -> list[Chunk]:
+    """``tasks`` (in key order) cut into chunks of at most ``size`` consecutive tasks of one
+    city. The cut depends on the task list alone, never on the workers, so a resumed batch
+    finds the same parts."""
+    cut: list[Chunk] = []
+    current: list[Task] = []
+    for task in tasks:
+        if current and (len(current) == size or task.city != current[0].city):
+            cut.append(Chunk(tuple(current)))
+            current = []
+        current.append(task)
+    if current:
+        cut.append(Chunk(tuple(current)))
+    return cut
+
+
 def grid(periods: Iterable[dict], rules: Sequence[str], forecasts: Sequence[str],
          replicates: int, seed: int) -> list[Task]:
     """Expand periods × rule sets × forecast models × replicates into tasks, in key order.
@@ -149,8 +197,17 @@ def grid(periods: Iterable[dict], rules: Sequence[str], forecasts: Sequence[str]
 
 
 def parquet_bytes(frame: pd.DataFrame, key: str = "") -> bytes:
-    """A frame as Parquet bytes (no index), tagged with the task key in the file metadata."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    """A frame as Parquet bytes (no index), tagged with a part's key in the file metadata."""
+    return table_bytes(arrow_table(frame), key)
+
+
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """A frame as an Arrow table, no index (as ``parquet_bytes`` writes it)."""
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def table_bytes(table: pa.Table, key: str = "") -> bytes:
+    """An Arrow table as Parquet bytes, tagged with ``key`` in the file metadata."""
     if key:
         table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                                KEY_METADATA: key.encode("utf-8")})
@@ -159,40 +216,56 @@ def parquet_bytes(frame: pd.DataFrame, key: str = "") -> bytes:
     return sink.getvalue()
 
 
-def part_paths(parts_dir: Path, task: Task) -> dict[str, Path]:
-    """The data files and the ``done`` marker of ``task``'s part."""
-    paths = {name: parts_dir / f"{task.stem}.{name}.parquet" for name in TABLES}
-    paths["done"] = parts_dir / f"{task.stem}.done.json"
+def part_paths(parts_dir: Path, chunk: Chunk) -> dict[str, Path]:
+    """The data files and the ``done`` marker of ``chunk``'s part."""
+    paths = {name: parts_dir / f"{chunk.stem}.{name}.parquet" for name in TABLES}
+    paths["done"] = parts_dir / f"{chunk.stem}.done.json"
     return paths
 
 
-def write_part(parts_dir: Path, task: Task, tables: dict[str, pd.DataFrame],
-               wall_s: float) -> dict:
-    """Write the task's tables, then its ``done`` marker; return the marker's content."""
-    paths = part_paths(parts_dir, task)
+def end_to_end(frames: Sequence[pd.DataFrame]) -> pa.Table:
+    """One Arrow table of a chunk's tasks, in task order. Empty frames are left out (a task
+    without rows may type its columns differently), as gathering leaves out empty parts; all
+    empty: the first. One conversion per chunk, not per task."""
+    rows = [f for f in frames if len(f)]
+    if len(rows) > 1:
+        return arrow_table(pd.concat(rows, ignore_index=True))
+    return arrow_table(rows[0] if rows else frames[0])
+
+
+def write_part(parts_dir: Path, chunk: Chunk, tables: Sequence[dict[str, pd.DataFrame]],
+               walls: Sequence[float]) -> dict:
+    """Write the chunk's tables (one mapping per task, in task order) end to end, then its
+    ``done`` marker; return the marker's content."""
+    paths = part_paths(parts_dir, chunk)
     files = {}
     for name in TABLES:
-        data = parquet_bytes(tables[name], task.key)
+        table = end_to_end([t[name] for t in tables])
+        data = table_bytes(table, chunk.key)
         atomic_write(paths[name], data)
         files[name] = {"file": paths[name].name, "sha256": hashlib.sha256(data).hexdigest(),
-                       "rows": len(tables[name])}
-    marker = {"format": PART_FORMAT, "key": task.key, "stem": task.stem, "files": files,
-              "wall_s": round(wall_s, 6)}
+                       "rows": table.num_rows}
+    runs = [{"key": task.key, "rows": {name: len(t[name]) for name in TABLES},
+             "wall_s": round(wall, 6)}
+            for task, t, wall in zip(chunk.tasks, tables, walls, strict=True)]
+    marker = {"format": PART_FORMAT, "key": chunk.key, "stem": chunk.stem, "files": files,
+              "tasks": runs, "wall_s": round(sum(walls), 6)}
     atomic_write(paths["done"], json.dumps(marker, ensure_ascii=False, indent=1).encode())
     return marker
 
 
-def read_marker(parts_dir: Path, task: Task) -> dict | None:
+def read_marker(parts_dir: Path, chunk: Chunk) -> dict | None:
     """The part's ``done`` marker if the part is finished and intact, else ``None``.
 
-    Checks: the marker parses, names this task and format, and each data file's sha256 and
-    Parquet row count match it and its metadata names this task.
+    Checks: the marker parses, names this chunk, its tasks and the format, and each data
+    file's sha256 and Parquet row count match it and its metadata names this chunk.
     """
-    paths = part_paths(parts_dir, task)
+    paths = part_paths(parts_dir, chunk)
     try:
         marker = json.loads(paths["done"].read_text(encoding="utf-8"))
-        if (marker.get("format") != PART_FORMAT or marker.get("key") != task.key
-                or marker.get("stem") != task.stem):
+        if (marker.get("format") != PART_FORMAT or marker.get("key") != chunk.key
+                or marker.get("stem") != chunk.stem
+                or [t["key"] for t in marker["tasks"]] != [t.key for t in chunk.tasks]):
             return None
         for name in TABLES:
             entry = marker["files"][name]
@@ -201,42 +274,50 @@ def read_marker(parts_dir: Path, task: Task) -> dict | None:
                 return None
             meta = pq.read_metadata(io.BytesIO(data))
             if (meta.num_rows != entry["rows"]
-                    or (meta.metadata or {}).get(KEY_METADATA) != task.key.encode("utf-8")):
+                    or (meta.metadata or {}).get(KEY_METADATA) != chunk.key.encode("utf-8")):
                 return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError, pa.ArrowException):
         return None
     return marker
 
 
-def read_part(parts_dir: Path, task: Task) -> tuple[dict, dict[str, pd.DataFrame]]:
+def read_part(parts_dir: Path, chunk: Chunk) -> tuple[dict, dict[str, pd.DataFrame]]:
     """The marker and tables of a finished part; ``BatchError`` if the part is not intact."""
-    marker, tables = read_part_arrow(parts_dir, task)
+    marker, tables = read_part_arrow(parts_dir, chunk)
     return marker, {name: table.to_pandas() for name, table in tables.items()}
 
 
-def read_part_arrow(parts_dir: Path, task: Task) -> tuple[dict, dict[str, pa.Table]]:
+def read_part_arrow(parts_dir: Path, chunk: Chunk) -> tuple[dict, dict[str, pa.Table]]:
     """``read_part`` as Arrow tables: gathering many parts converts to pandas once, after
     concatenating, which costs far less than one conversion per part."""
-    marker = read_marker(parts_dir, task)
+    marker = read_marker(parts_dir, chunk)
     if marker is None:
-        raise BatchError(f"{parts_dir}: part of {task.key} is missing or damaged")
-    paths = part_paths(parts_dir, task)
+        raise BatchError(f"{parts_dir}: part of {chunk.key} is missing or damaged")
+    paths = part_paths(parts_dir, chunk)
     return marker, {name: pq.read_table(paths[name]) for name in TABLES}
 
 
-def execute(task: Task, func: TaskFunction, parts_dir: str) -> dict:
-    """Run one task in this process and write its part; return the ``done`` marker.
+def execute(chunk: Chunk, func: TaskFunction, parts_dir: str) -> dict:
+    """Run a chunk's tasks in this process and write its part; return the ``done`` marker.
 
-    Top-level and argument-only, so every runner can ship it to a spawned worker.
+    Top-level and argument-only, so every runner can ship it to a spawned worker. A task
+    that raises fails the chunk (``TaskFailed`` names it); nothing of the chunk is written.
     """
-    if task.key in os.environ.get(FAIL_ENV, "").split(","):
-        raise RuntimeError(f"{FAIL_ENV}: simulated failure of {task.key}")
-    finished = read_marker(Path(parts_dir), task)
-    if finished is not None:  # e.g. a retried task: a finished part is never written again
+    finished = read_marker(Path(parts_dir), chunk)
+    if finished is not None:  # e.g. a retried chunk: a finished part is never written again
         return finished
-    t0 = time.perf_counter()
-    tables = func(task)
-    return write_part(Path(parts_dir), task, tables, time.perf_counter() - t0)
+    failing = os.environ.get(FAIL_ENV, "").split(",")
+    tables, walls = [], []
+    for task in chunk.tasks:
+        t0 = time.perf_counter()
+        try:
+            if task.key in failing:
+                raise RuntimeError(f"{FAIL_ENV}: simulated failure of {task.key}")
+            tables.append(func(task))
+        except Exception as error:
+            raise TaskFailed(f"{task.key} failed ({type(error).__name__}: {error})") from error
+        walls.append(time.perf_counter() - t0)
+    return write_part(Path(parts_dir), chunk, tables, walls)
 
 
 # -- worker processes ---------------------------------------------------------------------------
@@ -296,9 +377,9 @@ def _watch_parent(parent_pid: int) -> None:
 
 
 # -- runners ------------------------------------------------------------------------------------
-def pending(tasks: Sequence[Task], parts_dir: Path) -> list[Task]:
-    """Tasks without a finished, intact part (a damaged part counts as not finished)."""
-    return [t for t in tasks if read_marker(parts_dir, t) is None]
+def pending(work: Sequence[Chunk], parts_dir: Path) -> list[Chunk]:
+    """Chunks without a finished, intact part (a damaged part counts as not finished)."""
+    return [c for c in work if read_marker(parts_dir, c) is None]
 
 
 def remove_stale_temporaries(parts_dir: Path) -> None:
@@ -307,14 +388,15 @@ def remove_stale_temporaries(parts_dir: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def run_tasks(tasks: Sequence[Task], func: TaskFunction, parts_dir: Path, *,
+def run_tasks(tasks: Sequence[Chunk], func: TaskFunction, parts_dir: Path, *,
               engine: str = "serial", workers: int = 1, scheduler: str | None = None,
               on_done: Callable[[dict], None] | None = None) -> list[dict]:
-    """Run ``tasks`` with one of ``ENGINES`` and write their parts; return their markers.
+    """Run the chunks ``tasks`` with one of ``ENGINES`` and write their parts; return their
+    markers.
 
-    ``on_done`` is called in this process once per finished task (for a progress bar). On the
-    first failing task no new task is started, tasks already running finish and write their
-    parts, and ``BatchError`` names the failure.
+    ``on_done`` is called in this process once per finished chunk (for a progress bar). On
+    the first failing task no new chunk is started, chunks already running finish and write
+    their parts, and ``BatchError`` names the failing task.
     """
     parts_dir = Path(parts_dir).resolve()
     parts_dir.mkdir(parents=True, exist_ok=True)
@@ -328,9 +410,10 @@ def run_tasks(tasks: Sequence[Task], func: TaskFunction, parts_dir: Path, *,
     raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
 
 
-def _failure(task: Task, error: BaseException) -> BatchError:
-    return BatchError(f"task {task.key} failed ({type(error).__name__}: {error}); finished "
-                      "parts are kept — rerun with --resume to continue")
+def _failure(chunk: Chunk, error: BaseException) -> BatchError:
+    what = (str(error) if isinstance(error, TaskFailed)
+            else f"{chunk.key} failed ({type(error).__name__}: {error})")
+    return BatchError(f"task {what}; finished parts are kept — rerun with --resume to continue")
 
 
 def _serial(tasks, func, parts_dir, done) -> list[dict]:

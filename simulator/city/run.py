@@ -74,18 +74,20 @@ class CitySimulation(NamedTuple):
 
 
 def simulate_city(inputs: CityInputs, rng: np.random.Generator,
-                  transport: TransportInputs | None = None) -> CitySimulation:
+                  transport: TransportInputs | None = None, *,
+                  tally_only: bool = False) -> CitySimulation:
     """The engine on the city's loaded inputs, then its truck gate when it has one.
 
     The one path of every city in smogsim: ``run_scenario``, each city of a regional run
     and each run of a replay. ``rng`` is the run's generator (``make_rng``); the gate draws
     only from named children of it after the engine, so a city's tables are the same
     whether or not it has a gate, and whether it runs alone or in a regional run on the
-    same windows.
+    same windows. ``tally_only``: the result holds the alert and episode tables only (a
+    replay's; ``RunResult.build``).
     """
     t0 = time.perf_counter()
     sim = Simulation(inputs, rng)
-    result = sim.run()
+    result = sim.run(tally_only=tally_only)
     t1 = time.perf_counter()
     timings = {"simulate": t1 - t0}
     tally = None

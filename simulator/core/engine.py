@@ -426,8 +426,9 @@ class Simulation:
         self.season_on[k] = False
         self.apply()
 
-    def run(self) -> RunResult:
-        """Run to the end of the period and return the tallies."""
+    def run(self, *, tally_only: bool = False) -> RunResult:
+        """Run to the end of the period and return the tallies (``tally_only``: the alert
+        and episode tables only, ``RunResult.build``)."""
         horizon = self.hours(self.inputs.end)
         windows = [w for w in self.inputs.windows
                    if w.end > self.inputs.start and w.start < self.inputs.end]
@@ -442,7 +443,7 @@ class Simulation:
         if self.episodes and np.isnan(self.episodes[-1].end):  # an episode open at the end
             self._episode_ends()
         self.ledger.close(horizon, self.group_totals())
-        return RunResult.build(self.record())
+        return RunResult.build(self.record(), tally_only=tally_only)
 
     def record(self) -> EngineRecord:
         """What the run left so far, for the results layer (``RunResult.build``)."""

@@ -39,6 +39,9 @@ VERIFICATION_COLUMNS = [
     "flagged_at", "inspected_at", "team", "finding", "corrected_at", "evidence"]
 INSPECTION_COLUMNS = ["episode", "city", "county", "team", "enterprise", "name", "grade",
                       "start", "end", "finding", "corrected_at"]
+TONNES_COLUMNS = ["enterprise", "name", "county", "industry", "grade",
+                  *(f"{p}_{x}_t" for p in POLLUTANTS for x in ("baseline", "actual", "cut")),
+                  "city", "output_value_wan", "output_lost_wan"]
 BREAKDOWN_COLUMNS = ["episode", "level", "start", "end", "hours", "city", "county", "industry",
                      "grade", *(f"{p}_{x}_t" for p in POLLUTANTS for x in ("baseline", "cut")),
                      "output_value_wan", "output_lost_wan"]
@@ -60,7 +63,19 @@ class RunResult:
     inspections: pd.DataFrame | None = None
 
     @classmethod
-    def build(cls, record: EngineRecord) -> RunResult:
+    def build(cls, record: EngineRecord, *, tally_only: bool = False) -> RunResult:
+        """The run's tables from its record.
+
+        ``tally_only``: only the episode table (what a replay keeps; it counts the alerts
+        from the record); the alert table, the audit log and the per-enterprise tonnes are
+        then empty tables of their columns, and the breakdown, verification and inspections
+        ``None`` — building them is most of a small run's cost.
+        """
+        if tally_only:
+            return cls(alerts=pd.DataFrame(columns=ALERT_COLUMNS),
+                       episodes=_episodes(record.ledger.rows(), record.city, record.start),
+                       audit=pd.DataFrame(columns=AUDIT_COLUMNS),
+                       enterprise_tonnes=pd.DataFrame(columns=TONNES_COLUMNS))
         return cls(
             alerts=_alerts(record),
             episodes=_episodes(record.ledger.rows(), record.city, record.start),
@@ -87,15 +102,17 @@ def _alerts(record: EngineRecord) -> pd.DataFrame:
 
 
 def _episodes(records: list[dict], city: str, start: pd.Timestamp) -> pd.DataFrame:
-    frame = pd.DataFrame(records)
-    if frame.empty:
+    if not records:
         return pd.DataFrame(columns=EPISODE_COLUMNS)
-    frame["city"] = city
-    frame["start"] = start + frame.pop("start_h") * HOUR
-    frame["end"] = start + frame.pop("end_h") * HOUR
-    frame["level"] = frame["level"].map(lambda lv: Level(lv).id)
-    extra = [c for c in REQUIRED_COLUMNS if c in frame.columns]
-    return frame[EPISODE_COLUMNS + extra]
+    # built column by column: a frame from a list of dicts costs more than a replay run's engine
+    column = {name: [r[name] for r in records] for name in records[0]}
+    ids = {lv: Level(lv).id for lv in set(column["level"])}
+    column |= {"city": [city] * len(records),
+               "level": [ids[lv] for lv in column["level"]],
+               "start": start + pd.Series(column.pop("start_h"), dtype=float) * HOUR,
+               "end": start + pd.Series(column.pop("end_h"), dtype=float) * HOUR}
+    extra = [c for c in REQUIRED_COLUMNS if c in column]
+    return pd.DataFrame({name: column[name] for name in EPISODE_COLUMNS + extra})
 
 
 def _enterprise_tonnes(record: EngineRecord) -> pd.DataFrame:

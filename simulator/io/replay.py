@@ -204,9 +204,12 @@ def city_inventories(spec: str, cities: Sequence[str], seed: int) -> dict[str, I
         raise ReplayInputError(f"{path}: inventory file not found — expected a CSV file or "
                                "synthetic:<N>[:seed]")
     inventory = load_inventory(path)
+    # each distinct city name of the list compared once, not once per replayed city
+    names, codes = np.unique(np.asarray(inventory.cities, dtype=object).astype(str),
+                             return_inverse=True)
     lists = {}
     for city in cities:
-        in_city = in_place(inventory.cities, city)
+        in_city = in_place(names, city)[codes]
         if not in_city.any():
             raise ReplayInputError(f"{path}: column city: no enterprise in {city!r} — expected "
                                    "every city of the observations")

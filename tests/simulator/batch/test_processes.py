@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -56,9 +57,13 @@ def wait_for(condition, timeout: float, what: str) -> None:
         time.sleep(0.2)
 
 
-def finished_parts(out: Path) -> int:
+def finished_runs(out: Path) -> int:
+    """Runs in the finished parts (a part holds a chunk of runs)."""
     parts = out / "parts"
-    return len(list(parts.glob("*.done.json"))) if parts.is_dir() else 0
+    if not parts.is_dir():
+        return 0
+    return sum(len(json.loads(p.read_text(encoding="utf-8"))["tasks"])
+               for p in parts.glob("*.done.json"))
 
 
 def alive(process) -> bool:
@@ -73,7 +78,7 @@ def test_killing_the_parent_ends_its_workers(tmp_path):
     process, out = start_replay(tmp_path, "--workers", "2")
     parent = psutil.Process(process.pid)
     try:
-        wait_for(lambda: finished_parts(out) >= 1, 120, "the first part")  # workers are busy
+        wait_for(lambda: finished_runs(out) >= 1, 120, "the first part")  # workers are busy
         children = parent.children(recursive=True)
         assert sum("spawn" in " ".join(c.cmdline()) for c in children) == 2
     finally:
@@ -92,7 +97,7 @@ def test_killing_the_parent_ends_its_workers(tmp_path):
 def test_ctrl_c_exits_130_and_counts_the_parts_on_disk(tmp_path, engine):
     process, out = start_replay(tmp_path, "--workers", "2", "--engine", engine)
     try:
-        wait_for(lambda: finished_parts(out) >= 3, 180, "three parts")
+        wait_for(lambda: finished_runs(out) >= 3, 180, "three runs")
         os.killpg(process.pid, signal.SIGINT)
         process.wait(timeout=60)
     finally:
@@ -102,6 +107,6 @@ def test_ctrl_c_exits_130_and_counts_the_parts_on_disk(tmp_path, engine):
     assert "Traceback" not in stderr + stdout
     kept = KEPT.search(stderr)
     assert kept, stderr
-    assert int(kept[1]) == finished_parts(out) >= 3
+    assert int(kept[1]) == finished_runs(out) >= 3
     assert int(kept[2]) == 2 * 2 * 30
     assert not (out / "runs.parquet").exists()

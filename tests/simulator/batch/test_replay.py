@@ -277,17 +277,38 @@ def test_runners_give_identical_tables(reference, tmp_path, engine, workers):
         assert (result.out / name).read_bytes() == (serial.out / name).read_bytes(), name
 
 
+# The reference's runs as written by main before parts held chunks of runs (same inputs, seed).
+REFERENCE_RUNS_CSV = "de414a09724a65550ff79d08029990e727685ebcad9d6466b0dcccadab1f9f03"
+
+
+@pytest.mark.slow
+def test_chunked_parts_give_the_bytes_of_one_part_per_run(reference, tmp_path, monkeypatch):
+    root, chunked = reference
+    assert len(list((chunked.out / "parts").glob("*.done.json"))) == 2  # a chunk per city
+    monkeypatch.setattr(replay, "CHUNK_TASKS", 1)
+    single = small_replay(root / "obs.csv", tmp_path / "single")
+    assert len(list((single.out / "parts").glob("*.done.json"))) == 16
+    for name in OUTPUTS:
+        assert (single.out / name).read_bytes() == (chunked.out / name).read_bytes(), name
+    assert hashlib.sha256((chunked.out / "runs.csv").read_bytes()).hexdigest() == (
+        REFERENCE_RUNS_CSV)
+    timings = pd.read_csv(chunked.out / "timings.csv")
+    assert len(timings) == 16 and (timings["wall_s"] > 0).all()  # still one row per run
+
+
 @pytest.mark.slow
 def test_interrupted_replay_resumes_to_the_same_tables(reference, tmp_path, monkeypatch):
     root, full = reference
     plan = replay.plan([root / "obs.csv"], "synthetic:40:3", ["mee-2024", "mee-2019"],
                        ["perfect", "late:6"], 2, tmp_path / "out", seed=11)
-    monkeypatch.setenv(batch.FAIL_ENV, plan.tasks[5].key)
-    with pytest.raises(batch.BatchError, match="rerun with --resume"):
+    work = batch.chunks(plan.tasks, replay.CHUNK_TASKS)
+    assert [len(c.tasks) for c in work] == [8, 8]  # one chunk per city
+    monkeypatch.setenv(batch.FAIL_ENV, plan.tasks[10].key)
+    with pytest.raises(batch.BatchError, match=r"task 许昌/.* failed .*rerun with --resume"):
         small_replay(root / "obs.csv", tmp_path / "out")
     parts = tmp_path / "out" / "parts"
-    finished = [t for t in plan.tasks if batch.read_marker(parts, t) is not None]
-    assert finished == list(plan.tasks[:5])  # serial runner: the five before the failure
+    finished = [c for c in work if batch.read_marker(parts, c) is not None]
+    assert finished == work[:1]  # serial runner: the chunk before the failing one
     stamps = {p: p.stat().st_mtime_ns for p in parts.iterdir()}
     assert not (tmp_path / "out" / "runs.parquet").exists()
 
@@ -295,26 +316,28 @@ def test_interrupted_replay_resumes_to_the_same_tables(reference, tmp_path, monk
     with pytest.raises(replay.ReplayInputError, match="pass --resume"):
         small_replay(root / "obs.csv", tmp_path / "out")
     resumed = small_replay(root / "obs.csv", tmp_path / "out", resume=True)
-    assert (resumed.ran, resumed.resumed) == (11, 5)
+    assert (resumed.ran, resumed.resumed) == (8, 8)
     assert all(p.stat().st_mtime_ns == stamp for p, stamp in stamps.items())  # untouched
     for name in OUTPUTS:
         assert (resumed.out / name).read_bytes() == (full.out / name).read_bytes(), name
 
 
 @pytest.mark.slow
-def test_corrupt_and_truncated_parts_are_rerun(reference, tmp_path):
+def test_corrupt_and_truncated_parts_are_rerun(reference, tmp_path, monkeypatch):
     root, full = reference
+    monkeypatch.setattr(replay, "CHUNK_TASKS", 4)  # 4 chunks of 4 runs
     first = small_replay(root / "obs.csv", tmp_path / "out")
     tasks = replay.plan([root / "obs.csv"], "synthetic:40:3", ["mee-2024", "mee-2019"],
                         ["perfect", "late:6"], 2, tmp_path / "out", seed=11, resume=True).tasks
+    work = batch.chunks(tasks, 4)
     parts = first.out / "parts"
-    corrupt = batch.part_paths(parts, tasks[3])["cuts"]
+    corrupt = batch.part_paths(parts, work[0])["cuts"]
     data = corrupt.read_bytes()
     corrupt.write_bytes(data[:100] + b"\x00" * 16 + data[116:])
-    truncated = batch.part_paths(parts, tasks[9])["runs"]
+    truncated = batch.part_paths(parts, work[2])["runs"]
     truncated.write_bytes(truncated.read_bytes()[:-40])
     again = small_replay(root / "obs.csv", tmp_path / "out", resume=True)
-    assert (again.ran, again.resumed) == (2, 14)
+    assert (again.ran, again.resumed) == (8, 8)
     for name in OUTPUTS:
         assert (again.out / name).read_bytes() == (full.out / name).read_bytes(), name
 
@@ -660,6 +683,7 @@ def test_region_runners_agree_and_resume_to_the_same_bytes(basin, tmp_path, monk
     regional = [t for t in plan.tasks if t.members]
     assert [t.key for t in regional] == ["region:taiyuan_basin_region/e001/mee-2024/perfect/"
                                          f"r{k:03d}" for k in (0, 1)]
+    monkeypatch.setattr(replay, "CHUNK_TASKS", 1)  # a part per regional run
     monkeypatch.setenv(batch.FAIL_ENV, regional[1].key)
     with pytest.raises(batch.BatchError):
         basin_replay(root / "obs.csv", tmp_path / "out")
