@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # own subpackage. Peers (same rank) do not import each other.
 LAYERS = {"core": 0, "lang": 0,  # lang: the catalogues, a peer of core
           "spec": 1, "io": 2, "city": 3, "regional": 4, "batch": 4, "grading": 4,
-          "report": 5, "cli": 6, "console": 6}
+          "exercise": 5, "report": 6, "cli": 7, "console": 7}
 # Peers that share one module each, one way each (no cycle): the console reuses the command
 # line's one-line errors; ``smogsim serve`` starts the console.
 PEER_IMPORTS = {("console", "cli"): {"simulator.cli.common"},

@@ -10,7 +10,7 @@ import typer
 # that copy's classes
 from typer._click import exceptions as click_errors
 
-from simulator.cli import alerts, inventory, regional, replay, report, review, run, serve
+from simulator.cli import alerts, exercise, inventory, regional, replay, report, review, run, serve
 from simulator.cli.common import guarded, set_debug
 from simulator.cli.language import print_version, with_lang
 
@@ -18,7 +18,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="smogsim — simulate heavy-pollution-weather (重污染天气) alert responses."
                        "\n\nExample: smogsim run runs/demo.toml --out runs/out/dec-rehearsal")
 
-for command in (run, replay, alerts, inventory, regional, report, review, serve):
+for command in (run, replay, alerts, inventory, regional, report, review, exercise, serve):
     command.register(app)
 for info in app.registered_commands:  # every command ends an error in one line, no traceback
     info.callback = with_lang(guarded(info.callback))

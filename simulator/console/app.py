@@ -60,7 +60,7 @@ TOKEN_COOKIE = "smogsim_token"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 STEP_KINDS = ("hour", "consultation", "event", "end")
 ACTIONS = ("issue", "upgrade", "downgrade", "extend", "lift", "shift")
-EXERCISE_FILE = "exercise.toml"
+EXERCISE_FILE = "exercise.json"
 
 
 @dataclass(frozen=True)
@@ -77,9 +77,13 @@ class Engine:
 
 def default_engine() -> Engine:
     from simulator.exercise import ExerciseError
-    from simulator.io.exercise import export_run, load_exercise, open_exercise, save_exercise
+    from simulator.exercise.io import export_run, load_exercise, open_exercise, save_exercise
+    from simulator.report.html import add_report
 
-    return Engine(open_exercise, load_exercise, save_exercise, export_run, (ExerciseError,))
+    def export(exercise: Any, out: Path, lang: str) -> Any:
+        return export_run(exercise, out, lang, report=add_report)
+
+    return Engine(open_exercise, load_exercise, save_exercise, export, (ExerciseError,))
 
 
 class Refused(Exception):
@@ -307,7 +311,7 @@ class Console:
     def _state(self, session: Session, lang: str, notes: list[str] | None = None) -> dict:
         exercise = self._exercise(session, lang)
         state = exercise.state(lang)
-        state["who"] = session.who
+        state["who"] = session.who or state.get("who", "")
         state["comparison"] = exercise.comparison(lang) if exercise.finished else None
         state["notes"] = notes or []
         return state
@@ -471,6 +475,10 @@ class Console:
                     raise Refused(self._clean(str(bad)), bad.field,
                                   413 if isinstance(bad, uploads.TooLarge) else 400) from None
                 try:
+                    path.write_bytes(absolute_scenario(
+                        path.read_bytes(), path.parent,
+                        (Path.cwd(), self.scenario.parent, (session.scenario or
+                                                            self.scenario).parent)))
                     exercise = self.engine.load(path)
                 except Exception as bad:
                     raise Refused(self._line(bad, lang), "exercise") from None
@@ -489,9 +497,9 @@ class Console:
             exercise = self._exercise(session, lang)
             path = session.folder / EXERCISE_FILE
             self.engine.save(exercise, path)
-            data = path.read_bytes()
-        return self._answer(_attachment(data, _file_name(exercise, "toml"),
-                                        "application/toml"), session, new)
+            data = absolute_scenario(path.read_bytes(), path.parent)
+        return self._answer(_attachment(data, _file_name(exercise, "json"),
+                                        "application/json"), session, new)
 
     def _export(self, session: Session, lang: str) -> Path:
         exercise = self._exercise(session, lang)
@@ -524,12 +532,38 @@ class Console:
                             session, new)
 
 
+def absolute_scenario(data: bytes, folder: Path, search: tuple[Path, ...] = ()) -> bytes:
+    """An exercise file whose scenario path is absolute.
+
+    A saved exercise names its scenario relative to the file; a browser download lands in a
+    folder the server does not know, and an upload lands in the server's own. So the file
+    sent names the scenario by absolute path (read against ``folder``, where it was saved),
+    and a file received whose relative path finds nothing beside it is read against
+    ``search`` (the server's folder, the console's scenario folders) before ``load_exercise``
+    says "no scenario". Anything that is not such a record is passed on untouched for
+    ``load_exercise`` to name the problem."""
+    try:
+        record = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return data
+    if not isinstance(record, dict) or not isinstance(record.get("scenario"), str):
+        return data
+    named = Path(record["scenario"])
+    if named.is_absolute():
+        return data
+    for base in (folder, *search):
+        if (base / named).is_file():
+            record["scenario"] = str((base / named).resolve())
+            return (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode()
+    return data
+
+
 def _file_name(exercise: Any, kind: str) -> str:
-    """``exercise-漯河-20231214T0800.toml`` / ``exercise-漯河-20231214T0800`` (a run)."""
+    """``exercise-漯河-20231214T0800.json`` / ``exercise-漯河-20231214T0800`` (a run)."""
     state_city = getattr(exercise, "city", None) or "city"
     clock = pd.Timestamp(exercise.clock).strftime("%Y%m%dT%H%M")
     stem = f"exercise-{state_city}-{clock}"
-    return f"{stem}.toml" if kind == "toml" else stem
+    return f"{stem}.json" if kind == "json" else stem
 
 
 def _attachment(data: bytes, name: str, media_type: str) -> Response:

@@ -25,7 +25,7 @@ LIMITS = {"scenario": 1 * MIB, "list": 50 * MIB, "forecast": 20 * MIB, "exercise
 REQUEST_SLACK = 64 * 1024  # multipart headers and boundaries around the files
 # What each field accepts, as the command line's readers do (by suffix).
 SUFFIXES = {"scenario": (".toml",), "list": (".csv", ".xlsx", ".parquet"),
-            "forecast": (".csv", ".gz", ".txt"), "exercise": (".toml", ".json")}
+            "forecast": (".csv", ".gz", ".txt"), "exercise": (".json",)}
 
 
 class UploadError(ValueError):

@@ -71,6 +71,8 @@ class CityInputs:
     compliance: ComplianceModel | None = None  # None or disabled: full compliance
     area_sectors: tuple[str, ...] = ()  # names of the area sources in area_rates (mobile, …)
     mobile: AreaSource | None = None  # the mobile sector, also in area_rates and area_cuts
+    # inspection teams sent during the run: (hour from start, county, teams) (an exercise)
+    dispatch: tuple[tuple[float, str, int], ...] = ()
 
 
 class Ramps:
@@ -202,7 +204,8 @@ class Simulation:
         self.behaviour = self._draw_behaviour(inv)
         self.inflating = False
         self.inflate_mask = np.zeros(len(inv), bool)
-        self.inspections = Inspections(self.env, self.model, inv, self.behaviour, self._correct)
+        self.inspections = Inspections(self.env, self.model, inv, self.behaviour, self._correct,
+                                       inputs.dispatch)
 
     def _draw_behaviour(self, inv: Inventory) -> Behaviour:
         """What each plant does, drawn up front (everyone complies with the model off)."""

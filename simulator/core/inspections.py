@@ -31,12 +31,15 @@ class Inspections:
     """A city's inspection teams through the run, and what they find.
 
     Teams are a ``simpy.Resource`` per county (``model.teams_in``; none when the model is off).
+    ``schedule``: teams sent during the run, ``(hour, county, teams)`` — from that hour the
+    county works with that many teams (an exercise's dispatch orders).
     Each episode, every county's teams visit the best open target each round; a plant found
     not complying is ``corrected`` after ``correction_hours`` through ``correct(who)``.
     """
 
     def __init__(self, env: simpy.Environment, model: ComplianceModel, inventory: Inventory,
-                 behaviour: Behaviour, correct: Callable[[int], None]):
+                 behaviour: Behaviour, correct: Callable[[int], None],
+                 schedule: tuple[tuple[float, str, int], ...] = ()):
         self.env = env
         self.model = model
         self.behaviour = behaviour
@@ -50,7 +53,8 @@ class Inspections:
         self.open = False  # an episode is running
         names, self.county_of = np.unique(inventory.counties.astype(str), return_inverse=True)
         self.county_names = names
-        teams = (np.array([model.teams_in(c) for c in names], np.int64) if model.enabled
+        self.schedule = tuple(sorted(schedule, key=lambda s: s[0]))
+        teams = (np.array([self.most_teams(c) for c in names], np.int64) if model.enabled
                  else np.zeros(len(names), np.int64))
         self.teams = {c: simpy.Resource(env, capacity=int(k))
                       for c, k in enumerate(teams) if k > 0}
@@ -59,6 +63,20 @@ class Inspections:
         self.rank = priority_rank(model, inventory.emissions, inventory.grades,
                                   behaviour.flagged)
         self.by_rank = np.argsort(self.rank)
+
+    def teams_at(self, county: str, hour: float) -> int:
+        """Teams working in ``county`` at ``hour``: the last dispatch by then, else the
+        model's."""
+        teams = self.model.teams_in(county)
+        for at, where, k in self.schedule:
+            if where == county and at <= hour + RELEASE_SLACK_H:
+                teams = int(k)
+        return teams
+
+    def most_teams(self, county: str) -> int:
+        """The most teams ``county`` has at any hour of the run (the resource's capacity)."""
+        return max([self.model.teams_in(county),
+                    *(int(k) for _, where, k in self.schedule if where == county)])
 
     def start_episode(self, episode: int) -> None:
         """Every county's teams start their rounds."""
@@ -102,7 +120,9 @@ class Inspections:
         while self.open and self.episode == episode:
             ranks, times = self.queue[county]
             open_ = np.flatnonzero(times <= env.now + RELEASE_SLACK_H)
-            take = open_[np.argsort(ranks[open_], kind="stable")[:teams.capacity]]
+            working = (teams.capacity if not self.schedule else
+                       self.teams_at(str(self.county_names[county]), env.now))
+            take = open_[np.argsort(ranks[open_], kind="stable")[:working]]
             keep = np.ones(len(ranks), bool)
             keep[take] = False
             self.queue[county] = (ranks[keep], times[keep])

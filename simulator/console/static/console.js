@@ -39,8 +39,8 @@ function setBusy(on) {
 }
 
 async function call(path, body, isForm) {
-  clearErrors(); setBusy(true);
-  try {
+  clearErrors();
+  {
     const options = {method: body === undefined ? "GET" : "POST", credentials: "same-origin"};
     if (body !== undefined) {
       options.body = isForm ? body : JSON.stringify(body);
@@ -50,14 +50,19 @@ async function call(path, body, isForm) {
     const data = await response.json().catch(() => ({error: response.statusText, field: "page"}));
     if (!response.ok) { showError(data.field || "page", data.error || response.statusText); return null; }
     return data;
-  } finally { setBusy(false); }
+  }
 }
 
+// busy until the answer is drawn: a test (or a person) waits for data-busy="false"
 async function refresh(path, body, isForm) {
-  const data = await call(path || "/api/state", body, isForm);
-  if (data && data.clock !== undefined) { state = data; render(); }
-  return data;
+  setBusy(true);
+  try {
+    const data = await call(path || "/api/state", body, isForm);
+    if (data && data.clock !== undefined) { state = data; render(); await charts; }
+    return data;
+  } finally { setBusy(false); }
 }
+let charts = Promise.resolve();
 
 function render() {
   const s = state;
@@ -69,7 +74,8 @@ function render() {
   $("deciding").textContent = s.who ? `· ${L["clock.deciding"]} ${s.who}` : "";
   $("notes").textContent = (s.notes || []).join(" ");
   document.querySelectorAll("[data-step]").forEach((b) => { b.hidden = s.finished; });
-  renderAlert(s.alert);
+  renderAlert(s.alert, "alert");
+  renderAlert(s.announced, "announced");
   fill("forecast", s.forecast || [], (tr, f) => {
     cell(tr, f.date); cell(tr, fmt(f.aqi, 0), "num");
     cell(tr, f.aqi_low === null || f.aqi_low === undefined ? "—" :
@@ -85,7 +91,10 @@ function render() {
   if (chosen) counties.value = chosen;
   $("linkage").checked = !!s.linkage;
   $("linkage").disabled = s.linkage === null;  // null: the scenario has no region
-  $("cut-base").textContent = s.cuts && s.cuts.length ? s.cuts[0].base : "";
+  const first = (s.cuts || [])[0];
+  $("cut-base").textContent = first
+    ? `${first.base || ""} ${first.segment_start ? `(${time(first.segment_start)} – ${time(first.segment_end)})` : ""}`
+    : L["cuts.none"];
   fill("cuts", s.cuts || [], (tr, c) => {
     cell(tr, c.pollutant_name || c.pollutant); cell(tr, fmt(c.baseline_t, 2), "num");
     cell(tr, fmt(c.cut_t, 2), "num"); cell(tr, fmt(c.cut_pct, 1), "num");
@@ -95,17 +104,24 @@ function render() {
     cell(tr, c.met === null ? "—" : (c.met ? L["word.yes"] : L["word.no"]), c.met ? "ok" : "short");
   });
   $("trucks").textContent = s.trucks_blocked === null ? L["trucks.none"] : fmt(s.trucks_blocked, 0);
+  const pollutants = (s.cuts || []).map((c) => [c.pollutant, c.pollutant_name || c.pollutant]);
   fill("tally", s.tally || [], (tr, t) => {
     cell(tr, t.county_name || t.county); cell(tr, fmt(t.enterprises, 0), "num");
-    cell(tr, fmt(t.cut_t, 2), "num");
+    const cut = t.cut_t;
+    cell(tr, typeof cut === "object" && cut !== null
+      ? Object.entries(cut).map(([k, v]) => `${(pollutants.find((p) => p[0] === k) || [k, k])[1]} ${fmt(v, 2)}`).join(" · ")
+      : fmt(cut, 2), "num");
   });
   fill("log", s.log || [], (tr, r) => {
     cell(tr, time(r.at)); cell(tr, r.who || ""); cell(tr, r.kind_name || r.kind);
     cell(tr, r.action_name || r.action); cell(tr, r.level_name || r.level || "");
-    cell(tr, time(r.start)); cell(tr, time(r.end)); cell(tr, r.note || "");
+    cell(tr, time(r.start)); cell(tr, time(r.end));
+    cell(tr, [r.county ? `${r.county} × ${r.teams}` : "", r.note, r.reason]
+      .filter(Boolean).join(" · "));
   });
   renderComparison(s.comparison);
-  drawCharts(s).finally(() => { document.body.dataset.ready = "true"; });
+  charts = drawCharts(s).catch((e) => showError("page", String(e)))
+    .finally(() => { document.body.dataset.ready = "true"; });
 }
 
 function meter(pct, target) {
@@ -121,9 +137,15 @@ function meter(pct, target) {
   return box;
 }
 
-function renderAlert(alert) {
-  const box = $("alert"); box.replaceChildren();
-  if (!alert) { box.textContent = L["alert.none"]; box.className = ""; return; }
+function renderAlert(alert, id) {
+  const box = $(id); box.replaceChildren();
+  if (!alert) {
+    box.textContent = id === "alert" ? L["alert.none"] : ""; box.className = ""; return;
+  }
+  if (id === "announced") {
+    const title = document.createElement("h3"); title.textContent = L["alert.announced"];
+    box.append(title);
+  }
   box.className = `alert ${alert.level}`;
   const head = document.createElement("p"); head.className = "big";
   head.textContent = alert.level_name; box.append(head);
@@ -150,20 +172,21 @@ function renderProposal(s) {
 }
 
 function renderComparison(rows) {
+  // rows: {measure, key, name, exercise, automatic, difference, unit}, one table as it is
   const panel = $("comparison-panel");
   panel.hidden = !rows || !rows.length;
   if (panel.hidden) return;
-  const keys = Object.keys(rows[0]).filter((k) => !k.endsWith("_name") || k === "pollutant_name");
+  const columns = ["name", "exercise", "automatic", "difference", "unit"];
   const head = $("comparison").tHead; head.replaceChildren();
   const hr = head.insertRow();
-  const shown = keys.filter((k) => !(k === "pollutant" && keys.includes("pollutant_name")));
-  for (const k of shown) { const th = document.createElement("th"); th.textContent = L[`comparison.${k}`] || k; hr.append(th); }
+  for (const k of columns) {
+    const th = document.createElement("th"); th.textContent = L[`comparison.${k}`]; hr.append(th);
+  }
   fill("comparison", rows, (tr, r) => {
-    for (const k of shown) {
-      const v = r[k];
-      cell(tr, typeof v === "number" ? fmt(v, Number.isInteger(v) ? 0 : 1) : (v ?? "—"),
-           typeof v === "number" ? "num" : "");
-    }
+    const digits = r.measure === "cut_pct" ? 1 : (r.measure === "cut_t" || r.measure === "output_lost_wan") ? 2 : 0;
+    const td = cell(tr, r.name); td.dataset.measure = `${r.measure}/${r.key}`;
+    for (const k of ["exercise", "automatic", "difference"]) cell(tr, fmt(r[k], digits), "num");
+    cell(tr, r.unit || "");
   });
 }
 
@@ -186,11 +209,11 @@ async function drawCharts(s) {
                        scale: {range: ["#0072B2", "#D55E00"]}},
                tooltip: [{field: "time", type: "temporal", format: "%m-%d %H:%M"},
                          {field: "series"}, {field: "value", format: ".1f"}]}};
-  const firms = s.enterprises || [];
-  const located = firms.filter((e) => e.lat !== null && e.lon !== null);
   const responses = ["stopped", "limited", "exempt", "normal"];
-  const names = {};
-  for (const e of firms) names[e.response] = e.response_name;
+  const names = Object.fromEntries(responses.map((r) => [r, L[`response.${r}`]]));
+  const firms = (s.enterprises || []).map((e) => ({...e, county_name: e.county_name || e.county,
+                                                   response_name: names[e.response] || e.response}));
+  const located = firms.filter((e) => e.lat !== null && e.lon !== null);
   const colour = {field: "response_name", type: "nominal", title: L["map.response"],
                   sort: responses.map((r) => names[r] || r),
                   scale: {domain: responses.map((r) => names[r] || r),
@@ -219,7 +242,8 @@ function formObject(form) {
 
 $("name-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const data = await call("/api/name", {who: $("who").value});
+  setBusy(true);
+  const data = await call("/api/name", {who: $("who").value}).finally(() => setBusy(false));
   if (!data) return;
   $("start").hidden = true; $("exercise").hidden = false;
   await refresh();

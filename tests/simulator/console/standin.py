@@ -123,7 +123,7 @@ class StandIn:
                       "cut_pct": round(100 * cut / hours, 1) if hours else 0.0,
                       "target_pct": 20.0, "met": False, "base": "test"}],
             "tally": [{"county": "源汇区", "county_name": "源汇区", "enterprises": 2,
-                       "cut_t": cut}],
+                       "cut_t": {"PM": cut}}],
             "trucks_blocked": None,
             "enterprises": [{"id": "e1", "name": "A", "county": "源汇区", "county_name": "源汇区",
                              "lat": None, "lon": None, "response": "stopped",
@@ -133,8 +133,9 @@ class StandIn:
         }
 
     def comparison(self, lang: str = "zh") -> list[dict]:
-        return [{"pollutant": "PM", "exercise_cut_t": 0.05 * self.alert_hours,
-                 "automatic_cut_t": 1.0}]
+        mine = round(0.05 * self.alert_hours, 2)
+        return [{"measure": "cut_t", "key": "PM", "name": "PM cut t", "exercise": mine,
+                 "automatic": 1.0, "difference": round(mine - 1.0, 2), "unit": "t"}]
 
     def record(self) -> dict:
         return {"format": 1, "scenario": str(self.scenario), "who": self.who,
