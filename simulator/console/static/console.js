@@ -73,7 +73,8 @@ function render() {
     (s.finished ? ` · ${L["clock.finished"]}` : "");
   $("deciding").textContent = s.who ? `· ${L["clock.deciding"]} ${s.who}` : "";
   $("notes").textContent = (s.notes || []).join(" ");
-  document.querySelectorAll("[data-step]").forEach((b) => { b.hidden = s.finished; });
+  document.querySelectorAll("[data-step], #decide-form, #dispatch-form")
+    .forEach((b) => { b.hidden = s.finished; });
   renderAlert(s.alert, "alert");
   renderAlert(s.announced, "announced");
   fill("forecast", s.forecast || [], (tr, f) => {
