@@ -139,11 +139,11 @@ def _human(rules: Rules, level: Level, clock: pd.Timestamp, start: pd.Timestamp,
 
 def _issue(decisions: list[Decision], k: int | None, order: Order, clock: pd.Timestamp,
            rules: Rules, who: str, note: str) -> list[Decision]:
+    if order.level is None:
+        raise ExerciseError("level_needed", action="issue")
     if k is not None:
         raise ExerciseError("alert_exists", level=decisions[-1].level.id,
                             start=decisions[k].start)
-    if order.level is None:
-        raise ExerciseError("level_needed", action="issue")
     start = order.start if order.start is not None else clock + rules.delay_hours * HOUR
     _check_span(start, order.end)
     return [*decisions, _human(rules, order.level, clock, start, order.end, "issue", who, note)]
@@ -177,7 +177,7 @@ def _relevel(rows: list[Decision], order: Order, clock: pd.Timestamp, rules: Rul
                             current=current.id)
     end = order.end if order.end is not None else last_end
     _check_span(start, end)
-    kept = _cut_at(rows, start, f"{order.action}d {order.level.id} {start:%Y-%m-%d %H:%M}")
+    kept = _cut_at(rows, start, f"{order.action}d {start:%Y-%m-%d %H:%M}")
     return [*kept, _human(rules, order.level, clock, start, end, order.action, who, note)]
 
 

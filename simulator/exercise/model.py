@@ -405,8 +405,9 @@ def describe(before: list[Decision], after: list[Decision], gone: list[Decision]
         first = new[0]
         return Proposal(at, "issue", first.level, first.start, new[-1].end, first.text, rows,
                         cancelled)
-    changed = next((d for d in new if d not in old), None)
-    if changed is not None and changed.level != _level_before(old, changed.start):
+    changed = next((d for d in new if d not in old
+                    and d.level != _level_before(old, d.start)), None)
+    if changed is not None:
         verb = "upgrade" if changed.level > _level_before(old, changed.start) else "downgrade"
         return Proposal(at, verb, changed.level, changed.start, new[-1].end, changed.text,
                         rows, cancelled)

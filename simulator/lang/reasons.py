@@ -38,6 +38,10 @@ _ENGLISH: tuple[tuple[str, str], ...] = (
     ("above", rf"daily AQI (?P<op>>|≥|≤) (?P<threshold>{_NUM})"),
     ("below_alert", r"below every alert criterion"),
     ("below_temporary", r"below temporary control"),
+    ("human", rf"(?P<action>issue|upgrade|downgrade|extend|shift) (?P<level>{_LEVEL}): human "
+              r"decision \((?P<who>[^()]*)\)"),
+    ("human_lift", rf"lift (?P<time>{_TIME}): human decision \((?P<who>[^()]*)\)"),
+    ("was", rf"was (?P<time>{_TIME})"),
     ("lift", rf"lift (?P<time>{_TIME}): forecast (?P<below>.+?) for ≥ (?P<hours>{_NUM}) h"),
     ("held", rf"held at (?P<level>{_LEVEL}) \(the higher level applies across a short dip, and "
              rf"a level lasts at least (?P<hours>{_NUM}) h; "),
@@ -146,6 +150,8 @@ def _render(phrase: Phrase, lang: str) -> str:
         fields["at_least"] = text("reason.at_least", lang) if phrase.fields.get("at_least") else ""
     if "day_word" in fields:
         fields["day_word"] = text("reason.day" if fields["days"] == "1" else "reason.days", lang)
+    if phrase.code == "human":  # an exercise's decision (simulator.exercise)
+        fields["action"] = text(f"reason.act_{fields['action']}", lang)
     if "kind" in fields:
         fields["kind"] = text(f"reason.{fields['kind']}", lang)
     if "group" in fields:
