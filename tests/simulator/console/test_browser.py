@@ -180,10 +180,10 @@ def test_a_whole_exercise_matches_the_command_line(browser, server, tmp_path):
         assert files[name] == (cli_dir / name).read_bytes(), name
 
     # the comparison on the page is the command line's run: cut t per pollutant, hours
-    rows = {row_key: cells for row_key, cells in zip(
+    rows = dict(zip(
         page.eval_on_selector_all("#comparison tbody td:first-child",
                                   "cells => cells.map(c => c.dataset.measure)"),
-        table(page, "#comparison"), strict=True)}
+        table(page, "#comparison"), strict=True))
     episodes = pd.read_csv(cli_dir / "episodes.csv", encoding="utf-8-sig")
     for pollutant, cut in episodes.groupby("pollutant")["cut_t"].sum().items():
         assert number(rows[f"cut_t/{pollutant}"][1]) == pytest.approx(round(cut, 2)), pollutant
