@@ -16,7 +16,7 @@ by what they depend on, so a state is cheap to ask for again.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -122,6 +122,7 @@ class Exercise:
         self._closed: set[pd.Timestamp] = set()  # consultations the clock has left
         self._cache: dict[tuple, CitySimulation] = {}
         self._proposal: tuple[tuple, Proposal | None] | None = None
+        self._automatic: Run | None = None
         for at in self.consultations[self.consultations < self.clock]:
             self._close(at)  # consultations before the exercise: the lifecycle's routine
 
@@ -186,14 +187,11 @@ class Exercise:
         the planner did not answer it)."""
         if at in self._closed:
             return
-        alert, *others = self.tiers
         if at not in self._decided:
             proposal = self._propose(at)
-            if proposal is not None:
+            if proposal is not None:  # None: the consultation changes nothing
                 self._take(proposal, "automatic", LIFECYCLE)
-            else:
-                alert.consult(at)  # keeps the lifecycle's own bookkeeping identical
-        for tier in others:
+        for tier in self.tiers[1:]:
             tier.consult(at)
         self._closed.add(at)
 
@@ -249,16 +247,19 @@ class Exercise:
                       whole_hour(end, "end"))
         name = who or self.who
         alert = self.tiers[0]
+        before = alert_rows(alert.decisions, self.clock)
+        was = alert.decisions[-1].level if before is not None else None
         rows, cancelled = apply(alert.decisions, order, self.clock, self.rules, name,
                                 str(note))
         alert.decisions, alert.cancelled = rows, [*alert.cancelled, *cancelled]
+        # the alert as it stands after the decision (a lift: its last hour, or nothing)
         k = alert_rows(rows, self.clock)
-        shown = rows[-1] if rows and k is not None else None
-        self._log(self.clock, name, HUMAN, action, order.level or (shown.level if shown else None),
-                  order.start if order.start is not None else (rows[k].start if shown and k
-                                                               is not None else None),
-                  order.end if order.end is not None else (shown.end if shown else None),
-                  str(note), "", order_start=order.start, order_end=order.end)
+        after = rows[k:] if k is not None else []
+        level = order.level or (after[-1].level if after else was)
+        start = after[0].start if after else None
+        end = after[-1].end if after else (order.end or self.clock)
+        self._log(self.clock, name, HUMAN, action, level, start, end, str(note), "",
+                  order_start=order.start, order_end=order.end)
         if self.at_consultation:
             self._decided.add(self.clock)
 
@@ -357,9 +358,11 @@ class Exercise:
 
     def automatic(self) -> Run:
         """The same inputs with the automatic lifecycle only (the exercise nobody touched)."""
-        twin = Exercise(self.setup, self.who)
-        twin.step("end")
-        return twin.result()
+        if self._automatic is None:
+            twin = Exercise(self.setup, self.who)
+            twin.step("end")
+            self._automatic = twin.result()
+        return self._automatic
 
     # -- the record ----------------------------------------------------------------------------
     def record(self) -> dict:
@@ -429,5 +432,3 @@ def _level_before(rows: list[Decision], when: pd.Timestamp) -> Level:
     return rows[-1].level if rows and rows[-1].end is not None and when >= rows[-1].end \
         else rows[0].level
 
-
-Factory = Callable[[], Exercise]
