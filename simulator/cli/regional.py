@@ -77,9 +77,15 @@ def heavy_table(run: RegionalRun, lang: str = "en") -> Table:
     return table
 
 
+def _model_source(run: RegionalRun, lang: str) -> str:
+    """Where the source-receptor model comes from; the bundled defaults in ``lang``."""
+    source = run.model.notes.get("source", "")
+    return _t("model_defaults", lang) if source == _t("model_defaults", "en") else source
+
+
 def contributions_table(run: RegionalRun, lang: str = "en") -> Table:
     table = Table(title=_t("contrib_title", lang),
-                  caption=_t("model", lang, source=run.model.notes.get("source", "")),
+                  caption=_t("model", lang, source=_model_source(run, lang)),
                   caption_justify="left")
     table.add_column(_t("receptor", lang))
     for city in run.spec.cities:

@@ -32,6 +32,7 @@ from simulator.core.accounting import CITY_WIDE, LIST_ONLY
 from simulator.io.inputs import load_scenario
 from simulator.io.rundir import default_run_dir, run_tables, write_tables
 from simulator.lang import flag, level_name, render_reason, text
+from simulator.lang.catalogue import catalogue
 from simulator.lang.tables import add_names, enterprise_names
 
 DEMO_SCENARIO = Path(__file__).resolve().parents[2] / "runs" / "demo.toml"
@@ -239,8 +240,13 @@ def table_caption(run: TransportRun, start: pd.Timestamp, lang: str = "en") -> s
         f"{p} {seg[f'{p}_cut_kg'] / 1000.0:,.2f}{space}{tonne}" for p in TRANSPORT_POLLUTANTS)
     counted = text("run.trucks.counted", lang, cuts=cuts) if run.counted else \
         text("run.trucks.not_counted", lang)
-    return text("run.trucks.caption", lang, rules=run.inputs.rules.id, trips=trips,
-                counted=counted)
+    return text("run.trucks.caption", lang, rules=truck_rules_name(run.inputs.rules.id, lang),
+                trips=trips, counted=counted)
+
+
+def truck_rules_name(rules_id: str, lang: str) -> str:
+    """A bundled truck rule set by its name in ``lang``; a bureau's own by its id."""
+    return catalogue(lang).get(f"run.trucks.rules.{rules_id}", rules_id)
 
 
 def _count(value: float) -> str:

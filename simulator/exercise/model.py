@@ -122,7 +122,7 @@ class Exercise:
         self._closed: set[pd.Timestamp] = set()  # consultations the clock has left
         self._cache: dict[tuple, CitySimulation] = {}
         self._proposal: tuple[tuple, Proposal | None] | None = None
-        self._automatic: Run | None = None
+        self._twin: Exercise | None = None
         for at in self.consultations[self.consultations < self.clock]:
             self._close(at)  # consultations before the exercise: the lifecycle's routine
 
@@ -358,11 +358,14 @@ class Exercise:
 
     def automatic(self) -> Run:
         """The same inputs with the automatic lifecycle only (the exercise nobody touched)."""
-        if self._automatic is None:
-            twin = Exercise(self.setup, self.who)
-            twin.step("end")
-            self._automatic = twin.result()
-        return self._automatic
+        return self.twin().result()
+
+    def twin(self) -> Exercise:
+        """The exercise nobody touched, played to the end (made once)."""
+        if self._twin is None:
+            self._twin = Exercise(self.setup, self.who)
+            self._twin.step("end")
+        return self._twin
 
     # -- the record ----------------------------------------------------------------------------
     def record(self) -> dict:
@@ -381,7 +384,7 @@ class Exercise:
         """Per pollutant the exercise against the automatic run (``state.compare``)."""
         from simulator.exercise.state import compare
 
-        return compare(self.result(), self.automatic(), lang)
+        return compare(self, self.twin(), lang)
 
 
 def _masked(track: Track, on: np.ndarray) -> Track:

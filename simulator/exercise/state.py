@@ -311,11 +311,17 @@ def _totals(run: Run) -> dict:
     return {"hours": hours, "blocked": blocked, "cut": cut, "lost": lost}
 
 
-def compare(exercise: Run, automatic: Run, lang: str) -> list[dict]:
+def _pm25_mean(ex: Exercise) -> float | None:
+    """Mean PM2.5 with measures over the whole period (None without PM2.5 in the forecast)."""
+    frame = pm25_with_without(ex, ex._simulate(), ex.end)
+    return None if frame is None else float(frame["with"].mean())
+
+
+def compare(exercise: Exercise, automatic: Exercise, lang: str) -> list[dict]:
     """Rows of one table: per pollutant the tonnes cut in alert hours and their share of the
-    city-wide base then, alert hours by level, output value lost and truck trips blocked —
-    the exercise, the automatic run and the difference."""
-    mine, auto = _totals(exercise), _totals(automatic)
+    city-wide base then, alert hours by level, output value lost, truck trips blocked and the
+    mean PM2.5 with measures — the exercise, the automatic run and the difference."""
+    mine, auto = _totals(exercise.result()), _totals(automatic.result())
     rows = []
 
     def add(measure: str, key: str, name: str, a: float | None, b: float | None,
@@ -343,4 +349,8 @@ def compare(exercise: Run, automatic: Run, lang: str) -> list[dict]:
         text("unit.wan_yuan", lang), 1)
     add("trucks_blocked", "", text("exercise.compare.trucks", lang),
         mine["blocked"], auto["blocked"], text("exercise.compare.trips", lang), 0)
+    pm25 = _pm25_mean(exercise), _pm25_mean(automatic)
+    if pm25[0] is not None:
+        add("pm25_mean", "", text("exercise.compare.pm25", lang), pm25[0], pm25[1],
+            "µg/m³", 1)
     return rows

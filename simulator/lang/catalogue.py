@@ -88,6 +88,8 @@ def grade_name(grade: str, lang: str) -> str:
 
 
 def level_name(level_id: str, lang: str) -> str:
+    if level_id == "none":  # a replay run's peak level when no alert was raised
+        return text("word.no_alert", lang)
     return catalogue(lang).get(f"level.{level_id}", level_id)
 
 

@@ -72,3 +72,24 @@ def test_linkage_on_is_smogsim_run_and_off_stops_the_order(linked):
     red = [(w.start, w.end) for w in off.windows() if w.level == Level.RED]
     assert red == [(T("2023-12-18 00:00"), T("2023-12-18 06:00"))]
     assert off.state("en")["linkage"] is False
+
+
+def test_forecast_days_carry_the_issued_range(golden):
+    """A forecast table with a range: each consultation's issue gives the coming days' AQI at
+    the rule set's bound (upper for mee-2024) and the range beside it."""
+    rows = []
+    for issued in pd.date_range("2023-12-10 10:00", "2023-12-19 10:00", freq="24h"):
+        for day in pd.date_range(issued.normalize() + pd.Timedelta(days=1), periods=3,
+                                 freq="D"):
+            heavy = T("2023-12-14") <= day <= T("2023-12-16")
+            rows.append({"issued_at": f"{issued:%Y-%m-%d %H:%M}", "city": "漯河",
+                         "time": f"{day:%Y-%m-%d %H:%M}",
+                         "daily_aqi_low": 190 if heavy else 60,
+                         "daily_aqi_high": 240 if heavy else 90})
+    pd.DataFrame(rows).to_csv(golden.parent / "forecast.csv", index=False)
+    ex = open_exercise(golden, "张三")
+    ex.move_to("2023-12-13 10:00")
+    days = {d["date"]: d for d in ex.state("en")["forecast"]}
+    assert (days["2023-12-14"]["aqi_low"], days["2023-12-14"]["aqi_high"]) == (190, 240)
+    assert (days["2023-12-15"]["aqi_low"], days["2023-12-15"]["aqi_high"]) == (190, 240)
+    assert days["2023-12-15"]["aqi"] == 240  # read at the upper bound
