@@ -12,7 +12,17 @@ import typer
 from typer._click import exceptions as click_errors
 
 from simulator.batch.replay import ReplayInterrupted
-from simulator.cli import alerts, exercise, inventory, regional, replay, report, review, run
+from simulator.cli import (
+    alerts,
+    exercise,
+    inventory,
+    regional,
+    replay,
+    report,
+    review,
+    run,
+    serve,
+)
 from simulator.cli.common import current_lang, guarded, set_debug
 from simulator.cli.language import print_version, with_lang
 from simulator.lang import text
@@ -21,7 +31,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="smogsim — simulate heavy-pollution-weather (重污染天气) alert responses."
                        "\n\nExample: smogsim run runs/demo.toml --out runs/out/dec-rehearsal")
 
-for command in (run, replay, alerts, inventory, regional, report, review, exercise):
+for command in (run, replay, alerts, inventory, regional, report, review, exercise, serve):
     command.register(app)
 
 

@@ -50,13 +50,14 @@ def set_debug(on: bool) -> None:
     _debug[0] = on or os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
-def error_line(bad: BaseException) -> tuple[str, int]:
+def error_line(bad: BaseException, lang: str | None = None) -> tuple[str, int]:
     """What the user sees for an exception that ended a command, and the exit code.
 
     User mistakes (``USER_ERRORS``, a path that does not exist, a cut-off input) give 2;
     failures of the machine (disk full, read-only folder, no permission: any other
-    ``OSError``), a failed batch task and anything unexpected give 1."""
-    lang = current_lang()
+    ``OSError``), a failed batch task and anything unexpected give 1. ``lang``: the words
+    around the message (default the running command's; the console passes the page's)."""
+    lang = lang or current_lang()
     if isinstance(bad, USER_ERRORS):
         return str(bad), 2
     if isinstance(bad, OSError):
