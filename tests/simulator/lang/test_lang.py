@@ -176,9 +176,10 @@ def test_name_columns_are_added_after_the_ids(demo_run):
     named = add_names(frame, "zh")
     assert list(named.columns[:len(frame.columns)]) == list(frame.columns)
     assert named.columns[len(frame.columns):].tolist() == ["industry_name", "grade_name",
-                                                            "measure_name"]
+                                                            "measure_name", "level_name"]
     brick = named[named["industry"] == "brick_tile"].iloc[0]
     assert brick["industry_name"] == "砖瓦窑" and brick["measure_name"] in ("限产", "停产")
+    assert set(named["level_name"]) <= {"临时管控", "黄色", "橙色"}
     pd.testing.assert_frame_equal(named[frame.columns], frame)  # ids untouched
 
 
@@ -215,3 +216,19 @@ def test_bundled_truck_rule_sets_have_chinese_names_and_a_bureaus_own_keeps_its_
         assert truck_rules_name(rules_id, "en") == rules_id
         assert truck_rules_name(rules_id, "zh") not in ("", rules_id)
     assert truck_rules_name("bureau-2025", "zh") == "bureau-2025"
+
+
+def test_compliance_and_truck_codes_are_named():
+    frame = pd.DataFrame({"finding": ["not_stopping", "compliant", ""],
+                          "evidence": ["video", "inspection", "none"],
+                          "key_source": ["trips", "list", "industry"],
+                          "alert_level": ["none", "orange", "red"]})
+    zh = add_names(frame, "zh")
+    assert zh["finding_name"].tolist() == ["应停未停", "按要求执行", ""]
+    assert zh["evidence_name"].tolist() == ["视频监控", "现场检查", "无"]
+    assert zh["key_source_name"].tolist() == ["日均车次达到门槛（兜底）", "清单标注",
+                                              "大宗物料运输行业"]
+    assert zh["alert_level_name"].tolist() == ["无预警", "橙色", "红色"]
+    assert add_names(frame, "en")["finding_name"].tolist() == ["not stopping", "compliant", ""]
+    assert add_names(frame.assign(finding=["new_code", "", ""]), "zh")["finding_name"][0] == \
+        "new_code"  # a code the catalogue does not know stays readable as it is
