@@ -2,7 +2,8 @@
 
 Everything here is an assumption chosen to look plausible — county weights, industry mix,
 grade shares, emission magnitudes, production lines, output value, truck traffic, exemption
-classes, curtailment bases and 一厂一策 overrides — and is labelled so. Real counties and
+classes, curtailment bases, 一厂一策 overrides and each plant's place around its county seat —
+and is labelled so. Real counties and
 districts are used: Luohe (漯河), Xuchang (许昌, incl. 长葛市) and the Taiyuan-basin cities
 Taiyuan (太原), Jinzhong (晋中) and Lüliang (吕梁). One ``numpy.random.Generator`` drives all
 draws, so the same seed gives the same inventory; draws added later come after the earlier ones,
