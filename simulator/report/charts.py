@@ -298,22 +298,12 @@ def geo_map(rows: list[dict], seats: list[dict], labels: dict[str, str],
             "usermeta": {"zoom": {"limits": list(MAP_ZOOM)}}}
 
 
-def unit_map(rows: list[dict], labels: dict[str, str], tooltip: list[str],
-             geographic: bool) -> Spec:
-    """Enterprises as squares coloured by response: on longitude/latitude (``geographic``),
-    else in a block per county (``x``, ``y``: place in the block), one panel per county."""
+def unit_map(rows: list[dict], labels: dict[str, str], tooltip: list[str]) -> Spec:
+    """Enterprises as squares coloured by response in a block per county (``x``, ``y``: place
+    in the block), one panel per county: a layout for plants without coordinates."""
     colour = {"field": "response", "type": "nominal", "title": labels["response"],
               "scale": {"range": list(OKABE_ITO)}}
     tips = [{"field": c} for c in tooltip]
-    if geographic:
-        return {"width": WIDTH - 160, "height": 420, "data": {"values": rows},
-                "mark": {"type": "square", "size": 40, "opacity": 0.85},
-                "params": [{"name": "zoom", "select": "interval", "bind": "scales"}],
-                "encoding": {"x": {"field": "x", "type": "quantitative", "title": "lon",
-                                   "scale": {"zero": False}},
-                             "y": {"field": "y", "type": "quantitative", "title": "lat",
-                                   "scale": {"zero": False}},
-                             "color": colour, "tooltip": tips}}
     hidden = {"axis": None}  # places in a block, not quantities
     return {"data": {"values": rows},
             "facet": {"field": "county", "type": "nominal", "title": None},

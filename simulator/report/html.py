@@ -515,8 +515,7 @@ def _map(run: RunFiles) -> str:
         note = (run.t("report.map.unlocated", count=len(rest)) if located.any()
                 else run.t("report.map.counties"))
         chart_id = "chart-map-counties" if located.any() else "chart-map"
-        spec = charts.unit_map(charts.records(blocks[[*shown, "x", "y"]]), labels, shown,
-                               geographic=False)
+        spec = charts.unit_map(charts.records(blocks[[*shown, "x", "y"]]), labels, shown)
         parts.append(_note(note) + chart(chart_id, charts.spec(spec, "" if located.any()
                                                                else title),
                                          "Enterprises by response"))
