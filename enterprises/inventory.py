@@ -46,7 +46,7 @@ _FIELD_OF_COLUMN = {
 }
 _PLAIN_COLUMNS = ("operating_hours", "livelihood", "lines", "guaranteed_load",
                   "online_monitoring", "industry_grades", *CAPACITY_COLUMNS, "output_value",
-                  "trucks_per_day")
+                  "trucks_per_day", "lon", "lat")
 _LINE_FIELDS = ("line_capacity", "line_emissions", "line_names", "line_overrides")
 
 
@@ -72,6 +72,8 @@ class Inventory:
     ``key_vehicle_stated`` (n,) whether the list says it either way (a yes/no mark, or own
     measures naming the truck ban); where it does not, the truck gate decides by industry, then
     trips (``enterprises.transport.key_users``). Default: stated where flagged.
+    ``lon``/``lat`` (n,) the plant's coordinates in degrees as the list gives them (its own
+    datum; NaN = not given, the plant is drawn in its county).
     After construction every field is an array (the defaults filled in), and ``line_owner``
     (L,), derived from ``lines``, gives each line's enterprise.
     Use ``equals`` for comparison (``==`` is identity).
@@ -106,6 +108,8 @@ class Inventory:
     own_basis: np.ndarray
     line_names: np.ndarray
     line_overrides: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
     # derived, not a constructor argument: the enterprise of each line, shape (L,)
     line_owner: np.ndarray = field(init=False, repr=False)
 
@@ -140,6 +144,8 @@ class Inventory:
         own_basis: ArrayLike | None = None,
         line_names: ArrayLike | None = None,
         line_overrides: ArrayLike | None = None,
+        lon: ArrayLike | None = None,
+        lat: ArrayLike | None = None,
     ) -> None:
         raw: dict[str, ArrayLike | None] = {
             "ids": ids, "names": names, "cities": cities, "counties": counties,
@@ -152,6 +158,7 @@ class Inventory:
             "output_value": output_value, "trucks_per_day": trucks_per_day,
             "overrides": overrides, "key_vehicle_user": key_vehicle_user,
             "key_vehicle_stated": key_vehicle_stated, "own_text": own_text, "own_basis": own_basis,
+            "lon": lon, "lat": lat,
         }
         n = len(np.asarray(ids))
         a = _enterprise_arrays(raw, n)
@@ -177,6 +184,11 @@ class Inventory:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def located(self) -> np.ndarray:
+        """(n,) True where the list gives the plant's coordinates."""
+        return np.isfinite(self.lon) & np.isfinite(self.lat)
 
     @property
     def n_lines(self) -> int:
@@ -225,6 +237,8 @@ class Inventory:
             line_capacity=capacity,
             line_emissions=_ragged(cols["line_emissions"], lines, fallback=capacity),
             key_vehicle_stated=stated,
+            lon=np.asarray(cols["lon"], dtype=np.float64),
+            lat=np.asarray(cols["lat"], dtype=np.float64),
             **own,
         )
 
@@ -371,6 +385,8 @@ def _enterprise_arrays(raw: Mapping[str, ArrayLike | None], n: int) -> dict[str,
         a[name] = given(name, np.float64, math.nan)
     a["output_value"] = given("output_value", np.float64, 0.0)
     a["trucks_per_day"] = given("trucks_per_day", np.float64, 0.0)
+    a["lon"] = given("lon", np.float64, math.nan)
+    a["lat"] = given("lat", np.float64, math.nan)
     a["overrides"] = (np.full((n, 3), math.nan) if raw["overrides"] is None
                       else np.array(raw["overrides"], dtype=np.float64).reshape(-1, 3))
     a["key_vehicle_user"] = given("key_vehicle_user", bool, False)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from alerts.textfiles import TextFileError, follow_umask, read_text, spreadsheet_safe
+from enterprises.coordinates import LAT_RANGE, LON_RANGE, looks_swapped, parse_degrees
 from enterprises.errors import (
     InventoryError,
     InventoryProblems,
@@ -38,6 +39,7 @@ from enterprises.processes import PROCESS_IDS, process
 from enterprises.schema import (
     CAPACITY_COLUMNS,
     COLUMNS,
+    COORDINATE_COLUMNS,
     DEFAULT_OPERATING_HOURS,
     EMISSION_COLUMNS,
     MAX_ENTERPRISE_EMISSION_T,
@@ -99,6 +101,10 @@ _EXPECTED = {
     "line_emissions": "numbers ≥ 0 separated by ; (one per production line), not all 0",
     "capacity": "empty or a number > 0",
     "amount": "empty or a number ≥ 0",
+    "lon": f"empty or a longitude within China, {LON_RANGE[0]:g}–{LON_RANGE[1]:g} °E, in decimal "
+           "degrees (113.97) or 度分秒 (113°58'12\")",
+    "lat": f"empty or a latitude within China, {LAT_RANGE[0]:g}–{LAT_RANGE[1]:g} °N, in decimal "
+           "degrees (33.58) or 度分秒 (33°34'48\")",
 }
 
 # A checker turns a column's text cells into (parsed values, bad-cell mask, explain(i)).
@@ -448,6 +454,7 @@ def write_inventory(inventory: Inventory, path: str | Path, headers: str = "en")
         raise ValueError(f"headers must be 'en' or 'zh', got {headers!r}")
     frame = inventory.to_frame()
     unset = [c for c in WRITTEN_WHEN_SET if not frame[c].astype(str).ne("").any()]
+    unset += [c for c in COORDINATE_COLUMNS if not inventory.located.any()]
     frame = frame.drop(columns=unset)  # files written before these columns stay byte-identical
     if kind != "parquet":  # a spreadsheet runs "=…" cells as formulas
         frame = spreadsheet_safe(frame)
@@ -597,6 +604,11 @@ def _map_headers(headers: list[str], matches: Sequence[HeaderMatch] | None, plac
     for c in COLUMNS:
         if c.required and c.id not in found and c.id != "id" and not filled.get(c.id):
             problems.append(InventoryError(path, row, c.id, "", _missing_fix(c), sheet=sheet))
+    for have, lack, zh in (("lon", "lat", "纬度"), ("lat", "lon", "经度")):
+        if have in found and lack not in found:
+            problems.append(InventoryError(path, row, lack, "", f"a {zh} column next to "
+                                           f"{found[have]} (coordinates come in pairs)",
+                                           sheet=sheet))
     return found, units
 
 
@@ -616,6 +628,8 @@ def _reconcile(checks: dict[str, list], texts: dict[str, np.ndarray],
     _reconcile_exemption(checks)
     _reconcile_lines(checks, texts, "line_capacity")
     _reconcile_lines(checks, texts, "line_emissions")
+    if "lon" in headers and "lat" in headers:  # one alone is a problem at the header row
+        _reconcile_coordinates(checks, texts)
 
 
 # None as a 0-d object array: ``np.where(mask, messages, _NO_MESSAGE)`` leaves None (no
@@ -701,6 +715,41 @@ def _reconcile_lines(checks: dict[str, list], texts: dict[str, np.ndarray], col:
     _flag(checks, col, wrong, why)
 
 
+def _reconcile_coordinates(checks: dict[str, list], texts: dict[str, np.ndarray]) -> None:
+    """A row gives both coordinates or neither; a pair inside China only when swapped is
+    named so (on the 经度 cell, the 纬度 cell then left alone: one line per row)."""
+    lon, lon_bad, _ = checks["lon"]
+    lat, lat_bad, _ = checks["lat"]
+    read = (texts["lon"] != "") & (texts["lat"] != "") & np.isfinite(lon) & np.isfinite(lat)
+    swapped = read & np.array([looks_swapped(x, y) for x, y in zip(lon, lat, strict=True)],
+                              dtype=bool)
+    why = np.where(swapped, "a longitude (73–136 °E) here and the latitude under 纬度: this "
+                   "row's two values look swapped", _NO_MESSAGE)
+    checks["lat"][1] = lat_bad & ~swapped
+    checks["lon"][1] = lon_bad & ~swapped
+    _flag(checks, "lon", swapped, why)
+    for col, other, zh in (("lon", "lat", "经度"), ("lat", "lon", "纬度")):
+        half = (texts[col] == "") & (texts[other] != "")
+        _flag(checks, col, half, np.where(half, f"a {zh} value next to the row's "
+                                          f"{'纬度' if col == 'lon' else '经度'} (both or "
+                                          "neither; leave both empty to draw the plant in its "
+                                          "county)", _NO_MESSAGE))
+
+
+def _check_coordinate(text: np.ndarray, bounds: tuple[float, float], expected: str) -> Check:
+    """Degrees (decimal or 度分秒) within ``bounds``; an empty cell is NaN and fine."""
+    values = np.full(len(text), np.nan)
+    bad = np.zeros(len(text), dtype=bool)
+    for i in np.flatnonzero(text != ""):
+        try:
+            values[i] = parse_degrees(text[i])
+        except ValueError:
+            bad[i] = True
+            continue
+        bad[i] = not bounds[0] <= values[i] <= bounds[1]
+    return values, bad, lambda i: expected
+
+
 def _text(series: pd.Series) -> np.ndarray:
     """Cells as stripped str; missing values (None/NaN) become ""."""
     values = series.astype(object).where(series.notna(), "")
@@ -751,6 +800,9 @@ def _check(col: Column, text: np.ndarray, rows: np.ndarray) -> Check:
         num = np.where(text == "", col.default, _numbers(text))
         bad = ~((num >= 0) & np.isfinite(num))
         return num, bad, lambda i: _EXPECTED["amount"]
+    if col.id in COORDINATE_COLUMNS:
+        bounds = LON_RANGE if col.id == "lon" else LAT_RANGE
+        return _check_coordinate(text, bounds, _EXPECTED[col.id])
     if not col.required:  # free text: line names, measures as written
         return text, np.zeros(len(text), dtype=bool), lambda i: ""
     return _check_text(text)

@@ -90,6 +90,9 @@ def _merge(frame: pd.DataFrame, g: np.ndarray, rows: np.ndarray,
     first["line_emissions"] = _emission_shares(part, counts)
     for col in MEASURE_TEXT_COLUMNS:
         first[col] = _measure_text(part[col].tolist(), names)
+    located = np.isfinite(part["lon"].to_numpy(float)) & np.isfinite(part["lat"].to_numpy(float))
+    if located.any():  # the plant's place: the first of its rows that gives one
+        first["lon"], first["lat"] = part.loc[located, ["lon", "lat"]].iloc[0].tolist()
     return first
 
 

@@ -152,11 +152,20 @@ COLUMNS: tuple[Column, ...] = (
            "the plant's own measures at orange as written", ("橙色预警措施", "橙色预警")),
     Column("measure_red", "红色预警减排措施", "str", "", False, "",
            "the plant's own measures at red as written", ("红色预警措施", "红色预警")),
+    Column("lon", "经度", "float", "°E", False, math.nan,
+           "longitude of the plant: decimal degrees (113.97) or 度分秒 (113°58'12\", "
+           "113度58分12秒), within China (73–136 °E); read in the list's own datum, often "
+           "GCJ-02 (docs/inventory.md); empty: the plant is drawn in its county's block",
+           ("东经", "longitude")),
+    Column("lat", "纬度", "float", "°N", False, math.nan,
+           "latitude of the plant, as lon, within China (3–54 °N); both or neither on a row",
+           ("北纬", "latitude")),
 )
 
 OVERRIDE_COLUMNS: tuple[str, ...] = ("override_yellow", "override_orange", "override_red")
 MEASURE_TEXT_COLUMNS: tuple[str, ...] = ("measure_yellow", "measure_orange", "measure_red")
 CAPACITY_COLUMNS: tuple[str, ...] = ("capacity_eia", "capacity_permit", "output_last_year")
+COORDINATE_COLUMNS: tuple[str, ...] = ("lon", "lat")
 
 COLUMN_IDS: tuple[str, ...] = tuple(c.id for c in COLUMNS)
 REQUIRED_COLUMN_IDS: tuple[str, ...] = tuple(c.id for c in COLUMNS if c.required)

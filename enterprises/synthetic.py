@@ -2,7 +2,8 @@
 
 Everything here is an assumption chosen to look plausible — county weights, industry mix,
 grade shares, emission magnitudes, production lines, output value, truck traffic, exemption
-classes, curtailment bases and 一厂一策 overrides — and is labelled so. Real counties and
+classes, curtailment bases, 一厂一策 overrides and each plant's place around its county seat —
+and is labelled so. Real counties and
 districts are used: Luohe (漯河), Xuchang (许昌, incl. 长葛市) and the Taiyuan-basin cities
 Taiyuan (太原), Jinzhong (晋中) and Lüliang (吕梁). One ``numpy.random.Generator`` drives all
 draws, so the same seed gives the same inventory; draws added later come after the earlier ones,
@@ -249,6 +250,41 @@ MULTI_INDUSTRY_SHARE = 0.03  # key-industry firms graded in a second industry (a
 
 DEMO_CITY, DEMO_ENTERPRISES, DEMO_SEED = "漯河", 300, 2023
 
+# County seats (longitude °E, latitude °N) of the counties and districts the profiles use: the
+# seat of each county or district government, rounded to 0.01° (about 1 km), as the county
+# articles of Wikipedia (zh) and GeoNames place them. Approximate (assumption: good to a
+# couple of km, which is all a synthetic scatter needs); WGS-84 as those sources give them.
+COUNTY_SEATS: dict[str, tuple[float, float]] = {
+    # 漯河
+    "源汇区": (114.01, 33.57), "郾城区": (114.00, 33.59), "召陵区": (114.09, 33.59),
+    "临颍县": (113.93, 33.81), "舞阳县": (113.61, 33.44),
+    # 许昌
+    "魏都区": (113.82, 34.03), "建安区": (113.84, 34.00), "东城区": (113.88, 34.03),
+    "禹州市": (113.49, 34.14), "长葛市": (113.77, 34.22), "鄢陵县": (114.18, 34.10),
+    "襄城县": (113.48, 33.85),
+    # 太原
+    "小店区": (112.57, 37.74), "迎泽区": (112.56, 37.86), "杏花岭区": (112.57, 37.89),
+    "尖草坪区": (112.49, 37.94), "万柏林区": (112.52, 37.86), "晋源区": (112.48, 37.72),
+    "清徐县": (112.36, 37.61), "阳曲县": (112.67, 38.06), "娄烦县": (111.79, 38.07),
+    "古交市": (112.17, 37.91),
+    # 晋中
+    "榆次区": (112.71, 37.70), "太谷区": (112.55, 37.42), "祁县": (112.33, 37.36),
+    "平遥县": (112.18, 37.19), "介休市": (111.92, 37.03), "灵石县": (111.78, 36.85),
+    "寿阳县": (113.18, 37.89), "昔阳县": (113.71, 37.61), "和顺县": (113.57, 37.33),
+    "左权县": (113.38, 37.08), "榆社县": (112.97, 37.07),
+    # 吕梁
+    "离石区": (111.15, 37.52), "孝义市": (111.78, 37.15), "汾阳市": (111.79, 37.26),
+    "文水县": (112.03, 37.44), "交城县": (112.16, 37.55), "兴县": (111.13, 38.46),
+    "临县": (110.99, 37.96), "柳林县": (110.89, 37.43), "石楼县": (110.83, 37.00),
+    "岚县": (111.67, 38.28), "方山县": (111.24, 37.89), "中阳县": (111.18, 37.36),
+    "交口县": (111.18, 36.98),
+}
+# Plants lie within this distance of their county seat, uniform over the disc (assumption:
+# industrial parks and plants cluster within a few km of the seat); coordinates to 1e-4°
+# (about 10 m).
+SEAT_RADIUS_KM = 6.0
+KM_PER_DEGREE = 111.32  # one degree of latitude; a degree of longitude is this × cos(lat)
+
 
 def synthesize_cities(
     cities: list[str] | tuple[str, ...],
@@ -315,6 +351,15 @@ def synthesize(
     size = _size(emissions, kinds)
     exemptions, load = _draw_exemptions(rng, livelihood, grades)
     grades = protected_grades(industries, grades, exemptions)  # after the draws: streams kept
+    # in the order the keyword arguments below once drew them, so every stream stays the same
+    output_value = _lognormal(rng, np.array([k.value for k in kinds]) * size, 0.3, 1)
+    trucks = _lognormal(rng, np.array([k.trucks for k in kinds]) * np.sqrt(size), 0.4, 0)
+    # assumption: 限排不限产 is granted to well-graded plants only, never to D
+    online = (rng.random(enterprises) < np.array([k.online for k in kinds])) & (grades != "D")
+    capacities = _draw_capacities(rng, industries, size)
+    overrides = _draw_overrides(rng, industries, grades, exemptions)
+    industry_grades = _draw_industry_grades(rng, profile, industries, grades)
+    lon, lat = _draw_places(rng, counties)  # the last draw: added after all the others
     return Inventory(
         ids=[f"{profile.id_prefix}{i:0{width}d}" for i in range(1, enterprises + 1)],
         names=names,
@@ -328,23 +373,37 @@ def synthesize(
         lines=lines,
         line_capacity=line_capacity,
         line_emissions=line_emissions,
-        output_value=_lognormal(rng, np.array([k.value for k in kinds]) * size, 0.3, 1),
-        trucks_per_day=_lognormal(rng, np.array([k.trucks for k in kinds]) * np.sqrt(size),
-                                  0.4, 0),
+        output_value=output_value,
+        trucks_per_day=trucks,
         exemptions=exemptions,
         guaranteed_load=load,
-        # assumption: 限排不限产 is granted to well-graded plants only, never to D
-        online_monitoring=((rng.random(enterprises) < np.array([k.online for k in kinds]))
-                           & (grades != "D")),
-        **_draw_capacities(rng, industries, size),
-        overrides=_draw_overrides(rng, industries, grades, exemptions),
-        industry_grades=_draw_industry_grades(rng, profile, industries, grades),
+        online_monitoring=online,
+        **capacities,
+        overrides=overrides,
+        industry_grades=industry_grades,
+        lon=lon,
+        lat=lat,
     )
 
 
 def demo_inventory() -> Inventory:
     """The bundled ``runs/data/luohe_inventory.csv``: Luohe, 300 enterprises, seed 2023."""
     return synthesize(DEMO_CITY, DEMO_ENTERPRISES, DEMO_SEED)
+
+
+def _draw_places(rng: np.random.Generator, counties: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude scattered uniformly within ``SEAT_RADIUS_KM`` of each county's
+    seat; NaN for a county without a seat in ``COUNTY_SEATS`` (drawn in its county's block).
+    Two uniforms per enterprise are drawn whatever the counties, so the stream is fixed."""
+    u = rng.random((len(counties), 2))
+    seats = np.array([COUNTY_SEATS.get(c, (np.nan, np.nan)) for c in counties],
+                     dtype=float).reshape(-1, 2)
+    radius = SEAT_RADIUS_KM * np.sqrt(u[:, 0]) / KM_PER_DEGREE  # uniform over the disc
+    angle = 2.0 * np.pi * u[:, 1]
+    lat = seats[:, 1] + radius * np.sin(angle)
+    lon = seats[:, 0] + radius * np.cos(angle) / np.cos(np.radians(seats[:, 1]))
+    return np.round(lon, 4), np.round(lat, 4)
 
 
 def _allocate(weights: Mapping[str, float], n: int) -> np.ndarray:

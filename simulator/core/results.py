@@ -132,6 +132,8 @@ def _enterprise_tonnes(record: EngineRecord) -> pd.DataFrame:
     assert inv.output_value is not None  # Inventory fills its optional arrays
     frame["output_value_wan"] = inv.output_value * hours / 24.0
     frame["output_lost_wan"] = record.enterprise_lost
+    if inv.located.any():  # only when the list gives coordinates: other runs' files unchanged
+        frame["lon"], frame["lat"] = inv.lon, inv.lat
     return frame
 
 

@@ -242,11 +242,17 @@ def enterprise_responses(ex: Exercise, lang: str) -> list[dict]:
             response = "normal"
         out.append({"id": str(inv.ids[k]), "name": str(inv.names[k]),
                     "county": str(inv.counties[k]), "industry": str(inv.industries[k]),
-                    "grade": str(inv.grades[k]), "lat": None, "lon": None,
+                    "grade": str(inv.grades[k]), "lat": _degrees(inv.lat[k]),
+                    "lon": _degrees(inv.lon[k]),
                     "response": response,
                     "response_name": text(f"exercise.response.{response}", lang),
                     "production_cut": round(float(mean[k]), 3)})
     return out
+
+
+def _degrees(value: float) -> float | None:
+    """A coordinate for JSON: the list's degrees, None where it gives none."""
+    return round(float(value), 6) if np.isfinite(value) else None
 
 
 def pm25_with_without(ex: Exercise, city: CitySimulation, until: pd.Timestamp

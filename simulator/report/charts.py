@@ -247,22 +247,73 @@ def pm25_lines(rows: list[dict], shading: list[dict], levels: list[str], names: 
             "spec": {"width": WIDTH, "height": 160, "layer": [shade, line, rule]}}
 
 
-def unit_map(rows: list[dict], labels: dict[str, str], tooltip: list[str],
-             geographic: bool) -> Spec:
-    """Enterprises as squares coloured by response: on longitude/latitude (``geographic``),
-    else in a block per county (``x``, ``y``: place in the block), one panel per county."""
+MAP_HEIGHT = 460  # px of the geographic map (assumption: a city and its counties fit)
+MAP_FILL = 0.9  # share of the view the plants' extent fills at zoom 1
+MAP_ZOOM = (0.5, 64.0)  # zoom limits of the wheel, × the fitted scale
+
+
+def mercator_fit(lon: list[float], lat: list[float], width: float,
+                 height: float) -> tuple[list[float], float]:
+    """Centre (lon, lat) and Mercator scale (px per radian) that fit the points in the view.
+
+    >>> mercator_fit([113.0, 115.0], [33.0, 33.0], 720, 460)[1] == 0.9 * 720 / math.radians(2)
+    True
+    """
+    def y(phi: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(phi) / 2))
+
+    west, east, south, north = min(lon), max(lon), min(lat), max(lat)
+    span_x = max(math.radians(east - west), math.radians(0.05))  # one plant: a 5 km view
+    span_y = max(y(north) - y(south), math.radians(0.05))
+    scale = MAP_FILL * min(width / span_x, height / span_y)
+    middle = math.degrees(2 * math.atan(math.exp((y(north) + y(south)) / 2)) - math.pi / 2)
+    return [round((west + east) / 2, 6), round(middle, 6)], round(scale, 3)
+
+
+def geo_map(rows: list[dict], seats: list[dict], labels: dict[str, str],
+            tooltip: list[str]) -> Spec:
+    """Enterprises as squares on their ``lon``/``lat`` (Mercator), coloured by response, the
+    county seats marked and named (``seats``: county, lon, lat). The wheel zooms about the
+    pointer, a drag pans, a double click resets: the page wires the ``map_view`` parameter
+    ([zoom, pan x, pan y], pan in px at zoom 1) to those events (``usermeta.zoom``), which
+    Vega-Lite parameters cannot listen to themselves."""
+    width = WIDTH - 160
+    centre, scale = mercator_fit([r["lon"] for r in rows], [r["lat"] for r in rows], width,
+                                 MAP_HEIGHT)
+    colour = {"field": "response", "type": "nominal", "title": labels["response"],
+              "scale": {"range": list(OKABE_ITO)}}
+    place = {"longitude": {"field": "lon", "type": "quantitative"},
+             "latitude": {"field": "lat", "type": "quantitative"}}
+    plants = {"data": {"values": rows},
+              "mark": {"type": "square", "size": 36, "opacity": 0.85, "clip": True},
+              "encoding": {**place, "color": colour,
+                           "tooltip": [{"field": c, "title": labels.get(c, c)}
+                                       for c in tooltip]}}
+    seat = {"data": {"values": seats},
+            "mark": {"type": "point", "shape": "triangle-up", "size": 60, "filled": True,
+                     "color": "#222", "clip": True},
+            "encoding": {**place, "tooltip": [{"field": "county",
+                                               "title": labels.get("county", "county")}]}}
+    name = {"data": {"values": seats},
+            "mark": {"type": "text", "dy": -11, "fontSize": 12, "fontWeight": "bold",
+                     "color": "#222", "clip": True},
+            "encoding": {**place, "text": {"field": "county", "type": "nominal"}}}
+    return {"width": width, "height": MAP_HEIGHT,
+            "params": [{"name": "map_view", "value": [1, 0, 0]}],
+            "projection": {"type": "mercator", "center": centre,
+                           "scale": {"expr": f"{scale} * map_view[0]"},
+                           "translate": {"expr": "[width / 2 + map_view[1] * map_view[0], "
+                                                 "height / 2 + map_view[2] * map_view[0]]"}},
+            "layer": [plants, seat, name],
+            "usermeta": {"zoom": {"limits": list(MAP_ZOOM)}}}
+
+
+def unit_map(rows: list[dict], labels: dict[str, str], tooltip: list[str]) -> Spec:
+    """Enterprises as squares coloured by response in a block per county (``x``, ``y``: place
+    in the block), one panel per county: a layout for plants without coordinates."""
     colour = {"field": "response", "type": "nominal", "title": labels["response"],
               "scale": {"range": list(OKABE_ITO)}}
     tips = [{"field": c, "title": labels.get(c, c)} for c in tooltip]
-    if geographic:
-        return {"width": WIDTH - 160, "height": 420, "data": {"values": rows},
-                "mark": {"type": "square", "size": 40, "opacity": 0.85},
-                "params": [{"name": "zoom", "select": "interval", "bind": "scales"}],
-                "encoding": {"x": {"field": "x", "type": "quantitative", "title": "lon",
-                                   "scale": {"zero": False}},
-                             "y": {"field": "y", "type": "quantitative", "title": "lat",
-                                   "scale": {"zero": False}},
-                             "color": colour, "tooltip": tips}}
     hidden = {"axis": None}  # places in a block, not quantities
     return {"data": {"values": rows},
             "facet": {"field": "county", "type": "nominal", "title": None},

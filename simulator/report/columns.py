@@ -17,6 +17,7 @@ import pandas as pd
 from enterprises.schema import POLLUTANTS
 from simulator.lang import grade_name, industry_name, level_name, measure_name, render_reason
 from simulator.lang.catalogue import catalogue, text
+from simulator.lang.tables import CODE_GROUPS, code_name
 
 _POLLUTANT = "|".join(map(re.escape, POLLUTANTS))
 _PER_POLLUTANT = re.compile(rf"^(?P<pollutant>{_POLLUTANT})_(?P<rest>\w+)$")  # SO2_cut_t
@@ -74,12 +75,16 @@ VALUE_NAMERS: dict[str, Callable[[str, str], str]] = {
     "class": _keyed("exemption"),
     "own_measures": lambda value, lang: (text("word.none", lang) if value == "none"
                                          else _REVIEW_WORDS(value, lang)),
+    "alert_level": level_name,
+    **{column: (lambda value, lang, column=column: code_name(column, value, lang))
+       for column in CODE_GROUPS},
 }
 # Name columns the CSV adds beside an id column: the table shows the id column named instead.
 SHADOW_COLUMNS: dict[str, str] = {"industry_name": "industry", "grade_name": "grade",
                                   "measure_name": "measure", "level_name": "level",
                                   "peak_level_name": "peak_level", "level_zh": "level",
-                                  "reason_text": "reason"}
+                                  "reason_text": "reason", "alert_level_name": "alert_level",
+                                  **{f"{column}_name": column for column in CODE_GROUPS}}
 
 
 def readable(frame: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -496,8 +496,8 @@ def enterprise_responses(enterprises: pd.DataFrame, audit: pd.DataFrame | None) 
 
 
 def _map(run: RunFiles) -> str:
-    """The enterprises by response: a scatter on their coordinates where enterprises.csv has
-    them, else a block of squares per county (a layout, not a map)."""
+    """The enterprises by response: on a map where enterprises.csv has their coordinates, and
+    a block of squares per county (a layout, not a map) for those without."""
     frame = run.table("enterprises.csv")
     if frame is None or "enterprise" not in frame.columns:
         return _not_computed(run, "enterprises.csv")
@@ -510,27 +510,61 @@ def _map(run: RunFiles) -> str:
     coordinates = next((pair for pair in _COORDINATES if set(pair) <= set(frame.columns)), None)
     labels = {c: column_name(c, run.lang) for c in shown} | {
         "response": run.t("report.map.response"), "county": run.t("report.dim.county")}
+    located = pd.Series(False, index=frame.index)
     if coordinates:
-        rows = frame.assign(x=frame[coordinates[0]], y=frame[coordinates[1]])
-        note = run.t("report.map.coordinates")
-    else:
-        county = frame["county"].astype(str) if "county" in frame.columns else pd.Series(
-            "", index=frame.index)
-        order = frame.assign(county=county).sort_values(["county", "measure"], kind="stable")
-        k = order.groupby("county").cumcount()
-        rows = order.assign(x=k % MAP_COLUMNS, y=k // MAP_COLUMNS)
-        note = run.t("report.map.counties")
-    levels = rows.get("level")
+        frame = frame.assign(lon=pd.to_numeric(frame[coordinates[0]], errors="coerce"),
+                             lat=pd.to_numeric(frame[coordinates[1]], errors="coerce"))
+        located = frame["lon"].notna() & frame["lat"].notna()
+    levels = frame.get("level")
     title = run.t("report.map.title", level=_level_label(str(levels.iloc[0]), run.lang)
                   if levels is not None and len(levels) and levels.iloc[0] else "–")
-    spec = charts.unit_map(charts.records(readable(rows[[*shown, "x", "y"]], run.lang)), labels,
-                           shown,
-                           geographic=coordinates is not None)
+    parts = []
+    if located.any():
+        plants = frame[located]
+        spec = charts.geo_map(charts.records(readable(plants[[*shown, "lon", "lat"]],
+                                                      run.lang)),
+                              _seats(plants), labels, shown)
+        parts.append(_note(run.t("report.map.coordinates"))
+                     + chart("chart-map", charts.spec(spec, title), "Map of enterprises by "
+                             "response"))
+    if not located.all():
+        rest = frame[~located]
+        blocks = _county_blocks(rest)
+        note = (run.t("report.map.unlocated", count=len(rest)) if located.any()
+                else run.t("report.map.counties"))
+        chart_id = "chart-map-counties" if located.any() else "chart-map"
+        spec = charts.unit_map(charts.records(readable(blocks[[*shown, "x", "y"]], run.lang)),
+                               labels, shown)
+        parts.append(_note(note) + chart(chart_id, charts.spec(spec, "" if located.any()
+                                                               else title),
+                                         "Enterprises by response"))
     counts = frame.groupby([c for c in ("county", "response") if c in frame.columns]).size()
     table = counts.unstack(fill_value=0).reset_index() if "county" in frame.columns else \
         counts.rename("enterprises").reset_index()
-    return _note(note) + chart("chart-map", charts.spec(spec, title),
-                               "Enterprises by response") + _table(table, run.lang)
+    return "".join(parts) + _table(table, run.lang)
+
+
+def _county_blocks(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each enterprise's place (x, y) in its county's block, ordered by response."""
+    county = frame["county"].astype(str) if "county" in frame.columns else pd.Series(
+        "", index=frame.index)
+    order = frame.assign(county=county).sort_values(["county", "measure"], kind="stable")
+    k = order.groupby("county").cumcount()
+    return order.assign(x=k % MAP_COLUMNS, y=k // MAP_COLUMNS)
+
+
+def _seats(plants: pd.DataFrame) -> list[dict]:
+    """Where each county's name goes on the map: its seat where smogsim knows it
+    (``enterprises.synthetic.COUNTY_SEATS``), else the median place of its plants."""
+    from enterprises.synthetic import COUNTY_SEATS
+
+    if "county" not in plants.columns:
+        return []
+    out = []
+    for county, part in plants.groupby(plants["county"].astype(str), sort=True):
+        lon, lat = COUNTY_SEATS.get(county, (part["lon"].median(), part["lat"].median()))
+        out.append({"county": county, "lon": round(float(lon), 4), "lat": round(float(lat), 4)})
+    return out
 
 
 def _sums(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:

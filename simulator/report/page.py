@@ -33,12 +33,40 @@ th, td { padding: 0.15rem 0.5rem; border-bottom: 1px solid #eee; text-align: lef
 
 # Draws every chart from its spec (a JSON script beside it) and marks it drawn or failed, and
 # the page ready once all are settled, so a headless browser can tell that each chart rendered.
+# A map (``usermeta.zoom``) gets its zoom and pan: Vega-Lite parameters cannot listen to events,
+# so the compiled Vega spec's map_view signal ([zoom, pan x, pan y], pan in px at zoom 1) is
+# given wheel (zoom about the pointer), drag and double-click (back to the start) handlers.
 _DRAW = """
 (function () {
+  function zoomable(limits) {
+    var zoom = "clamp(map_view[0] * pow(1.002, -event.deltaY * pow(16, event.deltaMode)), " +
+               limits[0] + ", " + limits[1] + ")";
+    var keep = "(1 / " + zoom + " - 1 / map_view[0])";
+    var wheel = "[" + zoom + ", map_view[1] + (x() - width / 2) * " + keep +
+                ", map_view[2] + (y() - height / 2) * " + keep + "]";
+    var drag = "[map_view[0], map_grip[2] + (x() - map_grip[0]) / map_view[0], " +
+               "map_grip[3] + (y() - map_grip[1]) / map_view[0]]";
+    return function (vg) {
+      vg.signals = (vg.signals || []).map(function (s) {
+        if (s.name === "map_view") {
+          s.on = [{events: {type: "wheel", consume: true}, update: wheel},
+                  {events: "[pointerdown, window:pointerup] > window:pointermove", update: drag},
+                  {events: "dblclick", update: "[1, 0, 0]"}];
+        }
+        return s;
+      });
+      vg.signals.push({name: "map_grip", value: [0, 0, 0, 0], on: [
+        {events: "pointerdown", update: "[x(), y(), map_view[1], map_view[2]]"}]});
+      return vg;
+    };
+  }
   var charts = Array.prototype.slice.call(document.querySelectorAll("div.chart"));
   var done = charts.map(function (div) {
     var spec = JSON.parse(document.getElementById(div.id + "-spec").textContent);
-    return vegaEmbed(div, spec, {renderer: "svg", actions: false})
+    var options = {renderer: "svg", actions: false};
+    var zoom = spec.usermeta && spec.usermeta.zoom;
+    if (zoom) { options.patch = zoomable(zoom.limits); }
+    return vegaEmbed(div, spec, options)
       .then(function () { div.dataset.rendered = "true"; })
       .catch(function (error) { div.dataset.rendered = "false"; console.error(error); });
   });

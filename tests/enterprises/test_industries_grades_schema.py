@@ -118,7 +118,7 @@ def test_schema_columns():
         "line_capacity", "line_emissions", "capacity_eia", "capacity_permit",
         "output_last_year", "output_value", "trucks_per_day", "override_yellow",
         "override_orange", "override_red", "line_name", "key_vehicle_user", "measure_yellow",
-        "measure_orange", "measure_red",
+        "measure_orange", "measure_red", "lon", "lat",
     )
     assert POLLUTANTS == ("SO2", "NOx", "PM", "VOCs")
     assert EMISSION_COLUMNS == ("so2_t", "nox_t", "pm_t", "vocs_t")

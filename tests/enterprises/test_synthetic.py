@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -145,3 +147,49 @@ def test_protected_plants_are_graded_b_or_better(city):
     assert max(GRADE_RANK[g] for g in inv.grades[protected]) <= GRADE_RANK["B"]
     # unprotected plants keep the drawn mix, C and 非引领性 included
     assert {"C", "非引领性"} <= set(inv.grades[~protected])
+
+
+def test_coordinates_lie_within_a_few_km_of_their_county_seat():
+    from enterprises.synthetic import COUNTY_SEATS, KM_PER_DEGREE, SEAT_RADIUS_KM
+
+    inv = synthesize_cities(["漯河", "许昌", "太原", "晋中", "吕梁"], 3000, seed=5)
+    assert inv.located.all()
+    seats = np.array([COUNTY_SEATS[c] for c in inv.counties])
+    north_km = (inv.lat - seats[:, 1]) * KM_PER_DEGREE
+    east_km = (inv.lon - seats[:, 0]) * KM_PER_DEGREE * np.cos(np.radians(seats[:, 1]))
+    distance = np.hypot(north_km, east_km)
+    assert distance.max() <= SEAT_RADIUS_KM + 0.02  # + rounding to 1e-4° (≈ 11 m)
+    assert np.median(distance) > SEAT_RADIUS_KM / 2  # spread over the disc, not piled on seats
+
+
+def test_every_profile_county_has_a_seat_in_china():
+    from enterprises.coordinates import LAT_RANGE, LON_RANGE
+    from enterprises.synthetic import CITY_PROFILES, COUNTY_SEATS
+
+    for profile in CITY_PROFILES.values():
+        for county in profile.counties:
+            lon, lat = COUNTY_SEATS[county]
+            assert LON_RANGE[0] <= lon <= LON_RANGE[1] and LAT_RANGE[0] <= lat <= LAT_RANGE[1]
+
+
+def test_coordinates_are_deterministic_and_leave_every_other_column_as_before():
+    a, b = synthesize("许昌", 400, 11), synthesize("许昌", 400, 11)
+    assert np.array_equal(a.lon, b.lon) and np.array_equal(a.lat, b.lat)
+    assert not np.array_equal(a.lon, synthesize("许昌", 400, 12).lon)
+    # the coordinates are the last draw: every other column is the frame drawn before them
+    # (sha256 of the CSV of synthesize("许昌", 400, 11).to_frame() before coordinates existed)
+    without = a.to_frame().drop(columns=["lon", "lat"]).to_csv(index=False).encode()
+    assert hashlib.sha256(without).hexdigest() == (
+        "a87d08ab4cf3440f7208ec66e78c294baa99706098bd1af7f59cf180f2676a31")
+
+
+def test_a_county_without_a_seat_is_left_unlocated():
+    from unittest import mock
+
+    from enterprises.synthetic import COUNTY_SEATS
+
+    with mock.patch.dict(COUNTY_SEATS, clear=False) as seats:
+        del seats["临颍县"]
+        inv = synthesize("漯河", 200, 3)
+    unlocated = inv.counties == "临颍县"
+    assert unlocated.any() and not inv.located[unlocated].any() and inv.located[~unlocated].all()

@@ -22,6 +22,8 @@ file = "forecast.csv"
 # t/a: ÷ 8760 h gives 0.1, 0.05 and 0.025 t/h of SO2
 PLANTS = [("E1", "甲药业", "临颍县", "B", 876.0), ("E2", "乙药业", "舞阳县", "C", 438.0),
           ("E3", "丙药业", "舞阳县", "A", 219.0)]
+# 经度/纬度 as a list writes them: decimal, 度分秒, and none (E2 falls back to its county)
+PLACES = {"E1": ("113.97", "33.58"), "E2": ("", ""), "E3": ("113°36'", "33°27'")}
 HEAVY = (pd.Timestamp("2023-12-14 00:00"), pd.Timestamp("2023-12-17 12:00"))
 
 
@@ -35,8 +37,8 @@ def write_golden(folder: Path, compliance: str = "") -> Path:
                   "daily_aqi": aqi}).to_csv(folder / "forecast.csv", index=False)
     pd.DataFrame([{"id": i, "name": n, "city": "漯河", "county": c,
                    "industry": "pharmaceuticals", "grade": g, "so2_t": so2, "nox_t": 0.0,
-                   "pm_t": 0.0, "vocs_t": 0.0} for i, n, c, g, so2 in PLANTS]
-                 ).to_csv(folder / "inventory.csv", index=False)
+                   "pm_t": 0.0, "vocs_t": 0.0, "经度": PLACES[i][0], "纬度": PLACES[i][1]}
+                  for i, n, c, g, so2 in PLANTS]).to_csv(folder / "inventory.csv", index=False)
     (folder / "scenario.toml").write_text(SCENARIO + compliance, encoding="utf-8")
     return folder / "scenario.toml"
 

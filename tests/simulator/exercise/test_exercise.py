@@ -110,6 +110,8 @@ def test_state_so_far_at_the_clock(golden):
     assert so2["met"] is True and so2["pollutant_name"] == "二氧化硫"
     responses = {row["id"]: row["response"] for row in state["enterprises"]}
     assert responses == {"E1": "stopped", "E2": "stopped", "E3": "normal"}
+    places = {row["id"]: (row["lon"], row["lat"]) for row in state["enterprises"]}
+    assert places == {"E1": (113.97, 33.58), "E2": (None, None), "E3": (113.6, 33.45)}
     assert [row["enterprises"] for row in state["tally"]] == [1, 2]
     assert state["trucks_blocked"] is None  # no truck gate in this scenario
     assert [day["date"] for day in state["forecast"]][:2] == ["2023-12-13", "2023-12-14"]

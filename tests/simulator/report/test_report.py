@@ -125,7 +125,12 @@ def test_run_writes_the_report_and_lists_it(demo_run):
     for section in ("alerts", "emissions", "cuts", "breakdown"):
         assert page.charts_in(section), section
     assert len(page.charts_in("breakdown")) == 6  # tonnes, output lost: industry, grade, county
-    assert len(page.charts_in("map")) == 1 and "no coordinates" in page.sections["map"]
+    # the synthetic list places every plant: one map, on a projection, the five seats named
+    assert len(page.charts_in("map")) == 1 and "coordinates the list gives" in page.sections["map"]
+    map_spec = json.loads(re.search(r'id="chart-map-spec">(.*?)</script>', text).group(1))
+    assert map_spec["projection"]["type"] == "mercator"
+    assert [s["county"] for s in map_spec["layer"][2]["data"]["values"]] == [
+        "临颍县", "召陵区", "源汇区", "舞阳县", "郾城区"]
     assert "橙色" in page.sections["alerts"] and "漯河" in page.sections["summary"]
     assert "city-wide base (list + area sources)" in page.sections["summary"]
     # the enterprises that cut most, each named beside its id as enterprises.csv has them
@@ -495,6 +500,47 @@ def test_report_renders_in_headless_chromium(demo_run, browser, lang, tmp_path):
         assert any("CJK" in family or family in CJK_FAMILIES for family in used), (text, used)
 
 
+_SQUARE = ("s => { const r = s.querySelectorAll('g.mark-symbol path')[40]"
+           ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }")
+
+
+@pytest.mark.slow
+def test_report_map_zooms_about_the_pointer_pans_and_resets(demo_run, browser):
+    """The demo's plants on their coordinates: the wheel zooms with the plant under the pointer
+    kept in place, a drag moves the map with the pointer, a double click brings it back."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((demo_run / REPORT_FILE).as_uri())
+    page.wait_for_selector("body[data-report-ready=true]", timeout=60_000)
+    chart = page.query_selector("#chart-map")
+    chart.scroll_into_view_if_needed()
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    chart.screenshot(path=str(ARTEFACTS / "report-map.png"))
+    x, y = page.eval_on_selector("#chart-map svg", _SQUARE)
+    spread = page.eval_on_selector("#chart-map svg", "s => s.querySelector('g.mark-symbol')"
+                                   ".getBoundingClientRect().width")
+    page.mouse.move(x, y)
+    for _ in range(3):
+        page.mouse.wheel(0, -200)
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(300)
+    zoomed = page.eval_on_selector("#chart-map svg", _SQUARE)
+    assert abs(zoomed[0] - x) < 5 and abs(zoomed[1] - y) < 5  # the pointer's plant stays
+    chart.screenshot(path=str(ARTEFACTS / "report-map-zoomed.png"))
+    page.mouse.down()
+    page.mouse.move(x + 100, y + 50, steps=5)
+    page.mouse.up()
+    page.wait_for_timeout(200)
+    dragged = page.eval_on_selector("#chart-map svg", _SQUARE)
+    assert dragged == pytest.approx([zoomed[0] + 100, zoomed[1] + 50], abs=1)
+    page.mouse.dblclick(x, y)
+    page.wait_for_timeout(200)
+    assert page.eval_on_selector("#chart-map svg", _SQUARE) == pytest.approx([x, y], abs=0.5)
+    assert spread > 300 and errors == []  # five counties spread over the map
+    page.close()
+
+
 CJK_FAMILIES = ("Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
                 "Microsoft YaHei", "PingFang SC", "SimHei")
 
@@ -680,8 +726,51 @@ def test_enterprises_with_coordinates_are_placed_on_them(minimal_run):
     text = build_report(minimal_run)
     section = Page(text).sections["map"]
     assert "coordinates the list gives" in section and NOT_COMPUTED not in section
-    spec = re.search(r'id="chart-map-spec">(.*?)</script>', text).group(1)
-    assert '"x":114.1' in spec and '"y":33.6' in spec and '"county":"$_^县"' in spec
+    assert len(Page(text).charts_in("map")) == 1  # every plant placed: no county blocks
+    spec = json.loads(re.search(r'id="chart-map-spec">(.*?)</script>', text).group(1))
+    assert spec["projection"]["type"] == "mercator"
+    # centred on the plants; scale fits 0.1° of longitude into 90 % of 600 px at zoom 1
+    assert spec["projection"]["center"][0] == pytest.approx(114.05)
+    assert spec["projection"]["scale"]["expr"].endswith("* map_view[0]")
+    plants, seats, names = spec["layer"]
+    assert plants["encoding"]["longitude"]["field"] == "lon"
+    assert plants["encoding"]["latitude"]["field"] == "lat"
+    assert {(r["enterprise"], r["lon"], r["lat"]) for r in plants["data"]["values"]} == {
+        ("E1", 114.0, 33.5), ("E2", 114.1, 33.6)}
+    # counties without a known seat are named at their plants' median place
+    assert seats["data"]["values"] == [{"county": "$_^县", "lon": 114.0, "lat": 33.5},
+                                       {"county": "乙县", "lon": 114.1, "lat": 33.6}]
+    assert names["encoding"]["text"]["field"] == "county"
+    assert spec["usermeta"]["zoom"]["limits"] == [0.5, 64.0]  # the page wires wheel and drag
+
+
+def test_plants_without_coordinates_fall_back_to_county_blocks(minimal_run):
+    _csv(pd.DataFrame({"enterprise": ["E1", "E2", "E3"], "name": ["甲厂", "乙厂", "丙厂"],
+                       "county": ["郾城区", "乙县", "乙县"], "lon": [114.0, None, None],
+                       "lat": [33.5, None, None], "SO2_cut_t": [1.0, 2.0, 3.0]}),
+         minimal_run / "enterprises.csv")
+    text = build_report(minimal_run)
+    section = Page(text).sections["map"]
+    assert "2 enterprises without coordinates" in section
+    assert len(Page(text).charts_in("map")) == 2
+    spec = json.loads(re.search(r'id="chart-map-spec">(.*?)</script>', text).group(1))
+    assert [r["enterprise"] for r in spec["layer"][0]["data"]["values"]] == ["E1"]
+    # a county smogsim knows is named at its seat (enterprises.synthetic.COUNTY_SEATS)
+    assert spec["layer"][1]["data"]["values"] == [{"county": "郾城区", "lon": 114.0,
+                                                   "lat": 33.59}]
+    blocks = json.loads(re.search(r'id="chart-map-counties-spec">(.*?)</script>',
+                                  text).group(1))
+    assert "projection" not in blocks
+    assert sorted(r["enterprise"] for r in blocks["data"]["values"]) == ["E2", "E3"]
+
+
+def test_mercator_fit_by_hand():
+    from simulator.report.charts import mercator_fit
+
+    # equator to 10 °N at 100 px high is the tighter side: y(10°) = ln tan(50°) = 0.17543
+    centre, scale = mercator_fit([100.0, 101.0], [0.0, 10.0], 1000, 100)
+    assert scale == pytest.approx(0.9 * 100 / 0.175426, rel=1e-5)
+    assert centre[0] == 100.5 and 4.9 < centre[1] < 5.1
 
 
 SPECIAL_NAMES = ["$_^", "县$x_1^2$区", "$_$", "$^$", r"$\frac$", "a_b^c"]  # some bad math
