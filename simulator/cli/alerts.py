@@ -16,7 +16,15 @@ from alerts.io import AlertInputError, is_forecast_table, load_alert_inputs
 from alerts.levels import Level
 from alerts.textfiles import spreadsheet_safe
 from alerts.timeline import timeline_frame
-from simulator.cli.common import USER_ERRORS, fail, output_mode, print_json, records, say
+from simulator.cli.common import (
+    USER_ERRORS,
+    fail,
+    output_mode,
+    prefixed,
+    print_json,
+    records,
+    say,
+)
 from simulator.cli.language import lang as command_lang
 from simulator.cli.reading import ReadingBar
 from simulator.core.rng import make_rng
@@ -81,7 +89,7 @@ def _print_gaps(gaps: pd.DataFrame | None, lang: str = "en") -> None:
         line = text("alerts.gap", lang, city=city, quantity=quantity,
                     missing=int(rows["missing"].sum()), unit=unit, gaps=len(rows),
                     longest=int(longest["missing"]), start=f"{longest['start']:%Y-%m-%d %H:%M}")
-        err.print(f"{text('prefix.note', lang)} {line}", markup=False, highlight=False,
+        err.print(f"{prefixed('note', lang)}{line}", markup=False, highlight=False,
                   soft_wrap=True)
 
 
