@@ -150,7 +150,7 @@ def own_measure_notes(inventory: Inventory, owners: list[np.ndarray],
                       headers: dict[str, str]) -> list[str]:
     """One warning per own-measure text that could not be read (the catalogue applies) and per
     text with clauses that were not read."""
-    notes = []
+    notes: list[str] = []
     starts = np.concatenate([[0], np.cumsum(inventory.lines)[:-1]]).astype(int)
     for i in np.flatnonzero((inventory.own_text != "").any(axis=1)):
         names = tuple(inventory.line_names[starts[i]:starts[i] + inventory.lines[i]])

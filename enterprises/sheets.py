@@ -138,7 +138,7 @@ def find_layout(records: list[list[str]]) -> Layout:
     two_rows = _is_sub_header(header, below) or (any(below) and below == header)
     headers, matches = _headers(header, below if two_rows else [])
     first = top + (2 if two_rows else 1)
-    notes = []
+    notes: list[str] = []
     for i in range(top):
         text = " ".join(_distinct(cells[i]))
         if text:

@@ -27,6 +27,7 @@ from simulator.cli.common import (
 )
 from simulator.cli.language import lang as command_lang
 from simulator.cli.reading import ReadingBar
+from simulator.cli.wrap import prose
 from simulator.core.rng import make_rng
 from simulator.lang import level_name, render_reason, text
 
@@ -73,8 +74,9 @@ def _print_table(frame: pd.DataFrame, console: Console, lang: str = "en") -> Non
                       f"{row.issued_at:{fmt}}", f"{row.start:{fmt}}",
                       f"{row.end:{fmt}}", f"{row.hours:.0f}", row.primary_pollutant,
                       escape(_trigger(row.trigger, lang)))
-        reasons.append(escape(f"{n}. {render_reason(row.reason, lang)}"))
-    table.caption = "\n".join(reasons) or text("run.alerts.none", lang)
+        reasons.append(f"{n}. {render_reason(row.reason, lang)}")
+    table.caption = (prose("\n".join(reasons), lang) if reasons
+                     else text("run.alerts.none", lang))
     console.print(table)
 
 

@@ -4,8 +4,9 @@ Reading a list (``enterprises``) and reviewing one (``simulator.grading``) keep 
 English line as their record and carry the ``code`` and ``fields`` it was filled from
 (``enterprises.errors.Note``, ``simulator.grading.Finding``). Here the catalogue template
 ``<group>.<code>`` is filled from the same fields: a field holding an industry, a grade or
-an alert level gains ``<field>_name`` in the language, a list of values is joined with ``<group>.list`` (or the
-language's list separator), and a list of records is said item by item (``<group>.<code>_item``).
+an alert level gains ``<field>_name`` in the language, a list of values is joined with
+``<group>.list`` (or the language's list separator), and a list of records is said item by
+item (``<group>.<code>_item``).
 The English templates give the English lines back byte for byte (tests check it); a message
 without a template stays as it is.
 """
@@ -16,7 +17,15 @@ from collections.abc import Mapping
 
 from simulator.lang.catalogue import catalogue, grade_name, industry_name, level_name, text
 
-_NAMERS = {"industry": industry_name, "grade": grade_name, "level": level_name}
+
+def _exemption_name(exemption: str, lang: str) -> str:
+    return catalogue(lang).get(f"exemption.{exemption}", exemption)
+
+
+# a field whose name has one of these words (``level``, ``other_level``, ``grade_after``)
+# holds that kind of id and gains ``<field>_name``
+_NAMERS = {"industry": industry_name, "grade": grade_name, "level": level_name,
+           "class": _exemption_name}
 
 
 def message(group: str, code: str, fields: Mapping[str, object], lang: str,
@@ -46,7 +55,7 @@ def said(group: str, code: str, fields: Mapping[str, object], lang: str) -> dict
             out[name] = text(joint, lang).join(str(v) for v in value)
         else:
             out[name] = value
-        namer = _NAMERS.get(name.rsplit("_", 1)[-1])
+        namer = next((_NAMERS[w] for w in name.split("_") if w in _NAMERS), None)
         if namer is not None and isinstance(value, str):
             out[f"{name}_name"] = namer(value, lang) if value else ""
     return out
