@@ -5,7 +5,8 @@ long "word": rich moves it to a line of its own and chops it at the edge, and th
 it holds — inside a timestamp ("2023-12-21 03:00"), between a number and its unit — become
 the breaks ("2023-12-2 / 1 03:00"). ``Prose`` breaks between any two Chinese characters and
 at spaces, never inside a run of Latin letters and digits (a number, an id) or a timestamp,
-never before closing punctuation (，。；：）… and the % of "20 %") and never after opening punctuation (（“).
+never before closing punctuation (，。；：）… and the % of "20 %") and never after opening
+punctuation (（“).
 """
 
 from __future__ import annotations
