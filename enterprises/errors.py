@@ -86,3 +86,30 @@ class InventoryProblems(InventoryError):
 
     def __reduce__(self):
         return (type(self), (self.problems, self.more))
+
+
+class Note(str):
+    """A reading note a user should see (a title row skipped, a unit converted): the English
+    line it is, plus a ``code`` and the ``fields`` it was filled from, so a command can say it
+    in the user's language (``simulator.lang``: catalogue key ``note.<code>``). Everywhere a
+    note is used as text it is the English line, unchanged.
+
+    >>> note = Note("header", "header in row 3", row=3)
+    >>> note, note.code, note.fields
+    ('header in row 3', 'header', {'row': 3})
+    """
+
+    code: str
+    fields: dict[str, object]
+
+    def __new__(cls, code: str, english: str, **fields: object) -> Note:
+        note = super().__new__(cls, english)
+        note.code, note.fields = code, fields
+        return note
+
+    def __reduce__(self):  # pickled with its code and fields (batch workers send readings)
+        return _note, (self.code, str(self), self.fields)
+
+
+def _note(code: str, english: str, fields: dict[str, object]) -> Note:
+    return Note(code, english, **fields)

@@ -27,6 +27,7 @@ from enterprises.errors import (
     InventoryError,
     InventoryProblems,
     MeasureTableError,
+    Note,
     TableError,
 )
 from enterprises.exemptions import EXEMPTIONS, LIVELIHOOD, NONE, parse_exemption
@@ -264,9 +265,10 @@ def _count_merged_once(layout: Layout, merged_below: frozenset[tuple[int, int]],
                 record[j] = "0"
                 blanked.setdefault(j, []).append(row)
     for j, rows in blanked.items():
-        notes.append(f"column {layout.headers[j]}: a value merged down rows "
-                     f"{', '.join(str(r) for r in rows)} counted once (on the first row of "
-                     "its merge), 0 on these rows")
+        listed = ", ".join(str(r) for r in rows)
+        notes.append(Note("merged_once", f"column {layout.headers[j]}: a value merged down rows "
+                          f"{listed} counted once (on the first row of its merge), 0 on these "
+                          "rows", column=layout.headers[j], rows=rows))
 
 
 def _layout_frame(layout: Layout, path: Path, sheet: str | None,
@@ -551,10 +553,14 @@ def _convert_units(checks: dict[str, list], units: dict[str, str | None],
             basis = ("its row's 年运行时间" if stated else
                      f"{DEFAULT_OPERATING_HOURS:g} h/a (assumption: 300 days × 24 h; add a "
                      "年运行时间 column to use each plant's own)")
-            notes.append(f"column {headers[col]}: kg/h converted to t/a × {basis} ÷ 1000")
+            line = f"column {headers[col]}: kg/h converted to t/a × {basis} ÷ 1000"
+            notes.append(Note("kg_h_own_hours", line, column=headers[col]) if stated else
+                         Note("kg_h_default_hours", line, column=headers[col],
+                              hours=f"{DEFAULT_OPERATING_HOURS:g}"))
         elif unit == "kg/a":
             checks[col][0] = checks[col][0] / 1000.0
-            notes.append(f"column {headers[col]}: kg/a converted to t/a (÷ 1000)")
+            notes.append(Note("kg_a", f"column {headers[col]}: kg/a converted to t/a (÷ 1000)",
+                              column=headers[col]))
         value, bad, _ = checks[col]  # the plausibility bound applies in t/a, so after units
         checks[col][1] = bad | (value > MAX_ENTERPRISE_EMISSION_T)
 
@@ -594,13 +600,15 @@ def _map_headers(headers: list[str], matches: Sequence[HeaderMatch] | None, plac
         found[col_id] = header
         units[col_id] = match.unit
     if recognised:
-        notes.append("columns read but not used by the model: " + ", ".join(recognised))
+        notes.append(Note("columns_recognised", "columns read but not used by the model: "
+                          + ", ".join(recognised), columns=recognised))
     if unused:
-        notes.append("columns not used (no field of the schema; add a spelling to "
-                     "enterprises/data/headers.toml if one is meant): " + ", ".join(unused))
+        notes.append(Note("columns_unused", "columns not used (no field of the schema; add a "
+                          "spelling to enterprises/data/headers.toml if one is meant): "
+                          + ", ".join(unused), columns=unused))
     if "id" not in found:
-        notes.append("no 企业编号 column: each enterprise's id is R + the row of its first "
-                     "line (e.g. R5)")
+        notes.append(Note("no_id_column", "no 企业编号 column: each enterprise's id is R + the "
+                          "row of its first line (e.g. R5)"))
     for c in COLUMNS:
         if c.required and c.id not in found and c.id != "id" and not filled.get(c.id):
             problems.append(InventoryError(path, row, c.id, "", _missing_fix(c), sheet=sheet))

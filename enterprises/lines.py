@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from enterprises.errors import InventoryError
+from enterprises.errors import InventoryError, Note
 from enterprises.grades import worst_grade
 from enterprises.inventory import SHARE_SEPARATOR, Inventory
 from enterprises.own_measures import parse_own_measure
@@ -46,10 +46,14 @@ def merge_lines(frame: pd.DataFrame, rows: np.ndarray, notes: list[str],
     records = [_merge(frame, g, rows, problems, path, sheet) if len(g) > 1 else
                frame.iloc[g[0]].to_dict() for g in groups]
     merged = [g for g in groups if len(g) > 1]
-    notes.append(f"{sum(len(g) for g in merged)} rows of {len(merged)} enterprise(s) read as "
-                 "their production lines: " + "; ".join(
-                     f"{frame['name'].iloc[g[0]]} (rows {', '.join(str(rows[i]) for i in g)})"
-                     for g in merged[:10]) + (" …" if len(merged) > 10 else ""))
+    count, plants = sum(len(g) for g in merged), len(merged)
+    listed = [{"name": str(frame["name"].iloc[g[0]]), "rows": [int(rows[i]) for i in g]}
+              for g in merged[:10]]
+    more = " …" if plants > 10 else ""
+    notes.append(Note("line_rows", f"{count} rows of {plants} enterprise(s) read as their "
+                      "production lines: " + "; ".join(
+                          f"{p['name']} (rows {', '.join(map(str, p['rows']))})" for p in listed)
+                      + more, rows=count, enterprises=plants, plants=listed, more=more))
     return pd.DataFrame(records, columns=frame.columns), [rows[g] for g in groups]
 
 
@@ -152,7 +156,7 @@ def own_measure_notes(inventory: Inventory, owners: list[np.ndarray],
                       headers: dict[str, str]) -> list[str]:
     """One warning per own-measure text that could not be read (the catalogue applies) and per
     text with clauses that were not read."""
-    notes = []
+    notes: list[str] = []
     starts = np.concatenate([[0], np.cumsum(inventory.lines)[:-1]]).astype(int)
     for i in np.flatnonzero((inventory.own_text != "").any(axis=1)):
         names = tuple(inventory.line_names[starts[i]:starts[i] + inventory.lines[i]])
@@ -164,11 +168,17 @@ def own_measure_notes(inventory: Inventory, owners: list[np.ndarray],
             where = (f"row {', '.join(str(r) for r in owners[i])}, column "
                      f"{headers.get(col, col)}")
             who = f"{inventory.names[i]} ({inventory.ids[i]})"
+            place = {"rows": [int(r) for r in owners[i]], "column": headers.get(col, col),
+                     "name": str(inventory.names[i]), "id": str(inventory.ids[i])}
             if not m.readable:
-                notes.append(f"{where}: {text!r} of {who} not read ({'; '.join(m.problems)}) — "
-                             f"the catalogue's measure for {inventory.industries[i]} "
-                             f"{inventory.grades[i]} applies")
+                notes.append(Note(
+                    "own_unread", f"{where}: {text!r} of {who} not read "
+                    f"({'; '.join(m.problems)}) — the catalogue's measure for "
+                    f"{inventory.industries[i]} {inventory.grades[i]} applies", **place,
+                    text=repr(text), problems="; ".join(m.problems),
+                    industry=str(inventory.industries[i]), grade=str(inventory.grades[i])))
             elif m.ignored:
-                notes.append(f"{where}: {who}: clause(s) not read, left out: "
-                             + ", ".join(m.ignored))
+                notes.append(Note("own_ignored", f"{where}: {who}: clause(s) not read, left "
+                                  "out: " + ", ".join(m.ignored), **place,
+                                  clauses=list(m.ignored)))
     return notes

@@ -19,6 +19,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from enterprises.errors import Note
+
 HEADERS_PATH = Path(__file__).parent / "data" / "headers.toml"
 # The header is looked for among the first rows only (title rows above it are few).
 MAX_TITLE_ROWS = 30
@@ -136,14 +138,16 @@ def find_layout(records: list[list[str]]) -> Layout:
     two_rows = _is_sub_header(header, below) or (any(below) and below == header)
     headers, matches = _headers(header, below if two_rows else [])
     first = top + (2 if two_rows else 1)
-    notes = []
+    notes: list[str] = []
     for i in range(top):
         text = " ".join(_distinct(cells[i]))
         if text:
-            notes.append(f"row {i + 1}: title line skipped: {_short(text)}")
+            notes.append(Note("title_row", f"row {i + 1}: title line skipped: {_short(text)}",
+                              row=i + 1, text=_short(text)))
     if top > 0 or two_rows:
-        notes.append(f"header in row {top + 1}" + (f" and {top + 2} (two rows)" if two_rows
-                                                   else ""))
+        notes.append(Note("header_rows", f"header in row {top + 1} and {top + 2} (two rows)",
+                          row=top + 1, second=top + 2) if two_rows else
+                     Note("header_row", f"header in row {top + 1}", row=top + 1))
     data, rows = _data_rows(cells[first:], first, len(headers), notes)
     return Layout(tuple(range(top + 1, first + 1)), headers, matches, data, rows, notes)
 
@@ -218,14 +222,19 @@ def _data_rows(cells: list[list[str]], offset: int, width: int,
             continue
         first = filled[0]
         if _is_footnote(first, filled):
-            notes.append(f"row {number}: table ends at the footnote: {_short(' '.join(filled))}")
+            shown = _short(" ".join(filled))
+            notes.append(Note("footnote_row", f"row {number}: table ends at the footnote: "
+                              f"{shown}", row=number, text=shown))
             break
         if any(w in c for c in filled[:3] for w in TOTAL_WORDS) and len(filled) < width:
-            notes.append(f"row {number}: total row skipped: {_short(' '.join(filled))}")
+            shown = _short(" ".join(filled))
+            notes.append(Note("total_row", f"row {number}: total row skipped: {shown}",
+                              row=number, text=shown))
             continue
         if len(filled) == 1 and width >= 4:
-            notes.append(f"row {number}: single-cell line skipped (title, section or "
-                         f"footnote): {_short(first)}")
+            notes.append(Note("single_cell_row", f"row {number}: single-cell line skipped "
+                              f"(title, section or footnote): {_short(first)}", row=number,
+                              text=_short(first)))
             continue
         data.append(row)
         rows.append(number)

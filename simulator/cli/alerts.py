@@ -16,9 +16,18 @@ from alerts.io import AlertInputError, is_forecast_table, load_alert_inputs
 from alerts.levels import Level
 from alerts.textfiles import spreadsheet_safe
 from alerts.timeline import timeline_frame
-from simulator.cli.common import USER_ERRORS, fail, output_mode, print_json, records, say
+from simulator.cli.common import (
+    USER_ERRORS,
+    fail,
+    output_mode,
+    prefixed,
+    print_json,
+    records,
+    say,
+)
 from simulator.cli.language import lang as command_lang
 from simulator.cli.reading import ReadingBar
+from simulator.cli.wrap import prose
 from simulator.core.rng import make_rng
 from simulator.lang import level_name, render_reason, text
 
@@ -65,8 +74,9 @@ def _print_table(frame: pd.DataFrame, console: Console, lang: str = "en") -> Non
                       f"{row.issued_at:{fmt}}", f"{row.start:{fmt}}",
                       f"{row.end:{fmt}}", f"{row.hours:.0f}", row.primary_pollutant,
                       escape(_trigger(row.trigger, lang)))
-        reasons.append(escape(f"{n}. {render_reason(row.reason, lang)}"))
-    table.caption = "\n".join(reasons) or text("run.alerts.none", lang)
+        reasons.append(f"{n}. {render_reason(row.reason, lang)}")
+    table.caption = (prose("\n".join(reasons), lang) if reasons
+                     else text("run.alerts.none", lang))
     console.print(table)
 
 
@@ -81,7 +91,7 @@ def _print_gaps(gaps: pd.DataFrame | None, lang: str = "en") -> None:
         line = text("alerts.gap", lang, city=city, quantity=quantity,
                     missing=int(rows["missing"].sum()), unit=unit, gaps=len(rows),
                     longest=int(longest["missing"]), start=f"{longest['start']:%Y-%m-%d %H:%M}")
-        err.print(f"{text('prefix.note', lang)} {line}", markup=False, highlight=False,
+        err.print(f"{prefixed('note', lang)}{line}", markup=False, highlight=False,
                   soft_wrap=True)
 
 

@@ -119,8 +119,8 @@ def _show_notes(caught: list[warnings.WarningMessage]) -> None:
     """Input notes as ``note:`` lines on stderr; any other warning as Python shows it."""
     for item in caught:
         if isinstance(item.message, InputNote):
-            prefix = text("prefix.note", current_lang())
-            Console(stderr=True).print(f"[yellow]{prefix}[/] {escape(str(item.message))}",
+            head = prefixed("note", current_lang(), "yellow")
+            Console(stderr=True).print(f"{head}{escape(str(item.message))}",
                                        highlight=False, soft_wrap=True)
         else:
             warnings.showwarning(item.message, item.category, item.filename, item.lineno)
@@ -150,10 +150,22 @@ def _same_file(a: Path, b: Path) -> bool:
 def fail(message: str, code: int = 2) -> None:
     """A user mistake (exit code 2) or a failed run (``code``): one line on stderr, no
     traceback. The text is literal."""
-    prefix = text("prefix.error", current_lang())
-    Console(stderr=True).print(f"[bold red]{prefix}[/] {escape(message)}", highlight=False,
+    head = prefixed("error", current_lang(), "bold red")
+    Console(stderr=True).print(f"{head}{escape(message)}", highlight=False,
                                soft_wrap=True)
     raise typer.Exit(code)
+
+
+def prefixed(key: str, lang: str, style: str = "") -> str:
+    """A line's prefix (``prefix.<key>``: "warning:", 警告：) in ``style`` (rich markup) with
+    the space before the message; none after a full-width colon, which holds its own space.
+
+    >>> prefixed("note", "en"), prefixed("note", "zh")
+    ('note: ', '提示：')
+    """
+    word = text(f"prefix.{key}", lang)
+    head = f"[{style}]{word}[/]" if style else word
+    return head if word.endswith("：") else f"{head} "
 
 
 def say(line: str) -> None:

@@ -16,9 +16,18 @@ from enterprises.inventory import Inventory
 from enterprises.io import INVENTORY_SUFFIXES, read_inventory, write_inventory
 from enterprises.schema import POLLUTANTS
 from enterprises.synthetic import CITY_PROFILES, city_profile, synthesize_cities
-from simulator.cli.common import fail, output_mode, print_json, records, refuse_overwrite, say
+from simulator.cli.common import (
+    fail,
+    output_mode,
+    prefixed,
+    print_json,
+    records,
+    refuse_overwrite,
+    say,
+)
 from simulator.cli.language import lang as command_lang
 from simulator.lang import grade_name, industry_name, text
+from simulator.lang.messages import note_text
 
 # the documented range of synth -n: a county's list (100) to a large province's (300 000)
 SYNTH_MIN, SYNTH_MAX = 100, 300_000
@@ -130,16 +139,17 @@ def register(app: typer.Typer) -> None:
         if mode == "json":
             print_json({"file": str(file), "valid": True, "warnings": reading.notes,
                         **summary_counts(inventory),
-                        **{f"by_{by}": records(base_frame(inventory, by)) for by, _ in GROUPS}})
+                        **{f"by_{by}": records(base_frame(inventory, by)) for by, _ in GROUPS},
+                        "warnings_text": [note_text(n, lang) for n in reading.notes]})
             return
         if mode == "quiet":
             say(text("inventory.valid_count", lang, file=file, count=f"{len(inventory):,}"))
             return
         console = Console()
-        console.print(f"[green]{text('prefix.valid', lang)}[/] {escape(str(file))}",
+        console.print(f"{prefixed('valid', lang, 'green')}{escape(str(file))}",
                       highlight=False, soft_wrap=True)
         for note in reading.notes:
-            console.print(f"[yellow]{text('prefix.warning', lang)}[/] {escape(note)}",
+            console.print(f"{prefixed('warning', lang, 'yellow')}{escape(note_text(note, lang))}",
                           highlight=False, soft_wrap=True)
         console.print(summary(inventory, lang), markup=False, highlight=False, soft_wrap=True)
         for by, title in GROUPS:

@@ -47,6 +47,8 @@ def _t(key: str, lang: str, **fields: object) -> str:
 def alerts_table(run: RegionalRun, lang: str = "en") -> Table:
     cities = text("word.list_separator", lang).join(run.spec.cities)
     response = _t(f"response_{run.response}", lang) if lang == "zh" else run.response
+    if lang == "zh" and len(run.spec.cities) == 1:  # linkage needs a second city
+        response = _t("response_single", lang)
     table = Table(title=_t("alerts_title", lang, cities=cities, response=response))
     for name in ("city", "level", "issued", "start", "end", "hours"):
         table.add_column(_t(name, lang), justify="right" if name == "hours" else "left")

@@ -30,7 +30,7 @@ from simulator.batch.replay import (
     summary_frame,
     summary_json,
 )
-from simulator.cli.common import fail, print_json
+from simulator.cli.common import fail, prefixed, print_json
 from simulator.cli.language import lang as command_lang
 from simulator.cli.reading import ReadingBar
 from simulator.lang import text
@@ -93,7 +93,7 @@ def _note_gaps(result: ReplayResult, lang: str = "en") -> None:
         return
     line = text("replay.gaps", lang, missing=int(gaps["missing"].sum()), gaps=len(gaps),
                 cities=gaps["city"].nunique())
-    Console(stderr=True).print(f"{text('prefix.note', lang)} {line}", highlight=False,
+    Console(stderr=True).print(f"{prefixed('note', lang)}{line}", highlight=False,
                                soft_wrap=True)
 
 

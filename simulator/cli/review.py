@@ -23,6 +23,7 @@ from enterprises.measures import MeasureTable
 from enterprises.schema import POLLUTANTS
 from simulator.cli.common import fail, refuse_overwrite
 from simulator.cli.language import lang as command_lang
+from simulator.cli.wrap import prose
 from simulator.grading.checks import (
     MAX_EXEMPT_SHARE,
     OWN_MEASURE_CHOICES,
@@ -203,7 +204,7 @@ _EXEMPTIONS = frozenset(f"exemption.{k}" for k in ("none", "livelihood", "strate
 # Findings that differ only in the plant (same check, place, kind, level and message) share
 # one console row, so 45 identical 一厂一策 warnings read as one line naming 45 plants.
 _SAME_FINDING = ["severity", "check", "city", "industry", "grade", "level", "pollutant",
-                 "message"]
+                 "message", "message_text"]
 
 
 def grouped_findings(frame: pd.DataFrame) -> pd.DataFrame:
@@ -218,8 +219,8 @@ def grouped_findings(frame: pd.DataFrame) -> pd.DataFrame:
 
 def findings_table(result: Review, lang: str = "en") -> tuple[Table, str]:
     """Errors and warnings (at most ``MAX_FINDING_ROWS`` rows, identical findings grouped) and
-    a note on what was left out. The checks' messages stay English (``simulator.grading``)."""
-    frame = result.findings_frame()
+    a note on what was left out; each message in ``lang`` (``message_text``)."""
+    frame = findings_with_text(result, lang)
     shown = grouped_findings(frame[frame["severity"] != "info"])
     table = Table(title=_t("findings_title", lang))
     table.add_column(_t("severity", lang))
@@ -234,11 +235,11 @@ def findings_table(result: Review, lang: str = "en") -> tuple[Table, str]:
         level = level_name(r.level, lang) if r.level else r.level
         kind = "/".join(x for x in (industry, grade) if x)
         where = " ".join(x for x in (r.city, r.county, ids, kind, level, r.pollutant) if x)
-        message = r.message if r.findings == 1 else _t("n_plants", lang, count=r.findings,
-                                                        message=r.message)
+        message = r.message_text if r.findings == 1 else _t(
+            "n_plants", lang, count=r.findings, message=r.message_text)
         severity = _t(r.severity, lang) if r.severity in ("error", "warning") else r.severity
-        table.add_row(f"{style}{severity}[/]", _check(r.check, lang), escape(where),
-                      escape(message))
+        table.add_row(f"{style}{severity}[/]", _check(r.check, lang), prose(where, lang),
+                      prose(message, lang))
     hidden = int(shown["findings"].iloc[MAX_FINDING_ROWS:].sum())
     info = int((frame["severity"] == "info").sum())
     note = (_t("hidden", lang, count=hidden) if hidden else "") + _t("info_hidden", lang,
@@ -287,15 +288,33 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records", force_ascii=False, double_precision=15))
 
 
+def findings_with_text(result: Review, lang: str = "en") -> pd.DataFrame:
+    """``Review.findings_frame`` with ``message_text``, each message in ``lang``, at the end."""
+    frame = result.findings_frame()
+    frame["message_text"] = [f.text(lang) for f in result.ordered()]
+    return frame
+
+
 def named_findings(result: Review, lang: str = "en") -> pd.DataFrame:
-    """The findings with ``industry_name``, ``grade_name`` and ``level_name`` appended in
-    ``lang``; the id columns before them are unchanged."""
-    return add_level_names(add_names(result.findings_frame(), lang), lang, ("level",))
+    """The findings with ``industry_name``, ``grade_name``, ``level_name`` and
+    ``message_text`` (the message) appended in ``lang``; the columns before them are
+    unchanged."""
+    frame = add_level_names(add_names(result.findings_frame(), lang), lang, ("level",))
+    frame["message_text"] = [f.text(lang) for f in result.ordered()]
+    return frame
+
+
+def finding_records(result: Review, lang: str = "en") -> list[dict]:
+    """``named_findings`` as JSON records, each with the message's ``code`` and ``fields``
+    (catalogue ``finding.<code>``), so a page can say it in another language."""
+    rows = _records(named_findings(result, lang))
+    return [row | {"code": f.code, "fields": dict(f.fields)}
+            for row, f in zip(rows, result.ordered(), strict=True)]
 
 
 def to_json(result: Review, meta: dict, lang: str = "en") -> str:
     data = {**meta, "failed": result.failed, "summary": _records(result.summary()),
-            "findings": _records(named_findings(result, lang)),
+            "findings": finding_records(result, lang),
             "coverage": _records(add_level_names(result.coverage, lang, ("level",))),
             "exemptions": _records(result.exemptions),
             "what_if": _records(add_level_names(result.what_if, lang, ("level",))),

@@ -28,6 +28,7 @@ from simulator.cli.common import (
     say,
 )
 from simulator.cli.language import lang as command_lang
+from simulator.cli.wrap import prose
 from simulator.core.accounting import CITY_WIDE, LIST_ONLY
 from simulator.io.inputs import load_scenario
 from simulator.io.rundir import default_run_dir, run_tables, write_tables
@@ -59,8 +60,9 @@ def alerts_table(run: Run, lang: str = "en") -> Table:
         table.add_row(str(n), _level(row, lang), row.response,
                       _fmt_time(row.issued_at), _fmt_time(row.start), _fmt_time(row.end),
                       f"{row.hours:.0f}")
-        reasons.append(escape(f"{n}. {render_reason(row.reason, lang)}"))
-    table.caption = "\n".join(reasons) or text("run.alerts.none", lang)
+        reasons.append(f"{n}. {render_reason(row.reason, lang)}")
+    table.caption = (prose("\n".join(reasons), lang) if reasons
+                     else text("run.alerts.none", lang))
     return table
 
 

@@ -53,6 +53,7 @@ from enterprises.io import default_measures
 from enterprises.measures import MeasureTable
 from enterprises.response import Response, lower_alert_level, respond
 from enterprises.schema import POLLUTANTS
+from simulator.lang.messages import message
 
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 CHECKS: tuple[str, ...] = ("consistency", "monotonicity", "exemptions", "coverage", "what_if")
@@ -98,9 +99,25 @@ class Finding:
     pollutant: str = ""
     value: float = math.nan
     limit: float = math.nan
+    code: str = ""  # the message's catalogue key, ``finding.<code>`` (simulator.lang)
+    fields: tuple[tuple[str, object], ...] = ()  # what the message was filled from
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (``message`` itself in English)."""
+        return message("finding", self.code, dict(self.fields), lang, self.message)
 
 
-FINDING_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Finding))
+# the columns of the findings table: the message's code and fields are not columns
+FINDING_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Finding)
+                                         if f.name not in ("code", "fields"))
+
+
+def _finding(check: str, severity: str, code: str, fields: dict[str, object],
+             **where: object) -> Finding:
+    """A finding whose message is ``finding.<code>`` of the English catalogue."""
+    fields = {k: v.item() if isinstance(v, np.generic) else v for k, v in fields.items()}
+    return Finding(check, severity, message("finding", code, fields, "en"), **where,
+                   code=code, fields=tuple(fields.items()))
 
 
 @dataclass(frozen=True)
@@ -125,12 +142,15 @@ class Review:
     def failed(self) -> bool:
         return any(f.severity == "error" for f in self.findings)
 
+    def ordered(self) -> list[Finding]:
+        """The findings, errors first, then warnings, then info (stable)."""
+        rank = {s: k for k, s in enumerate(SEVERITIES)}
+        return sorted(self.findings, key=lambda f: rank[f.severity])
+
     def findings_frame(self) -> pd.DataFrame:
         """The findings as a frame with ``FINDING_COLUMNS``, errors first."""
-        frame = pd.DataFrame([dataclasses.asdict(f) for f in self.findings],
-                             columns=list(FINDING_COLUMNS))
-        order = frame["severity"].map({s: k for k, s in enumerate(SEVERITIES)})
-        return frame.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
+        return pd.DataFrame([{c: getattr(f, c) for c in FINDING_COLUMNS}
+                             for f in self.ordered()], columns=list(FINDING_COLUMNS))
 
     def summary(self) -> pd.DataFrame:
         """Per check: pass or fail and the number of findings of each severity."""
@@ -241,13 +261,14 @@ def check_consistency(inventory: Inventory, table: MeasureTable,
             severity = ("info" if not looser else
                         "warning" if inv.industries[i] == "other" else "error")
             n = int(peers[(inv.cities[i], inv.industries[i], inv.grades[i])]) - 1
-            findings.append(Finding(
+            findings.append(_finding(
                 "consistency", severity,
-                f"一厂一策 at {level.id} is {'looser' if looser else 'stricter'} than its peers: "
-                f"emission cut {_pct(own.emission_cut[i])} (output {_pct(own.cut[i])}) where "
-                f"{inv.industries[i]}/{inv.grades[i]} gets {_pct(usual.emission_cut[i])} "
-                f"(output {_pct(usual.cut[i])}); {n} other plant(s) of that industry and grade "
-                f"in {inv.cities[i]}",
+                "consistency_looser" if looser else "consistency_stricter",
+                {"level": level.id, "cut": _pct(own.emission_cut[i]),
+                 "output_cut": _pct(own.cut[i]), "industry": str(inv.industries[i]),
+                 "grade": str(inv.grades[i]), "peer_cut": _pct(usual.emission_cut[i]),
+                 "peer_output_cut": _pct(usual.cut[i]), "others": n,
+                 "city": str(inv.cities[i])},
                 **_where(inv, i), level=level.id, value=100 * own.emission_cut[i],
                 limit=100 * usual.emission_cut[i]))
     return findings
@@ -304,10 +325,11 @@ def catalogue_monotonicity(industries: Sequence[str], table: MeasureTable,
             for what, va, vb in (("output", ra.cut, rb.cut),
                                  ("emission", ra.emission_cut, rb.emission_cut)):
                 if va > vb + TOLERANCE:
-                    findings.append(Finding(
-                        "monotonicity", "error",
-                        f"catalogue {table.name}: {industry}/{a[0]}/{a[1].id} asks an {what} cut "
-                        f"of {_pct(va)} but {industry}/{b[0]}/{b[1].id} only {_pct(vb)}",
+                    findings.append(_finding(
+                        "monotonicity", "error", f"catalogue_{what}",
+                        {"table": table.name, "industry": industry, "grade": a[0],
+                         "level": a[1].id, "cut": _pct(va), "other_grade": b[0],
+                         "other_level": b[1].id, "other_cut": _pct(vb)},
                         industry=industry, grade=a[0], level=a[1].id, value=100 * va,
                         limit=100 * vb))
     return findings
@@ -336,10 +358,12 @@ def _plant_grade_monotonicity(inv: Inventory, responses: Mapping[Level, Response
                     plants = pd.concat([
                         by_grade[better].loc[by_grade[better]["cut"] > lo + TOLERANCE],
                         by_grade[worse].loc[by_grade[worse]["cut"] < hi - TOLERANCE]])
-                    findings.append(Finding(
-                        "monotonicity", "error",
-                        f"{industry} in {city} at {level.id}: {_a(better)} plant must cut "
-                        f"{_pct(hi)} of its emissions but {_a(worse)} plant only {_pct(lo)}",
+                    findings.append(_finding(
+                        "monotonicity", "error", "plant_grades",
+                        {"industry": industry, "city": city, "level": level.id,
+                         "better_article": _a(better), "better_grade": better,
+                         "cut": _pct(hi), "worse_article": _a(worse), "worse_grade": worse,
+                         "other_cut": _pct(lo)},
                         city=city, ids=";".join(plants["id"]),
                         names=";".join(plants["name"].astype(str)), industry=industry,
                         grade=f"{better}>{worse}", level=level.id, value=100 * hi,
@@ -348,8 +372,8 @@ def _plant_grade_monotonicity(inv: Inventory, responses: Mapping[Level, Response
 
 
 def _a(grade: str) -> str:
-    """The grade with its article: "an A", "a B"."""
-    return f"an {grade}" if grade.startswith("A") else f"a {grade}"
+    """The English article of a grade: "an" A, "a" B."""
+    return "an" if grade.startswith("A") else "a"
 
 
 def _plant_level_monotonicity(inv: Inventory, responses: Mapping[Level, Response]
@@ -359,10 +383,10 @@ def _plant_level_monotonicity(inv: Inventory, responses: Mapping[Level, Response
     for mild, strict in pairwise(levels):
         a, b = responses[mild].emission_cut, responses[strict].emission_cut
         for i in np.flatnonzero(a > b + TOLERANCE):
-            findings.append(Finding(
-                "monotonicity", "error",
-                f"must cut {_pct(a[i])} of its emissions at {mild.id} but only {_pct(b[i])} at "
-                f"{strict.id} ({responses[strict].rule[i]})",
+            findings.append(_finding(
+                "monotonicity", "error", "plant_levels",
+                {"cut": _pct(a[i]), "level": mild.id, "other_cut": _pct(b[i]),
+                 "other_level": strict.id, "rule": str(responses[strict].rule[i])},
                 **_where(inv, i), level=mild.id, value=100 * a[i], limit=100 * b[i]))
     return findings
 
@@ -438,27 +462,26 @@ def check_exemptions(inventory: Inventory, bases: Mapping[str, CityBase],
     table = exemption_table(inv, bases, responses) if table is None else table
     findings = []
     for row in table.to_dict("records"):
-        shares = ", ".join(f"{p} {row[p + '_pct']:.1f} %" for p in POLLUTANTS)
-        findings.append(Finding("exemptions", "info",
-                                f"{row['enterprises']} {row['class']} plant(s) hold {shares} "
-                                "of the city-wide base", city=row["city"]))
+        shares = [{"pollutant": p, "pct": f"{row[p + '_pct']:.1f}"} for p in POLLUTANTS]
+        findings.append(_finding("exemptions", "info", "exempt_share",
+                                 {"count": row["enterprises"], "class": row["class"],
+                                  "shares": shares}, city=row["city"]))
     classes = exempt_classes(inv, responses)
     totals = np.array([bases[c].total * HOURS_PER_YEAR for c in inv.cities]).reshape(-1, 4)
     share = np.divide(inv.emissions, totals, out=np.zeros_like(inv.emissions), where=totals > 0)
     protected_below_b = (inv.exemptions != NONE) & below_b(inv.grades)
     for i in np.flatnonzero(classes != NONE):
         for j in np.flatnonzero(share[i] > max_share + TOLERANCE):
-            findings.append(Finding(
-                "exemptions", "warning",
-                f"exempt ({classes[i]}) plant holds {100 * share[i, j]:.1f} % of the city-wide "
-                f"{POLLUTANTS[j]} base, above {100 * max_share:g} % (assumption)",
+            findings.append(_finding(
+                "exemptions", "warning", "exempt_large",
+                {"class": str(classes[i]), "share": f"{100 * share[i, j]:.1f}",
+                 "pollutant": POLLUTANTS[j], "limit": f"{100 * max_share:g}"},
                 **_where(inv, i), pollutant=POLLUTANTS[j], value=100 * share[i, j],
                 limit=100 * max_share))
         if protected_below_b[i]:
-            findings.append(Finding(
-                "exemptions", "error",
-                f"grade {inv.grades[i]} plant is exempt ({classes[i]}); protected plants must "
-                "reach B or better (sources.md §14)", **_where(inv, i)))
+            findings.append(_finding(
+                "exemptions", "error", "exempt_below_b",
+                {"grade": str(inv.grades[i]), "class": str(classes[i])}, **_where(inv, i)))
     return findings
 
 
@@ -521,26 +544,22 @@ def check_coverage(frame: pd.DataFrame, bases: Mapping[str, CityBase] | None = N
     for row in frame.itertuples(index=False):
         where = {"city": row.city, "level": row.level, "pollutant": row.pollutant,
                  "value": row.cut_pct, "limit": row.target_pct}
-        parts = (f"list {_share(row.list_cut_t_h, row.base_t_h)} + area "
-                 f"{_share(row.area_cut_t_h, row.base_t_h)} = {row.cut_pct:.1f} % of the "
-                 f"city-wide base ({row.base_t_h:.4g} t/h)")
+        parts = {"list_cut": _share(row.list_cut_t_h, row.base_t_h),
+                 "area_cut": _share(row.area_cut_t_h, row.base_t_h),
+                 "cut": f"{row.cut_pct:.1f}", "base": f"{row.base_t_h:.4g}",
+                 "target": f"{row.target_pct:g}"}
         if row.base_t_h <= 0:
-            findings.append(Finding("coverage", "info", "no base emissions: nothing to cut",
-                                    **where))
+            findings.append(_finding("coverage", "info", "coverage_no_base", {}, **where))
         elif row.met:
-            findings.append(Finding("coverage", "info",
-                                    f"{parts} ≥ target {row.target_pct:g} %", **where))
+            findings.append(_finding("coverage", "info", "coverage_met", parts, **where))
         else:
-            findings.append(Finding(
-                "coverage", "error",
-                f"{parts} < target {row.target_pct:g} %: short by {row.short_pct:.1f} "
-                f"points ({row.short_t_h:.4g} t/h)", **where))
+            findings.append(_finding(
+                "coverage", "error", "coverage_short",
+                parts | {"short": f"{row.short_pct:.1f}", "short_t_h": f"{row.short_t_h:.4g}"},
+                **where))
     for city, base in (bases or {}).items():
         if not base.area_rate.any():
-            findings.append(Finding(
-                "coverage", "warning",
-                "no area sources given (--scenario): the list alone is taken as the city-wide "
-                "base, which overstates the cut %", city=city))
+            findings.append(_finding("coverage", "warning", "coverage_no_area", {}, city=city))
     return findings
 
 
@@ -731,15 +750,12 @@ def _plant_findings(plants: pd.DataFrame) -> list[Finding]:
     """An info finding per regraded plant with own measures, saying what became of them."""
     findings = []
     for r in plants[plants["own_measures"] != "none"].itertuples(index=False):
-        if r.own_measures == "replaced":
-            what = (f"its own measures ({r.measures}) are replaced by the catalogue's "
-                    f"{r.industry}/{r.grade_after} measures")
-        else:
-            what = (f"its own measures ({r.measures}) are kept: the regrading changes nothing "
-                    "where they apply")
-        findings.append(Finding("what_if", "info",
-                                f"{r.what_if}: {r.grade_before}→{r.grade_after}; {what}",
-                                city=r.city, county=r.county, ids=r.id, names=r.name,
+        code = "what_if_replaced" if r.own_measures == "replaced" else "what_if_kept"
+        findings.append(_finding("what_if", "info", code,
+                                 {"spec": r.what_if, "grade_before": r.grade_before,
+                                  "grade_after": r.grade_after, "measures": r.measures,
+                                  "industry": r.industry},
+                                 city=r.city, county=r.county, ids=r.id, names=r.name,
                                 industry=r.industry, grade=r.grade_after))
     return findings
 
@@ -784,16 +800,16 @@ def what_if(inventory: Inventory, table: MeasureTable, rules: RuleSet,
     for row in frame.itertuples(index=False):
         where = {"city": row.city, "level": row.level, "pollutant": row.pollutant,
                  "value": row.change_t_h}
-        text = (f"{spec.text}: {row.regraded} plant(s); cut {row.cut_before_t_h:.4g} → "
-                f"{row.cut_after_t_h:.4g} t/h ({row.change_t_h:+.4g} t/h), "
-                f"{row.cut_before_pct:.1f} → {row.cut_after_pct:.1f} % of the base "
-                f"({row.change_pct:+.1f} points)")
+        said = {"spec": spec.text, "plants": row.regraded,
+                "before": f"{row.cut_before_t_h:.4g}", "after": f"{row.cut_after_t_h:.4g}",
+                "change": f"{row.change_t_h:+.4g}", "before_pct": f"{row.cut_before_pct:.1f}",
+                "after_pct": f"{row.cut_after_pct:.1f}", "change_pct": f"{row.change_pct:+.1f}"}
         if row.met_before and not row.met_after:
-            findings.append(Finding("what_if", "warning",
-                                    f"{text}: would miss the {row.target_pct:g} % target",
-                                    **where, limit=row.target_pct))
+            findings.append(_finding("what_if", "warning", "what_if_miss",
+                                     said | {"target": f"{row.target_pct:g}"}, **where,
+                                     limit=row.target_pct))
         else:
-            findings.append(Finding("what_if", "info", text, **where))
+            findings.append(_finding("what_if", "info", "what_if_change", said, **where))
     return frame, findings + _plant_findings(regraded_plants(inventory, spec, mask))
 
 

@@ -19,6 +19,7 @@ from alerts.levels import Level
 from enterprises.schema import POLLUTANTS
 from simulator.io.files import atomic_write
 from simulator.lang import LANGS, level_name, text
+from simulator.lang.messages import message
 from simulator.report import charts
 from simulator.report.columns import VALUE_NAMERS
 from simulator.report.html import ReportError, _table, read_json
@@ -75,10 +76,17 @@ def _cut_chart(frame: pd.DataFrame, chart_id: str, columns: dict[str, str], titl
 
 def _findings(findings: pd.DataFrame, summary: pd.DataFrame, lang: str) -> str:
     """Each check: its status line, then its errors and warnings, one row per plant finding
-    (ids and names as the list writes them); info findings counted."""
+    (ids and names as the list writes them), each message in ``lang`` when the document gives
+    its ``code`` and ``fields``; info findings counted."""
     if findings.empty:
         return f'<p class="note">{html.escape(_t(lang, "no_findings"))}</p>'
     parts = []
+    if "code" in findings.columns:  # each message in the page's language
+        findings = findings.assign(message=[
+            message("finding", c if isinstance(c, str) else "",
+                    f if isinstance(f, dict) else {}, lang, m)
+            for c, f, m in zip(findings["code"], findings["fields"], findings["message"],
+                               strict=True)])
     columns = [c for c in ("severity", "county", "ids", "names", "industry", "grade", "level",
                            "pollutant", "message") if c in findings.columns]
     for check in dict.fromkeys([*summary.get("check", []), *findings["check"]]):

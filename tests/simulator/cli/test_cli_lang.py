@@ -136,14 +136,19 @@ def test_review_csv_appends_name_columns_in_the_runs_language(reviews):
 
     en = pd.read_csv(io.StringIO(reviews["en", "csv"].lstrip("\ufeff")), keep_default_na=False)
     zh = pd.read_csv(io.StringIO(reviews["zh", "csv"].lstrip("\ufeff")), keep_default_na=False)
-    names = ["industry_name", "grade_name", "level_name"]
-    assert list(zh.columns[-3:]) == names and list(en.columns) == list(zh.columns)
+    names = ["industry_name", "grade_name", "level_name", "message_text"]
+    assert list(zh.columns[-4:]) == names and list(en.columns) == list(zh.columns)
     ids = [c for c in zh.columns if c not in names]
     pd.testing.assert_frame_equal(en[ids], zh[ids])  # ids and values unchanged
     row = zh[zh["level"] == "orange"].iloc[0]
     assert row["level_name"] == "橙色"
     other = zh[zh["industry"] == "other"]
     assert (other["industry_name"] == "其他").all()
+    # the message in the run's language beside the English one, which stays as it was
+    assert (en["message_text"] == en["message"]).all()
+    looser = zh[zh["message"].str.startswith("一厂一策 at orange is looser")].iloc[0]
+    assert looser["message_text"].startswith("橙色预警下的一厂一策比同类企业宽松：排放削减 ")
+    assert not zh["message_text"].str.contains("plant|target|base", regex=True).any()
 
 
 def test_error_prefix_follows_the_language(capsys):
