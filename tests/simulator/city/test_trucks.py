@@ -64,7 +64,9 @@ def test_demo_blocks_trips_at_orange_and_reports_them(demo, tmp_path):
             per.groupby("segment").trips_blocked.sum().tolist()
     episodes = read(out / "episodes.csv")
     assert list(episodes.columns[:len(EPISODE_COLUMNS)]) == EPISODE_COLUMNS  # kept, in order
-    assert tuple(episodes.columns[-5:]) == EPISODE_TRANSPORT_COLUMNS  # appended at the end
+    # appended after the ids, before the name columns (level_name) the writer adds last
+    assert tuple(episodes.columns[-6:-1]) == EPISODE_TRANSPORT_COLUMNS
+    assert episodes.columns[-1] == "level_name"
     nox = episodes[(episodes.level == "orange") & (episodes.pollutant == "NOx")].iloc[0]
     assert nox.transport_cut_t == pytest.approx(
         per.loc[per.level == "orange", "NOx_cut_kg"].sum() / 1000, abs=1e-5)
