@@ -38,3 +38,33 @@ def demo_copy(tmp_path) -> Path:
     shutil.copytree(DEMO_SCENARIO.parent / "data", runs / "data")
     shutil.copy(DEMO_SCENARIO, runs / "demo.toml")
     return runs / "demo.toml"
+
+
+# --- a real browser (report and console tests) -----------------------------------------------
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--no-first-run", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium driven through playwright; skipped with a note where there is none
+    (CI installs it and fails instead)."""
+    found = next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    if found is None or sync_playwright is None:
+        missing = "chromium" if found is None else "playwright"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {missing} is missing — .ci/run installs Debian's "
+                        "chromium, the test extra installs playwright")
+        pytest.skip(f"no {missing} (apt-get install chromium fonts-noto-cjk; pip install "
+                    "playwright); CI runs this test")
+    with sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=found, args=list(CHROMIUM_FLAGS))
+        yield launched
+        launched.close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import threading
 import time
@@ -23,35 +22,12 @@ import pytest
 from typer.testing import CliRunner
 
 from simulator.cli.app import app as cli_app
-from tests.simulator.report.test_report import CHROMIUM_FLAGS, CHROMIUM_NAMES
 
 ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "runs" / "demo.toml"
 ARTEFACTS = Path(os.environ.get("SMOGSIM_ARTEFACTS", ROOT / "runs/out/screenshots"))
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium through playwright; skipped with a note where there is none (CI
-    installs it and fails instead)."""
-    found = next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    if found is None or sync_playwright is None:
-        missing = "chromium" if found is None else "playwright"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but {missing} is missing — .ci/run installs Debian's "
-                        "chromium, the test extra installs playwright")
-        pytest.skip(f"no {missing} (apt-get install chromium fonts-noto-cjk; pip install "
-                    "playwright); CI runs this test")
-    with sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=found, args=list(CHROMIUM_FLAGS))
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

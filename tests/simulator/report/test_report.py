@@ -33,7 +33,6 @@ from simulator.report.review import build_review_report, write_review_report
 RUNNER = CliRunner()
 SECTION_IDS = [key for key, _ in SECTIONS]
 OPTIONAL_SECTIONS = ["breakdown", "map", "transport", "compliance", "airquality"]
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
 class Page(HTMLParser):
@@ -400,33 +399,9 @@ def test_booleans_and_zeros_read_as_a_person_reads_them():
 
 # --- a real browser -------------------------------------------------------------------------
 
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--no-first-run", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage")
 ARTEFACTS = Path(os.environ.get("SMOGSIM_ARTEFACTS",
                                 Path(__file__).resolve().parents[3] / "runs/out/screenshots"))
 CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium driven through the DevTools protocol (playwright)."""
-    found = next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    if found is None or sync_playwright is None:
-        missing = "chromium" if found is None else "playwright"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but {missing} is missing — .ci/run installs Debian's "
-                        f"chromium, the test extra installs playwright")
-        pytest.skip(f"no {missing} (apt-get install chromium fonts-noto-cjk; "
-                    f"pip install playwright); CI runs this test")
-    with sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=found, args=list(CHROMIUM_FLAGS))
-        yield launched
-        launched.close()
 
 
 def _render(browser, page_file: Path, shot_name: str) -> dict:
