@@ -16,7 +16,7 @@ from enterprises.exemptions import NONE as NOT_EXEMPT
 from enterprises.schema import POLLUTANTS
 from simulator.city.run import CitySimulation, Run
 from simulator.core.airquality import SourceReceptorModel
-from simulator.exercise.model import Exercise, Proposal
+from simulator.exercise.model import LIFECYCLE, Exercise, Proposal
 from simulator.lang import level_name, render_reason, text
 from simulator.lang.catalogue import catalogue
 from simulator.regional.model import hourly_cut_fractions, transport_cut_fractions
@@ -131,7 +131,8 @@ def _window_dict(ex: Exercise, window, lang: str) -> dict:
             "start": _time(window.start), "end": None if open_end else _time(window.end),
             "reason": render_reason(window.reason, lang), "trigger": window.trigger,
             "trigger_name": text(f"trigger.{window.trigger}", lang),
-            "who": _who(ex, window.trigger)}
+            "who": _who(ex, window.trigger),
+            "who_name": who_name(_who(ex, window.trigger), lang)}
 
 
 def alert_now(ex: Exercise, lang: str) -> dict | None:
@@ -287,6 +288,11 @@ def pm25_so_far(ex: Exercise, so_far: CitySimulation | None) -> list[dict]:
             for t, a, b in zip(frame.index, frame["without"], frame["with"], strict=True)]
 
 
+def who_name(who: str, lang: str) -> str:
+    """The person as typed, or the lifecycle's routine named in ``lang`` (自动流程)."""
+    return text("exercise.lifecycle", lang) if who == LIFECYCLE else who
+
+
 def log_rows(ex: Exercise, lang: str) -> list[dict]:
     out = []
     for row in ex.log:
@@ -294,6 +300,7 @@ def log_rows(ex: Exercise, lang: str) -> list[dict]:
         out.append({**{k: (_time(v) if isinstance(v, pd.Timestamp) else v)
                        for k, v in row.items()},
                     "kind_name": text(f"exercise.kind.{row['kind']}", lang),
+                    "who_name": who_name(str(row["who"]), lang),
                     "action_name": text(f"exercise.action.{row['action']}", lang),
                     "level_name": level_name(level, lang) if level else None,
                     "reason": render_reason(row["reason"], lang) if row["reason"] else ""})

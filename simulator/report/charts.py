@@ -51,10 +51,18 @@ def _json_value(value: object) -> object:
     return value if isinstance(value, (int, str)) else str(value)
 
 
+# Time-axis labels in numbers, not the browser's English day and month names ("Tue 12",
+# "03 AM"): a Chinese reader gets 12-13 and 03:00, as bureaus write them.
+TIME_AXIS_FORMAT = {"year": "%Y", "quarter": "%Y-%m", "month": "%Y-%m", "week": "%m-%d",
+                    "date": "%m-%d", "hours": "%H:%M", "minutes": "%H:%M", "seconds": "%H:%M:%S",
+                    "milliseconds": "%H:%M:%S"}
+
+
 def spec(body: Spec, title: str = "") -> Spec:
     """A top-level spec: schema, fonts of the page, no remote anything."""
     config = {"font": FONT_STACK, "view": {"stroke": None},
               "axis": {"labelFontSize": 11, "titleFontSize": 11},
+              "axisTemporal": {"format": TIME_AXIS_FORMAT},
               "legend": {"labelFontSize": 11, "titleFontSize": 11, "labelLimit": 320},
               "title": {"anchor": "start", "fontSize": 13, "fontWeight": "normal"}}
     return {"$schema": VEGA_LITE_SCHEMA, **({"title": title} if title else {}),

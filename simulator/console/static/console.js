@@ -114,7 +114,7 @@ function render() {
       : fmt(cut, 2), "num");
   });
   fill("log", s.log || [], (tr, r) => {
-    cell(tr, time(r.at)); cell(tr, r.who || ""); cell(tr, r.kind_name || r.kind);
+    cell(tr, time(r.at)); cell(tr, r.who_name || r.who || ""); cell(tr, r.kind_name || r.kind);
     cell(tr, r.action_name || r.action); cell(tr, r.level_name || r.level || "");
     cell(tr, time(r.start)); cell(tr, time(r.end));
     cell(tr, [r.county ? `${r.county} × ${r.teams}` : "", r.note, r.reason]
@@ -156,7 +156,7 @@ function renderAlert(alert, id) {
   const why = document.createElement("p");
   why.textContent = `${L["alert.reason"]}: ${alert.reason || "—"}`; box.append(why);
   const by = document.createElement("p"); by.className = "muted";
-  by.textContent = `${L["alert.by"]}: ${alert.trigger_name || alert.trigger || ""} ${alert.who || ""}`;
+  by.textContent = `${L["alert.by"]}: ${alert.trigger_name || alert.trigger || ""} ${alert.who_name || alert.who || ""}`;
   box.append(by);
 }
 
@@ -193,7 +193,11 @@ function renderComparison(rows) {
 
 async function drawCharts(s) {
   if (typeof vegaEmbed === "undefined") return;
-  const config = {font: FONT, view: {stroke: null}};
+  // time labels in numbers (12-13, 03:00), not the browser's English names; as the report
+  const timeFormat = {year: "%Y", quarter: "%Y-%m", month: "%Y-%m", week: "%m-%d", date: "%m-%d",
+                      hours: "%H:%M", minutes: "%H:%M", seconds: "%H:%M:%S",
+                      milliseconds: "%H:%M:%S"};
+  const config = {font: FONT, view: {stroke: null}, axisTemporal: {format: timeFormat}};
   const opts = {actions: false, renderer: "svg"};
   const pm = [];
   for (const r of s.pm25 || []) {
