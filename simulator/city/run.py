@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 
 from simulator.city.trucks import TransportRun, tally_transport
 from simulator.core.accounting import cut_base
@@ -21,6 +22,8 @@ from simulator.io.inputs import (
     input_hashes,
     load_transport_inputs,
 )
+from simulator.io.rundir import run_tables
+from simulator.lang.tables import add_names, enterprise_names
 from simulator.spec.scenario import ScenarioSpec
 
 
@@ -61,6 +64,13 @@ class Run:
     def tables(self) -> dict:
         """Extra CSV files of the run directory by name (transport.csv, …)."""
         return {} if self.transport is None else self.transport.tables()
+
+    def named_tables(self, lang: str) -> dict[str, pd.DataFrame]:
+        """Every table of the run directory by file name, each with its name columns in
+        ``lang`` (``simulator.lang.tables.add_names``)."""
+        tables = run_tables(self.result) | self.tables()
+        names = enterprise_names(self.result.enterprise_tonnes, self.result.audit)
+        return {name: add_names(frame, lang, names) for name, frame in tables.items()}
 
 
 class CitySimulation(NamedTuple):

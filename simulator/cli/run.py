@@ -31,10 +31,9 @@ from simulator.cli.language import lang as command_lang
 from simulator.cli.wrap import prose
 from simulator.core.accounting import CITY_WIDE, LIST_ONLY
 from simulator.io.inputs import load_scenario
-from simulator.io.rundir import default_run_dir, run_tables, write_tables
+from simulator.io.rundir import default_run_dir, write_tables
 from simulator.lang import flag, level_name, render_reason, text
 from simulator.lang.catalogue import catalogue
-from simulator.lang.tables import add_names, enterprise_names
 
 DEMO_SCENARIO = Path(__file__).resolve().parents[2] / "runs" / "demo.toml"
 
@@ -130,20 +129,13 @@ def run_document(run: Run, run_dir: Path) -> dict:
     }
 
 
-def named_tables(run: Run, lang: str) -> dict[str, pd.DataFrame]:
-    """The run's tables by file name, each with its name columns in ``lang``."""
-    tables = run_tables(run.result) | run.tables()
-    names = enterprise_names(run.result.enterprise_tonnes, run.result.audit)
-    return {name: add_names(frame, lang, names) for name, frame in tables.items()}
-
-
 def _execute(scenario: Path, out: Path | None, mode: str, report: bool = True) -> None:
     try:
         spec = load_scenario(scenario)
         lang = command_lang(spec.lang)
         run = run_scenario(spec)
         run_dir = default_run_dir(out, Path(scenario).stem)
-        write_tables(run_dir, named_tables(run, lang),
+        write_tables(run_dir, run.named_tables(lang),
                      {**run.manifest(run_dir.name), "lang": lang},  # the report's language
                      report=report_writer() if report else None)
     except USER_ERRORS as bad:

@@ -32,8 +32,7 @@ from simulator.io.inputs import (
     load_scenario,
     load_transport_inputs,
 )
-from simulator.io.rundir import ReportWriter, run_tables, write_tables
-from simulator.lang.tables import add_names, enterprise_names
+from simulator.io.rundir import ReportWriter, write_tables
 from simulator.spec.scenario import ScenarioError
 
 SUFFIX = ".json"
@@ -138,9 +137,7 @@ def export_run(ex: Exercise, out_dir: str | Path, lang: str = "zh",
     (``simulator.report.add_report``), ``report.html``. Written atomically."""
     run = ex.result()
     out_dir = Path(out_dir)
-    tables = run_tables(run.result) | run.tables()
-    names = enterprise_names(run.result.enterprise_tonnes, run.result.audit)
-    tables = {name: add_names(frame, lang, names) for name, frame in tables.items()}
+    tables = run.named_tables(lang)
     tables["decisions.csv"] = decisions_frame(ex)
     manifest = {**run.manifest(out_dir.name), "lang": lang,
                 "exercise": {"who": ex.who, "decisions": len(ex.log),

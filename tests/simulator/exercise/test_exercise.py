@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from alerts.levels import Level
 from simulator.city.run import run_scenario
-from simulator.cli.run import DEMO_SCENARIO, named_tables
+from simulator.cli.run import DEMO_SCENARIO
 from simulator.exercise import Exercise, ExerciseError
 from simulator.exercise.io import export_run, load_exercise, open_exercise, save_exercise
 from simulator.io.inputs import load_scenario
@@ -64,7 +64,7 @@ def test_accepting_every_proposal_gives_smogsim_runs_bytes_on_the_demo(tmp_path)
     assert accepted == 3 and {row["kind"] for row in ex.log} == {"accepted"}
     export_run(ex, tmp_path / "ex", "en")
     run = run_scenario(load_scenario(DEMO_SCENARIO))
-    write_tables(tmp_path / "run", named_tables(run, "en"), run.manifest("run"))
+    write_tables(tmp_path / "run", run.named_tables("en"), run.manifest("run"))
     for name in (*TABLES, "transport.csv", "transport_summary.csv"):
         assert (tmp_path / "ex" / name).read_bytes() == (tmp_path / "run" / name).read_bytes()
     decisions = pd.read_csv(tmp_path / "ex" / "decisions.csv", encoding="utf-8-sig")
