@@ -10,6 +10,7 @@ import gzip
 import tomllib
 import zlib
 from collections.abc import Callable
+from datetime import datetime
 from importlib import resources
 from io import StringIO
 from pathlib import Path
@@ -332,8 +333,17 @@ def _checked_numbers(text: pd.Series, column: str, path: Path, minimum: float | 
     return values.astype(float)
 
 
+#: Layouts of a time cell tried first, in order: when every cell of a column has the layout of
+#: its first cell, one format parses the column many times faster than inferring each cell's.
+#: Year first only, so no layout reads a cell differently from the inference.
+COMMON_TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
+                       "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S")
+
+
 def _times(text: pd.Series, path: Path, column: str, fmt: str | None = None) -> pd.Series:
-    times = pd.to_datetime(text, errors="coerce", format=fmt if fmt else "mixed")
+    times = None if fmt else _common_layout_times(text)
+    if times is None:
+        times = pd.to_datetime(text, errors="coerce", format=fmt if fmt else "mixed")
     bad = times.isna().to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -341,6 +351,22 @@ def _times(text: pd.Series, path: Path, column: str, fmt: str | None = None) -> 
     if getattr(times.dt, "tz", None) is not None:
         raise _bad(path, 2, column, text.iloc[0], "local time without a time zone")
     return times.astype("datetime64[ns]")
+
+
+def _common_layout_times(text: pd.Series) -> pd.Series | None:
+    """``text`` parsed with the first of ``COMMON_TIME_FORMATS`` its first cell has, when every
+    cell has it; else None (the caller infers each cell's layout)."""
+    if not len(text):
+        return None
+    first = text.iloc[0]
+    for fmt in COMMON_TIME_FORMATS:
+        try:
+            datetime.strptime(first, fmt)
+        except (TypeError, ValueError):
+            continue
+        times = pd.to_datetime(text, errors="coerce", format=fmt)
+        return None if times.isna().any() else times
+    return None
 
 
 def _city_of(frame: pd.DataFrame, path: Path, city: str | None) -> pd.Series:

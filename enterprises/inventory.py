@@ -270,9 +270,10 @@ class Inventory:
         """Per enterprise: its lines' names joined by ; ("" when no line is named)."""
         starts = _line_starts(self.lines)
         out = np.full(len(self), "", dtype=object)
-        for i, (start, k) in enumerate(zip(starts, self.lines, strict=True)):
-            names = [str(x) for x in self.line_names[start:start + k]]
-            out[i] = SHARE_SEPARATOR.join(names) if any(names) else ""
+        # only the enterprises with a named line are joined: most lists name none
+        for i in np.unique(self.line_owner[self.line_names != ""]):
+            start, k = starts[i], self.lines[i]
+            out[i] = SHARE_SEPARATOR.join(str(x) for x in self.line_names[start:start + k])
         return out
 
     def _line_text(self, shares: np.ndarray, plain: np.ndarray) -> np.ndarray:

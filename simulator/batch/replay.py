@@ -28,8 +28,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -92,6 +94,8 @@ CUT_COLUMNS = [*KEY_COLUMNS, "alert_episode", "level", "start", "end", "hours", 
 CHUNK_TASKS = 16
 # The base of a run's cut %: the list alone, or the city-wide base (list + area sources).
 LIST_ONLY, WITH_AREA = "list", "list+area"
+# Threads that read the parts when gathering (Arrow parses a part without holding the GIL).
+GATHER_THREADS = min(8, os.cpu_count() or 1)
 
 
 USER_ERRORS = (ReplayInputError, AlertInputError, InventoryError, ScenarioError)
@@ -450,8 +454,10 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
              for city, daily in daily_by_city.items()}
     replayed = [city for city in daily_by_city if found[city] or city in linked]
     list_bytes = _list_parquet({city: lists[city] for city in replayed})
-    inputs = {city: _stage_city(out, daily_by_city[city], drivers[city], list_bytes[city],
-                                areas.get(city), rules_digest, staged)
+    obs_bytes = _observation_parquet({city: _observation_frame(daily_by_city[city], drivers[city])
+                                      for city in replayed})
+    inputs = {city: _stage_city(out, obs_bytes[city], list_bytes[city], areas.get(city),
+                                rules_digest, staged)
               for city in replayed}
     for city in daily_by_city:
         if city in linked:
@@ -525,27 +531,46 @@ def _region_cities(region: str | Path | None, daily_by_city: dict[str, pd.Series
 
 
 def _list_parquet(lists: dict[str, Inventory]) -> dict[str, bytes]:
-    """Each city's list as Parquet bytes: the lists are turned into Arrow in one go (a
-    conversion per city costs more than the rest of staging), then cut per city."""
-    frames = [inventory.to_frame() for inventory in lists.values()]
-    if not frames:
+    """Each city's list as Parquet bytes: the lists are joined and turned into a frame and into
+    Arrow once (a conversion per city costs more than the rest of staging), then cut per city."""
+    if not lists:
         return {}
-    table = batch.arrow_table(pd.concat(frames, ignore_index=True))
-    offsets = np.cumsum([0, *map(len, frames)])
-    return {city: batch.table_bytes(table.slice(offsets[k], len(frames[k])))
-            for k, city in enumerate(lists)}
+    table = batch.arrow_table(Inventory.concat(list(lists.values())).to_frame())
+    offsets = np.cumsum([0, *map(len, lists.values())])
+    return {city: batch.table_bytes(table.slice(offsets[k], len(inventory)))
+            for k, (city, inventory) in enumerate(lists.items())}
 
 
-def _stage_city(out: Path, daily: pd.Series, drivers: pd.DataFrame | None, inv: bytes,
-                area: dict | None, rules_digest: bytes, staged: dict) -> dict:
-    """Add a city's staged files to ``staged`` (``inv``: its list as Parquet); return the
-    task fields that name them."""
-    # Workers need only the city's daily AQI, and its drivers where they leave a period out
-    # (``drivers_to_stage``), so that is what is staged.
+def _observation_frame(daily: pd.Series, drivers: pd.DataFrame | None) -> pd.DataFrame:
+    """What a city's workers read (``staged_daily_aqi``, ``staged_drivers``): its daily AQI by
+    hour, and its drivers where they leave a period out (``drivers_to_stage``)."""
     frame = daily.rename("daily_aqi").reset_index()
     if drivers is not None:
         frame = frame.join(drivers.reset_index(drop=True))
-    obs = batch.parquet_bytes(frame)
+    return frame
+
+
+def _observation_parquet(frames: dict[str, pd.DataFrame]) -> dict[str, bytes]:
+    """Each city's staged observations as Parquet bytes, as ``batch.parquet_bytes`` writes
+    them one by one: frames of the same columns and types are turned into Arrow together
+    (which costs about as much for one city as for a hundred), then cut per city."""
+    groups: dict[tuple, list[str]] = {}
+    for city, frame in frames.items():
+        signature = tuple(zip(frame.columns, map(str, frame.dtypes), strict=True))
+        groups.setdefault(signature, []).append(city)
+    staged = {}
+    for cities in groups.values():
+        table = batch.arrow_table(pd.concat([frames[c] for c in cities], ignore_index=True))
+        offsets = np.cumsum([0, *(len(frames[c]) for c in cities)])
+        staged |= {city: batch.table_bytes(table.slice(offsets[k], len(frames[city])))
+                   for k, city in enumerate(cities)}
+    return {city: staged[city] for city in frames}
+
+
+def _stage_city(out: Path, obs: bytes, inv: bytes, area: dict | None, rules_digest: bytes,
+                staged: dict) -> dict:
+    """Add a city's staged files to ``staged`` (``obs``, ``inv``: its observations and list as
+    Parquet); return the task fields that name them."""
     obs_path = out / "inputs" / f"obs-{_digest(obs)[:16]}.parquet"
     inv_path = out / "inputs" / f"inv-{_digest(inv)[:16]}.parquet"
     staged |= {obs_path: obs, inv_path: inv}
@@ -645,14 +670,17 @@ def gather(work: Sequence[batch.Chunk], parts: Path
            ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read every finished part in key order into the final runs and cuts tables."""
     runs_parts, cut_parts, timings = [], [], []
-    for chunk in sorted(work, key=lambda c: c.sort_key):
-        marker, tables = batch.read_part_arrow(parts, chunk)
-        runs_parts.append(tables["runs"])
-        if tables["cuts"].num_rows:
-            cut_parts.append(tables["cuts"])
-        timings += [{**dict(zip(KEY_COLUMNS, task.sort_key, strict=True)),
-                     "wall_s": run["wall_s"]}
-                    for task, run in zip(chunk.tasks, marker["tasks"], strict=True)]
+    ordered = sorted(work, key=lambda c: c.sort_key)
+    # Arrow reads and checks a part without the GIL: the cores the workers left do it together
+    with ThreadPoolExecutor(max_workers=GATHER_THREADS) as pool:
+        read = pool.map(functools.partial(batch.read_part_arrow, parts), ordered)
+        for chunk, (marker, tables) in zip(ordered, read, strict=True):
+            runs_parts.append(tables["runs"])
+            if tables["cuts"].num_rows:
+                cut_parts.append(tables["cuts"])
+            timings += [{**dict(zip(KEY_COLUMNS, task.sort_key, strict=True)),
+                         "wall_s": run["wall_s"]}
+                        for task, run in zip(chunk.tasks, marker["tasks"], strict=True)]
     runs_frame = (_concat(runs_parts) if runs_parts else pd.DataFrame(columns=RUN_COLUMNS))
     cuts_frame = (_concat(cut_parts) if cut_parts else pd.DataFrame(columns=CUT_COLUMNS))
     return runs_frame, cuts_frame, pd.DataFrame(timings, columns=[*KEY_COLUMNS, "wall_s"])

@@ -32,6 +32,7 @@ parent closes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -157,9 +158,10 @@ class Chunk:
     def sort_key(self) -> tuple:
         return self.tasks[0].sort_key
 
-    @property
+    @functools.cached_property
     def stem(self) -> str:
-        """Part file stem: a digest of the tasks' stems, so it names exactly these tasks."""
+        """Part file stem: a digest of the tasks' stems, so it names exactly these tasks.
+        Kept once computed: checking and gathering a part ask for it several times."""
         text = json.dumps({"format": PART_FORMAT, "tasks": [t.stem for t in self.tasks]})
         return "part-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
@@ -260,7 +262,15 @@ def read_marker(parts_dir: Path, chunk: Chunk) -> dict | None:
     Checks: the marker parses, names this chunk, its tasks and the format, and each data
     file's sha256 and Parquet row count match it and its metadata names this chunk.
     """
+    intact = _intact_part(parts_dir, chunk)
+    return None if intact is None else intact[0]
+
+
+def _intact_part(parts_dir: Path, chunk: Chunk
+                 ) -> tuple[dict, dict[str, pq.ParquetFile]] | None:
+    """``read_marker``'s checks; the marker and the data files, opened from the bytes checked."""
     paths = part_paths(parts_dir, chunk)
+    files: dict[str, pq.ParquetFile] = {}
     try:
         marker = json.loads(paths["done"].read_text(encoding="utf-8"))
         if (marker.get("format") != PART_FORMAT or marker.get("key") != chunk.key
@@ -272,13 +282,14 @@ def read_marker(parts_dir: Path, chunk: Chunk) -> dict | None:
             data = paths[name].read_bytes()
             if hashlib.sha256(data).hexdigest() != entry["sha256"]:
                 return None
-            meta = pq.read_metadata(io.BytesIO(data))
+            files[name] = pq.ParquetFile(pa.BufferReader(data), pre_buffer=False)
+            meta = files[name].metadata
             if (meta.num_rows != entry["rows"]
                     or (meta.metadata or {}).get(KEY_METADATA) != chunk.key.encode("utf-8")):
                 return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError, pa.ArrowException):
         return None
-    return marker
+    return marker, files
 
 
 def read_part(parts_dir: Path, chunk: Chunk) -> tuple[dict, dict[str, pd.DataFrame]]:
@@ -289,12 +300,14 @@ def read_part(parts_dir: Path, chunk: Chunk) -> tuple[dict, dict[str, pd.DataFra
 
 def read_part_arrow(parts_dir: Path, chunk: Chunk) -> tuple[dict, dict[str, pa.Table]]:
     """``read_part`` as Arrow tables: gathering many parts converts to pandas once, after
-    concatenating, which costs far less than one conversion per part."""
-    marker = read_marker(parts_dir, chunk)
-    if marker is None:
+    concatenating, which costs far less than one conversion per part. The tables are parsed
+    from the bytes the checks read (each file is read once), on this thread alone: gathering
+    reads many small parts side by side."""
+    intact = _intact_part(parts_dir, chunk)
+    if intact is None:
         raise BatchError(f"{parts_dir}: part of {chunk.key} is missing or damaged")
-    paths = part_paths(parts_dir, chunk)
-    return marker, {name: pq.read_table(paths[name]) for name in TABLES}
+    marker, files = intact
+    return marker, {name: files[name].read(use_threads=False) for name in TABLES}
 
 
 def execute(chunk: Chunk, func: TaskFunction, parts_dir: str) -> dict:
