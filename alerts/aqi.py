@@ -19,7 +19,7 @@ that IAQI are the 首要污染物 when AQI > 50.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -254,14 +254,25 @@ def aqi(
     >>> aqi({"PM2.5": 150.0, "PM10": 350.0, "NO2": 40.0}).primary
     ('PM2.5', 'PM10')
     """
+    names, sub, value = _largest_iaqi(concentrations, period, rounded)
+    is_primary = (np.abs(sub - value) <= _TIE_TOLERANCE) & (value > 50)
+    if all(np.ndim(v) == 0 for v in concentrations.values()):
+        primary: tuple[str, ...] | np.ndarray = tuple(
+            p for p, flag in zip(names, is_primary, strict=True) if flag
+        )
+        return AQIResult(float(value), primary, category(float(value)))
+    return AQIResult(value, joined_names(names, is_primary).astype(str), category(value))
+
+
+def _largest_iaqi(concentrations: Mapping[str, float | np.ndarray], period: str, rounded: bool
+                  ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The pollutants given (``POLLUTANTS`` order), their IAQIs stacked, and the largest."""
     if not concentrations:
         raise ValueError("aqi() needs at least one pollutant concentration")
     names = [p for p in POLLUTANTS if p in concentrations]
     unknown = sorted(set(concentrations) - set(POLLUTANTS))
     if unknown:
         raise ValueError(f"unknown pollutant(s) {unknown}; expected one of {', '.join(POLLUTANTS)}")
-
-    scalar = all(np.ndim(v) == 0 for v in concentrations.values())
     arrays = np.broadcast_arrays(*(np.asarray(concentrations[p], dtype=float) for p in names))
     sub = np.stack(
         [
@@ -271,18 +282,23 @@ def aqi(
     )
     all_nan = np.all(np.isnan(sub), axis=0)
     value = np.where(all_nan, np.nan, np.max(np.where(np.isnan(sub), -np.inf, sub), axis=0))
+    return names, sub, value
 
-    is_primary = (np.abs(sub - value) <= _TIE_TOLERANCE) & (value > 50)
-    if scalar:
-        primary: tuple[str, ...] | np.ndarray = tuple(
-            p for p, flag in zip(names, is_primary, strict=True) if flag
-        )
-        return AQIResult(float(value), primary, category(float(value)))
 
-    joined = np.full(value.shape, "", dtype=object)
-    for p, flag in zip(names, is_primary, strict=True):
-        joined = np.where(flag, np.where(joined == "", p, joined + "," + p), joined)
-    return AQIResult(value, joined.astype(str), category(value))
+def joined_names(names: Sequence[str], flags: np.ndarray) -> np.ndarray:
+    """Per element, the ``names`` whose row of ``flags`` (one row per name) is true there,
+    joined by "," in ``names`` order ("" where none is): an object array.
+
+    Each element's set of names is one number (a bit per name), looked up in the texts of all
+    the sets: a few dozen texts are joined, not one per element.
+    """
+    flags = np.asarray(flags, dtype=bool)
+    code = np.zeros(flags.shape[1:], dtype=np.int64)
+    for k in range(len(names)):
+        code |= flags[k].astype(np.int64) << k
+    texts = np.array([",".join(p for k, p in enumerate(names) if c >> k & 1)
+                      for c in range(1 << len(names))], dtype=object)
+    return texts[code]
 
 
 def _check_index(series: pd.Series | pd.DataFrame) -> None:
@@ -343,7 +359,8 @@ def daily_aqi(concentrations: pd.DataFrame) -> pd.Series:
     for p in columns:
         if p != "O3":
             daily[p] = rolling_24h_mean(concentrations[p]).to_numpy()
-    value = (np.asarray(aqi(daily, "24h").value, dtype=float) if daily
+    # the largest sub-index alone: the primary pollutants and categories are not needed here
+    value = (np.asarray(_largest_iaqi(daily, "24h", False)[2], dtype=float) if daily
              else np.full(len(concentrations), np.nan))
     if "O3" in columns:
         o3 = o3_daily_iaqi(concentrations["O3"])

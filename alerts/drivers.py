@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from alerts.aqi import POLLUTANTS, iaqi, o3_daily_iaqi, rolling_24h_mean
+from alerts.aqi import POLLUTANTS, iaqi, joined_names, o3_daily_iaqi, rolling_24h_mean
 
 DRIVER_COLUMNS = ["primary", "pm_ratio"]
 EXCLUSION_KINDS = ("dust", "ozone")
@@ -96,10 +96,7 @@ def city_drivers(concentrations: pd.DataFrame) -> pd.DataFrame | None:
     table = np.vstack([sub[p] for p in columns])
     known = ~np.isnan(table)
     top = np.max(np.where(known, table, -np.inf), axis=0)
-    primary = np.full(len(concentrations), "", dtype=object)
-    for k, p in enumerate(columns):
-        hit = known[k] & (np.abs(table[k] - top) <= _TIE) & (top > 50)
-        primary = np.where(hit, np.where(primary == "", p, primary + "," + p), primary)
+    primary = joined_names(columns, known & (np.abs(table - top) <= _TIE) & (top > 50))
     ratio = np.full(len(concentrations), np.nan)
     if "PM2.5" in columns and "PM10" in columns:
         pm25 = rolling_24h_mean(concentrations["PM2.5"].astype(float)).to_numpy()

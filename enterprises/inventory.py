@@ -439,7 +439,8 @@ def _ragged(cells: Sequence[object] | np.ndarray, lines: np.ndarray,
     A blank cell takes the enterprise's slice of ``fallback`` (None: equal lines); all blank
     gives ``fallback`` itself.
     """
-    if all(_blank(v) for v in cells):
+    empty = isinstance(cells, np.ndarray) and cells.dtype == object and (cells == "").all()
+    if empty or all(_blank(v) for v in cells):  # (the first test: a whole column of "")
         return fallback
     if fallback is None:
         fallback = np.repeat(1.0 / lines, lines)

@@ -51,7 +51,7 @@ from enterprises.schema import (
     column_for_header,
     flag_value,
 )
-from enterprises.sheets import HeaderMatch, Layout, find_layout, has_header, match_header
+from enterprises.sheets import HeaderMatch, Layout, find_layout, has_header, match_header, stripped
 
 __all__ = [
     "DEFAULT_MEASURES_PATH",
@@ -278,7 +278,7 @@ def _layout_frame(layout: Layout, path: Path, sheet: str | None,
     labels = _unique([h or f"#{j + 1}" for j, h in enumerate(layout.headers)])
     cells = []
     for row, record in zip(layout.rows, layout.records, strict=True):
-        record = [str(c).strip() for c in record]
+        record = stripped(record)
         if any(record[width:]):
             extra = next(c for c in record[width:] if c)
             problems.append(InventoryError(path, row, f"#{width + 1}", extra,
@@ -760,8 +760,11 @@ def _check_coordinate(text: np.ndarray, bounds: tuple[float, float], expected: s
 
 def _text(series: pd.Series) -> np.ndarray:
     """Cells as stripped str; missing values (None/NaN) become ""."""
-    values = series.astype(object).where(series.notna(), "")
-    return np.array([str(v).strip() for v in values], dtype=object)
+    try:  # text cells only (CSV, XLSX and Parquet lists as read): no missing value to blank
+        return np.array(list(map(str.strip, series.tolist())), dtype=object)
+    except TypeError:
+        values = series.astype(object).where(series.notna(), "")
+        return np.array([str(v).strip() for v in values], dtype=object)
 
 
 def _check(col: Column, text: np.ndarray, rows: np.ndarray) -> Check:
@@ -851,6 +854,8 @@ def _parse_shares(text: str, positive: bool) -> str:
 
 def _numbers(text: np.ndarray) -> np.ndarray:
     """Text → float64; non-numeric and empty cells become NaN."""
+    if (text == "").all():  # a column the list leaves out
+        return np.full(len(text), np.nan)
     return pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(np.float64)
 
 
@@ -865,7 +870,10 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc, all of it
 def _check_text(text: np.ndarray) -> Check:
     """A required name: not empty, and no control characters (a NUL or a line break inside
     an id or a county would split or hide it in every table and chart downstream)."""
-    control = np.array([_CONTROL.search(t) is not None for t in text], dtype=bool)
+    # the cells joined by a space (not a control character) show at once that most lists
+    # have none; only then is each cell searched
+    control = (np.array([_CONTROL.search(t) is not None for t in text], dtype=bool)
+               if _CONTROL.search(" ".join(text)) else np.zeros(len(text), dtype=bool))
     return text, (text == "") | control, lambda i: _EXPECTED[
         "plain_text" if control[i] else "text"]
 

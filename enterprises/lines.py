@@ -37,8 +37,9 @@ def merge_lines(frame: pd.DataFrame, rows: np.ndarray, notes: list[str],
     """One row per enterprise; returns the frame and each enterprise's spreadsheet rows."""
     if frame.empty:
         return frame, []
-    keys = _keys(frame, rows)
-    codes, _ = pd.factorize(pd.Series(keys, dtype=object))
+    codes = _codes(frame, rows)
+    if codes.max() + 1 == len(codes):  # every row its own enterprise (codes in row order)
+        return frame, list(rows.reshape(-1, 1))
     order = np.argsort(codes, kind="stable")  # rows by enterprise, each in row order
     groups = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
     if all(len(g) == 1 for g in groups):
@@ -55,6 +56,14 @@ def merge_lines(frame: pd.DataFrame, rows: np.ndarray, notes: list[str],
                           f"{p['name']} (rows {', '.join(map(str, p['rows']))})" for p in listed)
                       + more, rows=count, enterprises=plants, plants=listed, more=more))
     return pd.DataFrame(records, columns=frame.columns), [rows[g] for g in groups]
+
+
+def _codes(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Each row's enterprise, numbered in order of first appearance (``_keys``)."""
+    ids = frame["id"].to_numpy(dtype=object)
+    if not (ids == np.array([f"R{r}" for r in rows], dtype=object)).any():
+        return pd.factorize(ids)[0]  # the ids alone: the same numbers as their keys give
+    return pd.factorize(pd.Series(_keys(frame, rows), dtype=object))[0]
 
 
 def _keys(frame: pd.DataFrame, rows: np.ndarray) -> list:

@@ -203,6 +203,21 @@ def split_line_names(cell, lines: int) -> tuple[str, ...]:
     return tuple((names + [""] * lines)[:lines]) if len(names) <= lines else tuple(names[:lines])
 
 
+def _measure_cells(cells, n: int) -> list[str]:
+    """A measure column's cells as stripped text, "" where blank (most lists leave it so)."""
+    if (np.asarray(cells, dtype=object) == "").all():
+        return [""] * n
+    return ["" if _blank(v) else str(v).strip() for v in cells]
+
+
+def _line_names(cells, lines: np.ndarray) -> list[tuple[str, ...]]:
+    """Each plant's line names (``split_line_names``); an empty cell names none."""
+    if isinstance(cells, np.ndarray) and cells.dtype == object and (cells == "").all():
+        return [("",) * k for k in lines.tolist()]  # most lists name no line
+    return [("",) * int(k) if isinstance(cell, str) and not cell else
+            split_line_names(cell, int(k)) for cell, k in zip(cells, lines, strict=True)]
+
+
 def own_measure_arrays(cols: dict, lines: np.ndarray) -> dict[str, np.ndarray]:
     """Inventory arrays of the plants' own measures from the list's columns.
 
@@ -213,17 +228,18 @@ def own_measure_arrays(cols: dict, lines: np.ndarray) -> dict[str, np.ndarray]:
     以热定产 text with a load caps it there).
     """
     n = len(lines)
-    texts = np.array([["" if _blank(v) else str(v).strip() for v in cols[c]]
+    texts = np.array([_measure_cells(cols[c], n)
                       for c in ("measure_yellow", "measure_orange", "measure_red")],
                      dtype=object).T.reshape(n, 3)
-    names = [split_line_names(cols["line_name"][i], int(lines[i])) for i in range(n)]
+    names = _line_names(cols["line_name"], lines)
     basis = np.full((n, 3), "", dtype=object)
     overrides = np.full((int(np.sum(lines)), 3), np.nan)
     key = np.asarray(cols["key_vehicle_user"], dtype=bool).copy()
     load = np.asarray(cols["guaranteed_load"], dtype=np.float64).copy()
     livelihood = np.asarray(cols["livelihood"], dtype=bool)
-    start = 0
-    for i in range(n):
+    starts = np.concatenate([[0], np.cumsum(lines)[:-1]]).astype(np.int64)
+    for i in np.flatnonzero((texts != "").any(axis=1)):  # the plants with own measures
+        start = int(starts[i])
         for j in range(3):
             if not texts[i, j]:
                 continue
@@ -234,7 +250,6 @@ def own_measure_arrays(cols: dict, lines: np.ndarray) -> dict[str, np.ndarray]:
             if m.readable:
                 basis[i, j] = m.basis
                 overrides[start:start + lines[i], j] = m.line_cuts
-        start += int(lines[i])
     return {"line_names": np.array([s for t in names for s in t], dtype=object),
             "own_text": texts, "own_basis": basis, "line_overrides": overrides,
             "key_vehicle_user": key, "guaranteed_load": load}

@@ -130,7 +130,7 @@ class Layout:
 
 def find_layout(records: list[list[str]]) -> Layout:
     """Find the header among the first rows, then the data rows down to a footnote."""
-    cells = [[str(c).strip() for c in r] for r in records]
+    cells = [stripped(r) for r in records]
     top = _best_header_row(cells)
     header = cells[top] if cells else []
     below = cells[top + 1] if top + 1 < len(cells) else []
@@ -150,6 +150,14 @@ def find_layout(records: list[list[str]]) -> Layout:
                      Note("header_row", f"header in row {top + 1}", row=top + 1))
     data, rows = _data_rows(cells[first:], first, len(headers), notes)
     return Layout(tuple(range(top + 1, first + 1)), headers, matches, data, rows, notes)
+
+
+def stripped(record: list) -> list[str]:
+    """A record's cells as stripped text (``str(cell).strip()``)."""
+    try:
+        return list(map(str.strip, record))  # text cells (CSV): no str() per cell
+    except TypeError:
+        return [str(c).strip() for c in record]
 
 
 def _best_header_row(cells: list[list[str]]) -> int:
@@ -226,7 +234,7 @@ def _data_rows(cells: list[list[str]], offset: int, width: int,
             notes.append(Note("footnote_row", f"row {number}: table ends at the footnote: "
                               f"{shown}", row=number, text=shown))
             break
-        if any(w in c for c in filled[:3] for w in TOTAL_WORDS) and len(filled) < width:
+        if len(filled) < width and any(w in c for c in filled[:3] for w in TOTAL_WORDS):
             shown = _short(" ".join(filled))
             notes.append(Note("total_row", f"row {number}: total row skipped: {shown}",
                               row=number, text=shown))
@@ -244,6 +252,8 @@ def _data_rows(cells: list[list[str]], offset: int, width: int,
 def _is_footnote(first: str, filled: list[str]) -> bool:
     """"注：…", "说明: …", "填表人：" — not an enterprise that happens to start with 注 (注塑厂)."""
     key = unicodedata.normalize("NFKC", first)
+    if not key.startswith(FOOTNOTE_START):  # most rows: one test for every word
+        return False
     for word in FOOTNOTE_START:
         if key.startswith(word):
             rest = key[len(word):].lstrip()
@@ -253,7 +263,7 @@ def _is_footnote(first: str, filled: list[str]) -> bool:
 
 def _distinct(row: list[str]) -> list[str]:
     """The row's non-empty cells, each text once (in order)."""
-    return list(dict.fromkeys(c for c in row if c))
+    return list(dict.fromkeys(filter(None, row)))
 
 
 def _number(text: str) -> bool:
