@@ -6,6 +6,7 @@ one line naming the file, row, column and value and what was expected.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import tomllib
 import zlib
@@ -25,6 +26,7 @@ import pyarrow.csv as pcsv  # type: ignore[import-untyped]
 from alerts.aqi import POLLUTANTS
 from alerts.drivers import city_drivers, parse_primary, spread_daily
 from alerts.observations import (
+    LONG_COLUMNS,
     MINUTE_NS,
     QUANTITIES,
     Observations,
@@ -415,14 +417,21 @@ def _melt(path: Path, times: pd.Series, cities: pd.Series, stations, frame: pd.D
     for column in columns:
         values = _numbers(frame, column, path) / (scale or {}).get(column, 1.0)
         _plausible(values, column, path, column)
-        parts.append(pd.DataFrame({"time": times, "city": city_labels,
-                                   "station": station_labels,
-                                   "pollutant": _labels(column, n, QUANTITY_LABELS),
-                                   "value": values}))
+        parts.append(values.to_numpy(float))
     if not parts:
         raise AlertInputError(f"{path}: row 1: no pollutant column — expected some of "
                               f"{', '.join(QUANTITIES)}")
-    return pd.concat(parts, ignore_index=True)
+    k = len(parts)  # one block of rows per column, in column order, as one frame
+    return pd.DataFrame({
+        "time": np.tile(pd.Series(times).to_numpy(), k),
+        "city": pd.Categorical.from_codes(np.tile(city_labels.codes, k), dtype=city_labels.dtype),
+        "station": pd.Categorical.from_codes(np.tile(station_labels.codes, k),
+                                             dtype=station_labels.dtype),
+        "pollutant": pd.Categorical.from_codes(
+            np.repeat([QUANTITY_LABELS.categories.get_loc(c) for c in columns], n),
+            dtype=QUANTITY_LABELS),
+        "value": np.concatenate(parts),
+    })
 
 
 #: The labels of a long table (city, station, pollutant) are categorical while files are read
@@ -436,14 +445,48 @@ def _labels(values: str | pd.Series, n: int, dtype: pd.CategoricalDtype | None =
             ) -> pd.Categorical:
     """``values`` (one text for every row, or a column) as a categorical of ``n`` rows."""
     if isinstance(values, str):
-        dtype = dtype or pd.CategoricalDtype([values])
+        dtype = dtype or _one_label(values)
         return pd.Categorical.from_codes(
             np.full(n, dtype.categories.get_loc(values), dtype=np.int32), dtype=dtype)
     return pd.Categorical(values, dtype=dtype)
 
 
+@functools.lru_cache(maxsize=1024)
+def _one_label(value: str) -> pd.CategoricalDtype:
+    """The categories of a column holding one text (a file's city or station): made once."""
+    return pd.CategoricalDtype([value])
+
+
 def _joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Long tables of several files as one, their labels on shared categories."""
+    """Long tables of several files as one, their labels on shared categories.
+
+    Each file's label codes are mapped onto the shared categories and the columns joined
+    once: the same table as recategorising every file and concatenating the frames, without a
+    frame per file."""
+    if len(parts) == 1 or any(list(p.columns) != LONG_COLUMNS for p in parts):
+        return _joined_frames(parts)
+    labels = {}
+    for column in ("city", "station"):
+        common = pd.CategoricalDtype(sorted(set().union(*(p[column].cat.categories
+                                                          for p in parts))))
+        codes = []
+        for p in parts:
+            own = p[column].cat.codes.to_numpy()
+            if (own < 0).any():  # a missing label (never read from a file): the frames' way
+                return _joined_frames(parts)
+            codes.append(common.categories.get_indexer(p[column].cat.categories)[own])
+        labels[column] = pd.Categorical.from_codes(np.concatenate(codes), dtype=common)
+    return pd.DataFrame({
+        "time": np.concatenate([p["time"].to_numpy() for p in parts]),
+        **labels,
+        "pollutant": pd.Categorical.from_codes(
+            np.concatenate([p["pollutant"].cat.codes.to_numpy() for p in parts]),
+            dtype=QUANTITY_LABELS),
+        "value": np.concatenate([p["value"].to_numpy(float) for p in parts]),
+    })
+
+
+def _joined_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
     for column in ("city", "station"):
         common = pd.CategoricalDtype(sorted(set().union(*(p[column].cat.categories
                                                           for p in parts))))
