@@ -103,7 +103,7 @@ def city_drivers(concentrations: pd.DataFrame) -> pd.DataFrame | None:
         pm10 = rolling_24h_mean(concentrations["PM10"].astype(float)).to_numpy()
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(pm10 > 0, pm25 / pm10, np.nan)
-    return pd.DataFrame({"primary": primary.astype(str), "pm_ratio": ratio},
+    return pd.DataFrame({"primary": primary, "pm_ratio": ratio},  # str, from Python texts
                         index=concentrations.index)
 
 
@@ -141,7 +141,8 @@ class DayExclusion:
         if "ozone" in self.exclude:
             out[primary == "O3"] = "ozone"
         if "dust" in self.exclude:
-            pm10 = np.array([_pm10_only(p) for p in primary], bool)
+            codes, texts = pd.factorize(primary)  # each distinct text read once
+            pm10 = np.array([*map(_pm10_only, texts), False], bool)[codes]
             with np.errstate(invalid="ignore"):
                 out[pm10 & (ratio < self.dust_ratio)] = "dust"
         return out

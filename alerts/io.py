@@ -279,7 +279,18 @@ def _arrow_text_table(path: Path, encoding: str, on_bytes: Callable[[int], None]
 
 
 def _arrow_header(line: bytes, encoding: str) -> list[str]:
-    """Column names of a header line as pyarrow parses them (quotes, BOM)."""
+    """Column names of a header line as pyarrow parses them (quotes, BOM).
+
+    A UTF-8 line without quotes is split at its commas, as pyarrow would; parsing one line with
+    pyarrow costs more than reading a small file."""
+    if encoding == "utf8":
+        try:
+            text = line.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            raise _NotUTF8 from None
+        text = text.removesuffix("\n").removesuffix("\r")
+        if text and not any(c in text for c in '"\r\n'):
+            return text.split(",")
     try:
         return pcsv.read_csv(pa.py_buffer(line), read_options=pcsv.ReadOptions(
             encoding=encoding)).column_names

@@ -51,7 +51,7 @@ from enterprises.schema import (
     column_for_header,
     flag_value,
 )
-from enterprises.sheets import HeaderMatch, Layout, find_layout, has_header, match_header, stripped
+from enterprises.sheets import HeaderMatch, Layout, find_layout, has_header, match_header
 
 __all__ = [
     "DEFAULT_MEASURES_PATH",
@@ -273,12 +273,12 @@ def _count_merged_once(layout: Layout, merged_below: frozenset[tuple[int, int]],
 
 def _layout_frame(layout: Layout, path: Path, sheet: str | None,
                   problems: list[InventoryError]) -> pd.DataFrame:
-    """Data records → frame of text cells; its columns are the headers as written."""
+    """Data records (stripped text: ``find_layout``) → frame of text cells; its columns are
+    the headers as written."""
     width = len(layout.headers)
     labels = _unique([h or f"#{j + 1}" for j, h in enumerate(layout.headers)])
     cells = []
     for row, record in zip(layout.rows, layout.records, strict=True):
-        record = stripped(record)
         if any(record[width:]):
             extra = next(c for c in record[width:] if c)
             problems.append(InventoryError(path, row, f"#{width + 1}", extra,

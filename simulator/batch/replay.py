@@ -61,7 +61,7 @@ from simulator.core.engine import CityInputs
 from simulator.core.results import REQUIRED_COLUMNS
 from simulator.core.rng import child_rng, make_rng, smogsim_version
 from simulator.io import replay as replay_io
-from simulator.io.files import csv_bytes
+from simulator.io.files import atomic_write_all, csv_bytes
 from simulator.io.replay import (
     ReplayInputError,
     city_inventories,
@@ -621,9 +621,7 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
     parts = p.out / "parts"
     for directory in (p.out / "inputs", parts):
         directory.mkdir(parents=True, exist_ok=True)
-    for path, data in p.staged.items():
-        if not path.exists():
-            batch.atomic_write(path, data)
+    atomic_write_all({path: data for path, data in p.staged.items() if not path.exists()})
     if not (p.out / FINGERPRINT_FILE).exists():
         batch.atomic_write(p.out / FINGERPRINT_FILE, json.dumps(
             {"fingerprint": p.fingerprint}).encode())

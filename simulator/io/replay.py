@@ -128,9 +128,14 @@ def read_observations(paths: Sequence[str | Path], cities: Sequence[str] = (),
 def _on_hours(drivers: pd.DataFrame, hours: pd.DatetimeIndex) -> pd.DataFrame:
     """``drivers`` on ``hours`` (unknown hours: primary "", ratio NaN)."""
     out = drivers.reindex(hours)
-    out["primary"] = out["primary"].fillna("").astype(str)
-    out["pm_ratio"] = out["pm_ratio"].astype(float)
+    if out["primary"].dtype != _TEXT or out["primary"].isna().any():  # else already so
+        out["primary"] = out["primary"].fillna("").astype(str)
+    if out["pm_ratio"].dtype != np.float64:
+        out["pm_ratio"] = out["pm_ratio"].astype(float)
     return out
+
+
+_TEXT = pd.Series([""]).astype(str).dtype  # what ``astype(str)`` makes of a text column
 
 
 def drivers_to_stage(drivers: pd.DataFrame | None, rulesets: Sequence[RuleSet]
