@@ -6,6 +6,7 @@ one line naming the file, row, column and value and what was expected.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import tomllib
@@ -249,16 +250,22 @@ class _CountedReads:
 
 def _arrow_text_table(path: Path, encoding: str, on_bytes: Callable[[int], None] | None
                       ) -> pd.DataFrame:
-    """The file through pyarrow's streaming CSV reader, every column text (empty cell: "")."""
-    with path.open("rb") as raw:
+    """The file through pyarrow's streaming CSV reader, every column text (empty cell: "").
+
+    A plain file is read by pyarrow itself (its position is the progress); a ``.gz`` file
+    through Python's gzip, whose errors name a damaged file."""
+    gz = path.name.endswith(".gz")
+    with path.open("rb") as raw, (contextlib.nullcontext() if gz else pa.OSFile(str(path))
+                                  ) as native:
         counted = _CountedReads(raw)
-        stream: Any = gzip.GzipFile(fileobj=counted) if path.name.endswith(".gz") else counted
+        stream: Any = gzip.GzipFile(fileobj=counted) if gz else counted
         names = _arrow_header(stream.readline(), encoding)
         if len(set(names)) < len(names) or "" in names:
             raise _NotArrow
         stream.seek(0)  # the header line again, so the reader skips a BOM as it does
+        source = stream if gz else native
         reader = pcsv.open_csv(
-            stream,
+            source,
             read_options=pcsv.ReadOptions(encoding=encoding, block_size=_BLOCK_BYTES),
             convert_options=pcsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
@@ -268,7 +275,7 @@ def _arrow_text_table(path: Path, encoding: str, on_bytes: Callable[[int], None]
             for batch in reader:
                 batches.append(batch)
                 if on_bytes is not None:
-                    on_bytes(counted.count)
+                    on_bytes(counted.count if gz else native.tell())
         except pa.ArrowInvalid as bad:
             if "UTF8" in str(bad):
                 raise _NotUTF8 from None
@@ -354,6 +361,10 @@ COMMON_TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
 
 
 def _times(text: pd.Series, path: Path, column: str, fmt: str | None = None) -> pd.Series:
+    cells = pa.array(text, type=pa.string())
+    recent = _RECENT_TIMES.get(fmt)
+    if recent is not None and recent[0].equals(cells):  # the hours of the file read before
+        return pd.Series(recent[1].copy(), index=text.index, name=text.name)
     times = None if fmt else _common_layout_times(text)
     if times is None:
         times = pd.to_datetime(text, errors="coerce", format=fmt if fmt else "mixed")
@@ -363,7 +374,14 @@ def _times(text: pd.Series, path: Path, column: str, fmt: str | None = None) -> 
         raise _bad(path, i + 2, column, text.iloc[i], "a timestamp like 2023-12-18 13:00")
     if getattr(times.dt, "tz", None) is not None:
         raise _bad(path, 2, column, text.iloc[0], "local time without a time zone")
-    return times.astype("datetime64[ns]")
+    times = times.astype("datetime64[ns]")
+    _RECENT_TIMES[fmt] = (cells, times.to_numpy())
+    return times
+
+
+#: The time column parsed last, per format, and its times: the files of one reading (one city
+#: or one day each) usually share their hours, which are then parsed once.
+_RECENT_TIMES: dict[str | None, tuple[pa.Array, np.ndarray]] = {}
 
 
 def _common_layout_times(text: pd.Series) -> pd.Series | None:

@@ -538,7 +538,11 @@ def validate_inventory(
         problems.extend(found)
     else:
         _raise_problems(found, max_problems)
-    return pd.DataFrame({c.id: checks[c.id][0] for c in COLUMNS})
+    # text columns stay Python objects: ``Inventory.from_frame`` takes them as they are, which
+    # a round trip through pandas' Arrow-backed text would only slow down
+    return pd.DataFrame({c.id: pd.Series(checks[c.id][0], dtype=object, copy=False)
+                         if checks[c.id][0].dtype == object else checks[c.id][0]
+                         for c in COLUMNS})
 
 
 def _convert_units(checks: dict[str, list], units: dict[str, str | None],
