@@ -6,7 +6,6 @@ one line naming the file, row, column and value and what was expected.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gzip
 import tomllib
@@ -250,22 +249,16 @@ class _CountedReads:
 
 def _arrow_text_table(path: Path, encoding: str, on_bytes: Callable[[int], None] | None
                       ) -> pd.DataFrame:
-    """The file through pyarrow's streaming CSV reader, every column text (empty cell: "").
-
-    A plain file is read by pyarrow itself (its position is the progress); a ``.gz`` file
-    through Python's gzip, whose errors name a damaged file."""
-    gz = path.name.endswith(".gz")
-    with path.open("rb") as raw, (contextlib.nullcontext() if gz else pa.OSFile(str(path))
-                                  ) as native:
+    """The file through pyarrow's streaming CSV reader, every column text (empty cell: "")."""
+    with path.open("rb") as raw:
         counted = _CountedReads(raw)
-        stream: Any = gzip.GzipFile(fileobj=counted) if gz else counted
+        stream: Any = gzip.GzipFile(fileobj=counted) if path.name.endswith(".gz") else counted
         names = _arrow_header(stream.readline(), encoding)
         if len(set(names)) < len(names) or "" in names:
             raise _NotArrow
         stream.seek(0)  # the header line again, so the reader skips a BOM as it does
-        source = stream if gz else native
         reader = pcsv.open_csv(
-            source,
+            stream,
             read_options=pcsv.ReadOptions(encoding=encoding, block_size=_BLOCK_BYTES),
             convert_options=pcsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
@@ -275,7 +268,7 @@ def _arrow_text_table(path: Path, encoding: str, on_bytes: Callable[[int], None]
             for batch in reader:
                 batches.append(batch)
                 if on_bytes is not None:
-                    on_bytes(counted.count if gz else native.tell())
+                    on_bytes(counted.count)
         except pa.ArrowInvalid as bad:
             if "UTF8" in str(bad):
                 raise _NotUTF8 from None
@@ -288,8 +281,8 @@ def _arrow_text_table(path: Path, encoding: str, on_bytes: Callable[[int], None]
 def _arrow_header(line: bytes, encoding: str) -> list[str]:
     """Column names of a header line as pyarrow parses them (quotes, BOM).
 
-    A UTF-8 line without quotes is split at its commas, as pyarrow would; parsing one line with
-    pyarrow costs more than reading a small file."""
+    A UTF-8 line without quotes is split at its commas, as pyarrow would, without setting up a
+    reader for one line."""
     if encoding == "utf8":
         try:
             text = line.decode("utf-8").removeprefix("\ufeff")
@@ -402,9 +395,9 @@ def _common_layout_times(text: pd.Series) -> pd.Series | None:
 
 def _city_of(frame: pd.DataFrame, path: Path, city: str | None) -> pd.Series:
     if "city" in frame.columns:
-        empty = frame["city"] == ""
-        if empty.any():
-            i = int(np.flatnonzero(empty.to_numpy())[0])
+        empty = pc.equal(pa.array(frame["city"], type=pa.string()), "")
+        if pc.any(empty).as_py():
+            i = int(np.flatnonzero(empty.to_numpy(zero_copy_only=False))[0])
             raise _bad(path, i + 2, "city", "", "a city name")
         return frame["city"]
     if city is None:
@@ -477,6 +470,11 @@ def _labels(values: str | pd.Series, n: int, dtype: pd.CategoricalDtype | None =
         dtype = dtype or _one_label(values)
         return pd.Categorical.from_codes(
             np.full(n, dtype.categories.get_loc(values), dtype=np.int32), dtype=dtype)
+    if dtype is None and len(values):  # a file of one city or station: no factorising
+        cells = pa.array(values, type=pa.string())
+        first = cells[0].as_py()
+        if cells.null_count == 0 and pc.all(pc.equal(cells, first)).as_py():
+            return _labels(first, n)
     return pd.Categorical(values, dtype=dtype)
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import csv
 import functools
+import gc
 import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
@@ -213,6 +215,25 @@ def read_inventory(path: str | Path, city: str | None = None,
                              "a .csv, .xlsx or .parquet file")
     if not path.is_file():
         raise InventoryError(path, None, "", str(path), "an existing file")
+    with collection_paused():
+        return _read_list(path, kind, city, max_problems)
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Hold Python's cycle collector off while a list is read: every row leaves a few lists
+    that live to the end of the read, which would set off full collections over all of them
+    again and again; they hold no cycles, and reference counting frees them as always."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_list(path: Path, kind: str, city: str | None, max_problems: int) -> ListReading:
     records, sheet, merged_below = _list_records(path, kind)
     layout = find_layout(records)
     notes = list(layout.notes)
@@ -283,7 +304,8 @@ def _layout_frame(layout: Layout, path: Path, sheet: str | None,
             extra = next(c for c in record[width:] if c)
             problems.append(InventoryError(path, row, f"#{width + 1}", extra,
                                            "no value right of the last header", sheet=sheet))
-        cells.append(record[:width] + [""] * (width - len(record)))
+        cells.append(record if len(record) == width else
+                     record[:width] + [""] * (width - len(record)))
     return pd.DataFrame(cells, columns=labels, index=pd.Index(layout.rows, name="row"),
                         dtype=object)
 
@@ -677,11 +699,24 @@ def _reconcile_grades(checks: dict[str, list], texts: dict[str, np.ndarray]) -> 
                   for r in rolled[plank]]
     bad |= plank
     plain = ~has_per & ~grade_bad & ~industry_bad
-    outside = plain & np.array([g not in _grade_set(i) for g, i in zip(grade, industry,
-                                                                        strict=True)], bool)
+    outside = plain & _outside_grade_set(grade, industry, plain)
     why[outside] = [_grade_fix(i) for i in industry[outside]]
     bad |= outside
     _flag(checks, "grade", bad, why)
+
+
+def _outside_grade_set(grade: np.ndarray, industry: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Where ``rows`` (valid grade and industry texts) hold a grade outside the industry's set:
+    each distinct industry and grade pair is looked up once."""
+    outside = np.zeros(len(grade), dtype=bool)
+    at = np.flatnonzero(rows)
+    if len(at):
+        # (industry ids and grades never hold the unit separator \x1f)
+        codes, pairs = pd.factorize(industry[at].astype(object) + "\x1f"
+                                    + grade[at].astype(object))
+        lookup = [g not in _grade_set(i) for i, g in (pair.split("\x1f") for pair in pairs)]
+        outside[at] = np.array(lookup, dtype=bool)[codes]
+    return outside
 
 
 def _grade_fix(industry: str) -> str:
@@ -825,6 +860,8 @@ def _check(col: Column, text: np.ndarray, rows: np.ndarray) -> Check:
 
 def _fractions(text: np.ndarray) -> np.ndarray:
     """Text → float64 fractions; "30%" is 0.3; non-numeric and empty cells become NaN."""
+    if (text == "").all():  # a column the list leaves out
+        return np.full(len(text), np.nan)
     pct = np.char.endswith(text.astype(str), "%")
     stripped = np.where(pct, np.char.rstrip(text.astype(str), "%"), text)
     num = _numbers(stripped.astype(object))

@@ -213,7 +213,8 @@ def _measure_cells(cells, n: int) -> list[str]:
 def _line_names(cells, lines: np.ndarray) -> list[tuple[str, ...]]:
     """Each plant's line names (``split_line_names``); an empty cell names none."""
     if isinstance(cells, np.ndarray) and cells.dtype == object and (cells == "").all():
-        return [("",) * k for k in lines.tolist()]  # most lists name no line
+        blank = {k: ("",) * k for k in set(lines.tolist())}  # most lists name no line
+        return [blank[k] for k in lines.tolist()]
     return [("",) * int(k) if isinstance(cell, str) and not cell else
             split_line_names(cell, int(k)) for cell, k in zip(cells, lines, strict=True)]
 

@@ -29,7 +29,7 @@ from enterprises.area import AreaSource
 from enterprises.inventory import Inventory
 from enterprises.io import load_inventory
 from enterprises.measures import MeasureTable
-from enterprises.places import in_place
+from enterprises.places import strip_place_suffix
 from enterprises.schema import EMISSION_COLUMNS, MAX_AREA_EMISSION_T, POLLUTANTS
 from enterprises.synthetic import city_profile, synthesize
 from simulator.io.files import read_input_csv
@@ -212,9 +212,10 @@ def city_inventories(spec: str, cities: Sequence[str], seed: int) -> dict[str, I
     # each distinct city name of the list compared once, not once per replayed city
     names, codes = np.unique(np.asarray(inventory.cities, dtype=object).astype(str),
                              return_inverse=True)
+    places = np.array([strip_place_suffix(name) for name in names], dtype=object)
     lists = {}
     for city in cities:
-        in_city = in_place(names, city)[codes]
+        in_city = (places == strip_place_suffix(city))[codes]  # ``in_place`` of each name
         if not in_city.any():
             raise ReplayInputError(f"{path}: column city: no enterprise in {city!r} — expected "
                                    "every city of the observations")
