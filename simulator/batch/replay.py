@@ -615,31 +615,29 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
     (finished parts are kept either way).
     """
     t0 = time.perf_counter()
-    # local workers start first: their imports overlap the reading and staging below
-    with batch.workers_started(engine, workers, run_task.__module__) as pool:
-        p = plan(observations, inventory, rules, forecasts, replicates, out, seed=seed,
-                 margin_hours=margin_hours, resume=resume, cities=cities, area=area,
-                 region=region, options=options, on_read=on_read)
-        parts = p.out / "parts"
-        for directory in (p.out / "inputs", parts):
-            directory.mkdir(parents=True, exist_ok=True)
-        atomic_write_all({path: data for path, data in p.staged.items() if not path.exists()})
-        if not (p.out / FINGERPRINT_FILE).exists():
-            batch.atomic_write(p.out / FINGERPRINT_FILE, json.dumps(
-                {"fingerprint": p.fingerprint}).encode())
-        batch.remove_stale_temporaries(parts)
-        work = batch.chunks(p.tasks, CHUNK_TASKS)
-        todo = batch.pending(work, parts)
-        total, ran = run_count(p.tasks), run_count([t for c in todo for t in c.tasks])
-        if on_start:
-            on_start(total, total - ran)
-        try:
-            batch.run_tasks(todo, run_task, parts, engine=engine, workers=workers,
-                            scheduler=scheduler, on_done=on_done, pool=pool)
-        except KeyboardInterrupt:
-            # count what is on disk: parts that landed after the last progress report count too
-            kept = [t for c in work if batch.read_marker(parts, c) is not None for t in c.tasks]
-            raise ReplayInterrupted(parts, run_count(kept), total) from None
+    p = plan(observations, inventory, rules, forecasts, replicates, out, seed=seed,
+             margin_hours=margin_hours, resume=resume, cities=cities, area=area,
+             region=region, options=options, on_read=on_read)
+    parts = p.out / "parts"
+    for directory in (p.out / "inputs", parts):
+        directory.mkdir(parents=True, exist_ok=True)
+    atomic_write_all({path: data for path, data in p.staged.items() if not path.exists()})
+    if not (p.out / FINGERPRINT_FILE).exists():
+        batch.atomic_write(p.out / FINGERPRINT_FILE, json.dumps(
+            {"fingerprint": p.fingerprint}).encode())
+    batch.remove_stale_temporaries(parts)
+    work = batch.chunks(p.tasks, CHUNK_TASKS)
+    todo = batch.pending(work, parts)
+    total, ran = run_count(p.tasks), run_count([t for c in todo for t in c.tasks])
+    if on_start:
+        on_start(total, total - ran)
+    try:
+        batch.run_tasks(todo, run_task, parts, engine=engine, workers=workers,
+                        scheduler=scheduler, on_done=on_done)
+    except KeyboardInterrupt:
+        # count what is on disk: parts that landed after the last progress report count too
+        kept = [t for c in work if batch.read_marker(parts, c) is not None for t in c.tasks]
+        raise ReplayInterrupted(parts, run_count(kept), total) from None
     runs_frame, cuts_frame, timings = gather(work, parts)
     wall = time.perf_counter() - t0
     extra = {"region": str(Path(region).resolve())} if region is not None else {}

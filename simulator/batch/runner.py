@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import io
 import json
 import logging
@@ -406,11 +405,9 @@ def remove_stale_temporaries(parts_dir: Path) -> None:
 
 def run_tasks(tasks: Sequence[Chunk], func: TaskFunction, parts_dir: Path, *,
               engine: str = "serial", workers: int = 1, scheduler: str | None = None,
-              on_done: Callable[[dict], None] | None = None,
-              pool: ProcessPoolExecutor | None = None) -> list[dict]:
+              on_done: Callable[[dict], None] | None = None) -> list[dict]:
     """Run the chunks ``tasks`` with one of ``ENGINES`` and write their parts; return their
-    markers. ``pool``: the ``processes`` runner's workers, started ahead
-    (``workers_started``); shut down here.
+    markers.
 
     ``on_done`` is called in this process once per finished chunk (for a progress bar). On
     the first failing task no new chunk is started, chunks already running finish and write
@@ -422,7 +419,7 @@ def run_tasks(tasks: Sequence[Chunk], func: TaskFunction, parts_dir: Path, *,
     if engine == "serial":
         return _serial(tasks, func, parts_dir, done)
     if engine == "processes":
-        return _processes(tasks, func, parts_dir, workers, done, pool)
+        return _processes(tasks, func, parts_dir, workers, done)
     if engine == "dask":
         return _dask(tasks, func, parts_dir, workers, scheduler, done)
     raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
@@ -446,42 +443,12 @@ def _serial(tasks, func, parts_dir, done) -> list[dict]:
     return markers
 
 
-@contextmanager
-def workers_started(engine: str, workers: int, warm: str) -> Iterator[ProcessPoolExecutor | None]:
-    """The ``processes`` runner's worker pool started now (None for the other engines), for
-    ``run_tasks(pool=...)``: each worker imports the module ``warm`` (the task function's)
-    while the caller still prepares the batch, so those imports (about a second) overlap its
-    work. The pool is shut down when the block ends; if it ends in an error before the batch
-    ran, nothing waits for the imports."""
-    if engine != "processes":
-        yield None
-        return
-    pool = _local_pool(workers)
-    with interrupts_held():
-        for _ in range(max(1, workers)):  # a submit starts a worker while none is idle
-            pool.submit(_warm, warm)
-    try:
-        yield pool
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
-
-
-def _warm(module: str) -> None:
-    importlib.import_module(module)
-
-
-def _local_pool(workers: int) -> ProcessPoolExecutor:
+def _processes(tasks, func, parts_dir, workers, done) -> list[dict]:
+    markers = []
     # spawn: workers start clean (no forked locks or threads) as on macOS and Windows
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context,
+    pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context,
                                initializer=guard_worker, initargs=(os.getpid(),))
-
-
-def _processes(tasks, func, parts_dir, workers, done, pool=None) -> list[dict]:
-    markers = []
-    pool = pool or _local_pool(workers)
     futures: dict = {}
     try:
         with interrupts_held():  # workers start as submit needs them: they inherit the mask
