@@ -154,7 +154,7 @@ def merge_region_episodes(episodes: Sequence[Episode], name: str) -> list[Episod
 # -- the task run in a worker -------------------------------------------------------------------
 
 
-def run_task(task: Task) -> dict[str, pd.DataFrame]:
+def run_task(task: Task) -> dict[str, batch.Columns | pd.DataFrame]:
     """Simulate one grid point and return its ``runs`` row and ``cuts`` rows.
 
     Pure: everything is built here from the task's plain values and staged files, with one
@@ -195,7 +195,7 @@ def replicate_windows(observations: str, rules: str, city: str, forecast: str, s
                                   drivers=replay_io.staged_drivers(observations)))
 
 
-def run_region_task(task: Task) -> dict[str, pd.DataFrame]:
+def run_region_task(task: Task) -> dict[str, batch.Columns | pd.DataFrame]:
     """Simulate one regional episode: the joint alert timeline, then the engine per city.
 
     Every member city's forecast model feeds ``alert_timeline`` with the region, so the
@@ -218,14 +218,11 @@ def run_region_task(task: Task) -> dict[str, pd.DataFrame]:
     tables = [city_run_tables(t, windows[city], rngs[city],
                             region_name=task.city.removeprefix(REGION_TASK_PREFIX))
               for city, t in cities.items()]
-    # empty cut tables (cities without an alert) would turn the text columns to object
-    cuts = [t["cuts"] for t in tables if len(t["cuts"])] or [tables[0]["cuts"]]
-    return {"runs": pd.concat([t["runs"] for t in tables], ignore_index=True),
-            "cuts": pd.concat(cuts, ignore_index=True)}
+    return {name: batch.joined([t[name] for t in tables]) for name in batch.TABLES}
 
 
 def city_run_tables(task: Task, windows: Sequence[AlertWindow], rng: np.random.Generator,
-                    region_name: str = "") -> dict[str, pd.DataFrame]:
+                    region_name: str = "") -> dict[str, batch.Columns | pd.DataFrame]:
     """One city under ``windows`` through ``simulator.city.run.simulate_city``: its ``runs``
     row and ``cuts`` rows.
 
@@ -250,8 +247,8 @@ def city_run_tables(task: Task, windows: Sequence[AlertWindow], rng: np.random.G
     row = run_row(keys, task, result.episodes, len(city.sim.issued),
                   observed_hours=observed, missed_hours=missed)
     if task.region:
-        row["region"] = region_name
-        row["raised_hours"] = raised_hours(inputs.windows, start, end)
+        row.data["region"] = [region_name]
+        row.data["raised_hours"] = [raised_hours(inputs.windows, start, end)]
     return {"runs": row, "cuts": cut_rows(keys, result.episodes)}
 
 
@@ -293,7 +290,7 @@ def level_coverage(levels: pd.Series, windows: Sequence[AlertWindow], start: pd.
 
 
 def run_row(keys: dict, task: Task, episodes: pd.DataFrame, alerts: int, *,
-            observed_hours: float = np.nan, missed_hours: float = np.nan) -> pd.DataFrame:
+            observed_hours: float = np.nan, missed_hours: float = np.nan) -> batch.Columns:
     """One row per run: alert hours per level, cut % per pollutant, targets met.
 
     ``observed_hours`` and ``missed_hours`` come from ``coverage``. ``base`` says what the
@@ -330,9 +327,7 @@ def run_row(keys: dict, task: Task, episodes: pd.DataFrame, alerts: int, *,
         row[f"met_{p}"] = bool(column["met"][rows].all()) if rows.any() else pd.NA
         met_all.append(row[f"met_{p}"])
     row["met"] = pd.NA if not len(first) else all(met_all)
-    flags = {f"met_{p}" for p in POLLUTANTS} | {"met"}
-    return pd.DataFrame({name: pd.array([row[name]], dtype="boolean") if name in flags
-                         else [row[name]] for name in RUN_COLUMNS})
+    return batch.Columns({name: [row[name]] for name in RUN_COLUMNS}, RUN_FLAG_TYPES)
 
 
 def _segment_rows(episodes: pd.DataFrame) -> np.ndarray:
@@ -344,23 +339,23 @@ def _segment_rows(episodes: pd.DataFrame) -> np.ndarray:
     return np.sort(np.unique(keys, axis=0, return_index=True)[1])
 
 
+RUN_FLAG_TYPES = dict.fromkeys((*(f"met_{p}" for p in POLLUTANTS), "met"), "boolean")
 CUT_TYPES = {"episode": "int64", "replicate": "int64", "alert_episode": "int64",
              "hours": "float64", "baseline_t": "float64", "actual_t": "float64",
              "cut_t": "float64", "cut_pct": "float64", "target_pct": "float64", "met": "bool",
              "start": "datetime64[us]", "end": "datetime64[us]"}
 
 
-def cut_rows(keys: dict, episodes: pd.DataFrame) -> pd.DataFrame:
+def cut_rows(keys: dict, episodes: pd.DataFrame) -> batch.Columns | pd.DataFrame:
     """The long cut table of one run: segment × pollutant, with the run's key columns."""
-    if len(episodes):  # one frame from the columns: renaming and reindexing cost more
+    if len(episodes):  # columns as arrays: a chunk's runs make one frame (batch.Columns)
         source = {"alert_episode": "episode"}
         extra = [c for c in (*REQUIRED_COLUMNS, *EPISODE_TRANSPORT_COLUMNS)
                  if c in episodes.columns]
-        frame = pd.DataFrame({name: keys[name] if name in keys
-                              else episodes[source.get(name, name)]
+        n = len(episodes)
+        return batch.Columns({name: [keys[name]] * n if name in keys
+                              else _typed(episodes[source.get(name, name)], name)
                               for name in [*CUT_COLUMNS, *extra]})
-        convert = {name: kind for name, kind in CUT_TYPES.items() if frame[name].dtype != kind}
-        return frame.astype(convert) if convert else frame
     frame = episodes.rename(columns={"episode": "alert_episode"}).drop(columns="city")
     for name, value in keys.items():
         frame[name] = value
@@ -370,6 +365,12 @@ def cut_rows(keys: dict, episodes: pd.DataFrame) -> pd.DataFrame:
     # convert only what is not yet of its type: astype on every column costs more than the run
     convert = {name: kind for name, kind in CUT_TYPES.items() if frame[name].dtype != kind}
     return frame.astype(convert) if convert else frame
+
+
+def _typed(column: pd.Series, name: str) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """A cut column as an array of its ``CUT_TYPES`` type; the others keep theirs."""
+    kind = CUT_TYPES.get(name)
+    return column.to_numpy(dtype=kind) if kind else column.array
 
 
 # -- the orchestrator ---------------------------------------------------------------------------

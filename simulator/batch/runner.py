@@ -48,9 +48,11 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pandas.api.extensions import ExtensionArray
 
 from simulator.io.files import atomic_write
 
@@ -64,7 +66,60 @@ FAIL_ENV = "SMOGSIM_FAIL_TASKS"
 PARENT_POLL_S = 1.0  # how often a local worker checks that its parent is alive
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
-TaskFunction = Callable[["Task"], dict[str, pd.DataFrame]]
+TaskFunction = Callable[["Task"], dict[str, "pd.DataFrame | Columns"]]
+
+
+class Columns:
+    """A task's rows of one table as columns (name → list or 1-d array, equal lengths), with
+    the pandas dtype of the columns that need one named (``dtypes``).
+
+    A task function may return these instead of a frame: a chunk's are joined column by column
+    and made into one frame (``end_to_end``), which costs far less than a frame per task.
+    """
+
+    def __init__(self, data: dict[str, Sequence | np.ndarray | ExtensionArray],
+                 dtypes: dict[str, str] | None = None) -> None:
+        self.data, self.dtypes = data, dtypes or {}
+
+    def __len__(self) -> int:
+        return len(next(iter(self.data.values()))) if self.data else 0
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({name: pd.array(values, dtype=self.dtypes[name])
+                             if name in self.dtypes else values
+                             for name, values in self.data.items()})
+
+    @staticmethod
+    def concat(parts: Sequence[Columns]) -> Columns:
+        """``parts`` end to end; the first names the columns and dtypes."""
+        first = parts[0]
+        return Columns({name: _join([part.data[name] for part in parts]) for name in first.data},
+                       first.dtypes)
+
+
+def _join(pieces: list) -> Sequence | np.ndarray | ExtensionArray:
+    kind = type(pieces[0])
+    if kind is np.ndarray and all(isinstance(piece, np.ndarray) for piece in pieces):
+        return np.concatenate(pieces)
+    if issubclass(kind, ExtensionArray) and all(type(piece) is kind for piece in pieces):
+        return kind._concat_same_type(pieces)  # keeps the dtype (boolean with NA, text)
+    return [value for piece in pieces for value in piece]
+
+
+def joined(parts: Sequence[pd.DataFrame | Columns]) -> pd.DataFrame | Columns:
+    """Tables of one kind end to end, in order. Empty ones are left out (a task without rows
+    may type its columns differently), as gathering leaves out empty parts; all empty: the
+    first."""
+    rows = [part for part in parts if len(part)] or [parts[0]]
+    if len(rows) == 1:
+        return rows[0]
+    if all(isinstance(part, Columns) for part in rows):
+        return Columns.concat(rows)  # type: ignore[arg-type]
+    return pd.concat([as_frame(part) for part in rows], ignore_index=True)
+
+
+def as_frame(table: pd.DataFrame | Columns) -> pd.DataFrame:
+    return table.frame() if isinstance(table, Columns) else table
 
 
 class BatchError(RuntimeError):
@@ -223,17 +278,14 @@ def part_paths(parts_dir: Path, chunk: Chunk) -> dict[str, Path]:
     return paths
 
 
-def end_to_end(frames: Sequence[pd.DataFrame]) -> pa.Table:
-    """One Arrow table of a chunk's tasks, in task order. Empty frames are left out (a task
-    without rows may type its columns differently), as gathering leaves out empty parts; all
-    empty: the first. One conversion per chunk, not per task."""
-    rows = [f for f in frames if len(f)]
-    if len(rows) > 1:
-        return arrow_table(pd.concat(rows, ignore_index=True))
-    return arrow_table(rows[0] if rows else frames[0])
+def end_to_end(tables: Sequence[pd.DataFrame | Columns]) -> pa.Table:
+    """One Arrow table of a chunk's tasks (``joined``): one conversion per chunk, not per
+    task."""
+    return arrow_table(as_frame(joined(tables)))
 
 
-def write_part(parts_dir: Path, chunk: Chunk, tables: Sequence[dict[str, pd.DataFrame]],
+def write_part(parts_dir: Path, chunk: Chunk,
+               tables: Sequence[dict[str, pd.DataFrame | Columns]],
                walls: Sequence[float]) -> dict:
     """Write the chunk's tables (one mapping per task, in task order) end to end, then its
     ``done`` marker; return the marker's content."""

@@ -217,7 +217,7 @@ def test_run_row_golden_values():
                       "perfect", 0, 5, "", "")
     assert task.area == ""  # no area sources: the cut % is of the list only
     keys = dict(zip(replay.KEY_COLUMNS, task.sort_key, strict=True))
-    row = replay.run_row(keys, task, pd.DataFrame(rows), alerts=2).iloc[0]
+    row = replay.run_row(keys, task, pd.DataFrame(rows), alerts=2).frame().iloc[0]
     assert row["hours"] == 48.0 and row["alert_hours"] == 40.0
     assert (row["hours_yellow"], row["hours_orange"], row["hours_red"]) == (10.0, 30.0, 0.0)
     assert row["peak_level"] == "orange" and row["base"] == "list"
