@@ -29,7 +29,7 @@ import functools
 import hashlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -53,7 +53,7 @@ from simulator.batch.forecasts import (
     parse_forecast,
 )
 from simulator.batch.runner import Task
-from simulator.city.run import simulate_city
+from simulator.city.run import tally_city
 from simulator.city.trucks import EPISODE_TRANSPORT_COLUMNS
 from simulator.core.engine import CityInputs
 from simulator.core.results import REQUIRED_COLUMNS
@@ -238,18 +238,17 @@ def city_run_tables(task: Task, windows: Sequence[AlertWindow], rng: np.random.G
         measures=options.measures, area_sectors=area.sectors, mobile=area.mobile,
         seasonal=options.spec.seasonal, compliance=options.spec.compliance,
     )
-    city = simulate_city(inputs, rng, options.transport, tally_only=True)
-    result = city.result
+    tally = tally_city(inputs, rng, options.transport)
     keys = {"city": task.city, "episode": task.episode, "rules": task.rules,
             "forecast": task.forecast, "replicate": task.replicate}
     observed_levels = replay_io.staged_observed_levels(task.observations, task.rules)
     observed, missed = level_coverage(observed_levels, inputs.windows, start, end)
-    row = run_row(keys, task, result.episodes, len(city.sim.issued),
+    row = run_row(keys, task, tally.episodes, tally.alerts,
                   observed_hours=observed, missed_hours=missed)
     if task.region:
         row.data["region"] = [region_name]
         row.data["raised_hours"] = [raised_hours(inputs.windows, start, end)]
-    return {"runs": row, "cuts": cut_rows(keys, result.episodes)}
+    return {"runs": row, "cuts": cut_rows(keys, tally.episodes)}
 
 
 def raised_hours(windows: Sequence[AlertWindow], start: pd.Timestamp, end: pd.Timestamp
@@ -301,7 +300,7 @@ def _ns(when: pd.Timestamp) -> int:
     return pd.Timestamp(when).as_unit("ns").value
 
 
-def run_row(keys: dict, task: Task, episodes: pd.DataFrame, alerts: int, *,
+def run_row(keys: dict, task: Task, episodes: Mapping[str, Sequence], alerts: int, *,
             observed_hours: float = np.nan, missed_hours: float = np.nan) -> batch.Columns:
     """One row per run: alert hours per level, cut % per pollutant, targets met.
 
@@ -311,10 +310,11 @@ def run_row(keys: dict, task: Task, episodes: pd.DataFrame, alerts: int, *,
     ``cut_pct_<P>`` is 100 × Σ cut / Σ baseline over the run's alert segments; ``target_pct``
     is the hours-weighted mean of their level targets; ``met_<P>`` holds when every segment met
     its own level's target for P, ``met`` when that holds for every pollutant (NA: no alert).
-    Plain numpy over the episode table's columns: this runs once per task.
+    ``episodes``: the run's episode table as columns (``CityTally.episodes``, or a frame).
+    Plain numpy over its columns: this runs once per task.
     """
     start, end = pd.Timestamp(task.start), pd.Timestamp(task.end)
-    column = {name: episodes[name].to_numpy() for name in
+    column = {name: np.asarray(episodes[name]) for name in
               ("level", "hours", "target_pct", "pollutant", "baseline_t", "cut_t", "met")}
     first = _segment_rows(episodes)  # one row per alert segment (episode, start)
     level, hours = column["level"][first], column["hours"][first].astype(float)
@@ -342,12 +342,12 @@ def run_row(keys: dict, task: Task, episodes: pd.DataFrame, alerts: int, *,
     return batch.Columns({name: [row[name]] for name in RUN_COLUMNS}, RUN_FLAG_TYPES)
 
 
-def _segment_rows(episodes: pd.DataFrame) -> np.ndarray:
+def _segment_rows(episodes: Mapping[str, Sequence]) -> np.ndarray:
     """Positions of the first row of each alert segment (episode, start), in table order."""
-    if episodes.empty:
+    if not len(episodes["episode"]):
         return np.zeros(0, int)
-    keys = np.stack([episodes["episode"].to_numpy(np.int64),
-                     episodes["start"].to_numpy("datetime64[us]").astype(np.int64)], axis=1)
+    keys = np.stack([np.asarray(episodes["episode"], np.int64),
+                     np.asarray(episodes["start"], "datetime64[us]").astype(np.int64)], axis=1)
     return np.sort(np.unique(keys, axis=0, return_index=True)[1])
 
 
@@ -358,31 +358,31 @@ CUT_TYPES = {"episode": "int64", "replicate": "int64", "alert_episode": "int64",
              "start": "datetime64[us]", "end": "datetime64[us]"}
 
 
-def cut_rows(keys: dict, episodes: pd.DataFrame) -> batch.Columns | pd.DataFrame:
-    """The long cut table of one run: segment × pollutant, with the run's key columns."""
-    if len(episodes):  # columns as arrays: a chunk's runs make one frame (batch.Columns)
+def cut_rows(keys: dict, episodes: Mapping[str, Sequence]) -> batch.Columns | pd.DataFrame:
+    """The long cut table of one run: segment × pollutant, with the run's key columns.
+    ``episodes``: as ``run_row`` takes it."""
+    # with --with options: the required cut (compliance) and the truck gate's columns follow
+    extra = [c for c in (*REQUIRED_COLUMNS, *EPISODE_TRANSPORT_COLUMNS) if c in episodes]
+    n = len(episodes["episode"])
+    if n:  # columns as arrays: a chunk's runs make one frame (batch.Columns)
         source = {"alert_episode": "episode"}
-        extra = [c for c in (*REQUIRED_COLUMNS, *EPISODE_TRANSPORT_COLUMNS)
-                 if c in episodes.columns]
-        n = len(episodes)
         return batch.Columns({name: [keys[name]] * n if name in keys
                               else _typed(episodes[source.get(name, name)], name)
                               for name in [*CUT_COLUMNS, *extra]})
-    frame = episodes.rename(columns={"episode": "alert_episode"}).drop(columns="city")
+    frame = pd.DataFrame(dict(episodes)).rename(columns={"episode": "alert_episode"})
+    frame = frame.drop(columns="city")
     for name, value in keys.items():
         frame[name] = value
-    # with --with options: the required cut (compliance) and the truck gate's columns follow
-    extra = [c for c in (*REQUIRED_COLUMNS, *EPISODE_TRANSPORT_COLUMNS) if c in frame.columns]
     frame = frame.reindex(columns=[*CUT_COLUMNS, *extra])
     # convert only what is not yet of its type: astype on every column costs more than the run
     convert = {name: kind for name, kind in CUT_TYPES.items() if frame[name].dtype != kind}
     return frame.astype(convert) if convert else frame
 
 
-def _typed(column: pd.Series, name: str) -> np.ndarray | pd.api.extensions.ExtensionArray:
+def _typed(column: Sequence, name: str) -> Sequence:
     """A cut column as an array of its ``CUT_TYPES`` type; the others keep theirs."""
     kind = CUT_TYPES.get(name)
-    return column.to_numpy(dtype=kind) if kind else column.array
+    return np.asarray(column, dtype=kind) if kind else column
 
 
 # -- the orchestrator ---------------------------------------------------------------------------

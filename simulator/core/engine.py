@@ -423,6 +423,10 @@ class Simulation:
     def run(self, *, tally_only: bool = False) -> RunResult:
         """Run to the end of the period and return the tallies (``tally_only``: the alert
         and episode tables only, ``RunResult.build``)."""
+        return RunResult.build(self.play(), tally_only=tally_only)
+
+    def play(self) -> EngineRecord:
+        """Run to the end of the period; what the run left (``record``), no tables yet."""
         horizon = self.hours(self.inputs.end)
         windows = [w for w in self.inputs.windows
                    if w.end > self.inputs.start and w.start < self.inputs.end]
@@ -437,7 +441,7 @@ class Simulation:
         if self.episodes and np.isnan(self.episodes[-1].end):  # an episode open at the end
             self._episode_ends()
         self.ledger.close(horizon, self.group_totals())
-        return RunResult.build(self.record(), tally_only=tally_only)
+        return self.record()
 
     def record(self) -> EngineRecord:
         """What the run left so far, for the results layer (``RunResult.build``)."""

@@ -114,15 +114,24 @@ def _alerts(record: EngineRecord) -> pd.DataFrame:
 def _episodes(records: list[dict], city: str, start: pd.Timestamp) -> pd.DataFrame:
     if not records:
         return pd.DataFrame(columns=EPISODE_COLUMNS)
+    return pd.DataFrame(episode_columns(records, city, start))
+
+
+def episode_columns(records: list[dict], city: str, start: pd.Timestamp) -> dict:
+    """The episode table's columns (lists and arrays) from the ledger's rows
+    (``Ledger.rows``), in ``EPISODE_COLUMNS`` order, then ``REQUIRED_COLUMNS`` when present:
+    what a replay run reads without making the frame."""
+    if not records:  # as the frame of no rows has them: untyped
+        return {name: np.array([], dtype=object) for name in EPISODE_COLUMNS}
     # built column by column: a frame from a list of dicts costs more than a replay run's engine
     column = {name: [r[name] for r in records] for name in records[0]}
     ids = {lv: Level(lv).id for lv in set(column["level"])}
     column |= {"city": [city] * len(records),
                "level": [ids[lv] for lv in column["level"]],
-               "start": start + pd.Series(column.pop("start_h"), dtype=float) * HOUR,
-               "end": start + pd.Series(column.pop("end_h"), dtype=float) * HOUR}
+               "start": (start + pd.Series(column.pop("start_h"), dtype=float) * HOUR).array,
+               "end": (start + pd.Series(column.pop("end_h"), dtype=float) * HOUR).array}
     extra = [c for c in REQUIRED_COLUMNS if c in column]
-    return pd.DataFrame({name: column[name] for name in EPISODE_COLUMNS + extra})
+    return {name: column[name] for name in EPISODE_COLUMNS + extra}
 
 
 def _enterprise_tonnes(record: EngineRecord) -> pd.DataFrame:
