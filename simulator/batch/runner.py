@@ -32,6 +32,7 @@ parent closes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -212,7 +213,7 @@ class Chunk:
     def sort_key(self) -> tuple:
         return self.tasks[0].sort_key
 
-    @property
+    @functools.cached_property
     def stem(self) -> str:
         """Part file stem: a digest of the tasks' stems, so it names exactly these tasks."""
         text = json.dumps({"format": PART_FORMAT, "tasks": [t.stem for t in self.tasks]})
@@ -294,7 +295,9 @@ def write_part(parts_dir: Path, chunk: Chunk,
     for name in TABLES:
         table = end_to_end([t[name] for t in tables])
         data = table_bytes(table, chunk.key)
-        atomic_write(paths[name], data)
+        # the marker's directory sync below makes these renames durable too; a part whose
+        # data files did not survive a crash fails read_marker's checks and runs again
+        atomic_write(paths[name], data, sync_dir=False)
         files[name] = {"file": paths[name].name, "sha256": hashlib.sha256(data).hexdigest(),
                        "rows": table.num_rows}
     runs = [{"key": task.key, "rows": {name: len(t[name]) for name in TABLES},

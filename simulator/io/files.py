@@ -94,9 +94,10 @@ def no_negative_zero(frame: pd.DataFrame, digits: int = 6) -> pd.DataFrame:
     return out
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same directory, fsync, replace.
-    The file gets the mode of an ordinary new file (the umask's)."""
+    The file gets the mode of an ordinary new file (the umask's). ``sync_dir=False`` leaves
+    the rename to be made durable by a later write in the same directory that syncs it."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{time.monotonic_ns()}")
     try:
         with open(tmp, "wb") as handle:
@@ -108,7 +109,8 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    if sync_dir:
+        _fsync_dir(path.parent)
 
 
 def _fsync_dir(directory: Path) -> None:
