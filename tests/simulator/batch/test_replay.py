@@ -195,6 +195,12 @@ def coverage_by_date_range(levels, windows, start, end):
     return float(reached.sum()), float((reached & (issued < observed)).sum())
 
 
+def test_level_coverage_ends_at_the_last_whole_hour_before_the_end():
+    levels = pd.Series(5, index=pd.date_range(T0, periods=20, freq="h"))
+    # [T0, T0 + 5.5 h): the hours T0 … T0 + 4 h, all red, none under an alert
+    assert replay.level_coverage(levels, [], T0, T0 + 5.5 * HOUR) == (5.0, 5.0)
+
+
 @settings(max_examples=200, deadline=None)
 @given(codes=st.lists(st.integers(0, 5), min_size=0, max_size=80),
        offset=st.integers(-30, 30), length=st.integers(0, 100),
