@@ -29,7 +29,9 @@ import functools
 import hashlib
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -603,31 +605,33 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
     (finished parts are kept either way).
     """
     t0 = time.perf_counter()
-    p = plan(observations, inventory, rules, forecasts, replicates, out, seed=seed,
-             margin_hours=margin_hours, resume=resume, cities=cities, area=area,
-             region=region, options=options, on_read=on_read)
-    parts = p.out / "parts"
-    for directory in (p.out / "inputs", parts):
-        directory.mkdir(parents=True, exist_ok=True)
-    for path, data in p.staged.items():
-        if not path.exists():
-            batch.atomic_write(path, data)
-    if not (p.out / FINGERPRINT_FILE).exists():
-        batch.atomic_write(p.out / FINGERPRINT_FILE, json.dumps(
-            {"fingerprint": p.fingerprint}).encode())
-    batch.remove_stale_temporaries(parts)
-    work = batch.chunks(p.tasks, CHUNK_TASKS)
-    todo = batch.pending(work, parts)
-    total, ran = run_count(p.tasks), run_count([t for c in todo for t in c.tasks])
-    if on_start:
-        on_start(total, total - ran)
-    try:
-        batch.run_tasks(todo, run_task, parts, engine=engine, workers=workers,
-                        scheduler=scheduler, on_done=on_done)
-    except KeyboardInterrupt:
-        # count what is on disk: parts that landed after the last progress report count too
-        kept = [t for c in work if batch.read_marker(parts, c) is not None for t in c.tasks]
-        raise ReplayInterrupted(parts, run_count(kept), total) from None
+    with _local_workers(engine, workers) as pool:
+        p = plan(observations, inventory, rules, forecasts, replicates, out, seed=seed,
+                 margin_hours=margin_hours, resume=resume, cities=cities, area=area,
+                 region=region, options=options, on_read=on_read)
+        parts = p.out / "parts"
+        for directory in (p.out / "inputs", parts):
+            directory.mkdir(parents=True, exist_ok=True)
+        for path, data in p.staged.items():
+            if not path.exists():
+                batch.atomic_write(path, data)
+        if not (p.out / FINGERPRINT_FILE).exists():
+            batch.atomic_write(p.out / FINGERPRINT_FILE, json.dumps(
+                {"fingerprint": p.fingerprint}).encode())
+        batch.remove_stale_temporaries(parts)
+        work = batch.chunks(p.tasks, CHUNK_TASKS)
+        todo = batch.pending(work, parts)
+        total, ran = run_count(p.tasks), run_count([t for c in todo for t in c.tasks])
+        if on_start:
+            on_start(total, total - ran)
+        try:
+            batch.run_tasks(todo, run_task, parts, engine=engine, workers=workers,
+                            scheduler=scheduler, on_done=on_done, pool=pool)
+        except KeyboardInterrupt:
+            # count what is on disk: parts that landed after the last progress report count
+            kept = [t for c in work if batch.read_marker(parts, c) is not None
+                    for t in c.tasks]
+            raise ReplayInterrupted(parts, run_count(kept), total) from None
     runs_frame, cuts_frame, timings = gather(work, parts)
     wall = time.perf_counter() - t0
     extra = {"region": str(Path(region).resolve())} if region is not None else {}
@@ -647,6 +651,19 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
     })
     return ReplayResult(p.out, runs_frame, cuts_frame, p.episodes, ran, total - ran, wall,
                         p.gaps)
+
+
+@contextmanager
+def _local_workers(engine: str, workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """The ``processes`` engine's workers, started before planning so that their imports
+    overlap with reading and staging (``batch.start_workers``). ``run_tasks`` shuts them down
+    when the runs are done; on a bad input or Ctrl-C before that they go without waiting."""
+    pool = batch.start_workers(workers, __name__) if engine == "processes" else None
+    try:
+        yield pool
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def run_count(tasks: Sequence[Task]) -> int:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import io
 import json
 import logging
@@ -399,8 +400,9 @@ def interrupts_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
-def guard_worker(parent_pid: int) -> None:
-    """Initializer of a local worker: ignore Ctrl-C and end when ``parent_pid`` ends.
+def guard_worker(parent_pid: int, warm: str = "") -> None:
+    """Initializer of a local worker: ignore Ctrl-C and end when ``parent_pid`` ends; then
+    import module ``warm`` (if named), so that the worker is ready for its first task.
 
     On Linux the kernel kills the worker when its parent dies (``PR_SET_PDEATHSIG``); a daemon
     thread also compares the parent pid once a second, which works on every platform where
@@ -413,6 +415,8 @@ def guard_worker(parent_pid: int) -> None:
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent_pid,), name="smogsim-parent-watch",
                      daemon=True).start()
+    if warm:
+        importlib.import_module(warm)
 
 
 def _die_with_parent() -> None:
@@ -445,9 +449,11 @@ def remove_stale_temporaries(parts_dir: Path) -> None:
 
 def run_tasks(tasks: Sequence[Chunk], func: TaskFunction, parts_dir: Path, *,
               engine: str = "serial", workers: int = 1, scheduler: str | None = None,
-              on_done: Callable[[dict], None] | None = None) -> list[dict]:
+              on_done: Callable[[dict], None] | None = None,
+              pool: ProcessPoolExecutor | None = None) -> list[dict]:
     """Run the chunks ``tasks`` with one of ``ENGINES`` and write their parts; return their
-    markers.
+    markers. ``pool``: the ``processes`` engine's workers, already started
+    (``start_workers``); default: started here.
 
     ``on_done`` is called in this process once per finished chunk (for a progress bar). On
     the first failing task no new chunk is started, chunks already running finish and write
@@ -459,7 +465,7 @@ def run_tasks(tasks: Sequence[Chunk], func: TaskFunction, parts_dir: Path, *,
     if engine == "serial":
         return _serial(tasks, func, parts_dir, done)
     if engine == "processes":
-        return _processes(tasks, func, parts_dir, workers, done)
+        return _processes(tasks, func, parts_dir, workers, done, pool)
     if engine == "dask":
         return _dask(tasks, func, parts_dir, workers, scheduler, done)
     raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
@@ -483,15 +489,27 @@ def _serial(tasks, func, parts_dir, done) -> list[dict]:
     return markers
 
 
-def _processes(tasks, func, parts_dir, workers, done) -> list[dict]:
-    markers = []
+def start_workers(workers: int, warm: str = "") -> ProcessPoolExecutor:
+    """A pool of ``workers`` local worker processes, started now: each imports module
+    ``warm`` while the caller goes on (a replay plans meanwhile), instead of when the first
+    task reaches it. Pass it to ``run_tasks`` (``pool=``), which shuts it down when the tasks
+    are done; a caller that does not get that far shuts it down itself."""
     # spawn: workers start clean (no forked locks or threads) as on macOS and Windows
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context,
-                               initializer=guard_worker, initargs=(os.getpid(),))
+                               initializer=guard_worker, initargs=(os.getpid(), warm))
+    with interrupts_held():  # the workers inherit the mask: Ctrl-C is the parent's alone
+        for _ in range(max(1, workers)):  # a submit starts a worker while none is idle
+            pool.submit(int)
+    return pool
+
+
+def _processes(tasks, func, parts_dir, workers, done, pool=None) -> list[dict]:
+    markers = []
+    pool = pool or start_workers(workers)
     futures: dict = {}
     try:
-        with interrupts_held():  # workers start as submit needs them: they inherit the mask
+        with interrupts_held():  # workers started now inherit the mask too
             futures = {pool.submit(execute, t, func, str(parts_dir)): t for t in tasks}
         remaining = set(futures)
         while remaining:  # report each part as it lands, so an interrupt knows what is kept
