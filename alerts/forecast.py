@@ -115,8 +115,8 @@ def outlook_arrays(model: ForecastModel, at: pd.Timestamp, lookback_hours: int,
                    drivers["pm_ratio"].to_numpy(float))
 
 
-# Hours of truth a model reindexes at a time (an assumption of convenience: a few months, so
-# a four-year record is reindexed in a few dozen pieces and an episode's in one).
+# Hours of truth a model reindexes at least at a time (an assumption of convenience: a few
+# months); from the requested hour it reindexes to the truth's last hour if that is further.
 LATTICE_HOURS = 24 * 64
 
 
@@ -127,6 +127,7 @@ class _Lattice:
 
     def __init__(self, truth: pd.Series, drivers: pd.DataFrame | None):
         self.truth, self.drivers = truth, drivers
+        self.last = truth.index.max() if len(truth) else None
         self.origin: pd.Timestamp | None = None
         self.times: pd.DatetimeIndex | np.ndarray = pd.DatetimeIndex([])
         self.values = np.zeros(0)
@@ -140,7 +141,9 @@ class _Lattice:
             if not rest and pos >= 0 and pos + hours <= len(self.values):
                 return pos
         self.origin = start
-        index = pd.date_range(start, periods=max(hours, LATTICE_HOURS), freq="h")
+        # to the truth's last hour: the runs of a replay ask for one episode after another
+        rest = int((self.last - start) // HOUR) + 1 if self.last is not None else 0
+        index = pd.date_range(start, periods=max(hours, LATTICE_HOURS, rest), freq="h")
         self.times = _read_only(index.to_numpy()) if index.tz is None else index
         self.values = _read_only(self.truth.reindex(index).to_numpy(float))
         drivers = _drivers_at(self.drivers, index)
@@ -155,6 +158,25 @@ class _Lattice:
         return Outlook(self.times[pos:end], self.values[pos:end],
                        None if self.primary is None else self.primary[pos:end],
                        None if self.pm_ratio is None else self.pm_ratio[pos:end])
+
+
+# The lattices of the latest truth series: the models of a replay's runs of one city (each run
+# makes its own) read the same series, so it is reindexed once for them, not once a run.
+SHARED_LATTICES = 8
+_LATTICES: dict[tuple[int, int], tuple[pd.Series, pd.DataFrame | None, _Lattice]] = {}
+
+
+def shared_lattice(truth: pd.Series, drivers: pd.DataFrame | None) -> _Lattice:
+    """The ``_Lattice`` of ``truth`` and ``drivers`` (these objects: the entry holds them, so
+    their ids stay theirs), shared by every model that reads them."""
+    key = (id(truth), id(drivers))
+    entry = _LATTICES.pop(key, None)
+    if entry is None:
+        entry = (truth, drivers, _Lattice(truth, drivers))
+        while len(_LATTICES) >= SHARED_LATTICES:
+            del _LATTICES[next(iter(_LATTICES))]  # the least recently used
+    _LATTICES[key] = entry  # most recently used last
+    return entry[2]
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -177,7 +199,7 @@ class PerfectForecast:
     def outlook_arrays(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int
                        ) -> Outlook:
         if self._lattice is None:
-            self._lattice = _Lattice(self.truth, self.drivers)
+            self._lattice = shared_lattice(self.truth, self.drivers)
         hours = lookback_hours + horizon_hours
         return self._lattice.outlook(self._lattice.position(at - lookback_hours * HOUR, hours),
                                      hours)
@@ -240,7 +262,7 @@ class NoisyForecast:
     def outlook_arrays(self, at: pd.Timestamp, lookback_hours: int, horizon_hours: int
                        ) -> Outlook:
         if self._lattice is None:
-            self._lattice = _Lattice(self.truth, self.drivers)
+            self._lattice = shared_lattice(self.truth, self.drivers)
         hours = lookback_hours + horizon_hours
         exact = self._lattice.outlook(
             self._lattice.position(at - lookback_hours * HOUR, hours), hours)
@@ -307,7 +329,7 @@ class LateForecast:
                        ) -> Outlook:
         # one slice from the earliest hour read (the shifted past) to the last one
         if self._lattice is None:
-            self._lattice = _Lattice(self.truth, self.drivers)
+            self._lattice = shared_lattice(self.truth, self.drivers)
         late, hours = max(self.hours, 0), lookback_hours + horizon_hours
         if lookback_hours < 0 or late != self.hours:
             return outlook_arrays(_Plain(self), at, lookback_hours, horizon_hours)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -139,13 +140,105 @@ def hourly_level_codes(daily_aqi: pd.Series, rules: RuleSet) -> np.ndarray:
 
 
 def level_codes(values: np.ndarray, rules: RuleSet) -> np.ndarray:
-    """``hourly_level_codes`` of an hourly array of daily-AQI values."""
+    """``hourly_level_codes`` of an hourly array of daily-AQI values.
+
+    Every condition of the rule set at once (``_Conditions``): the same hours as
+    ``condition_mask`` of each in turn, in a dozen array operations instead of a dozen per
+    condition — the alert lifecycle asks this of every consultation's outlook.
+    """
+    values = np.asarray(values, float)
+    levels = np.full(len(values), int(Level.NONE))
+    if not len(values):
+        return levels
+    conditions = _Conditions.of(rules)
+    if conditions.days.min(initial=1) < 1:  # not from a rule file (days ≥ 1 there)
+        return level_codes_each(values, rules)
+    cover = conditions.cover(values)
+    for code, rows in conditions.rules:  # mild to strict, so a stricter level overwrites
+        for row in rows:
+            levels[cover[row]] = code
+    return levels
+
+
+def level_codes_each(values: np.ndarray, rules: RuleSet) -> np.ndarray:
+    """``level_codes`` one condition at a time (``condition_mask``): the plain reading."""
     values = np.asarray(values, float)
     levels = np.full(len(values), int(Level.NONE))
     for rule in rules.levels:  # mild to strict, so a stricter level overwrites
         for cond in rule.conditions:
             levels[condition_mask(values, cond)] = int(rule.level)
     return levels
+
+
+class _Conditions:
+    """A rule set's conditions as arrays (one row each, inner ``within`` ones included)."""
+
+    _made: ClassVar[dict[int, tuple[RuleSet, _Conditions]]] = {}
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.all: list[Condition] = []
+        self.rules = [(int(rule.level), [self._add(c) for c in rule.conditions])
+                      for rule in rules.levels]
+        self.threshold = np.array([c.threshold for c in self.all], float)[:, None]
+        self.inclusive = np.array([c.inclusive for c in self.all], bool)[:, None]
+        self.days = np.array([c.days for c in self.all], int)
+        self.extra = self.days * DAY_HOURS - DAY_HOURS  # hours a chain covers past its first
+
+    def _add(self, cond: Condition) -> int:
+        for inner in cond.within:
+            self._add(inner)
+        self.all.append(cond)
+        return len(self.all) - 1
+
+    @classmethod
+    def of(cls, rules: RuleSet) -> _Conditions:
+        """Made once per rule set object (the entry keeps it alive, so its id stays its own)."""
+        made = cls._made.get(id(rules))
+        if made is None or made[0] is not rules:
+            if len(cls._made) > 256:
+                cls._made.clear()
+            made = cls._made[id(rules)] = (rules, cls(rules))
+        return made[1]
+
+    def cover(self, values: np.ndarray) -> np.ndarray:
+        """``condition_mask`` of every condition, (conditions, hours)."""
+        n = len(values)
+        with np.errstate(invalid="ignore"):
+            ok = np.where(self.inclusive, values >= self.threshold, values > self.threshold)
+        # _chains: the periods ending at k, k+24, … all hold; past the data counts as not
+        padded = np.concatenate([ok, np.zeros((len(ok), DAY_HOURS * (self.days.max() - 1)),
+                                              bool)], axis=1)
+        ends = ok.copy()
+        for j in range(1, int(self.days.max())):
+            ends &= np.where((self.days > j)[:, None], padded[:, DAY_HOURS * j:DAY_HOURS * j + n],
+                             True)
+        for row, cond in enumerate(self.all):
+            if cond.within:
+                ends[row] &= self._inner(ends, cond, n)
+        # _cover: hour h lies on a chain whose first period ends in [h - extra, h + 24)
+        counts = np.zeros((len(ok), n + 1), np.int64)
+        np.cumsum(ends, axis=1, out=counts[:, 1:])
+        h = np.arange(n)
+        high = counts[:, np.minimum(h + DAY_HOURS, n)]
+        low = np.take_along_axis(counts, np.clip(h - self.extra[:, None], 0, n), axis=1)
+        return high > low
+
+    def _inner(self, ends: np.ndarray, cond: Condition, n: int) -> np.ndarray:
+        """``qualifying_ends``' ``within`` part: each inner chain lies at some day of the
+        outer one (its rows of ``ends`` are final: inner conditions come first)."""
+        need = np.ones(n, bool)
+        for inner in cond.within:
+            if inner.days > cond.days:
+                return np.zeros(n, bool)
+            inner_ends = ends[self.all.index(inner)]
+            found = np.zeros(n, bool)
+            for j in range(cond.days - inner.days + 1):
+                shift = DAY_HOURS * j
+                if shift >= n:
+                    break
+                found[:n - shift] |= inner_ends[shift:]
+            need &= found
+        return need
 
 
 def hourly_levels(daily_aqi: pd.Series, rules: RuleSet) -> pd.Series:

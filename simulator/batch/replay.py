@@ -30,8 +30,9 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -55,7 +56,7 @@ from simulator.batch.forecasts import (
     parse_forecast,
 )
 from simulator.batch.runner import Task
-from simulator.city.run import simulate_city
+from simulator.city.run import tally_city
 from simulator.city.trucks import EPISODE_TRANSPORT_COLUMNS
 from simulator.core.engine import CityInputs
 from simulator.core.results import REQUIRED_COLUMNS
@@ -158,7 +159,7 @@ def merge_region_episodes(episodes: Sequence[Episode], name: str) -> list[Episod
 # -- the task run in a worker -------------------------------------------------------------------
 
 
-def run_task(task: Task) -> dict[str, pd.DataFrame]:
+def run_task(task: Task) -> dict[str, batch.Columns | pd.DataFrame]:
     """Simulate one grid point and return its ``runs`` row and ``cuts`` rows.
 
     Pure: everything is built here from the task's plain values and staged files, with one
@@ -199,7 +200,7 @@ def replicate_windows(observations: str, rules: str, city: str, forecast: str, s
                                   drivers=replay_io.staged_drivers(observations)))
 
 
-def run_region_task(task: Task) -> dict[str, pd.DataFrame]:
+def run_region_task(task: Task) -> dict[str, batch.Columns | pd.DataFrame]:
     """Simulate one regional episode: the joint alert timeline, then the engine per city.
 
     Every member city's forecast model feeds ``alert_timeline`` with the region, so the
@@ -222,14 +223,11 @@ def run_region_task(task: Task) -> dict[str, pd.DataFrame]:
     tables = [city_run_tables(t, windows[city], rngs[city],
                             region_name=task.city.removeprefix(REGION_TASK_PREFIX))
               for city, t in cities.items()]
-    # empty cut tables (cities without an alert) would turn the text columns to object
-    cuts = [t["cuts"] for t in tables if len(t["cuts"])] or [tables[0]["cuts"]]
-    return {"runs": pd.concat([t["runs"] for t in tables], ignore_index=True),
-            "cuts": pd.concat(cuts, ignore_index=True)}
+    return {name: batch.joined([t[name] for t in tables]) for name in batch.TABLES}
 
 
 def city_run_tables(task: Task, windows: Sequence[AlertWindow], rng: np.random.Generator,
-                    region_name: str = "") -> dict[str, pd.DataFrame]:
+                    region_name: str = "") -> dict[str, batch.Columns | pd.DataFrame]:
     """One city under ``windows`` through ``simulator.city.run.simulate_city``: its ``runs``
     row and ``cuts`` rows.
 
@@ -245,18 +243,17 @@ def city_run_tables(task: Task, windows: Sequence[AlertWindow], rng: np.random.G
         measures=options.measures, area_sectors=area.sectors, mobile=area.mobile,
         seasonal=options.spec.seasonal, compliance=options.spec.compliance,
     )
-    city = simulate_city(inputs, rng, options.transport, tally_only=True)
-    result = city.result
+    tally = tally_city(inputs, rng, options.transport)
     keys = {"city": task.city, "episode": task.episode, "rules": task.rules,
             "forecast": task.forecast, "replicate": task.replicate}
     observed_levels = replay_io.staged_observed_levels(task.observations, task.rules)
     observed, missed = level_coverage(observed_levels, inputs.windows, start, end)
-    row = run_row(keys, task, result.episodes, len(city.sim.issued),
+    row = run_row(keys, task, tally.episodes, tally.alerts,
                   observed_hours=observed, missed_hours=missed)
     if task.region:
-        row["region"] = region_name
-        row["raised_hours"] = raised_hours(inputs.windows, start, end)
-    return {"runs": row, "cuts": cut_rows(keys, result.episodes)}
+        row.data["region"] = [region_name]
+        row.data["raised_hours"] = [raised_hours(inputs.windows, start, end)]
+    return {"runs": row, "cuts": cut_rows(keys, tally.episodes)}
 
 
 def raised_hours(windows: Sequence[AlertWindow], start: pd.Timestamp, end: pd.Timestamp
@@ -286,18 +283,30 @@ def level_coverage(levels: pd.Series, windows: Sequence[AlertWindow], start: pd.
     ``levels``: the observed hourly level codes (``int(Level)``, ``hourly_level_codes``; hours
     it lacks count as ``NONE``); the alert in force is the highest window covering the hour.
     """
-    hours = pd.date_range(start, end - HOUR, freq="h")
-    observed = levels.reindex(hours, fill_value=int(Level.NONE)).to_numpy(int)
+    # the whole hours from start before end, as nanoseconds: numpy, not a date range per run
+    hours = _ns(start) + HOUR_NS * np.arange(max(0, (_ns(end) - _ns(start)) // HOUR_NS))
+    known = levels.index.as_unit("ns").asi8
+    at = np.minimum(np.searchsorted(known, hours), max(len(known) - 1, 0))
+    found = known[at] == hours if len(known) else np.zeros(len(hours), bool)
+    observed = np.where(found, levels.to_numpy(int)[at] if len(known) else 0, int(Level.NONE))
     issued = np.zeros(len(hours), int)
     for window in windows:
-        inside = (hours >= window.start) & (hours < window.end)
+        inside = (hours >= _ns(window.start)) & (hours < _ns(window.end))
         issued[inside] = np.maximum(issued[inside], int(window.level))
     reached = observed > int(Level.NONE)
     return float(reached.sum()), float((reached & (issued < observed)).sum())
 
 
-def run_row(keys: dict, task: Task, episodes: pd.DataFrame, alerts: int, *,
-            observed_hours: float = np.nan, missed_hours: float = np.nan) -> pd.DataFrame:
+HOUR_NS = HOUR.value
+
+
+def _ns(when: pd.Timestamp) -> int:
+    """A time as nanoseconds since the epoch (whatever unit the Timestamp holds)."""
+    return pd.Timestamp(when).as_unit("ns").value
+
+
+def run_row(keys: dict, task: Task, episodes: Mapping[str, Sequence], alerts: int, *,
+            observed_hours: float = np.nan, missed_hours: float = np.nan) -> batch.Columns:
     """One row per run: alert hours per level, cut % per pollutant, targets met.
 
     ``observed_hours`` and ``missed_hours`` come from ``coverage``. ``base`` says what the
@@ -306,10 +315,11 @@ def run_row(keys: dict, task: Task, episodes: pd.DataFrame, alerts: int, *,
     ``cut_pct_<P>`` is 100 × Σ cut / Σ baseline over the run's alert segments; ``target_pct``
     is the hours-weighted mean of their level targets; ``met_<P>`` holds when every segment met
     its own level's target for P, ``met`` when that holds for every pollutant (NA: no alert).
-    Plain numpy over the episode table's columns: this runs once per task.
+    ``episodes``: the run's episode table as columns (``CityTally.episodes``, or a frame).
+    Plain numpy over its columns: this runs once per task.
     """
     start, end = pd.Timestamp(task.start), pd.Timestamp(task.end)
-    column = {name: episodes[name].to_numpy() for name in
+    column = {name: np.asarray(episodes[name]) for name in
               ("level", "hours", "target_pct", "pollutant", "baseline_t", "cut_t", "met")}
     first = _segment_rows(episodes)  # one row per alert segment (episode, start)
     level, hours = column["level"][first], column["hours"][first].astype(float)
@@ -334,46 +344,50 @@ def run_row(keys: dict, task: Task, episodes: pd.DataFrame, alerts: int, *,
         row[f"met_{p}"] = bool(column["met"][rows].all()) if rows.any() else pd.NA
         met_all.append(row[f"met_{p}"])
     row["met"] = pd.NA if not len(first) else all(met_all)
-    flags = {f"met_{p}" for p in POLLUTANTS} | {"met"}
-    return pd.DataFrame({name: pd.array([row[name]], dtype="boolean") if name in flags
-                         else [row[name]] for name in RUN_COLUMNS})
+    return batch.Columns({name: [row[name]] for name in RUN_COLUMNS}, RUN_FLAG_TYPES)
 
 
-def _segment_rows(episodes: pd.DataFrame) -> np.ndarray:
+def _segment_rows(episodes: Mapping[str, Sequence]) -> np.ndarray:
     """Positions of the first row of each alert segment (episode, start), in table order."""
-    if episodes.empty:
+    if not len(episodes["episode"]):
         return np.zeros(0, int)
-    keys = np.stack([episodes["episode"].to_numpy(np.int64),
-                     episodes["start"].to_numpy("datetime64[us]").astype(np.int64)], axis=1)
+    keys = np.stack([np.asarray(episodes["episode"], np.int64),
+                     np.asarray(episodes["start"], "datetime64[us]").astype(np.int64)], axis=1)
     return np.sort(np.unique(keys, axis=0, return_index=True)[1])
 
 
+RUN_FLAG_TYPES = dict.fromkeys((*(f"met_{p}" for p in POLLUTANTS), "met"), "boolean")
 CUT_TYPES = {"episode": "int64", "replicate": "int64", "alert_episode": "int64",
              "hours": "float64", "baseline_t": "float64", "actual_t": "float64",
              "cut_t": "float64", "cut_pct": "float64", "target_pct": "float64", "met": "bool",
              "start": "datetime64[us]", "end": "datetime64[us]"}
 
 
-def cut_rows(keys: dict, episodes: pd.DataFrame) -> pd.DataFrame:
-    """The long cut table of one run: segment × pollutant, with the run's key columns."""
-    if len(episodes):  # one frame from the columns: renaming and reindexing cost more
+def cut_rows(keys: dict, episodes: Mapping[str, Sequence]) -> batch.Columns | pd.DataFrame:
+    """The long cut table of one run: segment × pollutant, with the run's key columns.
+    ``episodes``: as ``run_row`` takes it."""
+    # with --with options: the required cut (compliance) and the truck gate's columns follow
+    extra = [c for c in (*REQUIRED_COLUMNS, *EPISODE_TRANSPORT_COLUMNS) if c in episodes]
+    n = len(episodes["episode"])
+    if n:  # columns as arrays: a chunk's runs make one frame (batch.Columns)
         source = {"alert_episode": "episode"}
-        extra = [c for c in (*REQUIRED_COLUMNS, *EPISODE_TRANSPORT_COLUMNS)
-                 if c in episodes.columns]
-        frame = pd.DataFrame({name: keys[name] if name in keys
-                              else episodes[source.get(name, name)]
+        return batch.Columns({name: [keys[name]] * n if name in keys
+                              else _typed(episodes[source.get(name, name)], name)
                               for name in [*CUT_COLUMNS, *extra]})
-        convert = {name: kind for name, kind in CUT_TYPES.items() if frame[name].dtype != kind}
-        return frame.astype(convert) if convert else frame
-    frame = episodes.rename(columns={"episode": "alert_episode"}).drop(columns="city")
+    frame = pd.DataFrame(dict(episodes)).rename(columns={"episode": "alert_episode"})
+    frame = frame.drop(columns="city")
     for name, value in keys.items():
         frame[name] = value
-    # with --with options: the required cut (compliance) and the truck gate's columns follow
-    extra = [c for c in (*REQUIRED_COLUMNS, *EPISODE_TRANSPORT_COLUMNS) if c in frame.columns]
     frame = frame.reindex(columns=[*CUT_COLUMNS, *extra])
     # convert only what is not yet of its type: astype on every column costs more than the run
     convert = {name: kind for name, kind in CUT_TYPES.items() if frame[name].dtype != kind}
     return frame.astype(convert) if convert else frame
+
+
+def _typed(column: Sequence, name: str) -> Sequence:
+    """A cut column as an array of its ``CUT_TYPES`` type; the others keep theirs."""
+    kind = CUT_TYPES.get(name)
+    return np.asarray(column, dtype=kind) if kind else column
 
 
 # -- the orchestrator ---------------------------------------------------------------------------
@@ -615,29 +629,31 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
     (finished parts are kept either way).
     """
     t0 = time.perf_counter()
-    p = plan(observations, inventory, rules, forecasts, replicates, out, seed=seed,
-             margin_hours=margin_hours, resume=resume, cities=cities, area=area,
-             region=region, options=options, on_read=on_read)
-    parts = p.out / "parts"
-    for directory in (p.out / "inputs", parts):
-        directory.mkdir(parents=True, exist_ok=True)
-    atomic_write_all({path: data for path, data in p.staged.items() if not path.exists()})
-    if not (p.out / FINGERPRINT_FILE).exists():
-        batch.atomic_write(p.out / FINGERPRINT_FILE, json.dumps(
-            {"fingerprint": p.fingerprint}).encode())
-    batch.remove_stale_temporaries(parts)
-    work = batch.chunks(p.tasks, CHUNK_TASKS)
-    todo = batch.pending(work, parts)
-    total, ran = run_count(p.tasks), run_count([t for c in todo for t in c.tasks])
-    if on_start:
-        on_start(total, total - ran)
-    try:
-        batch.run_tasks(todo, run_task, parts, engine=engine, workers=workers,
-                        scheduler=scheduler, on_done=on_done)
-    except KeyboardInterrupt:
-        # count what is on disk: parts that landed after the last progress report count too
-        kept = [t for c in work if batch.read_marker(parts, c) is not None for t in c.tasks]
-        raise ReplayInterrupted(parts, run_count(kept), total) from None
+    with _local_workers(engine, workers) as pool:
+        p = plan(observations, inventory, rules, forecasts, replicates, out, seed=seed,
+                 margin_hours=margin_hours, resume=resume, cities=cities, area=area,
+                 region=region, options=options, on_read=on_read)
+        parts = p.out / "parts"
+        for directory in (p.out / "inputs", parts):
+            directory.mkdir(parents=True, exist_ok=True)
+        atomic_write_all({path: data for path, data in p.staged.items() if not path.exists()})
+        if not (p.out / FINGERPRINT_FILE).exists():
+            batch.atomic_write(p.out / FINGERPRINT_FILE, json.dumps(
+                {"fingerprint": p.fingerprint}).encode())
+        batch.remove_stale_temporaries(parts)
+        work = batch.chunks(p.tasks, CHUNK_TASKS)
+        todo = batch.pending(work, parts)
+        total, ran = run_count(p.tasks), run_count([t for c in todo for t in c.tasks])
+        if on_start:
+            on_start(total, total - ran)
+        try:
+            batch.run_tasks(todo, run_task, parts, engine=engine, workers=workers,
+                            scheduler=scheduler, on_done=on_done, pool=pool)
+        except KeyboardInterrupt:
+            # count what is on disk: parts that landed after the last progress report count
+            kept = [t for c in work if batch.read_marker(parts, c) is not None
+                    for t in c.tasks]
+            raise ReplayInterrupted(parts, run_count(kept), total) from None
     runs_frame, cuts_frame, timings = gather(work, parts)
     wall = time.perf_counter() - t0
     extra = {"region": str(Path(region).resolve())} if region is not None else {}
@@ -657,6 +673,19 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
     })
     return ReplayResult(p.out, runs_frame, cuts_frame, p.episodes, ran, total - ran, wall,
                         p.gaps)
+
+
+@contextmanager
+def _local_workers(engine: str, workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """The ``processes`` engine's workers, started before planning so that their imports
+    overlap with reading and staging (``batch.start_workers``). ``run_tasks`` shuts them down
+    when the runs are done; on a bad input or Ctrl-C before that they go without waiting."""
+    pool = batch.start_workers(workers, __name__) if engine == "processes" else None
+    try:
+        yield pool
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def run_count(tasks: Sequence[Task]) -> int:

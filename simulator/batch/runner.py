@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import io
 import json
 import logging
@@ -50,9 +51,11 @@ from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pandas.api.extensions import ExtensionArray
 
 from simulator.io.files import atomic_write
 
@@ -66,7 +69,60 @@ FAIL_ENV = "SMOGSIM_FAIL_TASKS"
 PARENT_POLL_S = 1.0  # how often a local worker checks that its parent is alive
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
-TaskFunction = Callable[["Task"], dict[str, pd.DataFrame]]
+TaskFunction = Callable[["Task"], dict[str, "pd.DataFrame | Columns"]]
+
+
+class Columns:
+    """A task's rows of one table as columns (name → list or 1-d array, equal lengths), with
+    the pandas dtype of the columns that need one named (``dtypes``).
+
+    A task function may return these instead of a frame: a chunk's are joined column by column
+    and made into one frame (``end_to_end``), which costs far less than a frame per task.
+    """
+
+    def __init__(self, data: dict[str, Sequence | np.ndarray | ExtensionArray],
+                 dtypes: dict[str, str] | None = None) -> None:
+        self.data, self.dtypes = data, dtypes or {}
+
+    def __len__(self) -> int:
+        return len(next(iter(self.data.values()))) if self.data else 0
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({name: pd.array(values, dtype=self.dtypes[name])
+                             if name in self.dtypes else values
+                             for name, values in self.data.items()})
+
+    @staticmethod
+    def concat(parts: Sequence[Columns]) -> Columns:
+        """``parts`` end to end; the first names the columns and dtypes."""
+        first = parts[0]
+        return Columns({name: _join([part.data[name] for part in parts]) for name in first.data},
+                       first.dtypes)
+
+
+def _join(pieces: list) -> Sequence | np.ndarray | ExtensionArray:
+    kind = type(pieces[0])
+    if kind is np.ndarray and all(isinstance(piece, np.ndarray) for piece in pieces):
+        return np.concatenate(pieces)
+    if issubclass(kind, ExtensionArray) and all(type(piece) is kind for piece in pieces):
+        return kind._concat_same_type(pieces)  # keeps the dtype (boolean with NA, text)
+    return [value for piece in pieces for value in piece]
+
+
+def joined(parts: Sequence[pd.DataFrame | Columns]) -> pd.DataFrame | Columns:
+    """Tables of one kind end to end, in order. Empty ones are left out (a task without rows
+    may type its columns differently), as gathering leaves out empty parts; all empty: the
+    first."""
+    rows = [part for part in parts if len(part)] or [parts[0]]
+    if len(rows) == 1:
+        return rows[0]
+    if all(isinstance(part, Columns) for part in rows):
+        return Columns.concat(rows)  # type: ignore[arg-type]
+    return pd.concat([as_frame(part) for part in rows], ignore_index=True)
+
+
+def as_frame(table: pd.DataFrame | Columns) -> pd.DataFrame:
+    return table.frame() if isinstance(table, Columns) else table
 
 
 class BatchError(RuntimeError):
@@ -162,8 +218,7 @@ class Chunk:
 
     @functools.cached_property
     def stem(self) -> str:
-        """Part file stem: a digest of the tasks' stems, so it names exactly these tasks.
-        Kept once computed: checking and gathering a part ask for it several times."""
+        """Part file stem: a digest of the tasks' stems, so it names exactly these tasks."""
         text = json.dumps({"format": PART_FORMAT, "tasks": [t.stem for t in self.tasks]})
         return "part-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
@@ -227,17 +282,14 @@ def part_paths(parts_dir: Path, chunk: Chunk) -> dict[str, Path]:
     return paths
 
 
-def end_to_end(frames: Sequence[pd.DataFrame]) -> pa.Table:
-    """One Arrow table of a chunk's tasks, in task order. Empty frames are left out (a task
-    without rows may type its columns differently), as gathering leaves out empty parts; all
-    empty: the first. One conversion per chunk, not per task."""
-    rows = [f for f in frames if len(f)]
-    if len(rows) > 1:
-        return arrow_table(pd.concat(rows, ignore_index=True))
-    return arrow_table(rows[0] if rows else frames[0])
+def end_to_end(tables: Sequence[pd.DataFrame | Columns]) -> pa.Table:
+    """One Arrow table of a chunk's tasks (``joined``): one conversion per chunk, not per
+    task."""
+    return arrow_table(as_frame(joined(tables)))
 
 
-def write_part(parts_dir: Path, chunk: Chunk, tables: Sequence[dict[str, pd.DataFrame]],
+def write_part(parts_dir: Path, chunk: Chunk,
+               tables: Sequence[dict[str, pd.DataFrame | Columns]],
                walls: Sequence[float]) -> dict:
     """Write the chunk's tables (one mapping per task, in task order) end to end, then its
     ``done`` marker; return the marker's content."""
@@ -246,7 +298,9 @@ def write_part(parts_dir: Path, chunk: Chunk, tables: Sequence[dict[str, pd.Data
     for name in TABLES:
         table = end_to_end([t[name] for t in tables])
         data = table_bytes(table, chunk.key)
-        atomic_write(paths[name], data)
+        # the marker's directory sync below makes these renames durable too; a part whose
+        # data files did not survive a crash fails read_marker's checks and runs again
+        atomic_write(paths[name], data, sync_dir=False)
         files[name] = {"file": paths[name].name, "sha256": hashlib.sha256(data).hexdigest(),
                        "rows": table.num_rows}
     runs = [{"key": task.key, "rows": {name: len(t[name]) for name in TABLES},
@@ -359,8 +413,9 @@ def interrupts_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
-def guard_worker(parent_pid: int) -> None:
-    """Initializer of a local worker: ignore Ctrl-C and end when ``parent_pid`` ends.
+def guard_worker(parent_pid: int, warm: str = "") -> None:
+    """Initializer of a local worker: ignore Ctrl-C and end when ``parent_pid`` ends; then
+    import module ``warm`` (if named), so that the worker is ready for its first task.
 
     On Linux the kernel kills the worker when its parent dies (``PR_SET_PDEATHSIG``); a daemon
     thread also compares the parent pid once a second, which works on every platform where
@@ -373,6 +428,8 @@ def guard_worker(parent_pid: int) -> None:
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent_pid,), name="smogsim-parent-watch",
                      daemon=True).start()
+    if warm:
+        importlib.import_module(warm)
 
 
 def _die_with_parent() -> None:
@@ -405,9 +462,11 @@ def remove_stale_temporaries(parts_dir: Path) -> None:
 
 def run_tasks(tasks: Sequence[Chunk], func: TaskFunction, parts_dir: Path, *,
               engine: str = "serial", workers: int = 1, scheduler: str | None = None,
-              on_done: Callable[[dict], None] | None = None) -> list[dict]:
+              on_done: Callable[[dict], None] | None = None,
+              pool: ProcessPoolExecutor | None = None) -> list[dict]:
     """Run the chunks ``tasks`` with one of ``ENGINES`` and write their parts; return their
-    markers.
+    markers. ``pool``: the ``processes`` engine's workers, already started
+    (``start_workers``); default: started here.
 
     ``on_done`` is called in this process once per finished chunk (for a progress bar). On
     the first failing task no new chunk is started, chunks already running finish and write
@@ -419,7 +478,7 @@ def run_tasks(tasks: Sequence[Chunk], func: TaskFunction, parts_dir: Path, *,
     if engine == "serial":
         return _serial(tasks, func, parts_dir, done)
     if engine == "processes":
-        return _processes(tasks, func, parts_dir, workers, done)
+        return _processes(tasks, func, parts_dir, workers, done, pool)
     if engine == "dask":
         return _dask(tasks, func, parts_dir, workers, scheduler, done)
     raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
@@ -443,15 +502,27 @@ def _serial(tasks, func, parts_dir, done) -> list[dict]:
     return markers
 
 
-def _processes(tasks, func, parts_dir, workers, done) -> list[dict]:
-    markers = []
+def start_workers(workers: int, warm: str = "") -> ProcessPoolExecutor:
+    """A pool of ``workers`` local worker processes, started now: each imports module
+    ``warm`` while the caller goes on (a replay plans meanwhile), instead of when the first
+    task reaches it. Pass it to ``run_tasks`` (``pool=``), which shuts it down when the tasks
+    are done; a caller that does not get that far shuts it down itself."""
     # spawn: workers start clean (no forked locks or threads) as on macOS and Windows
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context,
-                               initializer=guard_worker, initargs=(os.getpid(),))
+                               initializer=guard_worker, initargs=(os.getpid(), warm))
+    with interrupts_held():  # the workers inherit the mask: Ctrl-C is the parent's alone
+        for _ in range(max(1, workers)):  # a submit starts a worker while none is idle
+            pool.submit(int)
+    return pool
+
+
+def _processes(tasks, func, parts_dir, workers, done, pool=None) -> list[dict]:
+    markers = []
+    pool = pool or start_workers(workers)
     futures: dict = {}
     try:
-        with interrupts_held():  # workers start as submit needs them: they inherit the mask
+        with interrupts_held():  # workers started now inherit the mask too
             futures = {pool.submit(execute, t, func, str(parts_dir)): t for t in tasks}
         remaining = set(futures)
         while remaining:  # report each part as it lands, so an interrupt knows what is kept

@@ -13,7 +13,7 @@ import pandas as pd
 from simulator.city.trucks import TransportRun, tally_transport
 from simulator.core.accounting import cut_base
 from simulator.core.engine import CityInputs, Simulation
-from simulator.core.results import RunResult
+from simulator.core.results import RunResult, episode_columns
 from simulator.core.rng import make_rng, smogsim_version
 from simulator.io.inputs import (
     TransportInputs,
@@ -105,6 +105,27 @@ def simulate_city(inputs: CityInputs, rng: np.random.Generator,
         result, tally = tally_transport(transport, inputs, result, rng)
         timings["transport"] = time.perf_counter() - t1
     return CitySimulation(sim, result, tally, timings)
+
+
+class CityTally(NamedTuple):
+    """A city's episode table as columns (``results.episode_columns``) and how many alerts
+    it was issued: all a replay run keeps of a city."""
+
+    episodes: dict
+    alerts: int
+
+
+def tally_city(inputs: CityInputs, rng: np.random.Generator,
+               transport: TransportInputs | None = None) -> CityTally:
+    """``simulate_city``'s episode table, as columns. Without a truck gate the engine's
+    record gives them directly: no frame is made, which is most of a short run's cost."""
+    if transport is not None:
+        city = simulate_city(inputs, rng, transport, tally_only=True)
+        frame = city.result.episodes
+        return CityTally({name: frame[name].array for name in frame}, len(city.sim.issued))
+    record = Simulation(inputs, rng).play()
+    return CityTally(episode_columns(record.ledger.rows(), record.city, record.start),
+                     len(record.issued))
 
 
 def run_scenario(spec: ScenarioSpec) -> Run:

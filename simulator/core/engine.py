@@ -13,6 +13,7 @@ ramp end — exact, with no hourly sampling (docs/design.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import pandas as pd
@@ -164,14 +165,12 @@ class Simulation:
         self.rng = rng  # one generator per run; the behaviour model draws from it up front
         self.env = simpy.Environment()
         inv = inputs.inventory
-        self.line_owner = owner = _line_owner(inv)
-        self.base_rates = inv.hourly_rates()  # (n, 4) t/h per enterprise
-        self.line_rates = inv.line_hourly_rates()  # (L, 4) t/h per line
-        self.line_value = inv.line_output_value() / HOURS_PER_DAY  # (L,) 万元/h
-        assert inv.processes is not None  # Inventory fills its optional arrays
-        self.ramp_down, self.ramp_up = ramp_hours(inv.processes[owner])
-        self.line_start = np.concatenate([[0], np.cumsum(inv.lines)[:-1]]).astype(np.int64)
-        self.line_no = np.arange(inv.n_lines) - self.line_start[owner] + 1
+        lines = list_arrays(inv)
+        self.line_owner, self.base_rates = lines.line_owner, lines.base_rates
+        self.line_rates, self.line_value = lines.line_rates, lines.line_value
+        self.ramp_down, self.ramp_up = lines.ramp_down, lines.ramp_up
+        self.line_start, self.line_no = lines.line_start, lines.line_no
+        self.group_of_line, self.groups = lines.group_of_line, lines.groups
         n_lines = inv.n_lines
         self.model = inputs.compliance or ComplianceModel()
         self.enabled = self.model.enabled
@@ -185,18 +184,13 @@ class Simulation:
         self.lost = np.zeros(n_lines)  # output value lost per line so far, 万元
         self.cut_hours = np.zeros(n_lines)  # ∫ achieved emission cut dt per line, h
         self.required_cut_hours = np.zeros(n_lines) if self.enabled else self.cut_hours
-        self.group_of_line, group_frame = _groups(inv)
-        self.groups = group_frame
-        n_groups = len(group_frame)
         self.ledger = Ledger(
             self.base_rates.sum(axis=0), inputs.area_rates, inputs.rules,
-            group_base_rate=_bincount2(self.group_of_line, self.line_rates, n_groups),
-            group_value_rate=np.bincount(self.group_of_line, weights=self.line_value,
-                                         minlength=n_groups))
+            group_base_rate=lines.group_base_rate, group_value_rate=lines.group_value_rate)
         self.ledger.track_required = self.enabled
         self._last = 0.0
         self.ramps: list[dict] = []  # per decision with ramps: when its last line arrived
-        self._responses: dict[tuple, Response] = {}
+        self._responses = shared_responses(inputs)
         self.audit: list[Decision] = []  # per decision: arrays of the lines that changed
         self.issued: list[AlertWindow] = []  # alert windows in the order they were issued
         self.episode = 0
@@ -429,6 +423,10 @@ class Simulation:
     def run(self, *, tally_only: bool = False) -> RunResult:
         """Run to the end of the period and return the tallies (``tally_only``: the alert
         and episode tables only, ``RunResult.build``)."""
+        return RunResult.build(self.play(), tally_only=tally_only)
+
+    def play(self) -> EngineRecord:
+        """Run to the end of the period; what the run left (``record``), no tables yet."""
         horizon = self.hours(self.inputs.end)
         windows = [w for w in self.inputs.windows
                    if w.end > self.inputs.start and w.start < self.inputs.end]
@@ -443,7 +441,7 @@ class Simulation:
         if self.episodes and np.isnan(self.episodes[-1].end):  # an episode open at the end
             self._episode_ends()
         self.ledger.close(horizon, self.group_totals())
-        return RunResult.build(self.record(), tally_only=tally_only)
+        return self.record()
 
     def record(self) -> EngineRecord:
         """What the run left so far, for the results layer (``RunResult.build``)."""
@@ -475,9 +473,70 @@ def _bincount2(codes: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
                             for j in range(weights.shape[1])]) if n else np.zeros((0, 4))
 
 
-def _line_owner(inv: Inventory) -> np.ndarray:
-    """The enterprise of each production line, (L,)."""
-    return inv.line_owner
+@dataclass(frozen=True)
+class ListArrays:
+    """What a run reads of its list and never changes, per line unless named: built once per
+    list and shared, read-only, by every run of that list in the process (a replay runs a
+    city's list once per episode, rule set, forecast and replicate)."""
+
+    line_owner: np.ndarray  # enterprise of each line
+    base_rates: np.ndarray  # (n, 4) t/h per enterprise
+    line_rates: np.ndarray  # (L, 4) t/h
+    line_value: np.ndarray  # 万元/h at full production
+    ramp_down: np.ndarray  # hours for a full-load change, down and up
+    ramp_up: np.ndarray
+    line_start: np.ndarray  # (n,) first line of each enterprise
+    line_no: np.ndarray  # line number within its enterprise, from 1
+    group_of_line: np.ndarray  # group code (``_groups``)
+    groups: pd.DataFrame  # the groups' (city, county, industry, grade), sorted
+    group_base_rate: np.ndarray  # (G, 4) t/h
+    group_value_rate: np.ndarray  # (G,) 万元/h
+
+
+_LIST_ARRAYS: WeakKeyDictionary[Inventory, ListArrays] = WeakKeyDictionary()
+# Responses per list, then per (measure table, seasonal controls) object: the cached entry
+# keeps those objects alive, so their ids cannot be reused while it lives.
+_RESPONSES: WeakKeyDictionary[Inventory, dict[tuple[int, int], tuple]] = WeakKeyDictionary()
+
+
+def list_arrays(inv: Inventory) -> ListArrays:
+    """``inv``'s ``ListArrays`` (an inventory is frozen and compares by identity)."""
+    if inv not in _LIST_ARRAYS:
+        _LIST_ARRAYS[inv] = _build_list_arrays(inv)
+    return _LIST_ARRAYS[inv]
+
+
+def _build_list_arrays(inv: Inventory) -> ListArrays:
+    owner = inv.line_owner
+    assert inv.processes is not None  # Inventory fills its optional arrays
+    ramp_down, ramp_up = ramp_hours(inv.processes[owner])
+    line_start = np.concatenate([[0], np.cumsum(inv.lines)[:-1]]).astype(np.int64)
+    line_rates = inv.line_hourly_rates()
+    line_value = inv.line_output_value() / HOURS_PER_DAY
+    group_of_line, groups = _groups(inv)
+    arrays = ListArrays(
+        line_owner=owner, base_rates=inv.hourly_rates(), line_rates=line_rates,
+        line_value=line_value, ramp_down=ramp_down, ramp_up=ramp_up, line_start=line_start,
+        line_no=np.arange(inv.n_lines) - line_start[owner] + 1, group_of_line=group_of_line,
+        groups=groups,
+        group_base_rate=_bincount2(group_of_line, line_rates, len(groups)),
+        group_value_rate=np.bincount(group_of_line, weights=line_value,
+                                     minlength=len(groups)))
+    for value in vars(arrays).values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return arrays
+
+
+def shared_responses(inputs: CityInputs) -> dict[tuple, Response]:
+    """The cache of ``Simulation.requirement`` for ``inputs``' list, measure table and
+    seasonal controls, shared by every run of them in the process: a response depends on
+    nothing else, and working it out is a large part of a short run."""
+    per_list = _RESPONSES.setdefault(inputs.inventory, {})
+    key = (id(inputs.measures), id(inputs.seasonal))
+    if key not in per_list:
+        per_list[key] = (inputs.measures, inputs.seasonal, {})
+    return per_list[key][2]
 
 
 def _groups(inv: Inventory) -> tuple[np.ndarray, pd.DataFrame]:
@@ -496,4 +555,4 @@ def _groups(inv: Inventory) -> tuple[np.ndarray, pd.DataFrame]:
     groups = pd.DataFrame({key: np.asarray(uniques, dtype=object)[col]
                            for key, (_, uniques), col in zip(GROUP_KEYS, per_column, columns,
                                                               strict=True)})
-    return codes.reshape(-1)[_line_owner(inv)], groups
+    return codes.reshape(-1)[inv.line_owner], groups

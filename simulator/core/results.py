@@ -5,6 +5,7 @@ Every table is made from the engine's ``EngineRecord`` (``simulator.core.record`
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,10 +73,9 @@ class RunResult:
         ``None`` — building them is most of a small run's cost.
         """
         if tally_only:
-            return cls(alerts=pd.DataFrame(columns=ALERT_COLUMNS),
+            return cls(alerts=_empty(ALERT_COLUMNS),
                        episodes=_episodes(record.ledger.rows(), record.city, record.start),
-                       audit=pd.DataFrame(columns=AUDIT_COLUMNS),
-                       enterprise_tonnes=pd.DataFrame(columns=TONNES_COLUMNS))
+                       audit=_empty(AUDIT_COLUMNS), enterprise_tonnes=_empty(TONNES_COLUMNS))
         return cls(
             alerts=_alerts(record),
             episodes=_episodes(record.ledger.rows(), record.city, record.start),
@@ -85,6 +85,16 @@ class RunResult:
             verification=_verification(record) if record.compliance else None,
             inspections=_inspections(record) if record.compliance else None,
         )
+
+
+@functools.cache
+def _empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns))
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    """An empty table of ``columns``: a copy of one made once (making it costs 30× more)."""
+    return _empty_frame(tuple(columns)).copy()
 
 
 def _alerts(record: EngineRecord) -> pd.DataFrame:
@@ -104,15 +114,24 @@ def _alerts(record: EngineRecord) -> pd.DataFrame:
 def _episodes(records: list[dict], city: str, start: pd.Timestamp) -> pd.DataFrame:
     if not records:
         return pd.DataFrame(columns=EPISODE_COLUMNS)
+    return pd.DataFrame(episode_columns(records, city, start))
+
+
+def episode_columns(records: list[dict], city: str, start: pd.Timestamp) -> dict:
+    """The episode table's columns (lists and arrays) from the ledger's rows
+    (``Ledger.rows``), in ``EPISODE_COLUMNS`` order, then ``REQUIRED_COLUMNS`` when present:
+    what a replay run reads without making the frame."""
+    if not records:  # as the frame of no rows has them: untyped
+        return {name: np.array([], dtype=object) for name in EPISODE_COLUMNS}
     # built column by column: a frame from a list of dicts costs more than a replay run's engine
     column = {name: [r[name] for r in records] for name in records[0]}
     ids = {lv: Level(lv).id for lv in set(column["level"])}
     column |= {"city": [city] * len(records),
                "level": [ids[lv] for lv in column["level"]],
-               "start": start + pd.Series(column.pop("start_h"), dtype=float) * HOUR,
-               "end": start + pd.Series(column.pop("end_h"), dtype=float) * HOUR}
+               "start": (start + pd.Series(column.pop("start_h"), dtype=float) * HOUR).array,
+               "end": (start + pd.Series(column.pop("end_h"), dtype=float) * HOUR).array}
     extra = [c for c in REQUIRED_COLUMNS if c in column]
-    return pd.DataFrame({name: column[name] for name in EPISODE_COLUMNS + extra})
+    return {name: column[name] for name in EPISODE_COLUMNS + extra}
 
 
 def _enterprise_tonnes(record: EngineRecord) -> pd.DataFrame:

@@ -99,7 +99,7 @@ def no_negative_zero(frame: pd.DataFrame, digits: int = 6) -> pd.DataFrame:
 def atomic_write(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same directory, fsync, replace.
     The file gets the mode of an ordinary new file (the umask's). ``sync_dir=False`` leaves
-    the directory's fsync (which makes the rename durable) to the caller."""
+    the rename to be made durable by a later write in the same directory that syncs it."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{time.monotonic_ns()}")
     try:
         with open(tmp, "wb") as handle:

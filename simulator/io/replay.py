@@ -331,7 +331,7 @@ def region(path: str) -> Region:
     return load_region(path)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)  # a region's cities at once, not every city a worker ran
 def staged_inventory(path: str) -> Inventory:
     return Inventory.from_frame(pd.read_parquet(path))
 

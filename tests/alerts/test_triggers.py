@@ -1,14 +1,18 @@
 """Trigger rule sets on crafted daily-AQI series: each threshold and duration edge."""
 
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alerts.io import AlertInputError, builtin_rulesets, load_ruleset
+from alerts.io import AlertInputError, builtin_rulesets, load_alert_inputs, load_ruleset
 from alerts.levels import Level
-from alerts.triggers import alert_windows, hourly_levels, runs
+from alerts.rules import Condition, LevelRule
+from alerts.triggers import alert_windows, hourly_levels, level_codes, level_codes_each, runs
 
 T0 = pd.Timestamp("2023-12-10 00:00")
 HOUR = pd.Timedelta(hours=1)
@@ -169,3 +173,43 @@ def test_raising_every_value_never_lowers_a_level(values, raise_by, rules):
     low = hourly_levels(pd.Series(values, index=index), ruleset)
     high = hourly_levels(pd.Series(values, index=index) + raise_by, ruleset)
     assert (high.to_numpy(int) >= low.to_numpy(int)).all()
+
+
+# -- every condition at once equals one at a time ------------------------------------------------
+conditions = st.recursive(
+    st.builds(Condition, threshold=st.sampled_from([100.0, 150.0, 200.0, 300.0]),
+              days=st.integers(1, 4), inclusive=st.booleans()),
+    lambda inner: st.builds(Condition, threshold=st.sampled_from([150.0, 200.0]),
+                            days=st.integers(1, 4), inclusive=st.booleans(),
+                            within=st.lists(inner, min_size=1, max_size=2).map(tuple)),
+    max_leaves=3)
+rule_sets = st.lists(
+    st.tuples(st.sampled_from([Level.TEMPORARY, Level.YELLOW, Level.ORANGE, Level.RED]),
+              st.lists(conditions, min_size=1, max_size=3).map(tuple)),
+    min_size=1, max_size=4,
+).map(lambda levels: replace(MEE_2024, levels=tuple(
+    LevelRule(level=level, conditions=conds) for level, conds in levels)))
+daily_values = st.lists(st.one_of(st.sampled_from([50.0, 120.0, 160.0, 210.0, 320.0, 200.0]),
+                                  st.just(float("nan"))), min_size=0, max_size=200)
+
+
+@settings(max_examples=300, deadline=None)
+@given(daily_values, rule_sets)
+def test_level_codes_read_every_condition_at_once_as_one_at_a_time(values, rules):
+    """The lifecycle's level codes (all conditions as arrays) are the plain reading's, for any
+    rule set — inner ``with`` chains, rules out of order, thresholds met exactly, gaps."""
+    values = np.array(values, float)
+    assert np.array_equal(level_codes(values, rules), level_codes_each(values, rules))
+
+
+BEIJING = Path(__file__).parents[1] / "data" / "beijing_pm25_us_embassy_2010_2014.csv.gz"
+
+
+@pytest.mark.slow
+def test_level_codes_of_the_built_in_rule_sets_on_five_real_years():
+    values = load_alert_inputs([BEIJING], city="北京").truth["北京"].to_numpy(float)
+    for name in builtin_rulesets():
+        rules = load_ruleset(name)
+        codes = level_codes(values, rules)
+        assert np.array_equal(codes, level_codes_each(values, rules))
+        assert (codes > int(Level.NONE)).sum() > 1000  # five winters: alert hours under each

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import multiprocessing
 import os
 import re
 import signal
@@ -110,3 +111,20 @@ def test_ctrl_c_exits_130_and_counts_the_parts_on_disk(tmp_path, engine):
     assert int(kept[1]) == finished_runs(out) >= 3
     assert int(kept[2]) == 2 * 2 * 30
     assert not (out / "runs.parquet").exists()
+
+
+@pytest.mark.slow
+def test_a_bad_input_stops_the_workers_started_for_it(tmp_path):
+    """The local workers start before planning; a bad input still ends as a one-line error,
+    nothing is written, and the workers go."""
+    from simulator.batch import replay
+    from simulator.io.replay import ReplayInputError
+
+    write_observations(tmp_path / "obs.csv")
+    before = set(multiprocessing.active_children())
+    with pytest.raises(ReplayInputError, match="--replicates"):
+        replay.replay([tmp_path / "obs.csv"], "synthetic:40", ["mee-2024"], ["perfect"], 0,
+                      tmp_path / "out", engine="processes", workers=2)
+    assert not (tmp_path / "out").exists()
+    wait_for(lambda: not set(multiprocessing.active_children()) - before, 30,
+             "the workers to end")

@@ -10,11 +10,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from alerts.io import load_ruleset
 from alerts.levels import Level
 from alerts.timeline import AlertInputs
+from alerts.triggers import AlertWindow
 from simulator.batch import replay
 from simulator.batch import runner as batch
 from simulator.cli.app import app
@@ -180,6 +183,44 @@ def test_coverage_counts_the_hours_a_late_alert_misses():
     assert replay.coverage(daily, rules, [], T0, CRAFTED_END) == (83.0, 83.0)
 
 
+def coverage_by_date_range(levels, windows, start, end):
+    """``level_coverage`` read plainly: one timestamp per hour, windows compared to them."""
+    hours = pd.date_range(start, end - HOUR, freq="h")
+    observed = levels.reindex(hours, fill_value=int(Level.NONE)).to_numpy(int)
+    issued = np.zeros(len(hours), int)
+    for window in windows:
+        inside = (hours >= window.start) & (hours < window.end)
+        issued[inside] = np.maximum(issued[inside], int(window.level))
+    reached = observed > int(Level.NONE)
+    return float(reached.sum()), float((reached & (issued < observed)).sum())
+
+
+def test_level_coverage_ends_at_the_last_whole_hour_before_the_end():
+    levels = pd.Series(5, index=pd.date_range(T0, periods=20, freq="h"))
+    # [T0, T0 + 5.5 h): the hours T0 … T0 + 4 h, all red, none under an alert
+    assert replay.level_coverage(levels, [], T0, T0 + 5.5 * HOUR) == (5.0, 5.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(codes=st.lists(st.integers(0, 5), min_size=0, max_size=80),
+       offset=st.integers(-30, 30), length=st.integers(0, 100),
+       minutes=st.sampled_from([0, 30]),
+       spans=st.lists(st.tuples(st.integers(-20, 100), st.integers(0, 60), st.integers(3, 5),
+                                st.sampled_from([0, 15])), max_size=4),
+       unit=st.sampled_from(["s", "us", "ns"]))
+def test_level_coverage_counts_hours_as_a_date_range_does(codes, offset, length, minutes,
+                                                          spans, unit):
+    """Coverage on integer hours equals the reading by timestamps: periods before, across and
+    after the observations, ends off the hour, windows off the hour, any Timestamp unit."""
+    levels = pd.Series(codes, index=pd.date_range(T0, periods=len(codes), freq="h"), dtype=int)
+    start = (T0 + offset * HOUR).as_unit(unit)
+    end = start + length * HOUR + pd.Timedelta(minutes=minutes)
+    windows = [AlertWindow("漯河", Level(level), T0, T0 + a * HOUR + pd.Timedelta(minutes=m),
+                           T0 + (a + n) * HOUR, "") for a, n, level, m in spans]
+    assert replay.level_coverage(levels, windows, start, end) == coverage_by_date_range(
+        levels, windows, start, end)
+
+
 @pytest.mark.slow
 def test_noisy_replicates_differ_and_the_seed_reproduces_them(observations, tmp_path):
     def noisy(out, seed):
@@ -217,7 +258,7 @@ def test_run_row_golden_values():
                       "perfect", 0, 5, "", "")
     assert task.area == ""  # no area sources: the cut % is of the list only
     keys = dict(zip(replay.KEY_COLUMNS, task.sort_key, strict=True))
-    row = replay.run_row(keys, task, pd.DataFrame(rows), alerts=2).iloc[0]
+    row = replay.run_row(keys, task, pd.DataFrame(rows), alerts=2).frame().iloc[0]
     assert row["hours"] == 48.0 and row["alert_hours"] == 40.0
     assert (row["hours_yellow"], row["hours_orange"], row["hours_red"]) == (10.0, 30.0, 0.0)
     assert row["peak_level"] == "orange" and row["base"] == "list"
