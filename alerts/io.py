@@ -354,10 +354,11 @@ COMMON_TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
 
 
 def _times(text: pd.Series, path: Path, column: str, fmt: str | None = None) -> pd.Series:
-    cells = pa.array(text, type=pa.string())
+    # (large_string: pandas' own text, not copied)
+    cells = pa.array(text, type=pa.large_string()) if len(text) <= RECENT_TIMES_MAX else None
     recent = _RECENT_TIMES.get(fmt)
-    if recent is not None and recent[0].equals(cells):  # the hours of the file read before
-        return pd.Series(recent[1].copy(), index=text.index, name=text.name)
+    if cells is not None and recent is not None and recent[0].equals(cells):
+        return pd.Series(recent[1].copy(), index=text.index, name=text.name)  # as read before
     times = None if fmt else _common_layout_times(text)
     if times is None:
         times = pd.to_datetime(text, errors="coerce", format=fmt if fmt else "mixed")
@@ -368,13 +369,17 @@ def _times(text: pd.Series, path: Path, column: str, fmt: str | None = None) -> 
     if getattr(times.dt, "tz", None) is not None:
         raise _bad(path, 2, column, text.iloc[0], "local time without a time zone")
     times = times.astype("datetime64[ns]")
-    _RECENT_TIMES[fmt] = (cells, times.to_numpy())
+    if cells is not None:
+        _RECENT_TIMES[fmt] = (cells, times.to_numpy())
     return times
 
 
 #: The time column parsed last, per format, and its times: the files of one reading (one city
-#: or one day each) usually share their hours, which are then parsed once.
+#: or one day each) usually share their hours, which are then parsed once. Only columns up to
+#: ``RECENT_TIMES_MAX`` cells are kept (assumption: ten years of hours, ≈ 2 MB kept; a longer
+#: column is a long table read once, not worth holding after its read).
 _RECENT_TIMES: dict[str | None, tuple[pa.Array, np.ndarray]] = {}
+RECENT_TIMES_MAX = 100_000
 
 
 def _common_layout_times(text: pd.Series) -> pd.Series | None:
@@ -395,7 +400,7 @@ def _common_layout_times(text: pd.Series) -> pd.Series | None:
 
 def _city_of(frame: pd.DataFrame, path: Path, city: str | None) -> pd.Series:
     if "city" in frame.columns:
-        empty = pc.equal(pa.array(frame["city"], type=pa.string()), "")
+        empty = pc.equal(pa.array(frame["city"]), "")
         if pc.any(empty).as_py():
             i = int(np.flatnonzero(empty.to_numpy(zero_copy_only=False))[0])
             raise _bad(path, i + 2, "city", "", "a city name")
@@ -471,7 +476,7 @@ def _labels(values: str | pd.Series, n: int, dtype: pd.CategoricalDtype | None =
         return pd.Categorical.from_codes(
             np.full(n, dtype.categories.get_loc(values), dtype=np.int32), dtype=dtype)
     if dtype is None and len(values):  # a file of one city or station: no factorising
-        cells = pa.array(values, type=pa.string())
+        cells = pa.array(values)
         first = cells[0].as_py()
         if cells.null_count == 0 and pc.all(pc.equal(cells, first)).as_py():
             return _labels(first, n)
