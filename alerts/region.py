@@ -35,11 +35,14 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import pandas as pd
 
 from alerts.levels import Level
+
+if TYPE_CHECKING:  # imported where a graph is made: a run without a region never loads it
+    import networkx as nx
 
 RULE_KINDS = ("adjacent", "zone", "unified")
 ZONE_FORECASTS = ("mean", "worst")
@@ -107,6 +110,8 @@ class Region:
 
     def adjacency(self, cities: list[str]) -> nx.Graph:
         """The neighbour graph among ``cities`` (adjacent edges only)."""
+        import networkx as nx
+
         sub = nx.Graph()
         sub.add_nodes_from(cities)
         sub.add_edges_from((a, b) for a, b, kind in self.graph.edges(cities, data="kind")
@@ -120,6 +125,8 @@ class Region:
         if unknown:  # a misspelt table would otherwise be dropped without a word
             raise ValueError(f"{origin}: key {unknown[0]}: unknown — expected "
                              f"{', '.join(sorted(REGION_KEYS))}")
+        import networkx as nx
+
         graph = nx.Graph()
         for n, item in enumerate(_list(data, "city", origin)):
             name = _name(item, f"city[{n}].name", origin)

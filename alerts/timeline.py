@@ -12,7 +12,6 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -145,6 +144,8 @@ def _groups(region: Region, rule: RegionalRule, meeting: list[str]) -> list[list
         return []
     if rule.kind == "zone":
         return [region.zone_members(rule.zone)]
+    import networkx as nx
+
     groups = [sorted(c) for c in nx.connected_components(region.adjacency(meeting))
               if len(c) >= rule.min_cities]
     if groups and rule.applies_to == "zone":

@@ -19,12 +19,15 @@ sensitivities replaces ``S`` by a table (``SourceReceptorModel.from_frame``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
 from alerts.aqi import daily_aqi, iaqi
+
+if TYPE_CHECKING:  # imported where a graph is made: a run without a region never loads it
+    import networkx as nx
 
 POLLUTANTS = ("SO2", "NOx", "PM", "VOCs")  # same order as enterprises.schema.POLLUTANTS
 HEAVY_AQI = 200.0  # heavy pollution = daily AQI > 200 (sources.md §1)
