@@ -451,12 +451,16 @@ class Console:
                     base = session.scenario or self.scenario
                     scenario = uploads.scenario_file(base, placed, folder)
                 except uploads.UploadError as bad:
-                    raise Refused(self._clean(str(bad)), bad.field,
-                                  413 if isinstance(bad, uploads.TooLarge) else 400) from None
+                    raise self._refused(bad) from None
                 notes = self._open(session, scenario, lang, placed)
                 return self._state(session, lang, notes)
 
         return self._answer(JSONResponse(await _threaded(run)), session, new)
+
+    def _refused(self, bad: uploads.UploadError) -> Refused:
+        """An upload's one-line error for its field: 413 when too large, else 400."""
+        return Refused(self._clean(str(bad)), bad.field,
+                       413 if isinstance(bad, uploads.TooLarge) else 400)
 
     async def upload_exercise(self, request: Request) -> Response:
         """A saved exercise file: re-opened and replayed (``load_exercise``)."""
@@ -472,8 +476,7 @@ class Console:
                 try:
                     path = uploads.place(files, folder)["exercise"]
                 except uploads.UploadError as bad:
-                    raise Refused(self._clean(str(bad)), bad.field,
-                                  413 if isinstance(bad, uploads.TooLarge) else 400) from None
+                    raise self._refused(bad) from None
                 try:
                     path.write_bytes(absolute_scenario(
                         path.read_bytes(), path.parent,
