@@ -301,8 +301,8 @@ HOUR_NS = HOUR.value
 
 
 def _ns(when: pd.Timestamp) -> int:
-    """A time as nanoseconds since the epoch (whatever unit the Timestamp holds)."""
-    return pd.Timestamp(when).as_unit("ns").value
+    """A time as nanoseconds since the epoch (``value`` is in ns whatever the unit)."""
+    return pd.Timestamp(when).value
 
 
 def run_row(keys: dict, task: Task, episodes: Mapping[str, Sequence], alerts: int, *,
