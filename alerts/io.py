@@ -26,12 +26,14 @@ import pyarrow.csv as pcsv  # type: ignore[import-untyped]
 from alerts.aqi import POLLUTANTS
 from alerts.drivers import city_drivers, parse_primary, spread_daily
 from alerts.observations import (
-    LONG_COLUMNS,
+    FIRST_TIME,
+    LAST_TIME,
     MINUTE_NS,
     QUANTITIES,
+    SECOND_NS,
+    CityHours,
     Observations,
     _hourly_from_daily,
-    city_frames,
     is_daily,
 )
 from alerts.region import Region
@@ -369,6 +371,12 @@ def _times(text: pd.Series, path: Path, column: str, fmt: str | None = None) -> 
     if getattr(times.dt, "tz", None) is not None:
         raise _bad(path, 2, column, text.iloc[0], "local time without a time zone")
     times = times.astype("datetime64[ns]")
+    ns = times.to_numpy().view(np.int64)
+    held = (ns % SECOND_NS == 0) & (ns >= FIRST_TIME.value) & (ns <= LAST_TIME.value)
+    if not held.all():
+        i = int(np.flatnonzero(~held)[0])
+        raise _bad(path, i + 2, column, text.iloc[i], f"a time on a whole second, "
+                   f"{FIRST_TIME:%Y}–{LAST_TIME:%Y}")
     if cells is not None:
         _RECENT_TIMES[fmt] = (cells, times.to_numpy())
     return times
@@ -489,44 +497,6 @@ def _one_label(value: str) -> pd.CategoricalDtype:
     return pd.CategoricalDtype([value])
 
 
-def _joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Long tables of several files as one, their labels on shared categories.
-
-    Each file's label codes are mapped onto the shared categories and the columns joined
-    once: the same table as recategorising every file and concatenating the frames, without a
-    frame per file."""
-    if len(parts) == 1 or any(list(p.columns) != LONG_COLUMNS for p in parts):
-        return _joined_frames(parts)
-    labels = {}
-    for column in ("city", "station"):
-        common = pd.CategoricalDtype(sorted(set().union(*(p[column].cat.categories
-                                                          for p in parts))))
-        codes = []
-        for p in parts:
-            own = p[column].cat.codes.to_numpy()
-            if (own < 0).any():  # a missing label (never read from a file): the frames' way
-                return _joined_frames(parts)
-            codes.append(common.categories.get_indexer(p[column].cat.categories)[own])
-        labels[column] = pd.Categorical.from_codes(np.concatenate(codes), dtype=common)
-    return pd.DataFrame({
-        "time": np.concatenate([p["time"].to_numpy() for p in parts]),
-        **labels,
-        "pollutant": pd.Categorical.from_codes(
-            np.concatenate([p["pollutant"].cat.codes.to_numpy() for p in parts]),
-            dtype=QUANTITY_LABELS),
-        "value": np.concatenate([p["value"].to_numpy(float) for p in parts]),
-    })
-
-
-def _joined_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    for column in ("city", "station"):
-        common = pd.CategoricalDtype(sorted(set().union(*(p[column].cat.categories
-                                                          for p in parts))))
-        parts = [p.assign(**{column: p[column].cat.set_categories(common.categories)})
-                 for p in parts]
-    return pd.concat(parts, ignore_index=True)
-
-
 def _uci(path: Path, frame: pd.DataFrame, city: str | None) -> pd.DataFrame:
     """Layout (b): one UCI-style station file (year, month, day, hour, pollutants…, station)."""
     parts = {}
@@ -537,10 +507,12 @@ def _uci(path: Path, frame: pd.DataFrame, city: str | None) -> pd.DataFrame:
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise _bad(path, i + 2, column, frame[column].iloc[i], "a whole number")
     stamp = pd.to_datetime(pd.DataFrame(parts).astype(int), errors="coerce")
-    if stamp.isna().any():
-        i = int(np.flatnonzero(stamp.isna().to_numpy())[0])
+    bad = (stamp.isna() | (stamp < FIRST_TIME) | (stamp > LAST_TIME)).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
         when = "-".join(frame[c].iloc[i] for c in UCI_TIME_COLUMNS)
-        raise _bad(path, i + 2, "year/month/day/hour", when, "a valid date and hour 0–23")
+        raise _bad(path, i + 2, "year/month/day/hour", when,
+                   f"a valid date {FIRST_TIME:%Y}–{LAST_TIME:%Y} and hour 0–23")
     stations = frame["station"] if "station" in frame.columns else path.stem
     columns = [p for p in POLLUTANTS if p in frame.columns]
     return _melt(path, stamp.astype("datetime64[ns]"), _city_of(frame, path, city), stations,
@@ -639,29 +611,20 @@ def load_observations(paths: list[str | Path], city: str | None = None,
     files = [Path(p) for p in paths]
     sizes = [f.stat().st_size if f.is_file() else 0 for f in files]
     total, done = sum(sizes), 0
-    parts = []
+    hours, seen, kept = CityHours(), _SeenRows(city, only_city), 0
     for path, size in zip(files, sizes, strict=True):
         on_bytes = None if progress is None else (
             lambda n, before=done: progress(before + n, total))
-        parts.append(_read_long(path, city, on_bytes))
+        part = seen.read(path, on_bytes)
+        hours.add(part)  # each file is reduced to city sums before the next is read
+        kept += len(part)
+        del part
         done += size
         if progress is not None:
             progress(done, total)
-    long = _joined(parts)
-    source = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
-    if only_city is not None:
-        keep = (long["city"] == only_city).to_numpy()
-        long, source = long[keep], source[keep]
-        if long.empty:
-            raise AlertInputError(f"{paths[0]}: column city: no rows for city {only_city!r}")
-    dup = _repeated(long)
-    if dup.any():
-        i = int(np.flatnonzero(dup)[0])
-        first = long.iloc[i]
-        raise AlertInputError(
-            f"{files[source[i]]}: column time: value '{first['time']:%Y-%m-%d %H:%M}' — "
-            f"expected one {first['pollutant']} value per hour and station, found two")
-    observations = city_frames(long)  # the columns of LONG_COLUMNS, no copy
+    if only_city is not None and not kept:
+        raise AlertInputError(f"{paths[0]}: column city: no rows for city {only_city!r}")
+    observations = hours.observations()
     for name, frame in observations.cities.items():
         if not set(frame.columns) & {*POLLUTANTS, "daily_aqi"}:
             raise AlertInputError(f"{paths[0]}: city {name}: only an hourly AQI — expected "
@@ -675,6 +638,62 @@ def load_observations(paths: list[str | Path], city: str | None = None,
                 "daily_aqi column: the daily AQI of a heavy-pollution day is usually led by "
                 "PM2.5, so without it alerts would be missed")
     return observations
+
+
+class _SeenRows:
+    """Reads the files of one reading in order and refuses a row whose time, city, station and
+    pollutant an earlier row has (in the same file or an earlier one).
+
+    Each file is remembered by its cities and stations, quantities and first and last time, not
+    by its rows: only a file that shares all three with an earlier one is compared row by row,
+    and the earlier file is then read again (a file given twice, or overlapping months)."""
+
+    def __init__(self, city: str | None, only_city: str | None) -> None:
+        self.city, self.only_city = city, only_city
+        self._files: list[tuple[Path, set[tuple[str, str]], set[str], Any, Any]] = []
+
+    def read(self, path: Path, on_bytes: Callable[[int], None] | None = None) -> pd.DataFrame:
+        """The long table of ``path`` (rows of ``only_city``); raises on a repeated row."""
+        part = self._rows(path, on_bytes)
+        if not len(part):
+            return part
+        repeated = _repeated(part)
+        labels = _label_pairs(part)
+        quantities = set(part["pollutant"].astype(str).unique())
+        first, last = part["time"].min(), part["time"].max()
+        for earlier, their_labels, their_quantities, their_first, their_last in self._files:
+            if (labels & their_labels and quantities & their_quantities
+                    and first <= their_last and their_first <= last):
+                repeated |= _rows_in(part, self._rows(earlier))
+        if repeated.any():
+            row = part.iloc[int(np.flatnonzero(repeated)[0])]
+            raise AlertInputError(
+                f"{path}: column time: value '{row['time']:%Y-%m-%d %H:%M}' — expected one "
+                f"{row['pollutant']} value per hour and station, found two")
+        self._files.append((path, labels, quantities, first, last))
+        return part
+
+    def _rows(self, path: Path, on_bytes: Callable[[int], None] | None = None) -> pd.DataFrame:
+        part = _read_long(path, self.city, on_bytes)
+        if self.only_city is not None:
+            part = part[(part["city"] == self.only_city).to_numpy()].reset_index(drop=True)
+        return part
+
+
+def _label_pairs(part: pd.DataFrame) -> set[tuple[str, str]]:
+    """The (city, station) pairs of a long table's rows."""
+    city, station = pd.Categorical(part["city"]), pd.Categorical(part["station"])
+    pairs = pd.DataFrame({"city": city.codes, "station": station.codes}).drop_duplicates()
+    return {(str(city.categories[c]), str(station.categories[s]))
+            for c, s in zip(pairs["city"], pairs["station"], strict=True)}
+
+
+def _rows_in(part: pd.DataFrame, earlier: pd.DataFrame) -> np.ndarray:
+    """True for each row of ``part`` whose time, city, station and pollutant ``earlier`` has."""
+    def rows(frame: pd.DataFrame) -> pd.MultiIndex:
+        return pd.MultiIndex.from_arrays([frame["time"], *(frame[c].astype(str)
+                                                           for c in LABEL_COLUMNS)])
+    return rows(part).isin(rows(earlier))
 
 
 def _repeated(long: pd.DataFrame) -> np.ndarray:

@@ -59,85 +59,204 @@ def is_daily(times: pd.Series | pd.DatetimeIndex) -> bool:
 
 
 def city_frames(long: pd.DataFrame) -> Observations:
-    """Aggregate stations to cities and lay each city on a complete hourly (or daily) index.
+    """Aggregate stations to cities and lay each city on a complete hourly (or daily) index."""
+    hours = CityHours()
+    hours.add(long)
+    return hours.observations()
 
-    Rows are grouped by one integer per city, minute and quantity, so four years of a dozen
-    stations (2.5 million values) group in a fraction of a second; times off whole minutes
-    (never seen in real files) take the slower path through the labels themselves.
+
+class CityHours:
+    """Stations to cities, one table at a time: ``add`` each file's long table, then
+    ``observations()``.
+
+    A city's value for a time and quantity is the mean of its valid station values. Only a
+    running sum and count per (city, time, quantity) are kept, so reading a dozen station
+    files holds one city's hours, not every station's values. The sum is compensated (Kahan)
+    and taken in row order, exactly as pandas' grouped mean of all the files joined.
     """
-    daily = is_daily(long["time"])
-    step = DAY if daily else HOUR
-    ns = long["time"].to_numpy("datetime64[ns]").view(np.int64)
-    if not len(ns) or (ns % MINUTE_NS).any():
-        return Observations(_city_frames_by_label(long, step), daily)
-    city = pd.Categorical(long["city"])  # categories in text order, as sorted() gives them
-    quantity = pd.Categorical(long["pollutant"], categories=QUANTITIES).codes
-    first = int(ns.min())
-    minute = ns - first
-    minute //= MINUTE_NS
-    slots, kinds = int(minute.max()) + 1, len(QUANTITIES)
-    span = pd.Series(minute).groupby(city.codes).agg(["min", "max"])
-    key = city.codes.astype(np.int64)  # (city × minute) × quantity, built in place
-    key *= slots
-    key += minute
-    del minute
-    key *= kinds
-    key += quantity
-    known = quantity >= 0
-    present = np.zeros((len(city.categories), kinds), dtype=bool)
-    present[city.codes[known], quantity[known]] = True
-    values = long["value"].to_numpy(float)
-    valid = known & ~np.isnan(values)
-    means = pd.Series(values[valid]).groupby(key[valid], sort=True).mean()
-    del key, valid
-    mean_keys, mean_values = means.index.to_numpy(), means.to_numpy()
-    mean_city = mean_keys // (slots * kinds)
-    step_minutes = int(step / pd.Timedelta(minutes=1))
-    cities = {}
-    for code in span.index:  # observed cities, in text order
-        name = str(city.categories[code])
-        start, end = (int(m) for m in span.loc[code])
-        index = pd.date_range(pd.Timestamp(first + start * MINUTE_NS),
-                              pd.Timestamp(first + end * MINUTE_NS), freq=step, name="time")
-        columns = [q for q, on in zip(QUANTITIES, present[code], strict=True) if on]
-        column_of = np.full(kinds, -1)
-        column_of[present[code]] = np.arange(len(columns))
-        lo, hi = np.searchsorted(mean_city, [code, code + 1])
-        rest = mean_keys[lo:hi] % (slots * kinds)
-        offset = rest // kinds - start
-        on_grid = offset % step_minutes == 0  # other times fall outside the index, as before
-        grid = np.full((len(index), len(columns)), np.nan)
-        grid[offset[on_grid] // step_minutes, column_of[rest[on_grid] % kinds]] = \
-            mean_values[lo:hi][on_grid]
-        cities[name] = pd.DataFrame(grid, index=index,
-                                    columns=pd.Index(columns, dtype="str", name="pollutant"))
-    return Observations(cities, daily)
+
+    def __init__(self) -> None:
+        self._codes: dict[str, int] = {}
+        self._span: list[list[int]] = []  # per city code: first and last time (ns)
+        self._present = np.zeros((0, len(QUANTITIES)), dtype=bool)
+        self._midnight = True
+        self._rows = 0
+        self._sums = _Sums()
+
+    def add(self, long: pd.DataFrame) -> None:
+        """Take one long table (``time, city, station, pollutant, value``)."""
+        if not len(long):
+            return
+        ns = long["time"].to_numpy("datetime64[ns]").view(np.int64)
+        city = self._city_codes(long["city"])
+        quantity = pd.Categorical(long["pollutant"], categories=QUANTITIES).codes.astype(np.int64)
+        self._rows += len(ns)
+        self._midnight = self._midnight and not (ns % DAY_NS).any()
+        self._widen_spans(city, ns)
+        known = quantity >= 0
+        self._present[city[known], quantity[known]] = True
+        values = long["value"].to_numpy(float)
+        valid = known & ~np.isnan(values)
+        self._sums.add(time_key(city[valid], ns[valid], quantity[valid]), values[valid])
+
+    def _city_codes(self, cities: pd.Series) -> np.ndarray:
+        labels = pd.Categorical(cities)
+        own = np.full(len(labels.categories), -1, dtype=np.int64)
+        for used in np.flatnonzero(np.bincount(labels.codes, minlength=len(own))):
+            own[used] = self._code(str(labels.categories[used]))
+        return own[labels.codes]
+
+    def _code(self, name: str) -> int:
+        if name not in self._codes:
+            self._codes[name] = len(self._codes)
+            self._span.append([np.iinfo(np.int64).max, np.iinfo(np.int64).min])
+            self._present = np.vstack([self._present, np.zeros(len(QUANTITIES), dtype=bool)])
+        return self._codes[name]
+
+    def _widen_spans(self, city: np.ndarray, ns: np.ndarray) -> None:
+        if city[0] == city.min() == city.max():  # a station file: one city
+            spans = [(int(city[0]), int(ns.min()), int(ns.max()))]
+        else:
+            spans = list(pd.DataFrame({"city": city, "ns": ns}).groupby("city")["ns"]
+                         .agg(["min", "max"]).itertuples())
+        for code, low, high in spans:
+            span = self._span[code]
+            span[0], span[1] = min(span[0], low), max(span[1], high)
+
+    def observations(self) -> Observations:
+        """Per city, in name order, the mean of its stations on a complete time index."""
+        daily = self._rows > 0 and self._midnight
+        step = (DAY if daily else HOUR).value
+        key, mean = self._sums.means()
+        cities = {}
+        for name in sorted(self._codes):
+            code = self._codes[name]
+            start, end = self._span[code]
+            index = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq=pd.Timedelta(step),
+                                  name="time")
+            columns = [q for q, on in zip(QUANTITIES, self._present[code], strict=True) if on]
+            column_of = np.full(len(QUANTITIES), -1)
+            column_of[self._present[code]] = np.arange(len(columns))
+            lo, hi = np.searchsorted(key, [code << _CITY_SHIFT, (code + 1) << _CITY_SHIFT])
+            ns, quantity = key_times(key[lo:hi]), key[lo:hi] & _QUANTITY_MASK
+            offset = ns - start
+            on_grid = offset % step == 0  # other times fall outside the index
+            grid = np.full((len(index), len(columns)), np.nan)
+            grid[offset[on_grid] // step, column_of[quantity[on_grid]]] = mean[lo:hi][on_grid]
+            cities[name] = pd.DataFrame(grid, index=index,
+                                        columns=pd.Index(columns, dtype="str", name="pollutant"))
+        return Observations(cities, daily)
 
 
 MINUTE_NS = 60_000_000_000
+DAY_NS = 24 * 60 * MINUTE_NS
+SECOND_NS = 1_000_000_000
+#: Times a reading holds: whole seconds from 1900 for 2^33 s (to 2172). One int64 per
+#: (city, time, quantity): city, then second, then quantity (3 bits: eight ``QUANTITIES``).
+FIRST_TIME = pd.Timestamp("1900-01-01")
+_SECOND_BITS, _QUANTITY_BITS = 33, 3
+_CITY_SHIFT = _SECOND_BITS + _QUANTITY_BITS
+_QUANTITY_MASK = (1 << _QUANTITY_BITS) - 1
+LAST_TIME = FIRST_TIME + pd.Timedelta(seconds=(1 << _SECOND_BITS) - 1)
 
 
-def _city_frames_by_label(long: pd.DataFrame, step: pd.Timedelta) -> dict[str, pd.DataFrame]:
-    """``city_frames`` grouping by the labels and times themselves (any time resolution)."""
-    means = (long.dropna(subset=["value"])
-             .groupby(["city", "time", "pollutant"], sort=True, observed=True)["value"].mean())
-    means.index = means.index.set_levels([_text(level) for level in means.index.levels])
-    span = long.groupby("city", sort=True, observed=True)["time"].agg(["min", "max"])
-    present = (long[["city", "pollutant"]].drop_duplicates()
-               .groupby("city", observed=True)["pollutant"].agg(set))
-    with_values = set(means.index.get_level_values(0))
-    cities = {}
-    for city in sorted(long["city"].unique()):
-        wide = (means.loc[city].unstack("pollutant") if city in with_values
-                else pd.DataFrame(index=pd.DatetimeIndex([], name="time")))
-        columns = [q for q in QUANTITIES if q in present[city]]
-        index = pd.date_range(span.at[city, "min"], span.at[city, "max"], freq=step, name="time")
-        cities[city] = wide.reindex(index=index, columns=columns).astype(float)
-    return cities
+def time_key(city: np.ndarray, ns: np.ndarray, quantity: np.ndarray) -> np.ndarray:
+    """One sortable int64 per (city code, time, quantity code)."""
+    seconds = ns - FIRST_TIME.value
+    if len(ns) and ((seconds % SECOND_NS).any() or seconds.min() < 0
+                    or ns.max() > LAST_TIME.value):
+        raise ValueError(f"times must be whole seconds from {FIRST_TIME:%Y} to {LAST_TIME:%Y}")
+    seconds //= SECOND_NS
+    key = city << _CITY_SHIFT
+    key |= seconds << _QUANTITY_BITS
+    key |= quantity
+    return key
 
 
-def _text(index: pd.Index) -> pd.Index:
-    return index.astype(str) if isinstance(index, pd.CategoricalIndex) else index
+def key_times(key: np.ndarray) -> np.ndarray:
+    """The times (int64 ns) of ``time_key`` keys."""
+    seconds = (key >> _QUANTITY_BITS) & ((1 << _SECOND_BITS) - 1)
+    return seconds * SECOND_NS + FIRST_TIME.value
+
+
+class _Sums:
+    """Compensated sums and counts per key, taken value by value in the order given.
+
+    Values of keys already held are added at once (with any repeat of a key in one call added
+    in turn); values of new keys wait until they are as many as the keys held, then join in
+    one merge, so the sorted key array is rebuilt O(log n) times, not once per file.
+    """
+
+    MIN_WAITING = 1 << 16
+
+    def __init__(self) -> None:
+        self.key = np.zeros(0, dtype=np.int64)
+        self.total, self.compensation = np.zeros(0), np.zeros(0)
+        self.count = np.zeros(0, dtype=np.int64)
+        self._waiting: list[tuple[np.ndarray, np.ndarray]] = []
+        self._waiting_n = 0
+
+    def add(self, key: np.ndarray, values: np.ndarray) -> None:
+        at = np.searchsorted(self.key, key)
+        held = at < len(self.key)
+        held[held] = self.key[at[held]] == key[held]
+        if held.any():
+            _kahan(self.total, self.compensation, self.count, at[held], values[held])
+        if not held.all():  # a new key waits, and so does every later value of it
+            self._waiting.append((key[~held], values[~held]))
+            self._waiting_n += int((~held).sum())
+            if self._waiting_n >= max(len(self.key), self.MIN_WAITING):
+                self._merge_waiting()
+
+    def _merge_waiting(self) -> None:
+        if not self._waiting:
+            return
+        key = np.concatenate([k for k, _ in self._waiting])
+        values = np.concatenate([v for _, v in self._waiting])
+        self._waiting, self._waiting_n = [], 0
+        new, group = np.unique(key, return_inverse=True)
+        total, compensation = np.zeros(len(new)), np.zeros(len(new))
+        count = np.zeros(len(new), dtype=np.int64)
+        _kahan(total, compensation, count, group, values)
+        at = np.searchsorted(self.key, new)  # no new key is held: a merge of sorted arrays
+        self.key = np.insert(self.key, at, new)
+        self.total = np.insert(self.total, at, total)
+        self.compensation = np.insert(self.compensation, at, compensation)
+        self.count = np.insert(self.count, at, count)
+
+    def means(self) -> tuple[np.ndarray, np.ndarray]:
+        """The keys held, sorted, and their means."""
+        self._merge_waiting()
+        return self.key, self.total / self.count
+
+
+def _kahan(total: np.ndarray, compensation: np.ndarray, count: np.ndarray, group: np.ndarray,
+           values: np.ndarray) -> None:
+    """Add ``values[i]`` to the sum of ``group[i]``, in order, as pandas' grouped mean does:
+    values of distinct groups at once, a group's second value in the next round."""
+    rank = _repeats_before(group)
+    for r in range(int(rank.max(initial=-1)) + 1):
+        at = np.flatnonzero(rank == r)
+        g = group[at]
+        y = values[at] - compensation[g]
+        t = total[g] + y
+        with np.errstate(invalid="ignore"):  # inf - inf
+            c = (t - total[g]) - y
+        compensation[g] = np.where(np.isnan(c), 0.0, c)  # ± infinity: no compensation
+        total[g] = t
+        count[g] += 1
+
+
+def _repeats_before(group: np.ndarray) -> np.ndarray:
+    """For each item, how many earlier items have its group."""
+    if not len(group) or np.bincount(group).max() == 1:
+        return np.zeros(len(group), dtype=np.int64)
+    order = np.argsort(group, kind="stable")
+    ordered = group[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    rank = np.empty(len(group), dtype=np.int64)
+    rank[order] = np.arange(len(group)) - np.repeat(starts, np.diff(np.r_[starts, len(group)]))
+    return rank
 
 
 def city_daily_aqi(frame: pd.DataFrame, daily: bool = False) -> pd.Series:
