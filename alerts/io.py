@@ -32,6 +32,7 @@ from alerts.observations import (
     QUANTITIES,
     SECOND_NS,
     CityHours,
+    LongColumns,
     Observations,
     _hourly_from_daily,
     is_daily,
@@ -617,7 +618,7 @@ def load_observations(paths: list[str | Path], city: str | None = None,
             lambda n, before=done: progress(before + n, total))
         part = seen.read(path, on_bytes)
         hours.add(part)  # each file is reduced to city sums before the next is read
-        kept += len(part)
+        kept += len(part.ns)
         del part
         done += size
         if progress is not None:
@@ -650,17 +651,18 @@ class _SeenRows:
 
     def __init__(self, city: str | None, only_city: str | None) -> None:
         self.city, self.only_city = city, only_city
-        self._files: list[tuple[Path, set[tuple[str, str]], set[str], Any, Any]] = []
+        self._files: list[tuple[Path, set[tuple[str, str]], set[int], int, int]] = []
 
-    def read(self, path: Path, on_bytes: Callable[[int], None] | None = None) -> pd.DataFrame:
+    def read(self, path: Path, on_bytes: Callable[[int], None] | None = None) -> LongColumns:
         """The long table of ``path`` (rows of ``only_city``); raises on a repeated row."""
         part = self._rows(path, on_bytes)
         if not len(part):
-            return part
-        repeated = _repeated(part)
-        labels = _label_pairs(part)
-        quantities = set(part["pollutant"].astype(str).unique())
-        first, last = part["time"].min(), part["time"].max()
+            return LongColumns.of(part)
+        rows = LongColumns.of(part)
+        repeated = _repeated(part, rows)
+        labels = _label_pairs(rows)
+        quantities = set(np.unique(rows.quantity).tolist())
+        first, last = rows.ns.min(), rows.ns.max()
         for earlier, their_labels, their_quantities, their_first, their_last in self._files:
             if (labels & their_labels and quantities & their_quantities
                     and first <= their_last and their_first <= last):
@@ -671,7 +673,7 @@ class _SeenRows:
                 f"{path}: column time: value '{row['time']:%Y-%m-%d %H:%M}' — expected one "
                 f"{row['pollutant']} value per hour and station, found two")
         self._files.append((path, labels, quantities, first, last))
-        return part
+        return rows
 
     def _rows(self, path: Path, on_bytes: Callable[[int], None] | None = None) -> pd.DataFrame:
         part = _read_long(path, self.city, on_bytes)
@@ -680,12 +682,13 @@ class _SeenRows:
         return part
 
 
-def _label_pairs(part: pd.DataFrame) -> set[tuple[str, str]]:
+def _label_pairs(rows: LongColumns) -> set[tuple[str, str]]:
     """The (city, station) pairs of a long table's rows."""
-    city, station = pd.Categorical(part["city"]), pd.Categorical(part["station"])
-    pairs = pd.DataFrame({"city": city.codes, "station": station.codes}).drop_duplicates()
-    return {(str(city.categories[c]), str(station.categories[s]))
-            for c, s in zip(pairs["city"], pairs["station"], strict=True)}
+    city, station = rows.city, rows.station
+    width = len(station.categories)
+    pairs = np.unique(city.codes.astype(np.int64) * width + station.codes)
+    return {(str(city.categories[p // width]), str(station.categories[p % width]))
+            for p in pairs.tolist()}
 
 
 def _rows_in(part: pd.DataFrame, earlier: pd.DataFrame) -> np.ndarray:
@@ -696,13 +699,13 @@ def _rows_in(part: pd.DataFrame, earlier: pd.DataFrame) -> np.ndarray:
     return rows(part).isin(rows(earlier))
 
 
-def _repeated(long: pd.DataFrame) -> np.ndarray:
+def _repeated(long: pd.DataFrame, rows: LongColumns) -> np.ndarray:
     """True for each row whose time, city, station and pollutant an earlier row has.
 
     Usually there is none, which one sorted integer key per row (minute, labels) shows without
     a hash table of millions of rows; only then are the rows themselves compared.
     """
-    key = _row_key(long)
+    key = _row_key(rows)
     if key is not None:
         key.sort()
         if not (key[1:] == key[:-1]).any():
@@ -710,23 +713,24 @@ def _repeated(long: pd.DataFrame) -> np.ndarray:
     return long.duplicated(["time", "city", "station", "pollutant"], keep="first").to_numpy()
 
 
-def _row_key(long: pd.DataFrame) -> np.ndarray | None:
+def _row_key(rows: LongColumns) -> np.ndarray | None:
     """One int64 per row, equal for equal (time, city, station, pollutant); None when the times
     are not on whole minutes or the key would not fit."""
-    if not len(long) or not all(isinstance(long[c].dtype, pd.CategoricalDtype)
-                                for c in LABEL_COLUMNS):
+    if not len(rows.ns):
         return None
-    ns = long["time"].to_numpy("datetime64[ns]").view(np.int64)
-    key = ns - ns.min()
+    key = rows.ns - rows.ns.min()
     if (key % MINUTE_NS).any():
         return None
     key //= MINUTE_NS
-    sizes = [max(len(long[c].cat.categories), 1) for c in LABEL_COLUMNS]
+    labels = (rows.city.codes, rows.station.codes, rows.quantity)  # -1: a missing label
+    sizes = (len(rows.city.categories) + 1, len(rows.station.categories) + 1,
+             len(QUANTITIES) + 1)
     if int(key.max()) + 1 >= np.iinfo(np.int64).max // int(np.prod(sizes)):
         return None
-    for column, size in zip(LABEL_COLUMNS, sizes, strict=True):
+    for codes, size in zip(labels, sizes, strict=True):
         key *= size
-        key += long[column].cat.codes.to_numpy()
+        key += codes
+        key += 1
     return key
 
 

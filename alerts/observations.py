@@ -83,24 +83,22 @@ class CityHours:
         self._rows = 0
         self._sums = _Sums()
 
-    def add(self, long: pd.DataFrame) -> None:
+    def add(self, long: pd.DataFrame | LongColumns) -> None:
         """Take one long table (``time, city, station, pollutant, value``)."""
-        if not len(long):
+        rows = long if isinstance(long, LongColumns) else LongColumns.of(long)
+        if not len(rows.ns):
             return
-        ns = long["time"].to_numpy("datetime64[ns]").view(np.int64)
-        city = self._city_codes(long["city"])
-        quantity = pd.Categorical(long["pollutant"], categories=QUANTITIES).codes.astype(np.int64)
+        ns, quantity, values = rows.ns, rows.quantity, rows.values
+        city = self._city_codes(rows.city)
         self._rows += len(ns)
         self._midnight = self._midnight and not (ns % DAY_NS).any()
         self._widen_spans(city, ns)
         known = quantity >= 0
         self._present[city[known], quantity[known]] = True
-        values = long["value"].to_numpy(float)
         valid = known & ~np.isnan(values)
         self._sums.add(time_key(city[valid], ns[valid], quantity[valid]), values[valid])
 
-    def _city_codes(self, cities: pd.Series) -> np.ndarray:
-        labels = pd.Categorical(cities)
+    def _city_codes(self, labels: pd.Categorical) -> np.ndarray:
         own = np.full(len(labels.categories), -1, dtype=np.int64)
         for used in np.flatnonzero(np.bincount(labels.codes, minlength=len(own))):
             own[used] = self._code(str(labels.categories[used]))
@@ -146,6 +144,33 @@ class CityHours:
             cities[name] = pd.DataFrame(grid, index=index,
                                         columns=pd.Index(columns, dtype="str", name="pollutant"))
         return Observations(cities, daily)
+
+
+@dataclass(frozen=True)
+class LongColumns:
+    """The columns of a long table as arrays: times (int64 ns), city and station labels,
+    quantity codes (positions in ``QUANTITIES``, -1 for another name) and values."""
+
+    ns: np.ndarray
+    city: pd.Categorical
+    station: pd.Categorical
+    quantity: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def of(cls, long: pd.DataFrame) -> LongColumns:
+        pollutant = long["pollutant"].array
+        if not (isinstance(pollutant, pd.Categorical)
+                and list(pollutant.categories) == list(QUANTITIES)):
+            pollutant = pd.Categorical(long["pollutant"], categories=QUANTITIES)
+        return cls(long["time"].to_numpy("datetime64[ns]").view(np.int64),
+                   _categorical(long["city"]), _categorical(long["station"]),
+                   pollutant.codes.astype(np.int64), long["value"].to_numpy(float))
+
+
+def _categorical(column: pd.Series) -> pd.Categorical:
+    labels = column.array
+    return labels if isinstance(labels, pd.Categorical) else pd.Categorical(column)
 
 
 MINUTE_NS = 60_000_000_000
