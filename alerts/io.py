@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import functools
 import gzip
+import itertools
 import tomllib
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from importlib import resources
 from io import StringIO
@@ -597,32 +598,83 @@ def _read_long(path: Path, city: str | None, on_bytes: Callable[[int], None] | N
         "(date, hour, type, <cities>) or (time, PM2.5, …)")
 
 
+#: ``map``'s signature: a caller may pass ``ProcessPoolExecutor.map`` to parse files side by side.
+Mapper = Callable[..., Iterator]
+
+
+def parse_files(paths: Sequence[str | Path], city: str | None = None,
+                only_city: str | None = None, progress: ReadProgress | None = None,
+                mapper: Mapper | None = None) -> Iterator[pd.DataFrame]:
+    """Each file's long table (rows of ``only_city``), in order, for ``load_observations``.
+
+    Without ``mapper`` a file is read when the previous one has been taken, and ``progress``
+    hears its blocks. ``mapper`` (e.g. a process pool's ``map``) reads them side by side, all
+    asked for now: a caller can do other work meanwhile; ``progress`` then hears each file as
+    it is taken. A bad file raises its error when its turn comes."""
+    files = [Path(p) for p in paths]
+    sizes = [f.stat().st_size if f.is_file() else 0 for f in files]
+    total = sum(sizes)
+    if mapper is not None:
+        parts = mapper(file_rows, files, itertools.repeat(city), itertools.repeat(only_city))
+        return _heard(parts, sizes, progress)
+    return _read_in_turn(files, sizes, city, only_city, progress, total)
+
+
+def _heard(parts: Iterator[pd.DataFrame], sizes: list[int], progress: ReadProgress | None
+           ) -> Iterator[pd.DataFrame]:
+    done, total = 0, sum(sizes)
+    for size, part in zip(sizes, parts, strict=True):
+        yield part
+        done += size
+        if progress is not None:
+            progress(done, total)
+
+
+def _read_in_turn(files: list[Path], sizes: list[int], city: str | None,
+                  only_city: str | None, progress: ReadProgress | None, total: int
+                  ) -> Iterator[pd.DataFrame]:
+    done = 0
+    for path, size in zip(files, sizes, strict=True):
+        on_bytes = None if progress is None else (
+            lambda n, before=done: progress(before + n, total))
+        yield file_rows(path, city, only_city, on_bytes)
+        done += size
+        if progress is not None:
+            progress(done, total)
+
+
+def file_rows(path: Path, city: str | None, only_city: str | None,
+              on_bytes: Callable[[int], None] | None = None) -> pd.DataFrame:
+    """The long table of one observation file, only ``only_city``'s rows when given."""
+    part = _read_long(path, city, on_bytes)
+    if only_city is not None:
+        part = part[(part["city"] == only_city).to_numpy()].reset_index(drop=True)
+    return part
+
+
 def load_observations(paths: list[str | Path], city: str | None = None,
                       only_city: str | None = None,
-                      progress: ReadProgress | None = None) -> Observations:
+                      progress: ReadProgress | None = None,
+                      parsed: Iterable[pd.DataFrame] | None = None) -> Observations:
     """Read one or more observation files into per-city tables (see ``alerts.observations``).
 
     ``only_city`` keeps one city (e.g. a scenario's). ``progress(read, total)`` hears the bytes
-    read of all the files (a caller shows it; nothing here prints). Raises ``AlertInputError``
-    naming file, row, column and value for a bad timestamp, an unknown pollutant or a
-    non-numeric value.
+    read of all the files (a caller shows it; nothing here prints). ``parsed``: the files'
+    tables from ``parse_files`` (the same ``paths``, ``city`` and ``only_city``), when the
+    caller started reading them. Raises ``AlertInputError`` naming file, row, column and value
+    for a bad timestamp, an unknown pollutant or a non-numeric value.
     """
     if not paths:
         raise AlertInputError("no observation file given — expected one or more files")
     files = [Path(p) for p in paths]
-    sizes = [f.stat().st_size if f.is_file() else 0 for f in files]
-    total, done = sum(sizes), 0
+    if parsed is None:
+        parsed = parse_files(files, city, only_city, progress)
     hours, seen, kept = CityHours(), _SeenRows(city, only_city), 0
-    for path, size in zip(files, sizes, strict=True):
-        on_bytes = None if progress is None else (
-            lambda n, before=done: progress(before + n, total))
-        part = seen.read(path, on_bytes)
-        hours.add(part)  # each file is reduced to city sums before the next is read
-        kept += len(part.ns)
+    for path, part in zip(files, parsed, strict=True):
+        rows = seen.check(path, part)
         del part
-        done += size
-        if progress is not None:
-            progress(done, total)
+        hours.add(rows)  # each file is reduced to city sums before the next is read
+        kept += len(rows.ns)
     if only_city is not None and not kept:
         raise AlertInputError(f"{paths[0]}: column city: no rows for city {only_city!r}")
     observations = hours.observations()
@@ -642,7 +694,7 @@ def load_observations(paths: list[str | Path], city: str | None = None,
 
 
 class _SeenRows:
-    """Reads the files of one reading in order and refuses a row whose time, city, station and
+    """Takes the files of one reading in order and refuses a row whose time, city, station and
     pollutant an earlier row has (in the same file or an earlier one).
 
     Each file is remembered by its cities and stations, quantities and first and last time, not
@@ -653,9 +705,9 @@ class _SeenRows:
         self.city, self.only_city = city, only_city
         self._files: list[tuple[Path, set[tuple[str, str]], set[int], int, int]] = []
 
-    def read(self, path: Path, on_bytes: Callable[[int], None] | None = None) -> LongColumns:
-        """The long table of ``path`` (rows of ``only_city``); raises on a repeated row."""
-        part = self._rows(path, on_bytes)
+    def check(self, path: Path, part: pd.DataFrame) -> LongColumns:
+        """The columns of ``path``'s long table ``part`` (``file_rows``); raises on a repeated
+        row."""
         if not len(part):
             return LongColumns.of(part)
         rows = LongColumns.of(part)
@@ -666,7 +718,7 @@ class _SeenRows:
         for earlier, their_labels, their_quantities, their_first, their_last in self._files:
             if (labels & their_labels and quantities & their_quantities
                     and first <= their_last and their_first <= last):
-                repeated |= _rows_in(part, self._rows(earlier))
+                repeated |= _rows_in(part, file_rows(earlier, self.city, self.only_city))
         if repeated.any():
             row = part.iloc[int(np.flatnonzero(repeated)[0])]
             raise AlertInputError(
@@ -674,12 +726,6 @@ class _SeenRows:
                 f"{row['pollutant']} value per hour and station, found two")
         self._files.append((path, labels, quantities, first, last))
         return rows
-
-    def _rows(self, path: Path, on_bytes: Callable[[int], None] | None = None) -> pd.DataFrame:
-        part = _read_long(path, self.city, on_bytes)
-        if self.only_city is not None:
-            part = part[(part["city"] == self.only_city).to_numpy()].reset_index(drop=True)
-        return part
 
 
 def _label_pairs(rows: LongColumns) -> set[tuple[str, str]]:

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from alerts.io import AlertInputError, load_region, load_ruleset
+from alerts.io import AlertInputError, Mapper, load_region, load_ruleset, parse_files
 from alerts.levels import Level
 from alerts.rules import RuleSet
 from alerts.triggers import AlertWindow, hourly_level_codes, runs
@@ -422,7 +422,8 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
          margin_hours: int = DEFAULT_MARGIN_HOURS, resume: bool = False,
          cities: Sequence[str] = (), area: str | Path | None = None,
          region: str | Path | None = None, options: str | Path | None = None,
-         on_read: Callable[[int, int], None] | None = None) -> ReplayPlan:
+         on_read: Callable[[int, int], None] | None = None,
+         mapper: Mapper | None = None) -> ReplayPlan:
     """Validate every input and expand the grid; nothing is written yet.
 
     ``area``: the ``--area`` CSV (``read_area_sources``); cities without rows in it, or every
@@ -431,6 +432,9 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
     (``merge_region_episodes``), the other cities alone. ``options``: a replay options file
     (``simulator.spec.replay``) whose measures, seasonal control, compliance and truck gate
     apply to every city.
+
+    ``mapper`` (a process pool's ``map``): the observation files are read side by side in
+    it while this process reads the enterprise list.
     """
     out = Path(out).resolve()
     if seed < 0:
@@ -449,8 +453,9 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
     rulesets = [load_ruleset(r) for r in rule_names]
     models = list(dict.fromkeys(parse_forecast(m) for m in forecasts))
     areas = read_area_sources(area) if area is not None else {}
-    daily_by_city, gaps, observed = read_observations(observations, cities, on_read)
-    lists = city_inventories(inventory, list(daily_by_city), seed)
+    daily_by_city, gaps, observed, whole_list = _read_inputs(observations, cities, inventory,
+                                                             on_read, mapper)
+    lists = city_inventories(inventory, list(daily_by_city), seed, whole_list)
     linked, region_file, staged = _region_cities(region, daily_by_city, out)
     drivers = {city: replay_io.drivers_to_stage(observed.get(city), rulesets)
                for city in daily_by_city}
@@ -499,6 +504,27 @@ def plan(observations: Sequence[str | Path], inventory: str, rules: Sequence[str
     if resume:
         check_resume(out, fingerprint)
     return ReplayPlan(out, tuple(tasks), tuple(episodes), staged, gaps, fingerprint)
+
+
+def _read_inputs(observations: Sequence[str | Path], cities: Sequence[str], inventory: str,
+                 on_read: Callable[[int, int], None] | None, mapper: Mapper | None
+                 ) -> tuple[dict[str, pd.Series], pd.DataFrame, dict, Inventory | None]:
+    """The observations (``read_observations``) and the whole enterprise list
+    (``replay_io.list_file``). With a ``mapper`` and several files, the files are read in it
+    while the list is read here; a bad observation file is still the error named first."""
+    files = replay_io.observation_files(observations)
+    if mapper is None or len(files) < 2:
+        found = read_observations(observations, cities, on_read)
+        return (*found, replay_io.list_file(inventory))
+    parsed = parse_files(files, progress=on_read, mapper=mapper)
+    try:
+        whole_list, list_error = replay_io.list_file(inventory), None
+    except Exception as bad:  # raised below, after the observations have been checked
+        whole_list, list_error = None, bad
+    found = read_observations(observations, cities, on_read, parsed=parsed)
+    if list_error is not None:
+        raise list_error
+    return (*found, whole_list)
 
 
 FINGERPRINT_FILE = Path("inputs") / "fingerprint.json"
@@ -632,7 +658,8 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
     with _local_workers(engine, workers) as pool:
         p = plan(observations, inventory, rules, forecasts, replicates, out, seed=seed,
                  margin_hours=margin_hours, resume=resume, cities=cities, area=area,
-                 region=region, options=options, on_read=on_read)
+                 region=region, options=options, on_read=on_read,
+                 mapper=None if pool is None else functools.partial(pool.map, chunksize=4))
         parts = p.out / "parts"
         for directory in (p.out / "inputs", parts):
             directory.mkdir(parents=True, exist_ok=True)

@@ -128,10 +128,21 @@ def episode_columns(records: list[dict], city: str, start: pd.Timestamp) -> dict
     ids = {lv: Level(lv).id for lv in set(column["level"])}
     column |= {"city": [city] * len(records),
                "level": [ids[lv] for lv in column["level"]],
-               "start": (start + pd.Series(column.pop("start_h"), dtype=float) * HOUR).array,
-               "end": (start + pd.Series(column.pop("end_h"), dtype=float) * HOUR).array}
+               "start": _hours_after(start, column.pop("start_h")),
+               "end": _hours_after(start, column.pop("end_h"))}
     extra = [c for c in REQUIRED_COLUMNS if c in column]
     return {name: column[name] for name in EPISODE_COLUMNS + extra}
+
+
+#: the type pandas gives float hours times ``HOUR`` (its unit sets where a fraction is cut)
+_HOURS_TYPE = (pd.Series([1.0]) * HOUR).dtype
+
+
+def _hours_after(start: pd.Timestamp, hours: list) -> pd.api.extensions.ExtensionArray:
+    """``start + pd.Series(hours, dtype=float) * HOUR`` as an array, in NumPy: the same
+    times (None: NaT) without a Series per column."""
+    offsets = np.asarray(hours, dtype=float) * HOUR.to_timedelta64().astype(_HOURS_TYPE)
+    return pd.array(start.to_datetime64() + offsets)
 
 
 def _enterprise_tonnes(record: EngineRecord) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -87,7 +87,8 @@ class ReplayObservations(NamedTuple):
 
 
 def read_observations(paths: Sequence[str | Path], cities: Sequence[str] = (),
-                      progress: ReadProgress | None = None) -> ReplayObservations:
+                      progress: ReadProgress | None = None,
+                      parsed: Iterable[pd.DataFrame] | None = None) -> ReplayObservations:
     """Hourly rolling daily AQI and drivers per city, and the gap report, from observation files.
 
     ``cities`` keeps only those cities (all when empty); a city the files lack is an error.
@@ -97,12 +98,14 @@ def read_observations(paths: Sequence[str | Path], cities: Sequence[str] = (),
     files, the national hourly city file ``date, hour, type, <cities>``, the forecast layout;
     ``.csv`` or ``.csv.gz``), stations averaged to cities, daily tables spread over their hours.
     Missing hours stay missing (the daily AQI needs ≥ 20 valid hours, sources.md §1). The
-    drivers are those ``smogsim alerts`` reads (``alerts.io.observed_drivers``).
+    drivers are those ``smogsim alerts`` reads (``alerts.io.observed_drivers``). ``parsed``:
+    the files' tables when the caller started reading them (``alerts.io.parse_files`` of
+    ``observation_files(paths)``).
     """
     files = observation_files(paths)
     if not files:
         raise ReplayInputError("--observations: no file given")
-    observations = load_observations(files, progress=progress)
+    observations = load_observations(files, progress=progress, parsed=parsed)
     missing = [c for c in cities if c not in observations.cities]
     if missing:
         raise ReplayInputError(f"--city: value {missing[0]!r} — not in the observations, which "
@@ -185,11 +188,13 @@ def check_inventory_option(spec: str, cities: Sequence[str] = ()) -> None:
                                "synthetic:<N>[:seed]")
 
 
-def city_inventories(spec: str, cities: Sequence[str], seed: int) -> dict[str, Inventory]:
+def city_inventories(spec: str, cities: Sequence[str], seed: int,
+                     loaded: Inventory | None = None) -> dict[str, Inventory]:
     """Each city's enterprise list from ``spec``: a CSV path or ``synthetic:<N>[:seed]``.
 
     Adapter over ``enterprises.io.load_inventory`` and ``enterprises.synthetic.synthesize``;
-    a synthetic list without its own seed uses ``seed``.
+    a synthetic list without its own seed uses ``seed``. ``loaded``: the CSV's list, when the
+    caller has read it already (``list_file``).
     """
     if spec.startswith("synthetic:"):
         match = re.fullmatch(r"synthetic:(\d+)(?::(\d+))?", spec)
@@ -205,10 +210,7 @@ def city_inventories(spec: str, cities: Sequence[str], seed: int) -> dict[str, I
                 raise ReplayInputError(f"--inventory {spec}: {bad}") from None
         return lists
     path = Path(spec)
-    if not path.is_file():
-        raise ReplayInputError(f"{path}: inventory file not found — expected a CSV file or "
-                               "synthetic:<N>[:seed]")
-    inventory = load_inventory(path)
+    inventory = loaded if loaded is not None else _csv_list(path)
     # each distinct city name of the list compared once, not once per replayed city
     names, codes = np.unique(np.asarray(inventory.cities, dtype=object).astype(str),
                              return_inverse=True)
@@ -221,6 +223,18 @@ def city_inventories(spec: str, cities: Sequence[str], seed: int) -> dict[str, I
                                    "every city of the observations")
         lists[city] = inventory.subset(in_city)
     return lists
+
+
+def list_file(spec: str) -> Inventory | None:
+    """The enterprise list of a CSV ``spec``, all cities; None for ``synthetic:…``."""
+    return None if spec.startswith("synthetic:") else _csv_list(Path(spec))
+
+
+def _csv_list(path: Path) -> Inventory:
+    if not path.is_file():
+        raise ReplayInputError(f"{path}: inventory file not found — expected a CSV file or "
+                               "synthetic:<N>[:seed]")
+    return load_inventory(path)
 
 
 def read_area_sources(path: str | Path) -> dict[str, dict]:

@@ -277,3 +277,26 @@ def test_times_outside_what_a_reading_holds_are_refused(tmp_path):
     with pytest.raises(io.AlertInputError, match=r"u.csv: row 2, column year/month/day/hour: "
                                                  r"value '1850-1-1-0' — expected a valid date"):
         io.load_observations([old], city="北京")
+
+
+def test_files_parsed_side_by_side_read_as_in_turn(tmp_path):
+    """``parse_files`` with a pool's ``map``: the same tables, progress to the last byte, and a
+    repeat across files still found."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = [write(tmp_path / f"PRSA_{s}.csv", uci_text(s, seed=k, hours=80))
+             for k, s in enumerate(("Dongsi", "Tiantan", "Gucheng"))]
+    heard = []
+    with ThreadPoolExecutor(2) as pool:
+        parsed = io.parse_files(paths, "北京", mapper=pool.map,
+                                progress=lambda done, total: heard.append((done, total)))
+        side_by_side = io.load_observations(paths, "北京", parsed=parsed)
+        total = sum(p.stat().st_size for p in paths)
+        assert heard[-1] == (total, total)
+        in_turn = io.load_observations(paths, "北京")
+        pd.testing.assert_frame_equal(side_by_side.cities["北京"], in_turn.cities["北京"],
+                                      check_exact=True)
+        twice = [*paths, paths[0]]
+        with pytest.raises(io.AlertInputError, match="PRSA_Dongsi.csv: column time"):
+            io.load_observations(twice, "北京", parsed=io.parse_files(twice, "北京",
+                                                                     mapper=pool.map))

@@ -128,3 +128,57 @@ def test_a_bad_input_stops_the_workers_started_for_it(tmp_path):
     assert not (tmp_path / "out").exists()
     wait_for(lambda: not set(multiprocessing.active_children()) - before, 30,
              "the workers to end")
+
+
+def split_by_city(tmp_path: Path) -> list[Path]:
+    """The two cities of ``write_observations`` as two files (read side by side by the
+    workers)."""
+    import pandas as pd
+
+    write_observations(tmp_path / "both.csv")
+    both = pd.read_csv(tmp_path / "both.csv", encoding="utf-8-sig")
+    paths = []
+    for k, (_, rows) in enumerate(both.groupby("city", sort=True)):
+        paths.append(tmp_path / f"obs-{k}.csv")
+        rows.to_csv(paths[-1], index=False, encoding="utf-8-sig")
+    return paths
+
+
+def test_files_read_by_the_workers_give_the_same_replay(tmp_path):
+    """With local workers the observation files are read in them while the parent reads the
+    list: the same bytes as a serial replay."""
+    from simulator.batch import replay
+
+    paths = split_by_city(tmp_path)
+    outputs = {}
+    for engine, workers in (("serial", 1), ("processes", 2)):
+        out = tmp_path / f"out-{engine}"
+        replay.replay(paths, "synthetic:40:3", ["mee-2024"], ["perfect", "late:6"], 2, out,
+                      seed=5, engine=engine, workers=workers)
+        outputs[engine] = [(out / name).read_bytes() for name in
+                           ("runs.csv", "runs.parquet", "cuts.parquet")]
+    assert outputs["serial"] == outputs["processes"]
+
+
+def test_a_bad_file_read_by_a_worker_is_named_before_a_bad_list(tmp_path):
+    """The bad observation file is the error, as when the files are read in turn, though the
+    list (also bad) was read first; nothing is written."""
+    from alerts.io import AlertInputError
+    from enterprises.errors import InventoryError
+    from simulator.batch import replay
+
+    bad_list = tmp_path / "list.csv"
+    bad_list.write_text("id,name,city,industry,grade\nE1,一厂,漯河,水泥,Z\n", encoding="utf-8")
+    paths = split_by_city(tmp_path)
+    text = paths[1].read_text(encoding="utf-8-sig").splitlines()
+    text[3] = text[3].replace(",40.0,", ",abc,", 1)
+    paths[1].write_text("\n".join(text) + "\n", encoding="utf-8")
+    with pytest.raises(AlertInputError, match=r"obs-1.csv: row 4, column PM2.5: value 'abc'"):
+        replay.replay(paths, str(bad_list), ["mee-2024"], ["perfect"], 1, tmp_path / "out",
+                      engine="processes", workers=2)
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "good").mkdir()
+    with pytest.raises(InventoryError, match="list.csv"):  # the list alone: its own error
+        replay.replay(split_by_city(tmp_path / "good"), str(bad_list), ["mee-2024"],
+                      ["perfect"], 1, tmp_path / "out", engine="processes", workers=2)
+    assert not (tmp_path / "out").exists()

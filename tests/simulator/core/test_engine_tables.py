@@ -37,3 +37,19 @@ def test_groups_match_a_sorted_multiindex_factorize():
     owner = inv.line_owner
     assert (groups["county"].to_numpy()[codes] == inv.counties[owner]).all()
     assert (groups["grade"].to_numpy()[codes] == inv.grades[owner]).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["s", "ms", "us", "ns"]),
+       st.lists(st.one_of(st.none(), st.floats(0, 10_000, allow_nan=False),
+                          st.integers(0, 5_000).map(float)), max_size=20))
+def test_episode_times_in_numpy_equal_pandas_float_hours(unit, hours):
+    """An episode's start and end, read from hours after the run's start: the NumPy reading
+    gives the very times (and NaT) of ``start + pd.Series(hours, dtype=float) * HOUR``."""
+    from simulator.core.results import HOUR, _hours_after
+
+    start = pd.Timestamp("2023-11-20 05:00:00.123456789").as_unit(unit)
+    expected = (start + pd.Series(hours, dtype=float) * HOUR).array
+    got = _hours_after(start, hours)
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got.asi8, expected.asi8)
