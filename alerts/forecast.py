@@ -27,7 +27,7 @@ None: the drivers are not known.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from typing import ClassVar, NamedTuple, Protocol
 
 import numpy as np
 import pandas as pd
@@ -188,6 +188,8 @@ def _read_only(array: np.ndarray) -> np.ndarray:
 class PerfectForecast:
     """The forecast is the truth (a rehearsal of a flawless forecast)."""
 
+    draws_nothing: ClassVar[bool] = True  # the same outlook at a time, however often asked
+
     truth: pd.Series
     name: str = "perfect"
     drivers: pd.DataFrame | None = None
@@ -212,6 +214,8 @@ class PerfectForecast:
 @dataclass
 class PersistenceForecast:
     """Observed up to ``at``; from ``at`` on, the last daily AQI observed before ``at``."""
+
+    draws_nothing: ClassVar[bool] = True  # the same outlook at a time, however often asked
 
     truth: pd.Series
     name: str = "persistence"
@@ -299,6 +303,8 @@ class NoisyForecast:
 @dataclass
 class LateForecast:
     """Observed up to ``at``; from ``at`` on, the truth ``hours`` earlier (every change late)."""
+
+    draws_nothing: ClassVar[bool] = True  # the same outlook at a time, however often asked
 
     truth: pd.Series
     hours: int

@@ -51,7 +51,7 @@ import pandas as pd
 import simpy
 
 from alerts.aqi import POLLUTANTS
-from alerts.forecast import DEFAULT_HORIZON_HOURS, ForecastModel, outlook_arrays
+from alerts.forecast import DEFAULT_HORIZON_HOURS, ForecastModel, Outlook, outlook_arrays
 from alerts.levels import Level
 from alerts.rules import RuleSet
 from alerts.triggers import _reason, level_codes, runs
@@ -160,22 +160,57 @@ class Reading(NamedTuple):
 class SharedReading:
     """The latest ``Reading``, reused by the next identical request: the tiers of a city
     consult the same forecast under the same rule set at the same hour, so it is read once.
-    Readers must not change its arrays."""
+    Readings of a model that draws nothing can be made ahead (``read_ahead``). Readers must not
+    change its arrays."""
 
     def __init__(self) -> None:
         self._key: tuple | None = None
         self._reading: Reading | None = None
+        self._ahead: dict[tuple, Reading] = {}
 
     def read(self, model: ForecastModel, rules: RuleSet, at: pd.Timestamp, lookback: int,
              horizon: int) -> Reading:
         key = (id(model), id(rules), at, lookback, horizon)
         if key != self._key or self._reading is None:
-            self._key, self._reading = key, _read(model, rules, at, lookback, horizon)
+            made = self._ahead.pop(key, None)
+            self._key = key
+            self._reading = made if made is not None else _read(model, rules, at, lookback,
+                                                                 horizon)
         return self._reading
+
+    def read_ahead(self, model: ForecastModel, rules: RuleSet, times: Iterable[pd.Timestamp],
+                   lookback: int, horizon: int) -> None:
+        """Make the readings at ``times`` now, their levels in one pass over all of them
+        (``level_codes`` of a 2-d array): the same readings ``read`` would make one by one.
+        Only for a model whose outlook at a time is always the same (``draws_nothing``)."""
+        todo = [at for at in times
+                if (id(model), id(rules), at, lookback, horizon) not in self._ahead]
+        parts = [_outlook(model, rules, at, lookback, horizon) for at in todo]
+        by_length: dict[int, list[int]] = {}
+        for k, (_, _, values) in enumerate(parts):
+            by_length.setdefault(len(values), []).append(k)
+        for ks in by_length.values():
+            codes = level_codes(np.stack([parts[k][2] for k in ks]), rules)
+            for k, row in zip(ks, codes, strict=True):
+                key = (id(model), id(rules), todo[k], lookback, horizon)
+                self._ahead[key] = _reading(*parts[k], row)
+
+
+def draws_nothing(model: ForecastModel) -> bool:
+    """Whether ``model``'s outlook at a time is the same however often it is asked."""
+    return bool(getattr(model, "draws_nothing", False))
 
 
 def _read(model: ForecastModel, rules: RuleSet, at: pd.Timestamp, lookback: int,
           horizon: int) -> Reading:
+    outlook, kinds, values = _outlook(model, rules, at, lookback, horizon)
+    return _reading(outlook, kinds, values, level_codes(values, rules))
+
+
+def _outlook(model: ForecastModel, rules: RuleSet, at: pd.Timestamp, lookback: int,
+             horizon: int) -> tuple[Outlook, np.ndarray | None, np.ndarray]:
+    """The outlook read at ``at``, the kind of period left out at each hour and the values
+    counted."""
     # the model is asked for its whole horizon (seeded draws do not depend on the rule set);
     # the level is decided on the forecast days the bureau forecasts (sources.md §3.1)
     outlook = outlook_arrays(model, at, lookback, horizon).head(
@@ -185,8 +220,13 @@ def _read(model: ForecastModel, rules: RuleSet, at: pd.Timestamp, lookback: int,
         else None
     # a left-out period counts toward no criterion: as if its air were clean
     values = outlook.values if kinds is None else np.where(kinds != "", -np.inf, outlook.values)
-    return Reading(outlook.times, outlook.values, kinds, values, level_codes(values, rules),
-                   primary if kinds is not None else None)
+    return outlook, kinds, values
+
+
+def _reading(outlook: Outlook, kinds: np.ndarray | None, values: np.ndarray,
+             codes: np.ndarray) -> Reading:
+    return Reading(outlook.times, outlook.values, kinds, values, codes,
+                   outlook.primary if kinds is not None else None)
 
 
 class CityLifecycle:
@@ -495,19 +535,35 @@ def first_consultation(start: pd.Timestamp, hour: int) -> pd.Timestamp:
     return first if first >= start else first + pd.Timedelta(days=1)
 
 
+def consultation_times(city: CityLifecycle, t0: pd.Timestamp, end: pd.Timestamp
+                       ) -> list[pd.Timestamp]:
+    """The times ``city`` consults from ``t0`` to ``end``: its consultation hour, then every
+    interval (hours from ``t0`` counted as the simpy clock counts them)."""
+    now, step, times = (first_consultation(t0, city.rules.consultation_hour) - t0) / HOUR, \
+        city.interval / HOUR, []
+    while (at := t0 + now * HOUR) < end:
+        times.append(at)
+        now += step
+    return times
+
+
 def _consultations(env: simpy.Environment, city: CityLifecycle, t0: pd.Timestamp,
-                   end: pd.Timestamp):
-    first = first_consultation(t0, city.rules.consultation_hour)
-    yield env.timeout((first - t0) / HOUR)
-    while (now := t0 + env.now * HOUR) < end:
-        city.consult(now)
-        yield env.timeout(city.interval / HOUR)
+                   times: list[pd.Timestamp]):
+    for at in times:
+        yield env.timeout((at - t0) / HOUR - env.now)
+        city.consult(at)
 
 
 def run_lifecycles(cities: Iterable[CityLifecycle], start: pd.Timestamp,
                    end: pd.Timestamp) -> None:
-    """Step every city's consultations from ``start`` to ``end`` in one simpy environment."""
+    """Step every city's consultations from ``start`` to ``end`` in one simpy environment.
+
+    A model that draws nothing is read for all of a city's consultations first, in one pass
+    (``SharedReading.read_ahead``)."""
     env = simpy.Environment()
     for city in cities:
-        env.process(_consultations(env, city, start, end))
+        times = consultation_times(city, start, end)
+        if draws_nothing(city.model):
+            city.readings.read_ahead(city.model, city.rules, times, city.lookback, city.horizon)
+        env.process(_consultations(env, city, start, times))
     env.run()

@@ -144,15 +144,18 @@ def level_codes(values: np.ndarray, rules: RuleSet) -> np.ndarray:
 
     Every condition of the rule set at once (``_Conditions``): the same hours as
     ``condition_mask`` of each in turn, in a dozen array operations instead of a dozen per
-    condition — the alert lifecycle asks this of every consultation's outlook.
+    condition — the alert lifecycle asks this of every consultation's outlook. A 2-d array is
+    read row by row (each row its own series): a lifecycle's consultations in one pass.
     """
     values = np.asarray(values, float)
-    levels = np.full(len(values), int(Level.NONE))
-    if not len(values):
+    if values.ndim == 1:
+        return level_codes(values[None, :], rules)[0]
+    levels = np.full(values.shape, int(Level.NONE))
+    if not values.size:
         return levels
     conditions = _Conditions.of(rules)
     if conditions.days.min(initial=1) < 1:  # not from a rule file (days ≥ 1 there)
-        return level_codes_each(values, rules)
+        return np.array([level_codes_each(row, rules) for row in values]).reshape(values.shape)
     cover = conditions.cover(values)
     for code, rows in conditions.rules:  # mild to strict, so a stricter level overwrites
         for row in rows:
@@ -201,42 +204,45 @@ class _Conditions:
         return made[1]
 
     def cover(self, values: np.ndarray) -> np.ndarray:
-        """``condition_mask`` of every condition, (conditions, hours)."""
-        n = len(values)
+        """``condition_mask`` of every condition on every row of ``values`` (series, hours):
+        (conditions, series, hours)."""
+        n = values.shape[-1]
+        threshold, inclusive = self.threshold[:, :, None], self.inclusive[:, :, None]
         with np.errstate(invalid="ignore"):
-            ok = np.where(self.inclusive, values >= self.threshold, values > self.threshold)
+            ok = np.where(inclusive, values >= threshold, values > threshold)
         # _chains: the periods ending at k, k+24, … all hold; past the data counts as not
-        padded = np.concatenate([ok, np.zeros((len(ok), DAY_HOURS * (self.days.max() - 1)),
-                                              bool)], axis=1)
+        padded = np.concatenate([ok, np.zeros((*ok.shape[:2], DAY_HOURS * (self.days.max() - 1)),
+                                              bool)], axis=2)
         ends = ok.copy()
         for j in range(1, int(self.days.max())):
-            ends &= np.where((self.days > j)[:, None], padded[:, DAY_HOURS * j:DAY_HOURS * j + n],
-                             True)
+            ends &= np.where((self.days > j)[:, None, None],
+                             padded[:, :, DAY_HOURS * j:DAY_HOURS * j + n], True)
         for row, cond in enumerate(self.all):
             if cond.within:
                 ends[row] &= self._inner(ends, cond, n)
         # _cover: hour h lies on a chain whose first period ends in [h - extra, h + 24)
-        counts = np.zeros((len(ok), n + 1), np.int64)
-        np.cumsum(ends, axis=1, out=counts[:, 1:])
+        counts = np.zeros((*ok.shape[:2], n + 1), np.int64)
+        np.cumsum(ends, axis=2, out=counts[:, :, 1:])
         h = np.arange(n)
-        high = counts[:, np.minimum(h + DAY_HOURS, n)]
-        low = np.take_along_axis(counts, np.clip(h - self.extra[:, None], 0, n), axis=1)
+        high = counts[:, :, np.minimum(h + DAY_HOURS, n)]
+        low = np.take_along_axis(counts, np.clip(h - self.extra[:, None], 0, n)[:, None, :],
+                                 axis=2)
         return high > low
 
     def _inner(self, ends: np.ndarray, cond: Condition, n: int) -> np.ndarray:
         """``qualifying_ends``' ``within`` part: each inner chain lies at some day of the
         outer one (its rows of ``ends`` are final: inner conditions come first)."""
-        need = np.ones(n, bool)
+        need = np.ones(ends.shape[1:], bool)
         for inner in cond.within:
             if inner.days > cond.days:
-                return np.zeros(n, bool)
+                return np.zeros(ends.shape[1:], bool)
             inner_ends = ends[self.all.index(inner)]
-            found = np.zeros(n, bool)
+            found = np.zeros(ends.shape[1:], bool)
             for j in range(cond.days - inner.days + 1):
                 shift = DAY_HOURS * j
                 if shift >= n:
                     break
-                found[:n - shift] |= inner_ends[shift:]
+                found[:, :n - shift] |= inner_ends[:, shift:]
             need &= found
         return need
 

@@ -106,3 +106,18 @@ def test_hourly_and_daily_input_give_the_same_alerts(tmp_path, observations):
         pd.testing.assert_series_equal(a.truth["北京"], b.truth["北京"], check_freq=False)
         wa, wb = a.windows()["北京"], b.windows()["北京"]
         assert wa == wb and any(w.level >= Level.ORANGE for w in wa)
+
+
+@pytest.mark.parametrize("model", ["perfect", "late:24", "persistence"])
+def test_readings_made_ahead_give_the_alerts_made_one_by_one(monkeypatch, model):
+    """A model that draws nothing is read for all consultations at once; the winter of 2013/14
+    under mee-2019 gives the very windows (levels, times, reasons) of reading one at a time."""
+    from alerts import forecast
+
+    inputs = load_alert_inputs([DATA], "mee-2019", city="北京")
+    span = {"start": pd.Timestamp("2013-11-15"), "end": pd.Timestamp("2014-03-15")}
+    ahead = inputs.windows(model, **span)["北京"]
+    for name in ("PerfectForecast", "LateForecast", "PersistenceForecast"):
+        monkeypatch.setattr(getattr(forecast, name), "draws_nothing", False)
+    one_by_one = inputs.windows(model, **span)["北京"]
+    assert len(ahead) > 3 and ahead == one_by_one

@@ -202,6 +202,18 @@ def test_level_codes_read_every_condition_at_once_as_one_at_a_time(values, rules
     assert np.array_equal(level_codes(values, rules), level_codes_each(values, rules))
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(daily_values, min_size=1, max_size=6), rule_sets, st.integers(0, 150))
+def test_level_codes_of_many_outlooks_at_once_are_each_ones(series, rules, length):
+    """Rows of one 2-d array (a lifecycle's consultations read in one pass) get the codes each
+    row gets alone: no hour sees another row's values."""
+    rows = np.array([(s + [float("nan")] * length)[:length] for s in series], float)
+    together = level_codes(rows, rules)
+    assert together.shape == rows.shape
+    for row, codes in zip(rows, together, strict=True):
+        assert np.array_equal(codes, level_codes_each(row, rules))
+
+
 BEIJING = Path(__file__).parents[1] / "data" / "beijing_pm25_us_embassy_2010_2014.csv.gz"
 
 
