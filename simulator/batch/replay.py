@@ -655,11 +655,12 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
     (finished parts are kept either way).
     """
     t0 = time.perf_counter()
-    with _local_workers(engine, workers) as pool:
+    with _local_workers(engine, workers, scheduler) as pool:
         p = plan(observations, inventory, rules, forecasts, replicates, out, seed=seed,
                  margin_hours=margin_hours, resume=resume, cities=cities, area=area,
                  region=region, options=options, on_read=on_read,
-                 mapper=None if pool is None else functools.partial(pool.map, chunksize=4))
+                 mapper=(functools.partial(pool.map, chunksize=4)
+                         if isinstance(pool, ProcessPoolExecutor) else None))
         parts = p.out / "parts"
         for directory in (p.out / "inputs", parts):
             directory.mkdir(parents=True, exist_ok=True)
@@ -703,16 +704,24 @@ def replay(observations: Sequence[str | Path], inventory: str, rules: Sequence[s
 
 
 @contextmanager
-def _local_workers(engine: str, workers: int) -> Iterator[ProcessPoolExecutor | None]:
-    """The ``processes`` engine's workers, started before planning so that their imports
-    overlap with reading and staging (``batch.start_workers``). ``run_tasks`` shuts them down
-    when the runs are done; on a bad input or Ctrl-C before that they go without waiting."""
-    pool = batch.start_workers(workers, __name__) if engine == "processes" else None
+def _local_workers(engine: str, workers: int, scheduler: str | None
+                   ) -> Iterator[ProcessPoolExecutor | batch.LocalDask | None]:
+    """The ``processes`` engine's workers or the ``dask`` engine's local cluster, started
+    before planning so that their start overlaps with reading and staging
+    (``batch.start_workers``, ``batch.LocalDask``). ``run_tasks`` closes them when the runs
+    are done; on a bad input or Ctrl-C before that they go without waiting for tasks."""
+    pool: ProcessPoolExecutor | batch.LocalDask | None = None
+    if engine == "processes":
+        pool = batch.start_workers(workers, __name__)
+    elif engine == "dask" and not scheduler:
+        pool = batch.LocalDask(workers, __name__)
     try:
         yield pool
     finally:
-        if pool is not None:
+        if isinstance(pool, ProcessPoolExecutor):
             pool.shutdown(wait=False, cancel_futures=True)
+        elif pool is not None:
+            pool.close()
 
 
 def run_count(tasks: Sequence[Task]) -> int:

@@ -45,7 +45,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
@@ -463,10 +463,11 @@ def remove_stale_temporaries(parts_dir: Path) -> None:
 def run_tasks(tasks: Sequence[Chunk], func: TaskFunction, parts_dir: Path, *,
               engine: str = "serial", workers: int = 1, scheduler: str | None = None,
               on_done: Callable[[dict], None] | None = None,
-              pool: ProcessPoolExecutor | None = None) -> list[dict]:
+              pool: ProcessPoolExecutor | LocalDask | None = None) -> list[dict]:
     """Run the chunks ``tasks`` with one of ``ENGINES`` and write their parts; return their
     markers. ``pool``: the ``processes`` engine's workers, already started
-    (``start_workers``); default: started here.
+    (``start_workers``), or the ``dask`` engine's local cluster (``LocalDask``); default:
+    started here.
 
     ``on_done`` is called in this process once per finished chunk (for a progress bar). On
     the first failing task no new chunk is started, chunks already running finish and write
@@ -478,9 +479,11 @@ def run_tasks(tasks: Sequence[Chunk], func: TaskFunction, parts_dir: Path, *,
     if engine == "serial":
         return _serial(tasks, func, parts_dir, done)
     if engine == "processes":
-        return _processes(tasks, func, parts_dir, workers, done, pool)
+        return _processes(tasks, func, parts_dir, workers, done,
+                          pool if isinstance(pool, ProcessPoolExecutor) else None)
     if engine == "dask":
-        return _dask(tasks, func, parts_dir, workers, scheduler, done)
+        return _dask(tasks, func, parts_dir, workers, scheduler, done,
+                     pool if isinstance(pool, LocalDask) else None)
     raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
 
 
@@ -553,20 +556,64 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         raise
 
 
-def _dask(tasks, func, parts_dir, workers, scheduler, done) -> list[dict]:
-    from distributed import Client, LocalCluster, as_completed
+class LocalDask:
+    """A local Dask cluster (``workers`` processes importing module ``warm``) that starts in a
+    thread while the caller goes on: a replay plans meanwhile. ``connect`` waits for it."""
+
+    def __init__(self, workers: int, warm: str = "") -> None:
+        starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smogsim-dask")
+        self._started = starter.submit(_start_local_dask, workers, warm)
+        starter.shutdown(wait=False)
+        self._closed = False
+
+    def connect(self):
+        """The cluster and a client of it."""
+        return self._started.result()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            cluster, client = self._started.result()
+        except Exception:  # it never started: nothing to close
+            return
+        client.close()
+        cluster.close()
+
+
+def _start_local_dask(workers: int, warm: str):
+    if hasattr(signal, "pthread_sigmask"):  # this thread's mask, inherited by the cluster
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()  # (it unblocks SIGINT in the thread that starts it)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    return _local_cluster(workers, warm)
+
+
+def _local_cluster(workers: int, warm: str = ""):
+    from distributed import Client, LocalCluster
+
+    # logs off: an interrupt cancels running tasks and closes connections, which each
+    # worker would log (with tracebacks under load); a failed task reaches us through
+    # its future and `_failure` instead
+    cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=logging.CRITICAL,
+                           preload=[warm] if warm else [])
+    return cluster, Client(cluster)
+
+
+def _dask(tasks, func, parts_dir, workers, scheduler, done, local: LocalDask | None = None
+          ) -> list[dict]:
+    from distributed import Client, as_completed
 
     if scheduler:
         cluster, client = None, Client(scheduler, timeout="10s")
+    elif local is not None:
+        cluster, client = local.connect()
     else:
         with interrupts_held():  # the cluster's thread and its worker processes inherit the mask
-            # logs off: an interrupt cancels running tasks and closes connections, which each
-            # worker would log (with tracebacks under load); a failed task reaches us through
-            # its future and `_failure` instead
-            cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
-                                   processes=True, dashboard_address=None,
-                                   silence_logs=logging.CRITICAL)
-            client = Client(cluster)
+            cluster, client = _local_cluster(workers)
     markers = []
     try:
         n = len(tasks)
@@ -586,7 +633,10 @@ def _dask(tasks, func, parts_dir, workers, scheduler, done) -> list[dict]:
             logging.getLogger(name).setLevel(logging.CRITICAL + 1)
         raise
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        if local is not None:
+            local.close()
+        else:
+            client.close()
+            if cluster is not None:
+                cluster.close()
     return markers

@@ -114,9 +114,10 @@ def test_ctrl_c_exits_130_and_counts_the_parts_on_disk(tmp_path, engine):
 
 
 @pytest.mark.slow
-def test_a_bad_input_stops_the_workers_started_for_it(tmp_path):
-    """The local workers start before planning; a bad input still ends as a one-line error,
-    nothing is written, and the workers go."""
+@pytest.mark.parametrize("engine", ["processes", "dask"])
+def test_a_bad_input_stops_the_workers_started_for_it(tmp_path, engine):
+    """The local workers (or Dask cluster) start before planning; a bad input still ends as a
+    one-line error, nothing is written, and the workers go."""
     from simulator.batch import replay
     from simulator.io.replay import ReplayInputError
 
@@ -124,7 +125,7 @@ def test_a_bad_input_stops_the_workers_started_for_it(tmp_path):
     before = set(multiprocessing.active_children())
     with pytest.raises(ReplayInputError, match="--replicates"):
         replay.replay([tmp_path / "obs.csv"], "synthetic:40", ["mee-2024"], ["perfect"], 0,
-                      tmp_path / "out", engine="processes", workers=2)
+                      tmp_path / "out", engine=engine, workers=2)
     assert not (tmp_path / "out").exists()
     wait_for(lambda: not set(multiprocessing.active_children()) - before, 30,
              "the workers to end")
