@@ -3,7 +3,7 @@
 Every city runs through the engine (``CityInputs`` + ``Simulation(inputs, rng).run()``), one
 after the other in one process, and every ``RunResult`` is kept until the end, as a caller of
 the Python API holding the whole country's results would. The case runs in a fresh child
-process so its peak resident memory (``ru_maxrss``) is its own: interpreter and imports,
+process so its peak resident memory (``VmHWM``) is its own: interpreter and imports,
 inventory, engine and all results.
 
 ``python -m benchmarks.national --child CITIES ENTERPRISES DAYS`` prints the figures as JSON.
@@ -12,7 +12,6 @@ inventory, engine and all results.
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import numpy as np
 
 from alerts.io import load_ruleset
 from benchmarks.inputs import HOUR, SEASON_START, national_inventories, season_windows
+from benchmarks.workers import peak_mb
 from enterprises.io import default_measures
 from simulator.core.engine import CityInputs, Simulation
 from simulator.core.rng import make_rng
@@ -31,11 +31,6 @@ PEAK_TARGET_MB = 1536.0  # target: ≤ 1.5 GB peak (1.5 × 1024 MiB)
 FULL = (60, 300_000, 150)  # cities, enterprises, days of the national case
 QUICK = (12, 30_000, 30)
 REPEATS = 2  # fresh child processes; the best wall is reported
-
-
-def peak_mb() -> float:
-    """Peak resident memory of this process so far, MiB (Linux reports ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def season(cities: int, enterprises: int, days: int, seed: int = SEED) -> dict:

@@ -41,6 +41,18 @@ def high_water_mib(pid: int) -> float | None:
     return None
 
 
+def peak_mb() -> float:
+    """Peak resident memory of this process so far, MiB: ``VmHWM``, the peak of this program
+    alone (Linux carries ``ru_maxrss`` over from the parent through fork and exec, so a child
+    of a large benchmark process would report the parent's peak)."""
+    peak = high_water_mib(os.getpid())
+    if peak is None:  # no /proc: the kernel's figure
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return peak
+
+
 def resident_mib(pid: int | None = None) -> float:
     """Current resident memory of a process (this one by default), MiB (``VmRSS``)."""
     text = Path(f"/proc/{pid or os.getpid()}/status").read_text()
