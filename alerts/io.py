@@ -708,9 +708,9 @@ class _SeenRows:
     def check(self, path: Path, part: pd.DataFrame) -> LongColumns:
         """The columns of ``path``'s long table ``part`` (``file_rows``); raises on a repeated
         row."""
-        if not len(part):
-            return LongColumns.of(part)
         rows = LongColumns.of(part)
+        if not len(part):
+            return rows
         repeated = _repeated(part, rows)
         labels = _label_pairs(rows)
         quantities = set(np.unique(rows.quantity).tolist())

@@ -7,7 +7,9 @@ works on that table only:
 * **Stations → city**: a city's value for an hour is the arithmetic mean of its stations that
   reported a valid value that hour (assumption, following the national practice of averaging a
   city's monitoring stations; sources.md does not state it). A city hour with no valid station is
-  missing, never zero.
+  missing, never zero. Files are taken one at a time (``CityHours``): each is reduced to
+  running sums per city, time and quantity before the next is read, so a reading holds one
+  city's hours, not every station's values.
 * **Gaps**: every missing city hour is listed by ``gap_report``; missing hours stay NaN and the
   daily AQI needs ≥ 20 valid hours in its 24 h window (``alerts.aqi.daily_aqi``).
 * **Hourly or daily**: a table whose times are all midnight is daily. A daily value is a 24 h
@@ -56,13 +58,6 @@ def is_daily(times: pd.Series | pd.DatetimeIndex) -> bool:
     """True when every time is midnight: one value per calendar day."""
     index = pd.DatetimeIndex(times)
     return bool(len(index)) and bool((index == index.normalize()).all())
-
-
-def city_frames(long: pd.DataFrame) -> Observations:
-    """Aggregate stations to cities and lay each city on a complete hourly (or daily) index."""
-    hours = CityHours()
-    hours.add(long)
-    return hours.observations()
 
 
 class CityHours:
